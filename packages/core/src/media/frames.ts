@@ -1,0 +1,52 @@
+import { TtvError } from '../spec/errors.js';
+import { produceAtomic } from '../util/fs.js';
+import type { FfmpegBinaries } from './binaries.js';
+import { probeVideo } from './probe.js';
+import { runFfmpeg } from './run.js';
+import { ACCURATE_SWS, assertWritten } from './verify.js';
+
+export interface FrameOptions {
+  signal?: AbortSignal;
+  binaries?: FfmpegBinaries;
+  timeoutMs?: number;
+}
+
+const PNG_OUT = ['-pix_fmt', 'rgb24', '-f', 'image2', '-c:v', 'png'];
+
+async function extract(video: string, outPng: string, input: string[], output: string[], what: string, opts: FrameOptions): Promise<void> {
+  await produceAtomic(outPng, async (tmp) => {
+    try {
+      await runFfmpeg([...input, '-i', video, ...output, ...ACCURATE_SWS, ...PNG_OUT, tmp], {
+        signal: opts.signal,
+        binaries: opts.binaries,
+        timeoutMs: opts.timeoutMs ?? 120_000,
+      });
+    } catch (error) {
+      // A bad input should read as INPUT_INVALID naming the path, not as a raw ffmpeg dump: probe to find out.
+      if (TtvError.is(error) && error.code === 'FFMPEG_FAILED') await probeVideo(video, { signal: opts.signal, binaries: opts.binaries });
+      throw error;
+    }
+    await assertWritten(tmp, `${what} of ${video}`);
+  });
+}
+
+/**
+ * Writes the true last frame of `video` as an RGB PNG: `-sseof -1 … -update 1` decodes only the last second
+ * and keeps the last decoded frame (exact at any fps, also for clips shorter than 1 s; never `-vframes 1`).
+ */
+export async function extractLastFrame(video: string, outPng: string, opts: FrameOptions = {}): Promise<void> {
+  return extract(video, outPng, ['-sseof', '-1'], ['-update', '1'], 'last frame', opts);
+}
+
+/** Writes frame 0 of `video` as an RGB PNG. */
+export async function extractFirstFrame(video: string, outPng: string, opts: FrameOptions = {}): Promise<void> {
+  return extract(video, outPng, [], ['-frames:v', '1'], 'first frame', opts);
+}
+
+/** Writes frame `index` (0-based, decode order of presentation) of `video` as an RGB PNG. */
+export async function extractFrame(video: string, index: number, outPng: string, opts: FrameOptions = {}): Promise<void> {
+  if (!Number.isInteger(index) || index < 0) {
+    throw new TtvError('INPUT_INVALID', `frame index must be a non-negative integer, got ${index}`, { value: index });
+  }
+  return extract(video, outPng, [], ['-vf', `select=eq(n\\,${index})`, '-vsync', '0', '-frames:v', '1'], `frame ${index}`, opts);
+}

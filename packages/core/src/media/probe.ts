@@ -1,0 +1,180 @@
+import { stat } from 'node:fs/promises';
+import { z } from 'zod';
+import { TtvError } from '../spec/errors.js';
+import type { FfmpegBinaries } from './binaries.js';
+import { runFfprobe } from './run.js';
+
+export interface VideoProbe {
+  durationSec: number;
+  /** Number of video frames (container `nb_frames`, or counted by decoding). */
+  frames: number;
+  fps: number;
+  width: number;
+  height: number;
+  codec: string;
+  profile?: string;
+  pixFmt: string;
+  /** Sample aspect ratio, e.g. `1:1`. */
+  sar: string;
+  /** Video stream time base, e.g. `1/90000`. */
+  timeBase: string;
+  hasAudio: boolean;
+  sizeBytes: number;
+}
+
+export interface ProbeOptions {
+  /** Count frames by decoding (`-count_frames`) even when the container states `nb_frames`. */
+  countFrames?: boolean;
+  signal?: AbortSignal;
+  binaries?: FfmpegBinaries;
+  timeoutMs?: number;
+}
+
+export interface ImageProbe {
+  width: number;
+  height: number;
+  /** `png`, `jpeg`, `webp`, `bmp`, `gif`, `tiff`, … */
+  format: string;
+}
+
+const streamSchema = z.object({
+  codec_type: z.string().optional(),
+  codec_name: z.string().optional(),
+  profile: z.string().optional(),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+  pix_fmt: z.string().optional(),
+  sample_aspect_ratio: z.string().optional(),
+  r_frame_rate: z.string().optional(),
+  avg_frame_rate: z.string().optional(),
+  time_base: z.string().optional(),
+  duration: z.string().optional(),
+  nb_frames: z.string().optional(),
+  nb_read_frames: z.string().optional(),
+  disposition: z.object({ attached_pic: z.number().optional() }).partial().optional(),
+});
+
+const probeSchema = z.object({
+  streams: z.array(streamSchema).default([]),
+  format: z.object({ format_name: z.string().optional(), duration: z.string().optional() }).partial().optional(),
+});
+
+type FfprobeJson = z.infer<typeof probeSchema>;
+
+/** `30000/1001` → 29.97; invalid or zero → undefined. */
+export function parseRate(rate: string | undefined): number | undefined {
+  if (!rate) return undefined;
+  const [n, d = '1'] = rate.split('/');
+  const value = Number(n) / Number(d);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+function positiveInt(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+function invalid(path: string, what: string, cause?: unknown): TtvError {
+  return new TtvError('INPUT_INVALID', `${path}: ${what}`, { value: path, ...(cause === undefined ? {} : { cause }) });
+}
+
+async function fileSize(path: string, kind: string): Promise<number> {
+  let size: number;
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw invalid(path, `not a file (expected ${kind})`);
+    size = s.size;
+  } catch (error) {
+    if (TtvError.is(error)) throw error;
+    throw invalid(path, `file not found (expected ${kind})`, error);
+  }
+  if (size === 0) throw invalid(path, `file is empty (expected ${kind})`);
+  return size;
+}
+
+async function ffprobeJson(path: string, extra: string[], kind: string, opts: ProbeOptions): Promise<FfprobeJson> {
+  let stdout: string;
+  try {
+    ({ stdout } = await runFfprobe(['-print_format', 'json', '-show_format', '-show_streams', ...extra, path], {
+      signal: opts.signal,
+      binaries: opts.binaries,
+      timeoutMs: opts.timeoutMs ?? 120_000,
+    }));
+  } catch (error) {
+    if (TtvError.is(error) && error.code === 'FFMPEG_FAILED') throw invalid(path, `not a readable ${kind}`, error);
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(stdout);
+  } catch (error) {
+    throw invalid(path, `not a readable ${kind} (ffprobe printed no JSON)`, error);
+  }
+  const parsed = probeSchema.safeParse(json);
+  if (!parsed.success) throw invalid(path, `not a readable ${kind} (unexpected ffprobe output)`, parsed.error);
+  return parsed.data;
+}
+
+const IMAGE_CODECS: Record<string, string> = {
+  png: 'png',
+  mjpeg: 'jpeg',
+  jpegls: 'jpeg',
+  webp: 'webp',
+  bmp: 'bmp',
+  gif: 'gif',
+  tiff: 'tiff',
+  jpeg2000: 'jpeg2000',
+  ppm: 'ppm',
+  pgm: 'pgm',
+  pam: 'pam',
+};
+
+/** Probes a video file. Missing, empty or non-video files throw INPUT_INVALID naming the path. */
+export async function probeVideo(path: string, opts: ProbeOptions = {}): Promise<VideoProbe> {
+  const sizeBytes = await fileSize(path, 'a video');
+  const run = (count: boolean) => ffprobeJson(path, count ? ['-count_frames'] : [], 'video', opts);
+  let data = await run(opts.countFrames === true);
+  const isVideo = (s: FfprobeJson['streams'][number]) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1;
+  let video = data.streams.find(isVideo);
+  if (!video || !video.width || !video.height) throw invalid(path, 'contains no video stream');
+  const { width, height } = video;
+  if (IMAGE_CODECS[video.codec_name ?? ''] && (data.format?.format_name ?? '').match(/pipe|image2/)) {
+    throw invalid(path, `is an image (${video.codec_name}), not a video`);
+  }
+  let frames = positiveInt(video.nb_read_frames) ?? (opts.countFrames ? undefined : positiveInt(video.nb_frames));
+  if (frames === undefined && !opts.countFrames) {
+    data = await run(true);
+    video = data.streams.find(isVideo) ?? video;
+    frames = positiveInt(video.nb_read_frames);
+  }
+  if (frames === undefined) throw invalid(path, 'has no decodable video frames');
+  const fps = parseRate(video.avg_frame_rate) ?? parseRate(video.r_frame_rate);
+  if (fps === undefined) throw invalid(path, 'has no frame rate');
+  const durationSec = Number(video.duration ?? data.format?.duration ?? frames / fps);
+  const sar = video.sample_aspect_ratio && !video.sample_aspect_ratio.startsWith('0') ? video.sample_aspect_ratio : '1:1';
+  return {
+    durationSec: Number.isFinite(durationSec) ? durationSec : frames / fps,
+    frames,
+    fps,
+    width,
+    height,
+    codec: video.codec_name ?? 'unknown',
+    ...(video.profile ? { profile: video.profile } : {}),
+    pixFmt: video.pix_fmt ?? 'unknown',
+    sar,
+    timeBase: video.time_base ?? 'unknown',
+    hasAudio: data.streams.some((s) => s.codec_type === 'audio'),
+    sizeBytes,
+  };
+}
+
+/** Probes a still image. Missing, empty or non-image files throw INPUT_INVALID naming the path. */
+export async function probeImage(path: string, opts: Omit<ProbeOptions, 'countFrames'> = {}): Promise<ImageProbe> {
+  await fileSize(path, 'an image');
+  const data = await ffprobeJson(path, [], 'image', opts);
+  const stream = data.streams.find((s) => s.codec_type === 'video');
+  const format = IMAGE_CODECS[stream?.codec_name ?? ''];
+  if (!stream || !format || !stream.width || !stream.height) throw invalid(path, 'not a readable image (png, jpeg, webp, …)');
+  return { width: stream.width, height: stream.height, format };
+}
