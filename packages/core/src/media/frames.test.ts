@@ -14,6 +14,7 @@ import {
   probeImage,
   probeVideo,
   readTestFrameIndex,
+  runFfmpeg,
 } from './index.js';
 
 let dir: string;
@@ -64,6 +65,13 @@ describe('exact frame extraction', () => {
     });
   }
 
+  it('the test can tell a one-early last frame (the old `-sseof -0.1 -vframes 1` recipe) from the true one', async () => {
+    const clip = join(dir, 'num-24-121.mp4');
+    const early = join(dir, 'early.png');
+    await runFfmpeg(['-sseof', '-0.1', '-i', clip, '-vframes', '1', early]);
+    expect(await readTestFrameIndex(early)).toBe(119);
+  });
+
   it('a frame index past the end fails with FFMPEG_FAILED and writes nothing', async () => {
     const clip = join(dir, 'num-16-5.mp4');
     const out = join(dir, 'past-end.png');
@@ -98,5 +106,17 @@ describe('colour round trips', () => {
     }
     console.log('PSNR vs start after each hop (dB):', psnrs.map((v) => v.toFixed(2)).join(' '));
     expect(psnrs[9]).toBeGreaterThanOrEqual(45);
+
+    // The same chain with a naive extraction (default swscale flags) drifts further.
+    let naive = start;
+    for (let hop = 1; hop <= 10; hop++) {
+      const clip = join(dir, `naive-${hop}.mp4`);
+      await encodeStill(naive, clip, { fps: 16, frames: 3 });
+      naive = join(dir, `naive-${hop}.png`);
+      await runFfmpeg(['-sseof', '-1', '-i', clip, '-update', '1', naive]);
+    }
+    const naivePsnr = await imagePsnr(start, naive);
+    console.log(`naive extraction after 10 hops: ${naivePsnr.toFixed(2)} dB`);
+    expect(naivePsnr).toBeLessThan(psnrs[9]! - 1);
   });
 });
