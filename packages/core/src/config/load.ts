@@ -1,0 +1,191 @@
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import type { BackendRegistry, LoadedBackend } from '../registry/registry.js';
+import type { BackendInfo, BackendPlugin } from '../spec/backend.js';
+import { TtvError } from '../spec/errors.js';
+import { redactDeep, registerSecret } from '../util/secrets.js';
+import { suggest } from '../util/suggest.js';
+import { interpolateEnv } from './interpolate.js';
+import { CORE_CONFIG_KEYS, type CoreConfig, coreConfigSchema, coreConfigShape } from './schema.js';
+import { zodToConfigError } from './zod-errors.js';
+
+export interface ConfiguredBackend {
+  name: string;
+  plugin: BackendPlugin;
+  /** The backend's parsed config section. */
+  config: unknown;
+  info: BackendInfo;
+  loaded: LoadedBackend;
+}
+
+export interface LoadedConfig {
+  /** Absolute path of the config file. */
+  file: string;
+  configDir: string;
+  /** Core settings, with every path made absolute. */
+  core: CoreConfig;
+  /** Run name: `name`, else the config file's base name. */
+  name: string;
+  /** The fallback chain as written (`auto` not yet expanded). */
+  chain: string[];
+  /** Backends in the chain, loaded and with validated sections (empty for `auto` until expanded). */
+  backends: ConfiguredBackend[];
+  /** Raw (interpolated) sections of backends, by name. */
+  sections: Record<string, unknown>;
+  /** The config with secrets masked: safe to write into the run folder. */
+  redacted: Record<string, unknown>;
+}
+
+export interface LoadConfigOptions {
+  registry: BackendRegistry;
+  env?: NodeJS.ProcessEnv;
+}
+
+
+function absolutize(core: CoreConfig, dir: string): CoreConfig {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(dir, p));
+  const sb = core.storyboard;
+  return {
+    ...core,
+    output: { ...core.output, ...(core.output.dir ? { dir: abs(core.output.dir) } : {}) },
+    storyboard: {
+      ...sb,
+      ...(sb.image ? { image: abs(sb.image) } : {}),
+      ...(sb.keyframes ? { keyframes: sb.keyframes.map(abs) } : {}),
+      ...(sb.segments ? { segments: sb.segments.map((s) => (s.keyframe ? { ...s, keyframe: abs(s.keyframe) } : s)) } : {}),
+    },
+    ffmpeg: {
+      ...(core.ffmpeg.ffmpegPath ? { ffmpegPath: abs(core.ffmpeg.ffmpegPath) } : {}),
+      ...(core.ffmpeg.ffprobePath ? { ffprobePath: abs(core.ffmpeg.ffprobePath) } : {}),
+    },
+  };
+}
+
+function nestedKeys(path: ReadonlyArray<PropertyKey>): string[] {
+  // Keys allowed at a path of the core schema, for "did you mean" suggestions.
+  let shape: Record<string, unknown> | undefined = coreConfigShape as unknown as Record<string, unknown>;
+  for (const p of path) {
+    if (typeof p === 'number') continue;
+    const next = shape?.[String(p)] as { unwrap?: () => unknown; def?: unknown } | undefined;
+    shape = shapeOf(next);
+  }
+  return shape ? Object.keys(shape) : [];
+}
+
+function shapeOf(schema: unknown): Record<string, unknown> | undefined {
+  let s = schema as { shape?: Record<string, unknown>; unwrap?: () => unknown; def?: { innerType?: unknown; element?: unknown; in?: unknown } } | undefined;
+  for (let i = 0; i < 8 && s; i++) {
+    if (s.shape) return s.shape;
+    const inner = s.def?.innerType ?? s.def?.element ?? s.def?.in;
+    s = inner as typeof s;
+  }
+  return undefined;
+}
+
+/** Validates a backend's section with its own schema; errors are prefixed with the section name. */
+export function parseSection(plugin: BackendPlugin, raw: unknown, file?: string): unknown {
+  const result = (plugin.configSchema as z.ZodType).safeParse(raw ?? {});
+  if (!result.success) throw zodToConfigError(result.error, raw, { prefix: plugin.name, ...(file ? { file } : {}) });
+  for (const field of plugin.secretFields ?? []) {
+    const value = field.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), result.data);
+    if (typeof value === 'string') registerSecret(value);
+  }
+  return result.data;
+}
+
+/**
+ * Reads, interpolates and validates a ttv.yaml: the core keys with the core schema, each backend's section with
+ * that backend's own schema (loaded lazily through the registry), and any other top-level key rejected with a
+ * suggestion.
+ */
+export async function loadConfig(file: string, options: LoadConfigOptions): Promise<LoadedConfig> {
+  const abs = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (cause) {
+    throw new TtvError('CONFIG_INVALID', `cannot read config file ${abs}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, {
+      field: '--config',
+      value: file,
+      fix: 'pass an existing file with --config FILE, or create one with `ttv init`',
+      cause,
+    });
+  }
+  return parseConfig(text, abs, options);
+}
+
+export async function parseConfig(text: string, file: string, options: LoadConfigOptions): Promise<LoadedConfig> {
+  const env = options.env ?? process.env;
+  const configDir = dirname(file);
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    throw new TtvError('CONFIG_INVALID', `${file}: invalid YAML: ${e.message}`, {
+      field: '(yaml)',
+      fix: 'fix the YAML syntax at the line shown (indentation, a missing ":" or an unclosed quote)',
+    });
+  }
+  const parsed = doc.toJS() as unknown;
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new TtvError('CONFIG_INVALID', `${file}: the config must be a YAML mapping (key: value lines)`, {
+      field: '(root)',
+      value: parsed === null ? 'empty file' : typeof parsed,
+      fix: 'start from `ttv init`, or see the config reference in the README',
+    });
+  }
+  const raw = interpolateEnv(parsed, env, file) as Record<string, unknown>;
+  const coreRaw: Record<string, unknown> = {};
+  const others: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) (CORE_CONFIG_KEYS.includes(k) ? coreRaw : others)[k] = v;
+
+  const result = coreConfigSchema.safeParse(coreRaw);
+  if (!result.success) throw zodToConfigError(result.error, coreRaw, { file, knownKeys: nestedKeys });
+  let core = result.data;
+  if (core.backend && core.backends) {
+    throw new TtvError('CONFIG_INVALID', `${file}: set either backend or backends, not both`, {
+      field: 'backends',
+      value: core.backends,
+      fix: 'keep `backends: [a, b]` for a fallback chain, or `backend: a` for one backend',
+    });
+  }
+  const chain = core.backends ?? [core.backend ?? 'kenburns'];
+  core = absolutize(core, configDir);
+
+  const backends: ConfiguredBackend[] = [];
+  const sections: Record<string, unknown> = {};
+  const loadedPlugins = new Map<string, LoadedBackend>();
+  for (const name of chain) {
+    if (name === 'auto') continue;
+    const loaded = await options.registry.load(name);
+    loadedPlugins.set(loaded.plugin.name, loaded);
+    const sectionRaw = others[loaded.plugin.name] ?? (name !== loaded.plugin.name ? others[name] : undefined);
+    sections[loaded.plugin.name] = sectionRaw ?? {};
+    const config = parseSection(loaded.plugin, sectionRaw, file);
+    backends.push({ name: loaded.plugin.name, plugin: loaded.plugin, config, info: loaded.plugin.describe(config), loaded });
+  }
+  // Remaining top-level keys must be sections of installed backends (kept for `auto` and quick switching).
+  for (const [key, value] of Object.entries(others)) {
+    if (sections[key] !== undefined || [...loadedPlugins.values()].some((l) => l.plugin.name === key)) continue;
+    if (options.registry.isInstalled(key)) {
+      const loaded = await options.registry.load(key);
+      parseSection(loaded.plugin, value, file);
+      sections[key] = value;
+      continue;
+    }
+    const hint = suggest(key, [...CORE_CONFIG_KEYS, ...Object.keys(sections), ...options.registry.listInstalled().map((b) => b.name)]);
+    throw new TtvError(
+      'CONFIG_INVALID',
+      `${file}: unknown key "${key}": it is neither a ttv option nor the section of an installed backend${hint ? ` (did you mean "${hint}"?)` : ''}`,
+      {
+        field: key,
+        value: key,
+        fix: hint ? `rename "${key}" to "${hint}"` : `remove "${key}", or install the backend it configures`,
+      },
+    );
+  }
+  const secretKeys = new Set<string>(backends.flatMap((b) => (b.plugin.secretFields ?? []).map((f) => f.split('.').pop()!)));
+  const name = core.name ?? basename(file, extname(file));
+  return { file, configDir, core, name, chain, backends, sections, redacted: redactDeep(raw, secretKeys) };
+}

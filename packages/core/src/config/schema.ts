@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+const positive = (what: string) => z.number({ error: `${what} must be a number` }).positive(`${what} must be > 0`);
+
+export const segmentSchema = z
+  .object({
+    prompt: z.string().min(1, 'prompt must not be empty').describe('What happens in this segment.'),
+    duration: positive('duration').optional().describe('Seconds; defaults to segmentDuration.'),
+    keyframe: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Keyframe mode: the image this segment ends on (PNG/JPEG, relative to the config file).'),
+    negativePrompt: z.string().optional().describe('What to avoid, for backends that take one.'),
+    seed: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+export const storyboardSchema = z
+  .object({
+    image: z.string().min(1).optional().describe('The first frame of the film (PNG/JPEG, relative to the config file).'),
+    segments: z.array(segmentSchema).min(1, 'segments must list at least one segment').optional(),
+    prompt: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('One long script; the built-in planner splits it into segments of segmentDuration.'),
+    totalDuration: positive('totalDuration').optional().describe('With prompt: the film length in seconds to plan for.'),
+    keyframes: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('With prompt in keyframe mode: the images segments end on, in order.'),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (!s.segments && !s.prompt) {
+      ctx.addIssue({ code: 'custom', message: 'the storyboard needs either segments (a list) or prompt (one long script)' });
+    }
+    if (s.segments && s.prompt) {
+      ctx.addIssue({ code: 'custom', path: ['prompt'], message: 'use either segments or prompt, not both' });
+    }
+  });
+
+export const coreConfigShape = {
+  $schema: z.string().optional(),
+  name: z
+    .string()
+    .regex(/^[\w.-]+$/, 'name may contain letters, digits, ".", "_" and "-" only')
+    .optional()
+    .describe('Run name; the default output folder is runs/<name> beside the config file.'),
+  mode: z
+    .enum(['chaining', 'keyframe'])
+    .default('chaining')
+    .describe('chaining: image-to-video, each segment starts from the previous last frame (sequential). keyframe: first+last-frame-to-video between keyframes (parallel).'),
+  backend: z.string().min(1).optional().describe('The backend to use: a name (kenburns, runway, veo3, wan21, …), "auto", or a module path.'),
+  backends: z.array(z.string().min(1)).min(1).optional().describe('A fallback chain: tried in order per segment.'),
+  segmentDuration: positive('segmentDuration').default(5).describe('Target seconds per segment.'),
+  seed: z.number().int().nonnegative().optional().describe('Base seed; segment i uses seed + i.'),
+  output: z
+    .object({
+      width: z.number().int().positive().multipleOf(2, 'width must be even').default(1280),
+      height: z.number().int().positive().multipleOf(2, 'height must be even').default(720),
+      fps: positive('fps').default(24),
+      dir: z.string().optional().describe('Run folder (default runs/<name>); --out overrides it.'),
+    })
+    .strict()
+    .prefault({})
+    .describe('The final film: size, frame rate, folder.'),
+  concurrency: z.number().int().min(1).default(2).describe('Keyframe mode: segments generated at once.'),
+  retries: z
+    .object({
+      maxAttempts: z.number().int().min(1).max(20).default(3).describe('Attempts per backend for retryable errors.'),
+      baseDelayMs: z.number().int().min(0).default(2000),
+      maxDelayMs: z.number().int().min(0).default(60_000),
+    })
+    .strict()
+    .prefault({}),
+  onModeration: z
+    .enum(['fail', 'next', 'reword'])
+    .default('fail')
+    .describe('When a backend refuses content: stop, try the next backend, or reword the prompt (needs a plugin hook).'),
+  budget: z
+    .object({
+      maxUsd: z.number().nonnegative().optional().describe('Stop before any call that would make the run cost more.'),
+      warnUsd: z.number().nonnegative().optional().describe('Warn once when the run passes this cost.'),
+    })
+    .strict()
+    .prefault({}),
+  join: z
+    .object({
+      dropSeamFrames: z.boolean().default(true).describe('Drop the first frame of every segment after the first (it repeats the seam frame).'),
+      crf: z.number().int().min(0).max(51).default(18),
+      preset: z.string().default('veryfast'),
+    })
+    .strict()
+    .prefault({}),
+  ffmpeg: z
+    .object({ ffmpegPath: z.string().optional(), ffprobePath: z.string().optional() })
+    .strict()
+    .prefault({}),
+  storyboard: storyboardSchema,
+};
+
+export const coreConfigSchema = z.object(coreConfigShape).strict();
+export type CoreConfig = z.output<typeof coreConfigSchema>;
+export type SegmentInput = z.output<typeof segmentSchema>;
+export const CORE_CONFIG_KEYS = Object.keys(coreConfigShape);

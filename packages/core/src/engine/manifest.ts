@@ -1,0 +1,124 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BackendWarning, JobHandle } from '../spec/backend.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { redactDeep } from '../util/secrets.js';
+
+export const MANIFEST_VERSION = 1;
+
+export type SegmentStatus = 'pending' | 'running' | 'submitted' | 'done' | 'failed' | 'cancelled';
+
+export interface ManifestInput {
+  path: string;
+  sha256: string;
+}
+
+export interface AttemptRecord {
+  backend: string;
+  model: string;
+  attempt: number;
+  startedAt: string;
+  finishedAt?: string;
+  outcome?: 'ok' | 'error' | 'cancelled';
+  errorCode?: string;
+  error?: string;
+  estimatedUsd: number;
+  actualUsd?: number;
+  jobId?: string;
+}
+
+export interface SkipRecord {
+  backend: string;
+  reason: string;
+}
+
+export interface SegmentRecord {
+  index: number;
+  prompt: string;
+  status: SegmentStatus;
+  /** Hash of everything that determines this segment's output except the backend (prompt, inputs, parameters). */
+  inputKey?: string;
+  /** Content key of the finished output: inputKey + backend + model + negotiated parameters. */
+  contentKey?: string;
+  backend?: string;
+  model?: string;
+  inputs?: { firstFrame?: ManifestInput; lastFrame?: ManifestInput };
+  requested: { durationSec: number; width: number; height: number };
+  file?: string;
+  sha256?: string;
+  durationSec?: number;
+  frames?: number;
+  width?: number;
+  height?: number;
+  fps?: number;
+  costUsd?: number;
+  /** The remote/long job in flight, persisted before waiting so a crash never resubmits it. */
+  job?: { backend: string; model: string; contentKey: string; handle: JobHandle };
+  /** Last frame extracted from this segment (chaining mode). */
+  lastFrame?: ManifestInput;
+  warnings: BackendWarning[];
+  skipped: SkipRecord[];
+  attempts: AttemptRecord[];
+  startedAt?: string;
+  finishedAt?: string;
+  error?: { code: string; message: string };
+}
+
+export interface LedgerEntry {
+  segment: number;
+  backend: string;
+  model: string;
+  attempt: number;
+  estimatedUsd: number;
+  actualUsd: number;
+  outcome: 'ok' | 'error' | 'cancelled';
+  at: string;
+}
+
+export interface Manifest {
+  version: number;
+  name: string;
+  mode: 'chaining' | 'keyframe';
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  createdAt: string;
+  updatedAt: string;
+  configFile: string;
+  output: { width: number; height: number; fps: number };
+  segments: SegmentRecord[];
+  ledger: LedgerEntry[];
+  totalCostUsd: number;
+  warnings: string[];
+  final?: { file: string; sha256: string; durationSec: number; frames: number; width: number; height: number; fps: number; method: string };
+  error?: { code: string; message: string };
+}
+
+export function manifestPath(runDir: string): string {
+  return join(runDir, 'manifest.json');
+}
+
+export async function readManifest(runDir: string): Promise<Manifest | undefined> {
+  try {
+    const m = JSON.parse(await readFile(manifestPath(runDir), 'utf8')) as Manifest;
+    return m.version === MANIFEST_VERSION ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Serialises manifest writes: every state change is written atomically (temp + rename) and in order, even
+ * when segments finish concurrently. Secrets are masked on the way out.
+ */
+export class ManifestWriter {
+  private chain: Promise<void> = Promise.resolve();
+  constructor(
+    readonly runDir: string,
+    readonly manifest: Manifest,
+  ) {}
+
+  save(): Promise<void> {
+    const snapshot = JSON.stringify(redactDeep({ ...this.manifest, updatedAt: new Date().toISOString() }), null, 2);
+    this.chain = this.chain.then(() => writeFileAtomic(manifestPath(this.runDir), `${snapshot}\n`));
+    return this.chain;
+  }
+}

@@ -1,0 +1,555 @@
+import { existsSync } from 'node:fs';
+import { appendFile, copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { ConfiguredBackend, LoadedConfig } from '../config/load.js';
+import { parseSection } from '../config/load.js';
+import { extractLastFrame, joinSegments, probeVideo } from '../media/index.js';
+import type { Plan, PlannedSegment } from '../plan/planner.js';
+import { planStoryboard } from '../plan/planner.js';
+import type { BackendRegistry } from '../registry/registry.js';
+import type { GenerateRequest, GenerateResult, InputMode, JobHandle, VideoBackend } from '../spec/backend.js';
+import { TtvError, toTtvError } from '../spec/errors.js';
+import { sha256, sha256File, writeFileAtomic } from '../util/fs.js';
+import { redact } from '../util/secrets.js';
+import type { PipelineEvent } from './events.js';
+import { GpuPool } from './leases.js';
+import {
+  type AttemptRecord,
+  MANIFEST_VERSION,
+  type Manifest,
+  type ManifestInput,
+  ManifestWriter,
+  type SegmentRecord,
+  readManifest,
+} from './manifest.js';
+import { negotiate } from './negotiate.js';
+
+export interface RunPipelineOptions {
+  config: LoadedConfig;
+  registry: BackendRegistry;
+  /** Run folder; default `output.dir`, else `runs/<name>` beside the config file. */
+  runDir?: string;
+  signal?: AbortSignal;
+  onEvent?: (event: PipelineEvent) => void;
+  /** Injectable for tests (fake timers). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Injectable jitter source, 0..1. */
+  random?: () => number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunResult {
+  runDir: string;
+  video: string;
+  durationSec: number;
+  frames: number;
+  totalCostUsd: number;
+  manifest: Manifest;
+}
+
+export function defaultRunDir(config: LoadedConfig): string {
+  return config.core.output.dir ?? join(config.configDir, 'runs', config.name);
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new TtvError('CANCELLED', 'cancelled'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new TtvError('CANCELLED', 'cancelled'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+const now = () => new Date().toISOString();
+const pad = (i: number) => String(i).padStart(3, '0');
+
+interface BackendSlot {
+  configured: ConfiguredBackend;
+  instance?: Promise<VideoBackend>;
+  limit?: LimitFunction;
+  gpus?: GpuPool;
+}
+
+/**
+ * Runs a whole film: plan → generate every segment (chaining: sequentially from the previous exact last frame;
+ * keyframe: concurrently between keyframes) through the fallback chain with retries and the budget → join.
+ * Every state change is written to manifest.json atomically; re-running resumes (finished segments whose files
+ * still verify are reused with zero backend calls, submitted jobs are re-attached, never resubmitted).
+ */
+export async function runPipeline(options: RunPipelineOptions): Promise<RunResult> {
+  const { config, registry } = options;
+  const core = config.core;
+  const signal = options.signal ?? new AbortController().signal;
+  const sleep = options.sleep ?? defaultSleep;
+  const random = options.random ?? Math.random;
+  const runDir = options.runDir ?? defaultRunDir(config);
+  const emit = (event: PipelineEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // a listener's bug must not break the run
+    }
+  };
+  const plan = planStoryboard(core);
+
+  await mkdir(join(runDir, 'segments'), { recursive: true });
+  await mkdir(join(runDir, 'frames'), { recursive: true });
+  await cleanStaleTemps(join(runDir, 'segments'));
+  await cleanStaleTemps(join(runDir, 'frames'));
+  await cleanStaleTemps(runDir);
+  const logFile = join(runDir, 'run.log');
+  let logChain = Promise.resolve();
+  const log = (line: string, segment?: number) => {
+    const clean = redact(line);
+    emit({ type: 'log', line: clean, ...(segment === undefined ? {} : { segment }) });
+    logChain = logChain.then(() => appendFile(logFile, `${now()} ${segment === undefined ? '' : `[seg ${segment}] `}${clean}\n`)).catch(() => {});
+  };
+  await writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config.redacted, null, 2)}\n`);
+
+  const previous = await readManifest(runDir);
+  const manifest: Manifest = {
+    version: MANIFEST_VERSION,
+    name: config.name,
+    mode: core.mode,
+    status: 'running',
+    createdAt: previous?.createdAt ?? now(),
+    updatedAt: now(),
+    configFile: config.file,
+    output: { width: core.output.width, height: core.output.height, fps: core.output.fps },
+    segments: plan.segments.map((s) => {
+      const old = previous?.segments[s.index];
+      return old
+        ? { ...old, prompt: s.prompt }
+        : {
+            index: s.index,
+            prompt: s.prompt,
+            status: 'pending',
+            requested: { durationSec: s.durationSec, width: core.output.width, height: core.output.height },
+            warnings: [],
+            skipped: [],
+            attempts: [],
+          };
+    }),
+    ledger: previous?.ledger ?? [],
+    totalCostUsd: previous?.totalCostUsd ?? 0,
+    warnings: previous?.warnings ?? [],
+  };
+  const writer = new ManifestWriter(runDir, manifest);
+  await writer.save();
+  emit({ type: 'run-start', runDir, mode: core.mode, segments: plan.segments.length, resumed: previous !== undefined });
+
+  const slots = await resolveChain(config, registry);
+  const backendsKey = sha256(JSON.stringify(slots.map((s) => [s.configured.name, s.configured.config])));
+  let reservedUsd = 0;
+  let warned = manifest.warnings.some((w) => w.startsWith('budget.warnUsd'));
+
+  const instanceOf = (slot: BackendSlot): Promise<VideoBackend> => {
+    if (!slot.instance) {
+      slot.instance = Promise.resolve(
+        slot.configured.plugin.create(slot.configured.config, {
+          configDir: config.configDir,
+          env: options.env ?? process.env,
+          log: (line) => log(`${slot.configured.name}: ${line}`),
+        }),
+      ).then((b) => {
+        slot.limit = pLimit(Math.max(1, Math.min(...b.models.map((m) => m.concurrency))));
+        if (b.resourcePool?.gpus.length) slot.gpus = new GpuPool(b.resourcePool.gpus);
+        return b;
+      });
+    }
+    return slot.instance;
+  };
+
+  const input = async (path: string, name: string): Promise<ManifestInput> => {
+    if (!existsSync(path)) {
+      throw new TtvError('INPUT_INVALID', `image not found: ${path}`, { field: name, value: path, fix: 'check the path (relative paths are resolved from the config file)' });
+    }
+    const dest = join(runDir, 'frames', `${name}${extname(path).toLowerCase() || '.png'}`);
+    await copyFile(path, dest);
+    return { path: dest, sha256: await sha256File(dest) };
+  };
+
+  /** Generates (or reuses) one segment; returns its record when done. */
+  const runSegment = async (planned: PlannedSegment, firstFrame: ManifestInput | undefined, lastFrame: ManifestInput | undefined, previousKey: string | undefined) => {
+    const rec = manifest.segments[planned.index]!;
+    const inputMode: InputMode = lastFrame ? 'first-last-frame' : firstFrame ? 'first-frame' : 'text';
+    const inputKey = sha256(
+      JSON.stringify({
+        mode: core.mode,
+        prompt: planned.prompt,
+        negativePrompt: planned.negativePrompt,
+        seed: planned.seed,
+        durationSec: planned.durationSec,
+        output: manifest.output,
+        first: firstFrame?.sha256,
+        last: lastFrame?.sha256,
+        previousKey,
+        backendsKey,
+      }),
+    );
+    // Resume: a finished segment whose inputs are unchanged and whose file still verifies costs nothing.
+    if (rec.status === 'done' && rec.inputKey === inputKey && rec.file && rec.sha256 && (await verifyFile(rec.file, rec.sha256))) {
+      emit({ type: 'done', segment: planned.index, backend: rec.backend!, model: rec.model!, costUsd: rec.costUsd ?? 0, durationSec: rec.durationSec ?? 0, file: rec.file, cached: true });
+      return rec;
+    }
+    if (rec.inputKey !== inputKey) {
+      // Changed prompt, input or parameter: start this segment afresh (a persisted job for other inputs is dropped).
+      Object.assign(rec, { status: 'pending', warnings: [], skipped: [] });
+      delete rec.job;
+      delete rec.file;
+      delete rec.sha256;
+      delete rec.error;
+    }
+    rec.inputKey = inputKey;
+    rec.requested = { durationSec: planned.durationSec, width: core.output.width, height: core.output.height };
+    rec.inputs = { ...(firstFrame ? { firstFrame } : {}), ...(lastFrame ? { lastFrame } : {}) };
+    rec.startedAt = now();
+    rec.status = 'running';
+    rec.skipped = [];
+    delete rec.error;
+    await writer.save();
+
+    const failures: string[] = [];
+    let lastError: TtvError | undefined;
+    let prompt = planned.prompt;
+    const ordered = await orderForSegment(slots, planned, inputMode, instanceOf);
+    for (let b = 0; b < ordered.length; b++) {
+      const slot = ordered[b]!;
+      const name = slot.configured.name;
+      const deal = negotiate(slot.configured, { input: inputMode, prompt, durationSec: planned.durationSec, width: core.output.width, height: core.output.height });
+      if (!deal.ok) {
+        rec.skipped.push({ backend: name, reason: deal.reason });
+        emit({ type: 'skipped', segment: planned.index, backend: name, reason: deal.reason });
+        failures.push(`${name}: skipped: ${deal.reason}`);
+        continue;
+      }
+      const backend = await instanceOf(slot);
+      const request: GenerateRequest = {
+        model: deal.model.id,
+        prompt,
+        durationSec: deal.durationSec,
+        width: deal.width,
+        height: deal.height,
+        outputPath: join(runDir, 'segments', `seg-${pad(planned.index)}.mp4`),
+        segmentIndex: planned.index,
+        ...(firstFrame ? { firstFrame: firstFrame.path } : {}),
+        ...(lastFrame ? { lastFrame: lastFrame.path } : {}),
+        ...(planned.seed !== undefined ? { seed: planned.seed } : {}),
+        ...(planned.negativePrompt ? { negativePrompt: planned.negativePrompt } : {}),
+      };
+      for (const w of deal.warnings) emit({ type: 'warning', segment: planned.index, message: w.message });
+      // INPUT_INVALID from validate stops the segment: the request itself is wrong, another backend won't help.
+      await backend.validate(request);
+      let attempt = 0;
+      let moveOn = false;
+      while (!moveOn) {
+        attempt++;
+        const contentKey = sha256(JSON.stringify({ inputKey, backend: name, model: request.model, request: { ...request, outputPath: undefined } }));
+        const estimate = backend.estimateCost(request).usd;
+        if (core.budget.maxUsd !== undefined && manifest.totalCostUsd + reservedUsd + estimate > core.budget.maxUsd + 1e-9) {
+          throw new TtvError(
+            'BUDGET_EXCEEDED',
+            `segment ${planned.index} on ${name}/${request.model} would cost about $${estimate.toFixed(2)}; spent $${manifest.totalCostUsd.toFixed(2)}${reservedUsd ? ` (+$${reservedUsd.toFixed(2)} in flight)` : ''} of budget.maxUsd $${core.budget.maxUsd.toFixed(2)}`,
+            { field: 'budget.maxUsd', value: core.budget.maxUsd, fix: 'raise budget.maxUsd, choose a cheaper backend or model, or shorten the film; finished segments are kept and reused on the next run' },
+          );
+        }
+        const resumeJob: JobHandle | undefined = rec.job && rec.job.contentKey === contentKey ? rec.job.handle : undefined;
+        const record: AttemptRecord = { backend: name, model: request.model, attempt, startedAt: now(), estimatedUsd: estimate, ...(resumeJob ? { jobId: resumeJob.id } : {}) };
+        rec.attempts.push(record);
+        rec.backend = name;
+        rec.model = request.model;
+        reservedUsd += estimate;
+        await writer.save();
+        emit({ type: 'started', segment: planned.index, backend: name, model: request.model, attempt, ...(resumeJob ? { resumedJob: resumeJob.id } : {}) });
+        const workDir = join(runDir, 'work', `seg-${pad(planned.index)}`);
+        await mkdir(workDir, { recursive: true });
+        let lease: { gpus: number[]; release: () => void } | undefined;
+        try {
+          const needs = backend.resources?.(request);
+          if (needs && slot.gpus) lease = await slot.gpus.acquire(needs.gpus, signal);
+          const result: GenerateResult = await slot.limit!(() =>
+            backend.generate(request, {
+              signal,
+              workDir,
+              log: (line) => log(`${name}: ${line}`, planned.index),
+              onProgress: (p) => emit({ type: 'progress', segment: planned.index, ...p }),
+              onJob: async (job) => {
+                rec.job = { backend: name, model: request.model, contentKey, handle: job };
+                record.jobId = job.id;
+                rec.status = 'submitted';
+                emit({ type: 'job', segment: planned.index, backend: name, jobId: job.id });
+                await writer.save();
+              },
+              ...(resumeJob ? { resumeJob } : {}),
+              ...(lease ? { lease: { gpus: lease.gpus } } : {}),
+            }),
+          );
+          reservedUsd -= estimate;
+          const probe = await probeVideo(result.file);
+          record.finishedAt = now();
+          record.outcome = 'ok';
+          record.actualUsd = result.costUsd;
+          addCost(planned.index, name, request.model, attempt, estimate, result.costUsd, 'ok');
+          Object.assign(rec, {
+            status: 'done',
+            contentKey,
+            file: result.file,
+            sha256: await sha256File(result.file),
+            durationSec: probe.durationSec,
+            frames: probe.frames,
+            width: probe.width,
+            height: probe.height,
+            fps: probe.fps,
+            costUsd: (rec.costUsd ?? 0) + result.costUsd,
+            warnings: [...deal.warnings, ...result.warnings],
+            finishedAt: now(),
+          });
+          delete rec.job;
+          await writer.save();
+          emit({ type: 'done', segment: planned.index, backend: name, model: request.model, costUsd: result.costUsd, durationSec: probe.durationSec, file: result.file, cached: false });
+          return rec;
+        } catch (raw) {
+          reservedUsd -= estimate;
+          const error = signal.aborted ? new TtvError('CANCELLED', 'cancelled', { cause: raw }) : toTtvError(raw, 'GENERATION_FAILED');
+          record.finishedAt = now();
+          record.outcome = error.code === 'CANCELLED' ? 'cancelled' : 'error';
+          record.errorCode = error.code;
+          record.error = redact(error.message);
+          record.actualUsd = error.chargedUsd ?? 0;
+          addCost(planned.index, name, request.model, attempt, estimate, error.chargedUsd ?? 0, record.outcome);
+          // A job that ended (failed, cancelled through the API) must not be resumed; a crash keeps it.
+          delete rec.job;
+          await writer.save();
+          if (error.code === 'CANCELLED' || error.code === 'INPUT_INVALID' || error.code === 'BUDGET_EXCEEDED') throw error;
+          lastError = error;
+          failures.push(`${name} attempt ${attempt}: [${error.code}] ${redact(error.message)}`);
+          if (error.code === 'MODERATION') {
+            if (core.onModeration === 'fail') throw error;
+            if (core.onModeration === 'reword') {
+              if (!backend.rewordPrompt) {
+                throw new TtvError('MODERATION', `${redact(error.message)} — onModeration is "reword" but ${name} provides no prompt-rewriting hook`, {
+                  field: 'onModeration',
+                  value: 'reword',
+                  fix: 'edit the prompt yourself, use onModeration: next with a fallback backend, or install a backend with a rewordPrompt hook',
+                  cause: error,
+                });
+              }
+              if (attempt < core.retries.maxAttempts) {
+                prompt = await backend.rewordPrompt(prompt, error);
+                request.prompt = prompt;
+                log(`moderation: prompt reworded for ${name}`, planned.index);
+                continue;
+              }
+            }
+            moveOn = true;
+          } else if (error.retryable && attempt < core.retries.maxAttempts) {
+            const backoff = Math.min(core.retries.maxDelayMs, core.retries.baseDelayMs * 2 ** (attempt - 1));
+            const delayMs = Math.round(error.retryAfterMs ?? backoff / 2 + (backoff / 2) * random());
+            emit({ type: 'retry', segment: planned.index, backend: name, attempt, delayMs, error });
+            log(`retry ${attempt + 1}/${core.retries.maxAttempts} on ${name} in ${delayMs} ms after ${error.code}`, planned.index);
+            await sleep(delayMs, signal);
+          } else {
+            moveOn = true;
+          }
+        } finally {
+          lease?.release();
+          await rm(workDir, { recursive: true, force: true }).catch(() => {});
+        }
+      }
+      emit({ type: 'fallback', segment: planned.index, from: name, ...(ordered[b + 1] ? { to: ordered[b + 1]!.configured.name } : {}), error: lastError! });
+    }
+    const error = new TtvError(
+      lastError?.code === 'MODERATION' ? 'MODERATION' : 'GENERATION_FAILED',
+      `segment ${planned.index} failed on every backend:\n    - ${failures.join('\n    - ') || 'no backend could take it'}`,
+      {
+        fix: lastError?.fix ?? (ordered.length === 0 ? 'configure a backend whose models take this input' : 'see each attempt above; fix its cause or add a fallback backend'),
+        details: { attempts: failures },
+        ...(lastError ? { cause: lastError } : {}),
+      },
+    );
+    throw error;
+  };
+
+  function addCost(segment: number, backend: string, model: string, attempt: number, estimatedUsd: number, actualUsd: number, outcome: 'ok' | 'error' | 'cancelled') {
+    manifest.ledger.push({ segment, backend, model, attempt, estimatedUsd, actualUsd, outcome, at: now() });
+    manifest.totalCostUsd = Number((manifest.totalCostUsd + actualUsd).toFixed(6));
+    if (actualUsd > 0) emit({ type: 'cost', segment, backend, usd: actualUsd, totalUsd: manifest.totalCostUsd });
+    if (!warned && core.budget.warnUsd !== undefined && manifest.totalCostUsd >= core.budget.warnUsd) {
+      warned = true;
+      const message = `budget.warnUsd: the run has cost $${manifest.totalCostUsd.toFixed(2)} (warning threshold $${core.budget.warnUsd.toFixed(2)})`;
+      manifest.warnings.push(message);
+      emit({ type: 'warning', segment, message });
+    }
+  }
+
+  const fail = async (error: TtvError, segment?: number) => {
+    if (segment !== undefined) {
+      const rec = manifest.segments[segment]!;
+      rec.status = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
+      rec.error = { code: error.code, message: redact(error.message) };
+      rec.finishedAt = now();
+      emit({ type: 'failed', segment, error });
+    }
+  };
+
+  try {
+    const firstImage = plan.image ? await input(plan.image, 'input-000-first') : undefined;
+    if (plan.mode === 'chaining') {
+      let first = firstImage;
+      let previousKey: string | undefined;
+      for (const planned of plan.segments) {
+        emit({ type: 'queued', segment: planned.index });
+      }
+      for (const planned of plan.segments) {
+        let rec: SegmentRecord;
+        try {
+          rec = await runSegment(planned, first, undefined, previousKey);
+        } catch (e) {
+          const error = toTtvError(e);
+          await fail(error, planned.index);
+          throw error;
+        }
+        previousKey = rec.contentKey;
+        if (planned.index < plan.segments.length - 1) first = await lastFrameOf(rec, runDir, signal);
+        await writer.save();
+      }
+    } else {
+      const keyframes = await Promise.all(plan.segments.map((s) => input(s.keyframe!, `keyframe-${pad(s.index)}`)));
+      const limit = pLimit(core.concurrency);
+      let firstError: TtvError | undefined;
+      const results = await Promise.allSettled(
+        plan.segments.map((planned) => {
+          emit({ type: 'queued', segment: planned.index });
+          return limit(async () => {
+            if (firstError) throw new TtvError('CANCELLED', 'not started: another segment failed');
+            try {
+              return await runSegment(planned, planned.index === 0 ? firstImage : keyframes[planned.index - 1], keyframes[planned.index], undefined);
+            } catch (e) {
+              const error = toTtvError(e);
+              await fail(error, planned.index);
+              if (!firstError && error.code !== 'CANCELLED') firstError = error;
+              throw error;
+            }
+          });
+        }),
+      );
+      const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+      if (rejected) throw firstError ?? toTtvError(rejected.reason);
+    }
+
+    emit({ type: 'join-start', segments: plan.segments.length });
+    const video = join(runDir, 'final.mp4');
+    const joined = await joinSegments(
+      manifest.segments.map((s, i) => ({ path: s.file!, dropFirstFrame: core.join.dropSeamFrames && i > 0 })),
+      video,
+      manifest.output,
+      { signal, cacheDir: join(runDir, 'segments', 'normalised'), crf: core.join.crf, preset: core.join.preset },
+    );
+    manifest.final = {
+      file: video,
+      sha256: await sha256File(video),
+      durationSec: joined.probe.durationSec,
+      frames: joined.probe.frames,
+      width: joined.probe.width,
+      height: joined.probe.height,
+      fps: joined.probe.fps,
+      method: joined.method,
+    };
+    manifest.status = 'done';
+    delete manifest.error;
+    await writer.save();
+    emit({ type: 'join-done', file: video, durationSec: joined.probe.durationSec, method: joined.method });
+    emit({ type: 'run-done', status: 'done', totalCostUsd: manifest.totalCostUsd });
+    await logChain;
+    return { runDir, video, durationSec: joined.probe.durationSec, frames: joined.probe.frames, totalCostUsd: manifest.totalCostUsd, manifest };
+  } catch (e) {
+    const error = signal.aborted ? new TtvError('CANCELLED', 'the run was cancelled; run the same command again to resume', { cause: e }) : toTtvError(e);
+    manifest.status = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
+    manifest.error = { code: error.code, message: redact(error.message) };
+    await writer.save();
+    emit({ type: 'run-done', status: manifest.status, totalCostUsd: manifest.totalCostUsd });
+    await logChain;
+    throw error;
+  } finally {
+    await Promise.all(
+      slots.map(async (s) => {
+        if (s.instance) await (await s.instance.catch(() => undefined))?.dispose?.();
+      }),
+    );
+    await rm(join(runDir, 'work'), { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+async function verifyFile(file: string, expected: string): Promise<boolean> {
+  if (!existsSync(file)) return false;
+  try {
+    if ((await sha256File(file)) !== expected) return false;
+    await probeVideo(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function lastFrameOf(rec: SegmentRecord, runDir: string, signal: AbortSignal): Promise<ManifestInput> {
+  if (rec.lastFrame && existsSync(rec.lastFrame.path) && (await sha256File(rec.lastFrame.path)) === rec.lastFrame.sha256) return rec.lastFrame;
+  const path = join(runDir, 'frames', `seg-${pad(rec.index)}-last.png`);
+  await extractLastFrame(rec.file!, path, { signal });
+  rec.lastFrame = { path, sha256: await sha256File(path) };
+  return rec.lastFrame;
+}
+
+async function cleanStaleTemps(dir: string): Promise<void> {
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    if (entry.startsWith('.') && entry.includes('.tmp')) await rm(join(dir, entry), { force: true });
+  }
+}
+
+/** Loads the chain's backends; `auto` expands to every installed backend whose config section validates. */
+async function resolveChain(config: LoadedConfig, registry: BackendRegistry): Promise<BackendSlot[]> {
+  const slots: BackendSlot[] = [];
+  for (const name of config.chain) {
+    if (name !== 'auto') {
+      const configured = config.backends.find((b) => b.name === name || b.loaded.specifier === name || candidateMatches(b, name));
+      if (configured && !slots.some((s) => s.configured === configured)) slots.push({ configured });
+      continue;
+    }
+    for (const installed of registry.listInstalled()) {
+      if (slots.some((s) => s.configured.name === installed.name)) continue;
+      try {
+        const loaded = await registry.load(installed.name);
+        const sectionConfig = parseSection(loaded.plugin, config.sections[loaded.plugin.name]);
+        slots.push({ configured: { name: loaded.plugin.name, plugin: loaded.plugin, config: sectionConfig, info: loaded.plugin.describe(sectionConfig), loaded } });
+      } catch {
+        // not configured (e.g. no API key) or broken: auto leaves it out
+      }
+    }
+  }
+  if (slots.length === 0) {
+    throw new TtvError('CONFIG_INVALID', 'no usable backend: the chain is empty after expanding "auto"', {
+      field: 'backend',
+      value: config.chain,
+      fix: 'name a backend (e.g. backend: kenburns) or install and configure one',
+    });
+  }
+  return slots;
+}
+
+function candidateMatches(b: ConfiguredBackend, name: string): boolean {
+  return b.loaded.specifier.endsWith(`backend-${name}`);
+}
+
+/** For `auto`: capable backends first, then cheaper, then local before remote. Explicit chains keep their order. */
+async function orderForSegment(slots: BackendSlot[], planned: PlannedSegment, input: InputMode, instanceOf: (s: BackendSlot) => Promise<VideoBackend>): Promise<BackendSlot[]> {
+  void planned;
+  void input;
+  void instanceOf;
+  return slots;
+}
