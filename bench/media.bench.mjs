@@ -1,0 +1,96 @@
+// Media toolkit benchmarks. Called by bench/run.mjs as `run({ core })` with the built @ttv/core module; uses only
+// its exported API. Clips are generated once into .ttv-bench/ (gitignored), keyed by their parameters.
+import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CACHE = fileURLToPath(new URL('../.ttv-bench/', import.meta.url));
+const RUNS = 3;
+
+async function exists(path) {
+  return stat(path).then(
+    (s) => s.size > 0,
+    () => false,
+  );
+}
+
+async function cachedClip(core, params) {
+  const { width, height, fps, frames, pattern } = params;
+  const path = join(CACHE, `clip-${pattern}-${width}x${height}-${fps}fps-${frames}f.mp4`);
+  if (!(await exists(path))) await core.makeTestClip(path, { width, height, fps, frames, pattern });
+  return path;
+}
+
+async function median(fn) {
+  const times = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+const round = (ms) => Math.round(ms * 10) / 10;
+
+export async function run({ core }) {
+  await mkdir(CACHE, { recursive: true });
+  const work = await mkdtemp(join(tmpdir(), 'ttv-media-bench-'));
+  const rows = [];
+  try {
+    // (a) last frame of a 60 s 720p 24 fps clip vs decoding the whole clip.
+    const long = await cachedClip(core, { width: 1280, height: 720, fps: 24, frames: 1440, pattern: 'testsrc2' });
+    const last = await median((i) => core.extractLastFrame(long, join(work, `last-${i}.png`)));
+    const decode = await median(() => core.runFfmpeg(['-i', long, '-f', 'null', '-']));
+    rows.push(
+      { name: 'media.extractLastFrame.60s720p24', value: round(last), unit: 'ms', note: `median of ${RUNS}; -sseof -1 -update 1` },
+      { name: 'media.decodeWhole.60s720p24', value: round(decode), unit: 'ms', note: `median of ${RUNS}; ffmpeg -i clip -f null -` },
+      { name: 'media.extractLastFrame.speedup', value: round(decode / last), unit: 'x', note: 'full decode time / last-frame time' },
+    );
+
+    // (b) copy-join of 20 compatible 5 s 720p segments vs copying their bytes.
+    const segment = await cachedClip(core, { width: 1280, height: 720, fps: 24, frames: 120, pattern: 'testsrc2' });
+    const lastShort = await median((i) => core.extractLastFrame(segment, join(work, `last5-${i}.png`)));
+    rows.push({
+      name: 'media.extractLastFrame.5s720p24',
+      value: round(lastShort),
+      unit: 'ms',
+      note: `median of ${RUNS}; same 720p24 content, 5 s: cost does not grow with clip length`,
+    });
+    const segments = [];
+    for (let i = 0; i < 20; i++) {
+      const path = join(work, `seg-${String(i).padStart(2, '0')}.mp4`);
+      await copyFile(segment, path);
+      segments.push({ path });
+    }
+    const target = { width: 1280, height: 720, fps: 24 };
+    let method = '';
+    let frames = 0;
+    const join20 = await median(async (i) => {
+      const result = await core.joinSegments(segments, join(work, `joined-${i}.mp4`), target);
+      method = result.method;
+      frames = result.probe.frames;
+    });
+    const bytesCopy = await median(async (i) => {
+      const dir = join(work, `copy-${i}`);
+      await mkdir(dir);
+      for (const s of segments) await copyFile(s.path, join(dir, `${s.path.split('/').pop()}`));
+    });
+    const totalBytes = (await stat(segment)).size * segments.length;
+    rows.push(
+      {
+        name: 'media.joinSegments.copy.20x5s720p24',
+        value: round(join20),
+        unit: 'ms',
+        note: `median of ${RUNS}; method=${method}, ${frames} frames, ${(totalBytes / 1e6).toFixed(1)} MB; includes probes + verification`,
+      },
+      { name: 'media.copyFile.20x5s720p24', value: round(bytesCopy), unit: 'ms', note: `median of ${RUNS}; fs.copyFile of the same bytes` },
+      { name: 'media.joinSegments.overhead', value: round(join20 / bytesCopy), unit: 'x', note: 'join time / byte-copy time' },
+    );
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return rows;
+}
