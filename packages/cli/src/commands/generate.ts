@@ -1,0 +1,80 @@
+import { Command, Flags } from '@oclif/core';
+import { reportError } from '../lib/errors.js';
+import { loadProject } from '../lib/context.js';
+import { ProgressRenderer } from '../lib/progress.js';
+
+export default class Generate extends Command {
+  static override summary = 'Generate the film described by a ttv.yaml';
+  static override description =
+    'Plans the storyboard into segments, generates each with the configured backend chain, and joins them into final.mp4 in the run folder. Re-running the same command resumes: finished segments are reused, submitted jobs re-attached.';
+  static override examples = ['<%= config.bin %> generate', '<%= config.bin %> generate --config examples/demo/chaining.yaml --out runs/demo', '<%= config.bin %> generate --json'];
+  static override flags = {
+    config: Flags.string({ char: 'c', summary: 'Config file (default: ./ttv.yaml)' }),
+    out: Flags.string({ char: 'o', summary: 'Run folder (default: output.dir, else runs/<name> beside the config)' }),
+    json: Flags.boolean({ summary: 'Print one JSON object with the result on stdout (progress goes to stderr)' }),
+    quiet: Flags.boolean({ char: 'q', summary: 'No progress output' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Generate);
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      interrupts++;
+      if (interrupts > 1) process.exit(130);
+      process.stderr.write(`\n${sig}: cancelling running jobs (press Ctrl-C again to force)…\n`);
+      controller.abort(new Error(sig));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const progress = flags.quiet ? undefined : new ProgressRenderer(process.stderr, process.stderr.isTTY === true && !flags.json);
+    try {
+      const { config, registry } = await loadProject(flags.config, this.config.dataDir);
+      const { runPipeline } = await import('@ttv/core');
+      const { resolve } = await import('node:path');
+      const result = await runPipeline({
+        config,
+        registry,
+        signal: controller.signal,
+        ...(flags.out ? { runDir: resolve(flags.out) } : {}),
+        ...(progress ? { onEvent: (e) => progress.handle(e) } : {}),
+      });
+      progress?.stop();
+      if (flags.json) {
+        this.log(
+          JSON.stringify(
+            {
+              ok: true,
+              runDir: result.runDir,
+              video: result.video,
+              durationSec: result.durationSec,
+              frames: result.frames,
+              totalCostUsd: result.totalCostUsd,
+              segments: result.manifest.segments.map((s) => ({
+                index: s.index,
+                backend: s.backend,
+                model: s.model,
+                status: s.status,
+                costUsd: s.costUsd ?? 0,
+                durationSec: s.durationSec,
+                file: s.file,
+                warnings: s.warnings.map((w) => w.message),
+              })),
+            },
+            null,
+            2,
+          ),
+        );
+      } else if (!flags.quiet) {
+        this.log(`${result.video}  (${result.durationSec.toFixed(2)} s, $${result.totalCostUsd.toFixed(2)})`);
+      }
+    } catch (error) {
+      progress?.stop();
+      const code = await reportError(error, flags.json, (s) => this.log(s), (s) => process.stderr.write(`${s}\n`));
+      this.exit(code);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}

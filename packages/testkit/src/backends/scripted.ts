@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import {
+  type BackendInfo,
+  type GenerateContext,
+  type GenerateRequest,
+  type GenerateResult,
+  type InputMode,
+  type ModelCapabilities,
+  type TtvErrorCode,
+  type VideoBackend,
+  TtvError,
+  defineBackend,
+  encodeStill,
+  makeTestImage,
+  probeVideo,
+  produceAtomic,
+} from '@ttv/core';
+
+/** One scripted outcome of a generate call: succeed (after latency) or fail with a code. */
+export type ScriptStep =
+  | { ok: true; latencyMs?: number; costUsd?: number }
+  | { ok?: false; code: TtvErrorCode; message?: string; retryAfterMs?: number; chargedUsd?: number; latencyMs?: number };
+
+export const scriptedConfigSchema = z
+  .object({
+    name: z.string().default('scripted'),
+    kind: z.enum(['embedded', 'local', 'remote']).default('remote'),
+    inputs: z.array(z.enum(['text', 'first-frame', 'first-last-frame'])).default(['text', 'first-frame', 'first-last-frame']),
+    durations: z.array(z.number().positive()).optional(),
+    resolutions: z.array(z.object({ width: z.number().int(), height: z.number().int() })).default([{ width: 320, height: 180 }]),
+    fps: z.number().positive().default(8),
+    maxPromptLength: z.number().int().positive().default(1000),
+    concurrency: z.number().int().positive().default(8),
+    usdPerSecond: z.number().nonnegative().default(0.1),
+    latencyMs: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+export type ScriptedConfig = z.input<typeof scriptedConfigSchema>;
+
+export interface ScriptedCall {
+  request: GenerateRequest;
+  resumedJob?: string;
+  startedAt: number;
+  finishedAt?: number;
+  outcome?: 'ok' | TtvErrorCode;
+}
+
+export interface ScriptedBackend extends VideoBackend {
+  /** Every generate call, in order. */
+  readonly calls: ScriptedCall[];
+  /** Number of validate calls. */
+  validations: number;
+  /** Outcomes to play, one per generate call; when empty, calls succeed. */
+  readonly script: ScriptStep[];
+  rewordPrompt?: VideoBackend['rewordPrompt'];
+}
+
+function abortable(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new TtvError('CANCELLED', 'cancelled'));
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new TtvError('CANCELLED', 'cancelled'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function describeScripted(cfg: z.output<typeof scriptedConfigSchema>): BackendInfo {
+  const model: ModelCapabilities = {
+    id: `${cfg.name}-model`,
+    inputs: cfg.inputs as InputMode[],
+    durations: cfg.durations ? { kind: 'discrete', values: cfg.durations } : { kind: 'range', min: 0.1, max: 60 },
+    resolutions: cfg.resolutions,
+    fps: cfg.fps,
+    maxPromptLength: cfg.maxPromptLength,
+    concurrency: cfg.concurrency,
+    usdPerSecond: cfg.usdPerSecond,
+  };
+  return { name: cfg.name, displayName: `Scripted (${cfg.name})`, kind: cfg.kind, models: [model], defaultModel: model.id };
+}
+
+/**
+ * A backend whose behaviour is a script: latency, a sequence of failures with codes and Retry-After, cost per
+ * second. It renders small real clips (a still of its first frame, or a test pattern for text requests) so the
+ * media path downstream is real. It records every call for assertions. It exposes job ids like a remote backend.
+ */
+export function createScriptedBackend(config: ScriptedConfig = {}, script: ScriptStep[] = []): ScriptedBackend {
+  const cfg = scriptedConfigSchema.parse(config);
+  let jobCounter = 0;
+  const backend: ScriptedBackend = {
+    specificationVersion: 1,
+    ...describeScripted(cfg),
+    calls: [],
+    validations: 0,
+    script: [...script],
+    async validate(request) {
+      backend.validations++;
+      if (request.prompt.length > cfg.maxPromptLength) {
+        throw new TtvError('INPUT_INVALID', `prompt is ${request.prompt.length} characters, limit ${cfg.maxPromptLength}`, { field: 'prompt', fix: 'shorten the prompt' });
+      }
+    },
+    estimateCost: (request) => ({ usd: Number((request.durationSec * cfg.usdPerSecond).toFixed(6)), basis: `${cfg.usdPerSecond} USD/s` }),
+    async generate(request: GenerateRequest, ctx: GenerateContext): Promise<GenerateResult> {
+      const call: ScriptedCall = { request: { ...request }, startedAt: Date.now(), ...(ctx.resumeJob ? { resumedJob: ctx.resumeJob.id } : {}) };
+      backend.calls.push(call);
+      const step = backend.script.shift() ?? { ok: true };
+      if (!ctx.resumeJob) await ctx.onJob({ id: `${cfg.name}-job-${++jobCounter}` });
+      try {
+        await abortable(step.latencyMs ?? cfg.latencyMs, ctx.signal);
+        ctx.onProgress({ fraction: 0.5 });
+        if (step.ok === false || 'code' in step) {
+          const s = step as Exclude<ScriptStep, { ok: true }>;
+          throw new TtvError(s.code, s.message ?? `scripted ${s.code}`, {
+            ...(s.retryAfterMs !== undefined ? { retryAfterMs: s.retryAfterMs } : {}),
+            ...(s.chargedUsd !== undefined ? { chargedUsd: s.chargedUsd } : {}),
+          });
+        }
+        const fps = cfg.fps;
+        const frames = Math.max(1, Math.round(request.durationSec * fps));
+        await produceAtomic(request.outputPath, async (tmp) => {
+          let image = request.firstFrame;
+          if (!image) {
+            image = `${tmp}.png`;
+            await makeTestImage(image, { width: request.width, height: request.height });
+          }
+          await encodeStill(image, tmp, { frames, fps, width: request.width, height: request.height, signal: ctx.signal });
+        });
+        const p = await probeVideo(request.outputPath);
+        call.finishedAt = Date.now();
+        call.outcome = 'ok';
+        const costUsd = 'costUsd' in step && step.costUsd !== undefined ? step.costUsd : backend.estimateCost(request).usd;
+        return { file: request.outputPath, durationSec: p.durationSec, frames: p.frames, width: p.width, height: p.height, fps: p.fps, costUsd, warnings: [] };
+      } catch (e) {
+        call.finishedAt = Date.now();
+        call.outcome = (e as TtvError).code ?? 'GENERATION_FAILED';
+        throw e;
+      }
+    },
+  };
+  return backend;
+}
+
+/** Plugin form of the scripted backend (its script comes from `globalThis.__ttvScripts[name]` when present). */
+export const scriptedPlugin = defineBackend({
+  specificationVersion: 1,
+  name: 'scripted',
+  displayName: 'Scripted (testkit)',
+  kind: 'remote',
+  configSchema: scriptedConfigSchema,
+  describe: describeScripted,
+  create: (config) => createScriptedBackend(config),
+});
