@@ -1,14 +1,14 @@
 export { type FfmpegBinaries, type ResolveFfmpegOptions, resolveFfmpeg } from './binaries.js';
-export { type RunMediaOptions, runFfmpeg, runFfprobe } from './run.js';
-export { type ImageProbe, type ProbeOptions, type VideoProbe, probeImage, probeVideo } from './probe.js';
-export { type FrameOptions, extractFirstFrame, extractFrame, extractLastFrame } from './frames.js';
-export { type EncodeStillOptions, type FitImageOptions, type FitImageResult, encodeStill, fitImage, imagePsnr } from './encode.js';
+export { type EncodeStillOptions, encodeStill, type FitImageOptions, type FitImageResult, fitImage, imagePsnr } from './encode.js';
+export { extractFirstFrame, extractFrame, extractLastFrame, type FrameOptions } from './frames.js';
 export { type JoinInput, type JoinOptions, type JoinResult, type JoinTarget, joinSegments } from './join.js';
+export { type ImageProbe, type ProbeOptions, probeImage, probeVideo, type VideoProbe } from './probe.js';
+export { type RunMediaOptions, runFfmpeg, runFfprobe } from './run.js';
 export {
-  NUMBERED_BITS,
-  type TestClipOptions,
-  type TestImageOptions,
   makeTestClip,
   makeTestImage,
+  NUMBERED_BITS,
   readTestFrameIndex,
+  type TestClipOptions,
+  type TestImageOptions,
 } from './testing.js';

@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import { TtvError, throwIfAborted } from '../spec/errors.js';
 import { produceAtomic, sha256, sha256File, tempPathFor } from '../util/fs.js';
 import type { FfmpegBinaries } from './binaries.js';
-import { type VideoProbe, probeVideo } from './probe.js';
+import { probeVideo, type VideoProbe } from './probe.js';
 import { runFfmpeg } from './run.js';
 import { assertWritten } from './verify.js';
 

@@ -137,7 +137,7 @@ export async function probeVideo(path: string, opts: ProbeOptions = {}): Promise
   let data = await run(opts.countFrames === true);
   const isVideo = (s: FfprobeJson['streams'][number]) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1;
   let video = data.streams.find(isVideo);
-  if (!video || !video.width || !video.height) throw invalid(path, 'contains no video stream');
+  if (!video?.width || !video.height) throw invalid(path, 'contains no video stream');
   const { width, height } = video;
   if (IMAGE_CODECS[video.codec_name ?? ''] && (data.format?.format_name ?? '').match(/pipe|image2/)) {
     throw invalid(path, `is an image (${video.codec_name}), not a video`);
