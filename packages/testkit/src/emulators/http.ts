@@ -9,8 +9,8 @@
  * - `DELETE /__emulator/faults`    clear faults
  * - `POST   /__emulator/reset`     `reset()`: requests, faults and the emulator's own state (`onReset`)
  *
- * Control requests are not recorded and never faulted. Other `/__emulator/*` paths reach the handler, so an
- * emulator can add its own controls.
+ * Control requests (every `/__emulator/*` path) are not recorded and never faulted. `/__emulator/*` paths other
+ * than the above reach the handler, so an emulator can add its own controls.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -29,6 +29,8 @@ export interface RecordedRequest {
   at: number;
   /** The fault applied to it, if any. */
   fault?: Fault['kind'];
+  /** HTTP status of the reply once it has been sent in full (undefined while pending, or if the connection died). */
+  status?: number;
 }
 
 export type EmulatorHandler = (req: IncomingMessage, res: ServerResponse, rec: RecordedRequest) => void | Promise<void>;
@@ -96,7 +98,10 @@ function parseQuery(search: URLSearchParams): Record<string, string> {
 
 function tryJson(body: Buffer, contentType: string | undefined): unknown {
   if (body.length === 0) return undefined;
-  if (contentType && !/json/i.test(contentType)) return undefined;
+  // JSON content types, and JSON-looking bodies sent as text (e.g. `curl -d` or fetch with a string body).
+  if (contentType && !/json|text\/plain|x-www-form-urlencoded/i.test(contentType)) return undefined;
+  const first = body.subarray(0, 64).toString('utf8').trimStart()[0];
+  if (first !== '{' && first !== '[' && !(contentType && /json/i.test(contentType))) return undefined;
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
@@ -234,6 +239,7 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<E
             query: r.query,
             headers: r.headers,
             at: r.at,
+            ...(r.status !== undefined ? { status: r.status } : {}),
             ...(r.fault ? { fault: r.fault } : {}),
             ...(r.json !== undefined ? { json: r.json } : { bodyBase64: r.body.toString('base64'), bodyBytes: r.body.length }),
           })),
@@ -294,9 +300,14 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<E
       };
       const json = tryJson(body, req.headers['content-type']);
       if (json !== undefined) rec.json = json;
+      // The emulator's own controls (`/__emulator/*`) are neither recorded nor faulted.
+      if (path.startsWith('/__emulator/')) return handler(req, res, rec);
       requests.push(rec);
+      res.once('finish', () => {
+        rec.status = res.statusCode;
+      });
 
-      const fault = path.startsWith('/__emulator/') ? undefined : faults.take(method, path);
+      const fault = faults.take(method, path);
       if (fault) rec.fault = fault.kind;
       switch (fault?.kind) {
         case 'status': {

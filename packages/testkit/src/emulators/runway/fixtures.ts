@@ -1,0 +1,41 @@
+/** Test helpers of the Runway emulator tests (not part of the public API). */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runFfmpeg } from '@ttv/core';
+import RunwayML from '@runwayml/sdk';
+import type { RunwayEmulator } from './emulator.js';
+
+export async function tempDir(prefix = 'ttv-runway-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A PNG made from a lavfi source (default testsrc2 640x360), written to `file`; returns its bytes. */
+export async function makePng(file: string, source = 'testsrc2=size=640x360'): Promise<Buffer> {
+  await runFfmpeg(['-f', 'lavfi', '-i', source, '-frames:v', '1', file]);
+  return readFile(file);
+}
+
+export function dataUri(png: Buffer, mediaType = 'image/png'): string {
+  return `data:${mediaType};base64,${png.toString('base64')}`;
+}
+
+export function client(emulator: RunwayEmulator, overrides: Partial<ConstructorParameters<typeof RunwayML>[0]> = {}): RunwayML {
+  return new RunwayML({ apiKey: 'key_test', baseURL: emulator.url, maxRetries: 0, ...overrides });
+}
+
+export type Task = Awaited<ReturnType<RunwayML['tasks']['retrieve']>>;
+
+/** Polls `tasks.retrieve` every `intervalMs` until a terminal status; returns every observed task object. */
+export async function pollUntilDone(c: RunwayML, id: string, intervalMs = 100, timeoutMs = 60_000): Promise<Task[]> {
+  const seen: Task[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const task = await c.tasks.retrieve(id);
+    seen.push(task);
+    if (task.status === 'SUCCEEDED' || task.status === 'FAILED' || task.status === 'CANCELLED') return seen;
+    if (Date.now() > deadline) throw new Error(`task ${id} still ${task.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * Request validation of the Runway emulator: the models of `@runwayml/sdk` 4.20.1 that ttv uses (see
+ * /work/shared/reference/runway.md §3), checked like the real API does, with `{"error": "..."}` messages that
+ * name the field at fault.
+ */
+
+export type RunwayRoute = 'image_to_video' | 'text_to_video';
+export type EmulatedModel = 'gen4_turbo' | 'gen4.5' | 'veo3.1' | 'veo3.1_fast';
+
+export const GEN4_RATIOS = ['1280:720', '720:1280', '1104:832', '832:1104', '960:960', '1584:672'] as const;
+export const VEO_RATIOS = ['1280:720', '720:1280', '1080:1920', '1920:1080'] as const;
+/** Models the 4.x API no longer serves. */
+export const REMOVED_MODELS: ReadonlySet<string> = new Set(['gen3a_turbo', 'veo3']);
+/** Models the real API serves but the emulator does not render. */
+export const UNEMULATED_MODELS: ReadonlySet<string> = new Set([
+  'seedance2',
+  'seedance2_fast',
+  'seedance2_mini',
+  'seedance2_5',
+  'hailuo3',
+  'wan3',
+  'wan3_prime',
+  'gemini_omni_flash',
+  'gemini_omni_flash_1.1',
+  'h3_max',
+  'happyhorse_1_0',
+  'grok_imagine_1_5',
+]);
+
+interface ModelSpec {
+  routes: readonly RunwayRoute[];
+  ratios: Record<RunwayRoute, readonly string[]>;
+  /** Allowed durations: a range (integer or not) or a set. */
+  duration: { min: number; max: number; integer: boolean } | { set: readonly number[] };
+  durationRequired: boolean;
+  defaultDuration: number;
+  promptTextRequired: Record<RunwayRoute, boolean>;
+  lastFrame: boolean;
+  /** Accepted body keys besides model/promptImage/promptText/ratio/duration/seed. */
+  extras: readonly string[];
+  creditsPerSecond: number;
+  creditsPerSecondWithAudio?: number;
+}
+
+export const MODELS: Record<EmulatedModel, ModelSpec> = {
+  gen4_turbo: {
+    routes: ['image_to_video'],
+    ratios: { image_to_video: GEN4_RATIOS, text_to_video: [] },
+    duration: { min: 2, max: 10, integer: false },
+    durationRequired: false,
+    defaultDuration: 10,
+    promptTextRequired: { image_to_video: false, text_to_video: true },
+    lastFrame: false,
+    extras: ['contentModeration'],
+    creditsPerSecond: 5,
+  },
+  'gen4.5': {
+    routes: ['image_to_video', 'text_to_video'],
+    ratios: { image_to_video: GEN4_RATIOS, text_to_video: ['1280:720', '720:1280'] },
+    duration: { min: 2, max: 10, integer: true },
+    durationRequired: true,
+    defaultDuration: 5,
+    promptTextRequired: { image_to_video: true, text_to_video: true },
+    lastFrame: false,
+    extras: ['contentModeration', 'outputFormat', 'proresProfile'],
+    creditsPerSecond: 12,
+  },
+  'veo3.1': {
+    routes: ['image_to_video', 'text_to_video'],
+    ratios: { image_to_video: VEO_RATIOS, text_to_video: VEO_RATIOS },
+    duration: { set: [4, 6, 8] },
+    durationRequired: false,
+    defaultDuration: 8,
+    promptTextRequired: { image_to_video: false, text_to_video: true },
+    lastFrame: true,
+    extras: ['audio', 'negativePrompt'],
+    creditsPerSecond: 20,
+    creditsPerSecondWithAudio: 40,
+  },
+  'veo3.1_fast': {
+    routes: ['image_to_video', 'text_to_video'],
+    ratios: { image_to_video: VEO_RATIOS, text_to_video: VEO_RATIOS },
+    duration: { set: [4, 6, 8] },
+    durationRequired: false,
+    defaultDuration: 8,
+    promptTextRequired: { image_to_video: false, text_to_video: true },
+    lastFrame: true,
+    extras: ['audio', 'negativePrompt'],
+    creditsPerSecond: 10,
+    creditsPerSecondWithAudio: 15,
+  },
+};
+
+export const MAX_PROMPT_TEXT = 1000;
+export const MAX_DATA_URI_BYTES = 5 * 1024 * 1024;
+export const MAX_URL_LENGTH = 2048;
+export const IMAGE_MEDIA_TYPES: ReadonlySet<string> = new Set(['image/jpeg', 'image/jpg', 'image/png', 'image/webp']);
+
+/** A 400 reply of the emulated API. */
+export class RunwayValidationError extends Error {
+  constructor(
+    readonly field: string,
+    detail?: string,
+  ) {
+    super(detail ? `Invalid parameter '${field}': ${detail}` : `Invalid parameter '${field}'`);
+    this.name = 'RunwayValidationError';
+  }
+}
+
+export interface PromptImageRef {
+  uri: string;
+  position: 'first' | 'last';
+}
+
+/** A validated generation request. */
+export interface GenerationRequest {
+  route: RunwayRoute;
+  model: EmulatedModel;
+  ratio: string;
+  width: number;
+  height: number;
+  duration: number;
+  promptText?: string;
+  seed?: number;
+  audio: boolean;
+  first?: PromptImageRef;
+  last?: PromptImageRef;
+  /** Credits the task costs if it succeeds. */
+  credits: number;
+  body: Record<string, unknown>;
+}
+
+export function creditsFor(model: EmulatedModel, duration: number, audio: boolean): number {
+  const spec = MODELS[model];
+  const perSecond = audio && spec.creditsPerSecondWithAudio !== undefined ? spec.creditsPerSecondWithAudio : spec.creditsPerSecond;
+  return Math.ceil(perSecond * duration);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkUri(uri: unknown, field: string): string {
+  if (typeof uri !== 'string' || uri.length === 0) throw new RunwayValidationError(field, 'expected a non-empty string');
+  if (uri.startsWith('data:')) {
+    const m = /^data:([^;,]*)((?:;[^;,]*)*),/.exec(uri);
+    if (!m || !m[1]) throw new RunwayValidationError(field, 'data URIs must carry a media type, e.g. data:image/png;base64,...');
+    const mediaType = m[1].toLowerCase();
+    if (!IMAGE_MEDIA_TYPES.has(mediaType)) {
+      throw new RunwayValidationError(field, `unsupported media type '${mediaType}' (expected image/jpeg, image/png or image/webp)`);
+    }
+    if (!/;base64$/i.test(m[2] ?? '')) throw new RunwayValidationError(field, 'data URIs must be base64-encoded');
+    if (uri.length > MAX_DATA_URI_BYTES) {
+      throw new RunwayValidationError(field, `data URI is ${uri.length} bytes; the limit is ${MAX_DATA_URI_BYTES} bytes (use an ephemeral upload)`);
+    }
+    return uri;
+  }
+  if (uri.startsWith('runway://')) return uri;
+  if (uri.startsWith('https://')) {
+    if (uri.length > MAX_URL_LENGTH) throw new RunwayValidationError(field, `URL longer than ${MAX_URL_LENGTH} characters`);
+    try {
+      new URL(uri);
+    } catch {
+      throw new RunwayValidationError(field, 'malformed URL');
+    }
+    return uri;
+  }
+  throw new RunwayValidationError(field, 'expected an https:// URL, a data URI or a runway:// upload URI');
+}
+
+function parsePromptImage(value: unknown, spec: ModelSpec, model: string): { first?: PromptImageRef; last?: PromptImageRef } {
+  if (typeof value === 'string') return { first: { uri: checkUri(value, 'promptImage'), position: 'first' } };
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new RunwayValidationError('promptImage', 'expected a URI string or a non-empty array of {uri, position}');
+  }
+  const out: { first?: PromptImageRef; last?: PromptImageRef } = {};
+  value.forEach((item, i) => {
+    const field = `promptImage[${i}]`;
+    if (!isObject(item)) throw new RunwayValidationError(field, 'expected {uri, position}');
+    for (const key of Object.keys(item)) {
+      if (key !== 'uri' && key !== 'position') throw new RunwayValidationError(`${field}.${key}`, 'unrecognized key');
+    }
+    const position = item['position'];
+    if (position !== 'first' && position !== 'last') {
+      throw new RunwayValidationError(`${field}.position`, spec.lastFrame ? "expected 'first' or 'last'" : `model ${model} only accepts 'first'`);
+    }
+    if (position === 'last' && !spec.lastFrame) {
+      throw new RunwayValidationError(`${field}.position`, `model ${model} does not accept a last frame; only 'first' is allowed`);
+    }
+    if (out[position]) throw new RunwayValidationError(`${field}.position`, `duplicate position '${position}'`);
+    out[position] = { uri: checkUri(item['uri'], `${field}.uri`), position };
+  });
+  if (out.last && !out.first) throw new RunwayValidationError('promptImage', "a 'last' frame needs a 'first' frame");
+  return out;
+}
+
+/** Pixel size of a ratio like `1280:720`, divided by `outputScale` and rounded to even numbers. */
+export function ratioSize(ratio: string, outputScale = 1): { width: number; height: number } {
+  const [w, h] = ratio.split(':').map(Number) as [number, number];
+  const even = (n: number): number => Math.max(2, 2 * Math.round(n / outputScale / 2));
+  return { width: even(w), height: even(h) };
+}
+
+/** Validates a create body; throws RunwayValidationError (→ 400). */
+export function validateGeneration(route: RunwayRoute, body: unknown, outputScale = 1): GenerationRequest {
+  if (!isObject(body)) throw new RunwayValidationError('body', 'expected a JSON object');
+  const model = body['model'];
+  if (typeof model !== 'string' || model.length === 0) throw new RunwayValidationError('model', 'required');
+  if (REMOVED_MODELS.has(model)) throw new RunwayValidationError('model', `model '${model}' is no longer available`);
+  if (UNEMULATED_MODELS.has(model)) throw new RunwayValidationError('model', `model '${model}' is not supported by the emulator`);
+  if (!(model in MODELS)) throw new RunwayValidationError('model', `unknown model '${model}'`);
+  const spec = MODELS[model as EmulatedModel];
+  if (!spec.routes.includes(route)) throw new RunwayValidationError('model', `model '${model}' is not available for ${route}`);
+
+  const allowed = new Set(['model', 'promptText', 'ratio', 'duration', 'seed', ...spec.extras]);
+  if (route === 'image_to_video') allowed.add('promptImage');
+  for (const key of Object.keys(body)) {
+    if (!allowed.has(key)) throw new RunwayValidationError(key, `not accepted by model '${model}' on ${route}`);
+  }
+
+  // promptImage
+  let images: { first?: PromptImageRef; last?: PromptImageRef } = {};
+  if (route === 'image_to_video') {
+    if (body['promptImage'] === undefined) throw new RunwayValidationError('promptImage', 'required');
+    images = parsePromptImage(body['promptImage'], spec, model);
+  }
+
+  // promptText
+  const promptText = body['promptText'];
+  if (promptText === undefined || promptText === '') {
+    if (spec.promptTextRequired[route]) throw new RunwayValidationError('promptText', 'required');
+  } else {
+    if (typeof promptText !== 'string') throw new RunwayValidationError('promptText', 'expected a string');
+    if (promptText.length > MAX_PROMPT_TEXT) {
+      throw new RunwayValidationError('promptText', `must be at most ${MAX_PROMPT_TEXT} characters (got ${promptText.length})`);
+    }
+  }
+
+  // ratio
+  const ratio = body['ratio'];
+  const ratios = spec.ratios[route];
+  if (typeof ratio !== 'string' || !ratios.includes(ratio)) {
+    throw new RunwayValidationError('ratio', `expected one of ${ratios.join(', ')} for model '${model}'`);
+  }
+
+  // duration
+  let duration = spec.defaultDuration;
+  const d = body['duration'];
+  if (d === undefined) {
+    if (spec.durationRequired) throw new RunwayValidationError('duration', 'required');
+  } else {
+    if (typeof d !== 'number' || !Number.isFinite(d)) throw new RunwayValidationError('duration', 'expected a number');
+    const rule = spec.duration;
+    if ('set' in rule) {
+      if (!rule.set.includes(d)) throw new RunwayValidationError('duration', `expected one of ${rule.set.join(', ')} for model '${model}'`);
+    } else if (d < rule.min || d > rule.max || (rule.integer && !Number.isInteger(d))) {
+      throw new RunwayValidationError('duration', `expected ${rule.integer ? 'an integer' : 'a number'} from ${rule.min} to ${rule.max} for model '${model}'`);
+    }
+    duration = d;
+  }
+
+  // seed
+  const seed = body['seed'];
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 4294967295)) {
+    throw new RunwayValidationError('seed', 'expected an integer from 0 to 4294967295');
+  }
+
+  // extras
+  const audio = body['audio'];
+  if (audio !== undefined && typeof audio !== 'boolean') throw new RunwayValidationError('audio', 'expected a boolean');
+  const negativePrompt = body['negativePrompt'];
+  if (negativePrompt !== undefined && (typeof negativePrompt !== 'string' || negativePrompt.length > MAX_PROMPT_TEXT)) {
+    throw new RunwayValidationError('negativePrompt', `expected a string of at most ${MAX_PROMPT_TEXT} characters`);
+  }
+  const cm = body['contentModeration'];
+  if (cm !== undefined) {
+    if (!isObject(cm)) throw new RunwayValidationError('contentModeration', 'expected an object');
+    const t = cm['publicFigureThreshold'];
+    if (t !== undefined && t !== 'auto' && t !== 'low') {
+      throw new RunwayValidationError('contentModeration.publicFigureThreshold', "expected 'auto' or 'low'");
+    }
+  }
+  const outputFormat = body['outputFormat'];
+  if (outputFormat !== undefined && outputFormat !== 'mp4') {
+    throw new RunwayValidationError('outputFormat', "the emulator only renders 'mp4'");
+  }
+  if (body['proresProfile'] !== undefined) throw new RunwayValidationError('proresProfile', "only valid with a ProRes outputFormat");
+
+  const { width, height } = ratioSize(ratio, outputScale);
+  const withAudio = audio === true;
+  return {
+    route,
+    model: model as EmulatedModel,
+    ratio,
+    width,
+    height,
+    duration,
+    ...(typeof promptText === 'string' && promptText !== '' ? { promptText } : {}),
+    ...(typeof seed === 'number' ? { seed } : {}),
+    audio: withAudio,
+    ...(images.first ? { first: images.first } : {}),
+    ...(images.last ? { last: images.last } : {}),
+    credits: creditsFor(model as EmulatedModel, duration, withAudio),
+    body,
+  };
+}
