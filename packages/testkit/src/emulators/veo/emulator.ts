@@ -37,6 +37,8 @@ export interface VeoEmulatorOptions {
   host?: string;
   /** `lastFrame` on a model without it: HTTP 400 FAILED_PRECONDITION on submit (default), or an operation error. */
   lastFrameRejection?: LastFrameRejection;
+  /** How many ffmpeg renders may run at once (default 2); more submits queue. */
+  renderConcurrency?: number;
   /** Allow `personGeneration: "allow_all"` (an allowlisted project); otherwise 403 PERMISSION_DENIED. */
   allowAllPersonGeneration?: boolean;
 }
@@ -229,6 +231,7 @@ interface Operation {
   script: VeoOperationScript;
   request: ParsedRequest;
   render?: Promise<{ video?: Buffer; error?: string }>;
+  rendered: boolean;
   final?: Record<string, unknown>;
 }
 
@@ -253,6 +256,19 @@ export async function startVeoEmulator(options: VeoEmulatorOptions = {}): Promis
   const operations = new Map<string, Operation>();
   let scripts: VeoOperationScript[] = [];
   const pendingRenders = new Set<Promise<unknown>>();
+  const renderSlots = Math.max(1, options.renderConcurrency ?? 2);
+  let activeRenders = 0;
+  const waiting: Array<() => void> = [];
+  const withRenderSlot = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (activeRenders >= renderSlots) await new Promise<void>((resolve) => waiting.push(resolve));
+    activeRenders++;
+    try {
+      return await fn();
+    } finally {
+      activeRenders--;
+      waiting.shift()?.();
+    }
+  };
 
   const resourceName = (route: RouteMatch): string =>
     route.project !== undefined
@@ -393,19 +409,24 @@ export async function startVeoEmulator(options: VeoEmulatorOptions = {}): Promis
   const startRender = (op: Operation): void => {
     const { request } = op;
     const size = outputSize(request.aspectRatio, request.resolution, outputScale);
-    const promise = renderVeoVideo({
-      ...size,
-      durationSeconds: request.durationSeconds,
-      ...(request.image ? { image: request.image } : {}),
-      ...(request.lastFrame ? { lastFrame: request.lastFrame } : {}),
-      audio: request.generateAudio,
-    }).then(
+    const promise = withRenderSlot(() =>
+      renderVeoVideo({
+        ...size,
+        durationSeconds: request.durationSeconds,
+        ...(request.image ? { image: request.image } : {}),
+        ...(request.lastFrame ? { lastFrame: request.lastFrame } : {}),
+        audio: request.generateAudio,
+      }),
+    ).then(
       (video) => ({ video }),
       (error: unknown) => ({ error: (error as Error)?.message ?? String(error) }),
     );
     op.render = promise;
     pendingRenders.add(promise);
-    void promise.finally(() => pendingRenders.delete(promise));
+    void promise.finally(() => {
+      op.rendered = true;
+      pendingRenders.delete(promise);
+    });
   };
 
   const submit = (res: ServerResponse, route: RouteMatch, spec: VeoModelSpec, rec: RecordedRequest): void => {
@@ -419,7 +440,7 @@ export async function startVeoEmulator(options: VeoEmulatorOptions = {}): Promis
     if (lastFrameUnsupported) script.error ??= { code: 9, message: FRAME_INTERPOLATION_NOT_ALLOWLISTED };
     const id = randomUUID();
     const name = `${resourceName(route)}/operations/${id}`;
-    const op: Operation = { name, id, model: route.model, createdAt: Date.now(), polls: 0, script, request };
+    const op: Operation = { name, id, model: route.model, createdAt: Date.now(), polls: 0, script, request, rendered: false };
     operations.set(name, op);
     const filteredAll = (script.raiFiltered?.count ?? 0) >= request.sampleCount;
     if (!script.error && !filteredAll) startRender(op);
@@ -467,8 +488,12 @@ export async function startVeoEmulator(options: VeoEmulatorOptions = {}): Promis
     if (!op) throw new HttpError(404, `Operation ${operationName} not found.`, 'NOT_FOUND');
     op.polls++;
     if (op.final) return sendJson(res, 200, op.final);
+    // Time-based: done once the duration has passed and the video exists (big renders take seconds).
+    // Poll-count-based: done on exactly that poll, waiting for the render if needed.
     const due =
-      op.script.pollsUntilDone !== undefined ? op.polls >= op.script.pollsUntilDone : Date.now() - op.createdAt >= operationDurationMs;
+      op.script.pollsUntilDone !== undefined
+        ? op.polls >= op.script.pollsUntilDone
+        : Date.now() - op.createdAt >= operationDurationMs && (op.render === undefined || op.rendered);
     if (!due) return sendJson(res, 200, { name: op.name, done: false });
     op.final = await complete(op);
     sendJson(res, 200, op.final);

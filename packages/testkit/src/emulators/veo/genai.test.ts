@@ -114,6 +114,8 @@ describe('Veo emulator through @google/genai (Vertex express mode)', () => {
       config: { durationSeconds: 4 },
     });
     expect(op.name).toMatch(/^publishers\/google\/models\/veo-3\.1-fast-generate-001\/operations\//);
+    // Before operationDurationMs (300 ms) has passed, a poll reports done:false.
+    expect((await ai.operations.getVideosOperation({ operation: op })).done).toBeFalsy();
     op = await waitForOperation(ai, op);
     expect(op.response?.generatedVideos?.[0]?.video?.videoBytes).toBeTruthy();
     const polls = emu.requestsTo('POST', '/v1/publishers/google/models/veo-3.1-fast-generate-001:fetchPredictOperation');
