@@ -1,0 +1,19 @@
+import { defineBackend } from '@ttv/core';
+import { configSchema, type KenBurnsConfig } from './config.js';
+import { backendInfo, KenBurnsBackend } from './kenburns-backend.js';
+
+/**
+ * The plugin object the registry loads. `describe` is static (no ffmpeg, no files): `ttv backends` and the
+ * planner use it without creating the backend. `create` receives the config section already parsed with
+ * `configSchema`, so every default is filled in.
+ */
+export const backend = defineBackend<KenBurnsConfig>({
+  specificationVersion: 1,
+  name: 'kenburns',
+  displayName: 'Ken Burns (embedded)',
+  kind: 'embedded',
+  configSchema,
+  secretFields: [],
+  describe: (config) => backendInfo(config),
+  create: (config, ctx) => new KenBurnsBackend(config, ctx.log),
+});
