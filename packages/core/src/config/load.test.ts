@@ -1,0 +1,143 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BackendRegistry } from '../registry/registry.js';
+import { TtvError } from '../spec/errors.js';
+import { redact } from '../util/secrets.js';
+import { loadConfig, parseConfig } from './load.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ttv-config-'));
+// A minimal plugin module the registry can load by path; its section has a secret field.
+writeFileSync(
+  join(dir, 'fake-backend.mjs'),
+  `import { z } from 'zod';
+export default {
+  specificationVersion: 1, name: 'fake', displayName: 'Fake', kind: 'remote', secretFields: ['apiKey'],
+  configSchema: z.object({ apiKey: z.string().optional(), model: z.enum(['m1', 'm2']).default('m1') }).strict(),
+  describe: (c) => ({ name: 'fake', displayName: 'Fake', kind: 'remote', defaultModel: c.model, models: [] }),
+  create: () => { throw new Error('not used'); },
+};`,
+);
+writeFileSync(join(dir, 'old-spec.mjs'), `export default { specificationVersion: 0, name: 'old', create() {}, describe() {} };`);
+writeFileSync(join(dir, 'not-a-backend.mjs'), `export const x = 1;`);
+// zod must resolve from the fixture dir: point the registry's search at this package too.
+const registry = new BackendRegistry({ searchDirs: [dir, new URL('../..', import.meta.url).pathname] });
+const file = join(dir, 'ttv.yaml');
+
+async function fails(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<TtvError> {
+  try {
+    await parseConfig(yaml, file, { registry, env });
+  } catch (e) {
+    expect(TtvError.is(e)).toBe(true);
+    return e as TtvError;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+const story = 'backend: ./fake-backend.mjs\nstoryboard:\n  image: a.png\n  segments:\n    - prompt: hello\n';
+
+describe('loadConfig', () => {
+  it('applies defaults and resolves paths from the config directory', async () => {
+    const c = await parseConfig(story, file, { registry, env: {} });
+    expect(c.core.mode).toBe('chaining');
+    expect(c.core.output).toEqual({ width: 1280, height: 720, fps: 24 });
+    expect(c.core.storyboard.image).toBe(join(dir, 'a.png'));
+    expect(c.backends.map((b) => b.name)).toEqual(['fake']);
+    expect(c.name).toBe('ttv');
+  });
+
+  it('names the field, the value and the fix for a wrong value', async () => {
+    const e = await fails(`mode: chained\n${story}`);
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.field).toBe('mode');
+    expect(e.message).toContain('mode');
+    expect(e.message).toContain('"chained"');
+    expect(e.fix).toContain('"chaining"');
+  });
+
+  it('names nested paths with indexes', async () => {
+    const e = await fails('storyboard:\n  segments:\n    - prompt: a\n    - prompt: b\n      duration: -3\n');
+    expect(e.field).toBe('storyboard.segments[1].duration');
+    expect(e.message).toContain('-3');
+  });
+
+  it('rejects unknown keys with a suggestion', async () => {
+    const e = await fails(`segmentDurration: 4\n${story}`);
+    expect(e.message).toContain('unknown key "segmentDurration"');
+    expect(e.message).toContain('did you mean "segmentDuration"');
+    const nested = await fails(`output:\n  widht: 640\n${story}`);
+    expect(nested.message).toContain('output.widht');
+    expect(nested.message).toContain('"width"');
+  });
+
+  it('validates a backend section with the backend schema, prefixed by its name', async () => {
+    const e = await fails(`fake:\n  model: m3\n${story}`);
+    expect(e.field).toBe('fake.model');
+    expect(e.fix).toContain('"m1"');
+  });
+
+  it('interpolates ${VAR} and ${VAR:-default}', async () => {
+    const c = await parseConfig(`name: \${RUN_NAME}\noutput:\n  dir: \${OUT:-out}\n${story}`, file, {
+      registry,
+      env: { RUN_NAME: 'film' },
+    });
+    expect(c.name).toBe('film');
+    expect(c.core.output.dir).toBe(join(dir, 'out'));
+  });
+
+  it('fails clearly on a missing ${VAR}', async () => {
+    const e = await fails(`fake:\n  apiKey: \${FAKE_API_KEY}\n${story}`);
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.field).toBe('fake.apiKey');
+    expect(e.message).toContain('FAKE_API_KEY is not set');
+    expect(e.fix).toContain('export FAKE_API_KEY=');
+  });
+
+  it('registers secrets from secret fields and secret-looking variables, and redacts the copy', async () => {
+    const key = 'sk-live-0123456789abcdef';
+    const c = await parseConfig(`fake:\n  apiKey: \${FAKE_API_KEY}\n${story}`, file, { registry, env: { FAKE_API_KEY: key } });
+    expect(JSON.stringify(c.redacted)).not.toContain(key);
+    expect(redact(`token ${key} leaked`)).toBe('token *** leaked');
+  });
+
+  it('reports invalid YAML, a non-mapping document and a missing file', async () => {
+    expect((await fails('storyboard: [unclosed\n')).message).toContain('invalid YAML');
+    expect((await fails('- just\n- a list\n')).message).toContain('YAML mapping');
+    await expect(loadConfig(join(dir, 'nope.yaml'), { registry })).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: '--config' });
+  });
+
+  it('rejects backend and backends together, and a storyboard without segments or prompt', async () => {
+    expect((await fails(`backends: [b]\n${story}`)).field).toBe('backends');
+    expect((await fails('storyboard:\n  image: a.png\n')).message).toContain('either segments');
+  });
+
+  it('rejects an unknown top-level key that is not an installed backend', async () => {
+    const e = await fails(`runwy:\n  model: x\n${story}`);
+    expect(e.message).toContain('unknown key "runwy"');
+  });
+});
+
+describe('BackendRegistry', () => {
+  it('fails with BACKEND_NOT_INSTALLED and the exact install command', async () => {
+    const e = await registry.load('runway').catch((x: unknown) => x as TtvError);
+    expect(e).toMatchObject({ code: 'BACKEND_NOT_INSTALLED' });
+    expect(e.message).toContain('@ttv/backend-runway, ttv-backend-runway');
+    expect(e.fix).toMatch(/(npm install|pnpm add) @ttv\/backend-runway/);
+    expect(e.fix).toContain('ttv plugins install runway');
+    const scoped = await registry.load('@acme/fancy').catch((x: unknown) => x as TtvError);
+    expect(scoped.message).toContain('@acme/ttv-backend-fancy');
+  });
+
+  it('loads a plugin by module path and checks its spec version and shape', async () => {
+    expect((await registry.load('./fake-backend.mjs')).plugin.name).toBe('fake');
+    await expect(registry.load('./old-spec.mjs')).rejects.toMatchObject({ code: 'BACKEND_INVALID', message: expect.stringContaining('spec v0') });
+    await expect(registry.load('./not-a-backend.mjs')).rejects.toMatchObject({ code: 'BACKEND_INVALID' });
+  });
+
+  it('the config names BACKEND_NOT_INSTALLED for an unknown backend', async () => {
+    const e = await fails(story.replace("./fake-backend.mjs", "nosuchthing"));
+    expect(e.code).toBe('BACKEND_NOT_INSTALLED');
+    expect(e.fix).toContain('@ttv/backend-nosuchthing');
+  });
+});
