@@ -2,9 +2,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type GenerateVideosOperation, GoogleGenAI } from '@google/genai';
 import { Storage } from '@google-cloud/storage';
-import { GoogleGenAI, type GenerateVideosOperation } from '@google/genai';
-import { makeTestImage, fitImage } from '@ttv/core';
+import { fitImage, makeTestImage } from '@ttv/core';
 import { OAuth2Client } from 'google-auth-library';
 import type { VeoEmulator } from './emulator.js';
 

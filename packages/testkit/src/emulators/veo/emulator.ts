@@ -487,14 +487,20 @@ export async function startVeoEmulator(options: VeoEmulatorOptions = {}): Promis
     const op = operations.get(operationName);
     if (!op) throw new HttpError(404, `Operation ${operationName} not found.`, 'NOT_FOUND');
     op.polls++;
-    if (op.final) return sendJson(res, 200, op.final);
+    if (op.final) {
+      sendJson(res, 200, op.final);
+      return;
+    }
     // Time-based: done once the duration has passed and the video exists (big renders take seconds).
     // Poll-count-based: done on exactly that poll, waiting for the render if needed.
     const due =
       op.script.pollsUntilDone !== undefined
         ? op.polls >= op.script.pollsUntilDone
         : Date.now() - op.createdAt >= operationDurationMs && (op.render === undefined || op.rendered);
-    if (!due) return sendJson(res, 200, { name: op.name, done: false });
+    if (!due) {
+      sendJson(res, 200, { name: op.name, done: false });
+      return;
+    }
     op.final = await complete(op);
     sendJson(res, 200, op.final);
   };
@@ -518,11 +524,20 @@ export async function startVeoEmulator(options: VeoEmulatorOptions = {}): Promis
       if (route.version === 'v1beta1' && spec.id.startsWith('veo-3.1-')) {
         throw new HttpError(400, `Request contains an invalid argument: RESOURCE_PROJECT_INVALID (${spec.id} is served on v1; set apiVersion: 'v1').`);
       }
-      if (route.verb === 'predictLongRunning') return submit(res, route, spec, rec);
-      if (route.verb === 'fetchPredictOperation') return await poll(res, rec);
+      if (route.verb === 'predictLongRunning') {
+        submit(res, route, spec, rec);
+        return;
+      }
+      if (route.verb === 'fetchPredictOperation') {
+        await poll(res, rec);
+        return;
+      }
       throw new HttpError(404, `Method ${route.verb} not found for ${spec.id}.`, 'NOT_FOUND');
     } catch (error) {
-      if (error instanceof HttpError) return sendGoogleError(res, error.code, error.message, error.status);
+      if (error instanceof HttpError) {
+        sendGoogleError(res, error.code, error.message, error.status);
+        return;
+      }
       throw error;
     }
   };

@@ -73,14 +73,14 @@ describe('in-memory GCS through @google-cloud/storage', () => {
   it('404 JSON for a missing object; the /b/… (STORAGE_EMULATOR_HOST) form works too', async () => {
     const miss = await fetch(`${emu.url}/storage/v1/b/ttv/o/nope`);
     expect(miss.status).toBe(404);
-    expect(((await miss.json()) as any).error).toMatchObject({ code: 404 });
+    expect(((await miss.json()) as { error: unknown }).error).toMatchObject({ code: 404 });
     emu.buckets.put('ttv', 'x/y.txt', Buffer.from('xy'), { contentType: 'text/plain' });
     const media = await fetch(`${emu.url}/b/ttv/o/${encodeURIComponent('x/y.txt')}?alt=media`);
     expect(media.status).toBe(200);
     expect(await media.text()).toBe('xy');
     expect(media.headers.get('x-goog-hash')).toBe(`crc32c=${crc32cBase64(Buffer.from('xy'))},md5=${md5Base64(Buffer.from('xy'))}`);
     const meta = await fetch(`${emu.url}/b/ttv/o/${encodeURIComponent('x/y.txt')}`);
-    expect(((await meta.json()) as any).size).toBe('2');
+    expect(((await meta.json()) as { size: string }).size).toBe('2');
   });
 
   it('an upload 503 is surfaced by the client', async () => {

@@ -29,7 +29,7 @@ export interface PutOptions {
 /** Parses `gs://bucket/path/to/object` (the object part may be empty for a prefix). */
 export function parseGsUri(uri: string): { bucket: string; name: string } | undefined {
   const m = /^gs:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!m || !m[1]) return undefined;
+  if (!m?.[1]) return undefined;
   return { bucket: m[1], name: m[2] ?? '' };
 }
 
@@ -73,7 +73,7 @@ export class InMemoryBuckets {
   /** Writes to a `gs://bucket/name` URI. */
   putUri(uri: string, data: Uint8Array, options: PutOptions = {}): StoredObject {
     const parsed = parseGsUri(uri);
-    if (!parsed || !parsed.name) throw new TypeError(`not a gs:// object URI: ${uri}`);
+    if (!parsed?.name) throw new TypeError(`not a gs:// object URI: ${uri}`);
     return this.put(parsed.bucket, parsed.name, data, options);
   }
 
@@ -206,25 +206,36 @@ export function createGcsHandler(buckets: InMemoryBuckets, stats: GcsStats) {
     if (method === 'PUT' || (method === 'POST' && rec.query['upload_id'])) {
       const id = rec.query['upload_id'] ?? '';
       const session = sessions.get(id);
-      if (!session) return gcsError(res, 404, `No such upload session: ${id}`);
+      if (!session) {
+        gcsError(res, 404, `No such upload session: ${id}`);
+        return;
+      }
       const range = String(req.headers['content-range'] ?? '');
       // "bytes */N": status query; "bytes a-b/N" or "bytes a-b/*": a chunk; "bytes 0-*/*": everything at once.
       const status = /^bytes \*\/(\d+|\*)$/.exec(range);
       if (status) {
         if (status[1] !== '*' && Number(status[1]) === session.received) {
           sessions.delete(id);
-          return finish(res, req, session, Buffer.concat(session.chunks));
+          finish(res, req, session, Buffer.concat(session.chunks));
+          return;
         }
         const headers: Record<string, string> = session.received > 0 ? { range: `bytes=0-${session.received - 1}` } : {};
-        return sendEmpty(res, 308, headers);
+        sendEmpty(res, 308, headers);
+        return;
       }
       const chunk = /^bytes (\d+)-(\d+|\*)\/(\d+|\*)$/.exec(range);
-      if (range && !chunk) return gcsError(res, 400, `Invalid Content-Range: ${range}`);
+      if (range && !chunk) {
+        gcsError(res, 400, `Invalid Content-Range: ${range}`);
+        return;
+      }
       const start = chunk ? Number(chunk[1]) : 0;
       if (start !== session.received) {
         // Overlapping resend: keep the bytes we have, take the rest.
         const skip = session.received - start;
-        if (skip < 0) return gcsError(res, 400, `Content-Range start ${start} beyond received ${session.received}`);
+        if (skip < 0) {
+          gcsError(res, 400, `Content-Range start ${start} beyond received ${session.received}`);
+          return;
+        }
         session.chunks.push(rec.body.subarray(skip));
       } else {
         session.chunks.push(rec.body);
@@ -234,30 +245,43 @@ export function createGcsHandler(buckets: InMemoryBuckets, stats: GcsStats) {
       const endKnown = chunk?.[2] !== '*';
       if (!chunk || (total !== undefined && total !== '*' && Number(total) === session.received) || (!endKnown && total === '*')) {
         sessions.delete(id);
-        return finish(res, req, session, Buffer.concat(session.chunks));
+        finish(res, req, session, Buffer.concat(session.chunks));
+        return;
       }
-      return sendEmpty(res, 308, session.received > 0 ? { range: `bytes=0-${session.received - 1}` } : {});
+      sendEmpty(res, 308, session.received > 0 ? { range: `bytes=0-${session.received - 1}` } : {});
+      return;
     }
-    if (method !== 'POST') return gcsError(res, 405, `Method ${method} not allowed`);
+    if (method !== 'POST') {
+      gcsError(res, 405, `Method ${method} not allowed`);
+      return;
+    }
     if (type === 'multipart') {
       const contentType = String(req.headers['content-type'] ?? '');
       let parts: Array<{ headers: Record<string, string>; data: Buffer }>;
       try {
         parts = parseMultipart(rec.body, contentType);
       } catch (error) {
-        return gcsError(res, 400, (error as Error).message);
+        gcsError(res, 400, (error as Error).message);
+        return;
       }
       const metaPart = parts[0];
       const dataPart = parts[1];
-      if (!metaPart || !dataPart) return gcsError(res, 400, 'multipart upload needs a metadata part and a media part');
+      if (!metaPart || !dataPart) {
+        gcsError(res, 400, 'multipart upload needs a metadata part and a media part');
+        return;
+      }
       let meta: Record<string, unknown> = {};
       try {
         meta = JSON.parse(metaPart.data.toString('utf8') || '{}') as Record<string, unknown>;
       } catch {
-        return gcsError(res, 400, 'invalid JSON metadata part');
+        gcsError(res, 400, 'invalid JSON metadata part');
+        return;
       }
       const name = rec.query['name'] ?? (typeof meta['name'] === 'string' ? meta['name'] : undefined);
-      if (!name) return gcsError(res, 400, 'Required parameter: name');
+      if (!name) {
+        gcsError(res, 400, 'Required parameter: name');
+        return;
+      }
       const metadata = stringRecord(meta['metadata']);
       const session: UploadSession = {
         bucket,
@@ -267,18 +291,26 @@ export function createGcsHandler(buckets: InMemoryBuckets, stats: GcsStats) {
         chunks: [],
         received: 0,
       };
-      return finish(res, req, session, dataPart.data);
+      finish(res, req, session, dataPart.data);
+      return;
     }
     if (type === 'media') {
       const name = rec.query['name'];
-      if (!name) return gcsError(res, 400, 'Required parameter: name');
+      if (!name) {
+        gcsError(res, 400, 'Required parameter: name');
+        return;
+      }
       const session: UploadSession = { bucket, name, contentType: String(req.headers['content-type'] ?? 'application/octet-stream'), chunks: [], received: 0 };
-      return finish(res, req, session, rec.body);
+      finish(res, req, session, rec.body);
+      return;
     }
     if (type === 'resumable') {
       const meta = (rec.json && typeof rec.json === 'object' ? rec.json : {}) as Record<string, unknown>;
       const name = rec.query['name'] ?? (typeof meta['name'] === 'string' ? meta['name'] : undefined);
-      if (!name) return gcsError(res, 400, 'Required parameter: name');
+      if (!name) {
+        gcsError(res, 400, 'Required parameter: name');
+        return;
+      }
       const id = randomUUID().replace(/-/g, '');
       const metadata = stringRecord(meta['metadata']);
       sessions.set(id, {
@@ -292,9 +324,11 @@ export function createGcsHandler(buckets: InMemoryBuckets, stats: GcsStats) {
         received: 0,
       });
       const location = `${baseUrlOf(req)}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}`;
-      return sendJson(res, 200, {}, { location });
+      sendJson(res, 200, {}, { location });
+      return;
     }
-    return gcsError(res, 400, `Unsupported uploadType: ${type || '(none)'}`);
+    gcsError(res, 400, `Unsupported uploadType: ${type || '(none)'}`);
+    return;
   };
 
   const handleDownload = (req: IncomingMessage, res: ServerResponse, obj: StoredObject): void => {
@@ -312,16 +346,20 @@ export function createGcsHandler(buckets: InMemoryBuckets, stats: GcsStats) {
       const size = obj.data.length;
       let start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
       let end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
-      if (start >= size) return gcsError(res, 416, 'Requested range not satisfiable');
+      if (start >= size) {
+        gcsError(res, 416, 'Requested range not satisfiable');
+        return;
+      }
       start = Math.max(0, start);
       end = Math.max(start, end);
       // A partial reply cannot be validated against the whole object's hashes.
       delete headers['x-goog-hash'];
       delete headers['x-goog-stored-content-encoding'];
-      return sendBody(res, 206, obj.data.subarray(start, end + 1), obj.contentType, {
+      sendBody(res, 206, obj.data.subarray(start, end + 1), obj.contentType, {
         ...headers,
         'content-range': `bytes ${start}-${end}/${size}`,
       });
+      return;
     }
     sendBody(res, 200, obj.data, obj.contentType, headers);
   };

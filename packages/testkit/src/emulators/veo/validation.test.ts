@@ -17,6 +17,11 @@ afterAll(async () => {
   await fx?.cleanup();
 });
 
+interface GoogleErrorBody {
+  name?: string;
+  error: { code: number; message: string; status: string };
+}
+
 const modelPath = (model: string): string => `/v1/projects/test-project/locations/us-central1/publishers/google/models/${model}`;
 
 async function submit(
@@ -25,16 +30,16 @@ async function submit(
   parameters: Record<string, unknown> = {},
   headers: Record<string, string> = { authorization: 'Bearer fake' },
   path = `${modelPath(model)}:predictLongRunning`,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: GoogleErrorBody }> {
   const res = await fetch(`${emu.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ instances: [instance], parameters }),
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as GoogleErrorBody };
 }
 
-function expectGoogleError(r: { status: number; body: any }, code: number, status: string, message?: string | RegExp): void {
+function expectGoogleError(r: { status: number; body: GoogleErrorBody }, code: number, status: string, message?: string | RegExp): void {
   expect(r.status).toBe(code);
   expect(r.body.error).toMatchObject({ code, status });
   expect(typeof r.body.error.message).toBe('string');
@@ -70,7 +75,7 @@ describe('auth and routing', () => {
       body: JSON.stringify({ operationName: `${ok.body.name}x` }),
     });
     expect(poll.status).toBe(404);
-    expect(((await poll.json()) as any).error.status).toBe('NOT_FOUND');
+    expect(((await poll.json()) as GoogleErrorBody).error.status).toBe('NOT_FOUND');
   });
 
   it('v1beta1 with a GA 3.1 model fails like the real service (RESOURCE_PROJECT_INVALID)', async () => {
