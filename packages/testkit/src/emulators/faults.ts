@@ -7,7 +7,8 @@
  *
  * Kinds:
  * - `status`   reply with `status`, `body` (object → JSON, string → as is) and `headers` instead of handling.
- * - `delay`    wait `ms`, then handle the request normally (slow responses / client timeouts).
+ * - `delay`    wait `ms`, then handle the request normally (slow responses / client timeouts). The request is
+ *              handled even if the client timed out meanwhile: the work is done, the reply is lost.
  * - `reset`    destroy the socket without replying (the client sees a connection error).
  * - `truncate` handle normally but end the connection cleanly after `bytes` body bytes, although the
  *              response announced the full `Content-Length` (a short download).

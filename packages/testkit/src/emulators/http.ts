@@ -303,6 +303,7 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<E
       // The emulator's own controls (`/__emulator/*`) are neither recorded nor faulted.
       if (path.startsWith('/__emulator/')) return handler(req, res, rec);
       requests.push(rec);
+      res.on('error', () => {}); // writes after the client went away are dropped
       res.once('finish', () => {
         rec.status = res.statusCode;
       });
@@ -325,8 +326,8 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<E
           req.socket.destroy();
           return;
         case 'delay':
+          // Handled even if the client gave up meanwhile, like a real server finishing the work: the reply is lost.
           await sleep(fault.ms);
-          if (req.socket.destroyed) return;
           break;
         case 'truncate':
           cutResponse(res, req.socket, () => fault.bytes, true);

@@ -1,10 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import RunwayML, { type APIError, toFile } from '@runwayml/sdk';
 import { extractFirstFrame, extractLastFrame, imagePsnr, runFfmpeg, runFfprobe } from '@ttv/core';
-import RunwayML, { toFile } from '@runwayml/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunwayEmulator, startRunwayEmulator } from './index.js';
 import { client, dataUri, makePng, pollUntilDone, tempDir } from './fixtures.js';
+import { type RunwayEmulator, startRunwayEmulator } from './index.js';
 
 let emu: RunwayEmulator;
 let dir: string;
@@ -158,7 +158,7 @@ describe('Runway emulator through @runwayml/sdk', () => {
       .create({ model: 'gen4_turbo', promptImage: 'runway://ephemeral/00000000-0000-0000-0000-000000000000/x.png', ratio: '960:960' })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunwayML.BadRequestError);
-    expect((err as RunwayML.APIError).error).toMatchObject({ error: expect.stringContaining("Invalid parameter 'promptImage'") });
+    expect((err as APIError).error).toMatchObject({ error: expect.stringContaining("Invalid parameter 'promptImage'") });
   });
 
   it('https prompt images are accepted and rendered as a grey frame', async () => {
@@ -236,6 +236,5 @@ describe('Runway emulator through @runwayml/sdk', () => {
     expect(stats).toMatchObject({ created: 1 });
     const reqs = (await (await fetch(`${emu.url}/__emulator/requests`)).json()) as Array<{ path: string; status?: number }>;
     expect(reqs[0]).toMatchObject({ path: '/v1/image_to_video', status: 200 });
-    void readFile;
   });
 });

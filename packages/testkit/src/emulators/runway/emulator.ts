@@ -108,9 +108,9 @@ export interface RunwayEmulatorOptions {
 }
 
 export interface RunwayStats {
-  /** Create requests answered 200 (tasks actually created). */
+  /** Tasks the emulator created since the last reset (including ones whose reply the client never got). */
   created: number;
-  /** Every create request, including rejected and faulted ones. */
+  /** Every create request received, including rejected and faulted ones. */
   createAttempts: number;
   polls: number;
   cancels: number;
@@ -312,10 +312,10 @@ export async function startRunwayEmulator(opts: RunwayEmulatorOptions = {}): Pro
 
   const checkUploads = (req: GenerationRequest): void => {
     for (const ref of [req.first, req.last]) {
-      if (!ref || !ref.uri.startsWith('runway://')) continue;
+      if (!ref?.uri.startsWith('runway://')) continue;
       const field = req.body['promptImage'] === ref.uri ? 'promptImage' : `promptImage[${ref.position === 'first' ? 0 : 1}].uri`;
       const upload = uploadForUri(ref.uri);
-      if (!upload || !upload.path) throw new RunwayValidationError(field, 'unknown or incomplete runway:// upload');
+      if (!upload?.path) throw new RunwayValidationError(field, 'unknown or incomplete runway:// upload');
       if (Date.now() - upload.createdAt > 24 * 3600_000) throw new RunwayValidationError(field, 'the runway:// upload has expired');
       if (!upload.contentType || !IMAGE_MEDIA_TYPES.has(upload.contentType)) {
         throw new RunwayValidationError(field, `unsupported media type '${upload.contentType ?? 'unknown'}' (expected an image)`);
@@ -359,16 +359,25 @@ export async function startRunwayEmulator(opts: RunwayEmulatorOptions = {}): Pro
     sendJson(res, status, { error }, headers);
 
   const createTask = (route: RunwayRoute, rec: RecordedRequest, res: ServerResponse): void => {
-    if (rec.json === undefined) return apiError(res, 400, 'Invalid JSON body');
+    if (rec.json === undefined) {
+      apiError(res, 400, 'Invalid JSON body');
+      return;
+    }
     let request: GenerationRequest;
     try {
       request = validateGeneration(route, rec.json, outputScale);
       checkUploads(request);
     } catch (error) {
-      if (error instanceof RunwayValidationError) return apiError(res, 400, error.message);
+      if (error instanceof RunwayValidationError) {
+        apiError(res, 400, error.message);
+        return;
+      }
       throw error;
     }
-    if (request.credits > emulator.creditBalance()) return apiError(res, 400, 'You do not have enough credits to run this task.');
+    if (request.credits > emulator.creditBalance()) {
+      apiError(res, 400, 'You do not have enough credits to run this task.');
+      return;
+    }
     const script = { ...(scriptQueue.shift() ?? defaultScript ?? {}) };
     const id = randomUUID();
     const throttled = Math.max(0, Math.floor(script.throttledPolls ?? 0));
@@ -395,10 +404,14 @@ export async function startRunwayEmulator(opts: RunwayEmulatorOptions = {}): Pro
 
   const handleTask = async (id: string, rec: RecordedRequest, res: ServerResponse): Promise<void> => {
     const task = tasks.get(id);
-    if (!task || task.deleted) return apiError(res, 404, 'Task not found');
+    if (!task || task.deleted) {
+      apiError(res, 404, 'Task not found');
+      return;
+    }
     if (rec.method === 'GET') {
       task.polls += 1;
-      return sendJson(res, 200, await taskJson(task));
+      sendJson(res, 200, await taskJson(task));
+      return;
     }
     if (rec.method === 'DELETE') {
       const { status } = statusOf(task, false);
@@ -409,9 +422,11 @@ export async function startRunwayEmulator(opts: RunwayEmulatorOptions = {}): Pro
         task.terminal ??= status === 'SUCCEEDED' && task.renderError ? 'FAILED' : status;
         task.deleted = true;
       }
-      return sendEmpty(res, 204);
+      sendEmpty(res, 204);
+      return;
     }
-    return apiError(res, 405, 'Method not allowed');
+    apiError(res, 405, 'Method not allowed');
+    return;
   };
 
   const organization = (): Record<string, unknown> => {
@@ -426,12 +441,19 @@ export async function startRunwayEmulator(opts: RunwayEmulatorOptions = {}): Pro
 
   const createUpload = (rec: RecordedRequest, res: ServerResponse): void => {
     const body = rec.json as Record<string, unknown> | undefined;
-    if (!body || typeof body !== 'object') return apiError(res, 400, 'Invalid JSON body');
+    if (!body || typeof body !== 'object') {
+      apiError(res, 400, 'Invalid JSON body');
+      return;
+    }
     const filename = body['filename'];
     if (typeof filename !== 'string' || filename.length === 0 || filename.length > 255 || /[/\\]/.test(filename)) {
-      return apiError(res, 400, "Invalid parameter 'filename'");
+      apiError(res, 400, "Invalid parameter 'filename'");
+      return;
     }
-    if (body['type'] !== 'ephemeral') return apiError(res, 400, "Invalid parameter 'type'");
+    if (body['type'] !== 'ephemeral') {
+      apiError(res, 400, "Invalid parameter 'type'");
+      return;
+    }
     const id = randomUUID();
     const key = `ephemeral/${id}/${filename}`;
     uploads.set(id, { id, filename, key, createdAt: Date.now() });
@@ -450,17 +472,30 @@ export async function startRunwayEmulator(opts: RunwayEmulatorOptions = {}): Pro
 
   const receiveUpload = async (id: string, req: IncomingMessage, rec: RecordedRequest, res: ServerResponse): Promise<void> => {
     const upload = uploads.get(id);
-    if (!upload) return sendBody(res, 404, s3Error('NoSuchUpload', 'The specified upload does not exist.'), 'application/xml');
-    if (rec.body.length > MAX_UPLOAD_BYTES) return sendBody(res, 400, s3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.'), 'application/xml');
+    if (!upload) {
+      sendBody(res, 404, s3Error('NoSuchUpload', 'The specified upload does not exist.'), 'application/xml');
+      return;
+    }
+    if (rec.body.length > MAX_UPLOAD_BYTES) {
+      sendBody(res, 400, s3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.'), 'application/xml');
+      return;
+    }
     let form: FormData;
     try {
       form = await new Response(new Uint8Array(rec.body), { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData();
     } catch {
-      return sendBody(res, 400, s3Error('MalformedPOSTRequest', 'The body of your POST request is not well-formed multipart/form-data.'), 'application/xml');
+      sendBody(res, 400, s3Error('MalformedPOSTRequest', 'The body of your POST request is not well-formed multipart/form-data.'), 'application/xml');
+      return;
     }
-    if (form.get('key') !== upload.key) return sendBody(res, 403, s3Error('AccessDenied', 'Invalid according to Policy: Policy Condition failed: ["eq", "$key"]'), 'application/xml');
+    if (form.get('key') !== upload.key) {
+      sendBody(res, 403, s3Error('AccessDenied', 'Invalid according to Policy: Policy Condition failed: ["eq", "$key"]'), 'application/xml');
+      return;
+    }
     const file = form.get('file');
-    if (!file || typeof file === 'string') return sendBody(res, 400, s3Error('InvalidArgument', 'POST requires exactly one file upload per request.'), 'application/xml');
+    if (!file || typeof file === 'string') {
+      sendBody(res, 400, s3Error('InvalidArgument', 'POST requires exactly one file upload per request.'), 'application/xml');
+      return;
+    }
     const data = Buffer.from(await file.arrayBuffer());
     const path = join(workDir, 'uploads', `${id}-${upload.filename}`);
     await writeFile(path, data);
@@ -476,7 +511,8 @@ export async function startRunwayEmulator(opts: RunwayEmulatorOptions = {}): Pro
     const n = Number(rec.query['n']);
     const sig = rec.query['sig'] ?? '';
     if (!Number.isFinite(exp) || !Number.isFinite(n) || sig !== sign(id, exp, n)) {
-      return sendBody(res, 403, s3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.'), 'application/xml');
+      sendBody(res, 403, s3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.'), 'application/xml');
+      return;
     }
     if (exp * 1000 <= Date.now() || n <= revokedUpTo) {
       return sendBody(
@@ -488,7 +524,8 @@ export async function startRunwayEmulator(opts: RunwayEmulatorOptions = {}): Pro
     }
     const task = tasks.get(id);
     if (!task || task.deleted || task.terminal !== 'SUCCEEDED') {
-      return sendBody(res, 404, s3Error('NoSuchKey', 'The specified key does not exist.'), 'application/xml');
+      sendBody(res, 404, s3Error('NoSuchKey', 'The specified key does not exist.'), 'application/xml');
+      return;
     }
     await task.render;
     const size = (await stat(task.outputPath)).size;
@@ -524,43 +561,58 @@ export async function startRunwayEmulator(opts: RunwayEmulatorOptions = {}): Pro
       const body = (rec.json ?? {}) as TaskScript & { count?: number };
       const { count, ...shape } = body;
       emulator.script.nextTask(shape, count ?? 1);
-      return sendJson(res, 200, { queued: scriptQueue.length });
+      sendJson(res, 200, { queued: scriptQueue.length });
+      return;
     }
     if (rec.path === '/__emulator/runway/expire-outputs' && rec.method === 'POST') {
       emulator.script.expireOutputs();
-      return sendEmpty(res);
+      sendEmpty(res);
+      return;
     }
     if (rec.path === '/__emulator/runway/stats' && rec.method === 'GET') {
-      return sendJson(res, 200, { ...emulator.stats(), creditBalance: emulator.creditBalance() });
+      sendJson(res, 200, { ...emulator.stats(), creditBalance: emulator.creditBalance() });
+      return;
     }
     apiError(res, 404, 'Not found');
   };
 
   const handler = async (req: IncomingMessage, res: ServerResponse, rec: RecordedRequest): Promise<void> => {
     const { path, method } = rec;
-    if (path.startsWith('/__emulator/')) return control(rec, res);
+    if (path.startsWith('/__emulator/')) {
+      control(rec, res);
+      return;
+    }
     if (method === 'POST' && path.startsWith('/uploads/')) return receiveUpload(path.slice('/uploads/'.length), req, rec, res);
     if ((method === 'GET' || method === 'HEAD') && path.startsWith('/outputs/')) {
       return serveOutput(decodeURIComponent(path.slice('/outputs/'.length)), req, rec, res);
     }
-    if (!V1.test(path)) return apiError(res, 404, 'Not found');
+    if (!V1.test(path)) {
+      apiError(res, 404, 'Not found');
+      return;
+    }
 
     const auth = rec.headers['authorization'];
     if (typeof auth !== 'string' || auth !== `Bearer ${apiKey}`) {
-      return apiError(res, 401, 'Incorrect or missing API key. Pass `Authorization: Bearer <key>`.');
+      apiError(res, 401, 'Incorrect or missing API key. Pass `Authorization: Bearer <key>`.');
+      return;
     }
     const version = rec.headers['x-runway-version'];
     if (version !== RUNWAY_API_VERSION) {
-      return apiError(res, 400, `Invalid API version '${String(version ?? '')}': the X-Runway-Version header must be '${RUNWAY_API_VERSION}'`);
+      apiError(res, 400, `Invalid API version '${String(version ?? '')}': the X-Runway-Version header must be '${RUNWAY_API_VERSION}'`);
+      return;
     }
 
     if (method === 'POST' && path === '/v1/image_to_video') return createTask('image_to_video', rec, res);
     if (method === 'POST' && path === '/v1/text_to_video') return createTask('text_to_video', rec, res);
     const taskMatch = /^\/v1\/tasks\/([^/]+)$/.exec(path);
     if (taskMatch) return handleTask(decodeURIComponent(taskMatch[1]!), rec, res);
-    if (method === 'GET' && path === '/v1/organization') return sendJson(res, 200, organization());
+    if (method === 'GET' && path === '/v1/organization') {
+      sendJson(res, 200, organization());
+      return;
+    }
     if (method === 'POST' && path === '/v1/uploads') return createUpload(rec, res);
-    return apiError(res, 404, 'Not found');
+    apiError(res, 404, 'Not found');
+    return;
   };
 
   const base = await startHttpEmulator({
@@ -640,7 +692,7 @@ export async function startRunwayEmulator(opts: RunwayEmulatorOptions = {}): Pro
     stats(): RunwayStats {
       const creates = base.requests.filter((r) => r.method === 'POST' && CREATE_PATHS.includes(r.path));
       return {
-        created: creates.filter((r) => r.status === 200).length,
+        created: tasks.size,
         createAttempts: creates.length,
         polls: base.requestsTo('GET', '/v1/tasks/:id').length,
         cancels: base.requestsTo('DELETE', '/v1/tasks/:id').length,

@@ -2,8 +2,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runFfmpeg } from '@ttv/core';
 import RunwayML from '@runwayml/sdk';
+import { runFfmpeg } from '@ttv/core';
 import type { RunwayEmulator } from './emulator.js';
 
 export async function tempDir(prefix = 'ttv-runway-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {

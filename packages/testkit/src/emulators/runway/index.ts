@@ -1,6 +1,7 @@
 export {
   DAILY_LIMIT_MESSAGE,
   FAILURE_MESSAGES,
+  failureMessageFor,
   RUNWAY_API_VERSION,
   type RunwayEmulator,
   type RunwayEmulatorOptions,
@@ -8,21 +9,20 @@ export {
   type RunwayStats,
   type RunwayTask,
   type RunwayTaskStatus,
-  type TaskScript,
-  failureMessageFor,
   startRunwayEmulator,
+  type TaskScript,
 } from './emulator.js';
 export {
+  creditsFor,
   type EmulatedModel,
-  type GenerationRequest,
   GEN4_RATIOS,
+  type GenerationRequest,
   MODELS,
   REMOVED_MODELS,
   type RunwayRoute,
   RunwayValidationError,
-  VEO_RATIOS,
-  creditsFor,
   ratioSize,
+  VEO_RATIOS,
   validateGeneration,
 } from './models.js';
-export { OUTPUT_FPS, frameCount, renderClip } from './render.js';
+export { frameCount, OUTPUT_FPS, renderClip } from './render.js';

@@ -144,7 +144,7 @@ function checkUri(uri: unknown, field: string): string {
   if (typeof uri !== 'string' || uri.length === 0) throw new RunwayValidationError(field, 'expected a non-empty string');
   if (uri.startsWith('data:')) {
     const m = /^data:([^;,]*)((?:;[^;,]*)*),/.exec(uri);
-    if (!m || !m[1]) throw new RunwayValidationError(field, 'data URIs must carry a media type, e.g. data:image/png;base64,...');
+    if (!m?.[1]) throw new RunwayValidationError(field, 'data URIs must carry a media type, e.g. data:image/png;base64,...');
     const mediaType = m[1].toLowerCase();
     if (!IMAGE_MEDIA_TYPES.has(mediaType)) {
       throw new RunwayValidationError(field, `unsupported media type '${mediaType}' (expected image/jpeg, image/png or image/webp)`);
