@@ -1,0 +1,7 @@
+// The ttv backend conformance suite.
+
+export { ABORT_LIMIT_MS, CHECKS, END_FRAME_MIN_PSNR, VALIDATE_LIMIT_MS } from './checks.js';
+export { ConformanceError, createConformanceContext } from './context.js';
+export { describeBackendConformance } from './describe.js';
+export { CONFORMANCE_CHECKS, type ConformanceCheckId, checkApplies, runCheck, runConformanceCheck } from './run.js';
+export type { ConformanceCheck, ConformanceContext, ConformanceOptions, ConformanceTier, Counter, TestApi } from './types.js';
