@@ -19,12 +19,17 @@ export interface AttemptRecord {
   attempt: number;
   startedAt: string;
   finishedAt?: string;
-  outcome?: 'ok' | 'error' | 'cancelled';
+  /** Unset while running; `interrupted` when the process died during the attempt (see the segment's `job`). */
+  outcome?: 'ok' | 'error' | 'cancelled' | 'interrupted';
   errorCode?: string;
   error?: string;
   estimatedUsd: number;
   actualUsd?: number;
   jobId?: string;
+  /** True when this attempt re-attached a job submitted by an earlier (crashed) run instead of submitting. */
+  resumed?: boolean;
+  /** Content key of the request (backend, model, prompt, inputs, negotiated parameters). */
+  contentKey?: string;
 }
 
 export interface SkipRecord {
@@ -42,6 +47,8 @@ export interface SegmentRecord {
   contentKey?: string;
   backend?: string;
   model?: string;
+  /** Hash of the producing backend's name and settings (secrets left out); a change invalidates the segment. */
+  producerKey?: string;
   inputs?: { firstFrame?: ManifestInput; lastFrame?: ManifestInput };
   requested: { durationSec: number; width: number; height: number };
   file?: string;
@@ -88,7 +95,18 @@ export interface Manifest {
   ledger: LedgerEntry[];
   totalCostUsd: number;
   warnings: string[];
-  final?: { file: string; sha256: string; durationSec: number; frames: number; width: number; height: number; fps: number; method: string };
+  final?: {
+    file: string;
+    sha256: string;
+    durationSec: number;
+    frames: number;
+    width: number;
+    height: number;
+    fps: number;
+    method: string;
+    /** Hash of the joined segments' hashes and the join settings: an unchanged film is not re-joined. */
+    key?: string;
+  };
   error?: { code: string; message: string };
 }
 

@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
 import { appendFile, copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import pLimit, { type LimitFunction } from 'p-limit';
-import type { ConfiguredBackend, LoadedConfig } from '../config/load.js';
-import { parseSection } from '../config/load.js';
+import pLimit from 'p-limit';
+import type { LoadedConfig } from '../config/load.js';
 import { extractLastFrame, joinSegments, probeVideo } from '../media/index.js';
-import type { Plan, PlannedSegment } from '../plan/planner.js';
+import type { PlannedSegment } from '../plan/planner.js';
 import { planStoryboard } from '../plan/planner.js';
 import type { BackendRegistry } from '../registry/registry.js';
 import type { GenerateRequest, GenerateResult, InputMode, JobHandle, VideoBackend } from '../spec/backend.js';
 import { TtvError, toTtvError } from '../spec/errors.js';
 import { sha256, sha256File, writeFileAtomic } from '../util/fs.js';
 import { redact } from '../util/secrets.js';
+import { type BackendSlot, orderForSegment, requestFor, resolveChain } from './chain.js';
 import type { PipelineEvent } from './events.js';
 import { GpuPool } from './leases.js';
 import {
@@ -20,14 +20,15 @@ import {
   type Manifest,
   type ManifestInput,
   ManifestWriter,
-  type SegmentRecord,
   readManifest,
+  type SegmentRecord,
 } from './manifest.js';
 import { negotiate } from './negotiate.js';
 
 export interface RunPipelineOptions {
   config: LoadedConfig;
-  registry: BackendRegistry;
+  /** Used to expand `backend: auto` (explicit chains are already loaded by loadConfig). */
+  registry: Pick<BackendRegistry, 'listInstalled' | 'load'>;
   /** Run folder; default `output.dir`, else `runs/<name>` beside the config file. */
   runDir?: string;
   signal?: AbortSignal;
@@ -69,13 +70,6 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 const now = () => new Date().toISOString();
 const pad = (i: number) => String(i).padStart(3, '0');
-
-interface BackendSlot {
-  configured: ConfiguredBackend;
-  instance?: Promise<VideoBackend>;
-  limit?: LimitFunction;
-  gpus?: GpuPool;
-}
 
 /**
  * Runs a whole film: plan → generate every segment (chaining: sequentially from the previous exact last frame;
@@ -125,9 +119,12 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     output: { width: core.output.width, height: core.output.height, fps: core.output.fps },
     segments: plan.segments.map((s) => {
       const old = previous?.segments[s.index];
-      return old
-        ? { ...old, prompt: s.prompt }
-        : {
+      if (old) {
+        // Attempts a killed run left open never finished: say so (their job, if any, is still in `job`).
+        for (const a of old.attempts) if (a.outcome === undefined) a.outcome = 'interrupted';
+        return { ...old, prompt: s.prompt };
+      }
+      return {
             index: s.index,
             prompt: s.prompt,
             status: 'pending',
@@ -135,18 +132,21 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
             warnings: [],
             skipped: [],
             attempts: [],
-          };
+          } satisfies SegmentRecord;
     }),
     ledger: previous?.ledger ?? [],
     totalCostUsd: previous?.totalCostUsd ?? 0,
     warnings: previous?.warnings ?? [],
+    ...(previous?.final ? { final: previous.final } : {}),
   };
   const writer = new ManifestWriter(runDir, manifest);
   await writer.save();
   emit({ type: 'run-start', runDir, mode: core.mode, segments: plan.segments.length, resumed: previous !== undefined });
 
   const slots = await resolveChain(config, registry);
-  const backendsKey = sha256(JSON.stringify(slots.map((s) => [s.configured.name, s.configured.config])));
+  // A finished segment stays valid while the backend that made it is still in the chain with the same settings
+  // (adding a fallback or reordering the chain does not re-pay finished segments).
+  const producerKeys = new Map(slots.map((s) => [s.configured.name, producerKey(s)]));
   let reservedUsd = 0;
   let warned = manifest.warnings.some((w) => w.startsWith('budget.warnUsd'));
 
@@ -191,11 +191,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
         first: firstFrame?.sha256,
         last: lastFrame?.sha256,
         previousKey,
-        backendsKey,
       }),
     );
     // Resume: a finished segment whose inputs are unchanged and whose file still verifies costs nothing.
-    if (rec.status === 'done' && rec.inputKey === inputKey && rec.file && rec.sha256 && (await verifyFile(rec.file, rec.sha256))) {
+    const reusable = rec.status === 'done' && rec.inputKey === inputKey && rec.producerKey !== undefined && rec.producerKey === producerKeys.get(rec.backend ?? '');
+    if (reusable && rec.file && rec.sha256 && (await verifyFile(rec.file, rec.sha256))) {
       emit({ type: 'done', segment: planned.index, backend: rec.backend!, model: rec.model!, costUsd: rec.costUsd ?? 0, durationSec: rec.durationSec ?? 0, file: rec.file, cached: true });
       return rec;
     }
@@ -203,15 +203,19 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       // Changed prompt, input or parameter: start this segment afresh (a persisted job for other inputs is dropped).
       Object.assign(rec, { status: 'pending', warnings: [], skipped: [] });
       delete rec.job;
-      delete rec.file;
-      delete rec.sha256;
       delete rec.error;
     }
+    // Whatever was finished before is not reused from here on (changed inputs, or the file no longer verifies).
+    delete rec.file;
+    delete rec.sha256;
+    delete rec.contentKey;
+    delete rec.producerKey;
+    delete rec.lastFrame;
     rec.inputKey = inputKey;
     rec.requested = { durationSec: planned.durationSec, width: core.output.width, height: core.output.height };
     rec.inputs = { ...(firstFrame ? { firstFrame } : {}), ...(lastFrame ? { lastFrame } : {}) };
     rec.startedAt = now();
-    rec.status = 'running';
+    rec.status = rec.job ? 'submitted' : 'running';
     rec.skipped = [];
     delete rec.error;
     await writer.save();
@@ -219,11 +223,18 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     const failures: string[] = [];
     let lastError: TtvError | undefined;
     let prompt = planned.prompt;
-    const ordered = await orderForSegment(slots, planned, inputMode, instanceOf);
+    const needsOf = (p: string) => ({ input: inputMode, prompt: p, durationSec: planned.durationSec, width: core.output.width, height: core.output.height });
+    let ordered = await orderForSegment(slots, needsOf(prompt), async (slot, deal) => (await instanceOf(slot)).estimateCost(requestFor(deal, needsOf(prompt))).usd);
+    // A job persisted by a crashed run is re-attached on its own backend first: never pay a second backend for it.
+    const persisted = rec.job;
+    if (persisted) {
+      const owner = ordered.find((s) => s.configured.name === persisted.backend);
+      if (owner) ordered = [owner, ...ordered.filter((s) => s !== owner)];
+    }
     for (let b = 0; b < ordered.length; b++) {
       const slot = ordered[b]!;
       const name = slot.configured.name;
-      const deal = negotiate(slot.configured, { input: inputMode, prompt, durationSec: planned.durationSec, width: core.output.width, height: core.output.height });
+      const deal = negotiate(slot.configured, needsOf(prompt));
       if (!deal.ok) {
         rec.skipped.push({ backend: name, reason: deal.reason });
         emit({ type: 'skipped', segment: planned.index, backend: name, reason: deal.reason });
@@ -244,6 +255,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
         ...(planned.seed !== undefined ? { seed: planned.seed } : {}),
         ...(planned.negativePrompt ? { negativePrompt: planned.negativePrompt } : {}),
       };
+      rec.warnings = [...deal.warnings];
       for (const w of deal.warnings) emit({ type: 'warning', segment: planned.index, message: w.message });
       // INPUT_INVALID from validate stops the segment: the request itself is wrong, another backend won't help.
       await backend.validate(request);
@@ -252,16 +264,21 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       while (!moveOn) {
         attempt++;
         const contentKey = sha256(JSON.stringify({ inputKey, backend: name, model: request.model, request: { ...request, outputPath: undefined } }));
+        const resumeJob: JobHandle | undefined = rec.job && rec.job.contentKey === contentKey ? rec.job.handle : undefined;
+        if (rec.job && !resumeJob) delete rec.job;
         const estimate = backend.estimateCost(request).usd;
-        if (core.budget.maxUsd !== undefined && manifest.totalCostUsd + reservedUsd + estimate > core.budget.maxUsd + 1e-9) {
+        // A re-attached job was paid for when it was submitted: only new submissions are checked against the budget.
+        if (!resumeJob && core.budget.maxUsd !== undefined && manifest.totalCostUsd + reservedUsd + estimate > core.budget.maxUsd + 1e-9) {
           throw new TtvError(
             'BUDGET_EXCEEDED',
             `segment ${planned.index} on ${name}/${request.model} would cost about $${estimate.toFixed(2)}; spent $${manifest.totalCostUsd.toFixed(2)}${reservedUsd ? ` (+$${reservedUsd.toFixed(2)} in flight)` : ''} of budget.maxUsd $${core.budget.maxUsd.toFixed(2)}`,
             { field: 'budget.maxUsd', value: core.budget.maxUsd, fix: 'raise budget.maxUsd, choose a cheaper backend or model, or shorten the film; finished segments are kept and reused on the next run' },
           );
         }
-        const resumeJob: JobHandle | undefined = rec.job && rec.job.contentKey === contentKey ? rec.job.handle : undefined;
-        const record: AttemptRecord = { backend: name, model: request.model, attempt, startedAt: now(), estimatedUsd: estimate, ...(resumeJob ? { jobId: resumeJob.id } : {}) };
+        // Same key when a crashed run repeats this attempt; a new one after each finished (failed) attempt.
+        const finishedBefore = rec.attempts.filter((a) => a.contentKey === contentKey && a.outcome !== undefined && a.outcome !== 'interrupted').length;
+        const idempotencyKey = sha256(`${contentKey}:${finishedBefore}`);
+        const record: AttemptRecord = { backend: name, model: request.model, attempt, startedAt: now(), estimatedUsd: estimate, contentKey, ...(resumeJob ? { jobId: resumeJob.id, resumed: true } : {}) };
         rec.attempts.push(record);
         rec.backend = name;
         rec.model = request.model;
@@ -272,26 +289,30 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
         await mkdir(workDir, { recursive: true });
         let lease: { gpus: number[]; release: () => void } | undefined;
         try {
-          const needs = backend.resources?.(request);
-          if (needs && slot.gpus) lease = await slot.gpus.acquire(needs.gpus, signal);
-          const result: GenerateResult = await slot.limit!(() =>
-            backend.generate(request, {
+          const result: GenerateResult = await slot.limit!(async () => {
+            // Lease inside the backend's slot: a job waiting for its turn holds no GPU.
+            const needs = backend.resources?.(request);
+            if (needs && slot.gpus) lease = await slot.gpus.acquire(needs.gpus, signal);
+            return backend.generate(request, {
               signal,
               workDir,
+              idempotencyKey,
               log: (line) => log(`${name}: ${line}`, planned.index),
               onProgress: (p) => emit({ type: 'progress', segment: planned.index, ...p }),
               onJob: async (job) => {
                 rec.job = { backend: name, model: request.model, contentKey, handle: job };
                 record.jobId = job.id;
                 rec.status = 'submitted';
-                emit({ type: 'job', segment: planned.index, backend: name, jobId: job.id });
                 await writer.save();
+                // emitted once the handle is on disk: from here a crash re-attaches instead of resubmitting
+                emit({ type: 'job', segment: planned.index, backend: name, jobId: job.id });
               },
               ...(resumeJob ? { resumeJob } : {}),
               ...(lease ? { lease: { gpus: lease.gpus } } : {}),
-            }),
-          );
+            });
+          });
           reservedUsd -= estimate;
+          lease?.release();
           const probe = await probeVideo(result.file);
           record.finishedAt = now();
           record.outcome = 'ok';
@@ -300,6 +321,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
           Object.assign(rec, {
             status: 'done',
             contentKey,
+            producerKey: producerKeys.get(name),
             file: result.file,
             sha256: await sha256File(result.file),
             durationSec: probe.durationSec,
@@ -317,6 +339,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
           return rec;
         } catch (raw) {
           reservedUsd -= estimate;
+          lease?.release();
           const error = signal.aborted ? new TtvError('CANCELLED', 'cancelled', { cause: raw }) : toTtvError(raw, 'GENERATION_FAILED');
           record.finishedAt = now();
           record.outcome = error.code === 'CANCELLED' ? 'cancelled' : 'error';
@@ -345,13 +368,13 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
                 prompt = await backend.rewordPrompt(prompt, error);
                 request.prompt = prompt;
                 log(`moderation: prompt reworded for ${name}`, planned.index);
+                emit({ type: 'retry', segment: planned.index, backend: name, attempt, delayMs: 0, error });
                 continue;
               }
             }
             moveOn = true;
           } else if (error.retryable && attempt < core.retries.maxAttempts) {
-            const backoff = Math.min(core.retries.maxDelayMs, core.retries.baseDelayMs * 2 ** (attempt - 1));
-            const delayMs = Math.round(error.retryAfterMs ?? backoff / 2 + (backoff / 2) * random());
+            const delayMs = retryDelay(core.retries, attempt, error, random);
             emit({ type: 'retry', segment: planned.index, backend: name, attempt, delayMs, error });
             log(`retry ${attempt + 1}/${core.retries.maxAttempts} on ${name} in ${delayMs} ms after ${error.code}`, planned.index);
             await sleep(delayMs, signal);
@@ -359,7 +382,6 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
             moveOn = true;
           }
         } finally {
-          lease?.release();
           await rm(workDir, { recursive: true, force: true }).catch(() => {});
         }
       }
@@ -369,7 +391,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       lastError?.code === 'MODERATION' ? 'MODERATION' : 'GENERATION_FAILED',
       `segment ${planned.index} failed on every backend:\n    - ${failures.join('\n    - ') || 'no backend could take it'}`,
       {
-        fix: lastError?.fix ?? (ordered.length === 0 ? 'configure a backend whose models take this input' : 'see each attempt above; fix its cause or add a fallback backend'),
+        fix: lastError?.fix ?? (lastError ? 'see each attempt above; fix its cause or add a fallback backend' : 'configure a backend whose models take this input (see the skip reasons above)'),
         details: { attempts: failures },
         ...(lastError ? { cause: lastError } : {}),
       },
@@ -444,31 +466,40 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       if (rejected) throw firstError ?? toTtvError(rejected.reason);
     }
 
-    emit({ type: 'join-start', segments: plan.segments.length });
     const video = join(runDir, 'final.mp4');
-    const joined = await joinSegments(
-      manifest.segments.map((s, i) => ({ path: s.file!, dropFirstFrame: core.join.dropSeamFrames && i > 0 })),
-      video,
-      manifest.output,
-      { signal, cacheDir: join(runDir, 'segments', 'normalised'), crf: core.join.crf, preset: core.join.preset },
+    const joinKey = sha256(
+      JSON.stringify({ segments: manifest.segments.map((s) => s.sha256), output: manifest.output, join: core.join }),
     );
-    manifest.final = {
-      file: video,
-      sha256: await sha256File(video),
-      durationSec: joined.probe.durationSec,
-      frames: joined.probe.frames,
-      width: joined.probe.width,
-      height: joined.probe.height,
-      fps: joined.probe.fps,
-      method: joined.method,
-    };
+    if (manifest.final?.key === joinKey && manifest.final.file === video && (await verifyFile(video, manifest.final.sha256))) {
+      emit({ type: 'join-done', file: video, durationSec: manifest.final.durationSec, method: 'cached' });
+    } else {
+      delete manifest.final;
+      emit({ type: 'join-start', segments: plan.segments.length });
+      const joined = await joinSegments(
+        manifest.segments.map((s, i) => ({ path: s.file!, dropFirstFrame: core.join.dropSeamFrames && i > 0 })),
+        video,
+        manifest.output,
+        { signal, cacheDir: join(runDir, 'segments', 'normalised'), crf: core.join.crf, preset: core.join.preset },
+      );
+      manifest.final = {
+        file: video,
+        sha256: await sha256File(video),
+        durationSec: joined.probe.durationSec,
+        frames: joined.probe.frames,
+        width: joined.probe.width,
+        height: joined.probe.height,
+        fps: joined.probe.fps,
+        method: joined.method,
+        key: joinKey,
+      };
+      emit({ type: 'join-done', file: video, durationSec: joined.probe.durationSec, method: joined.method });
+    }
     manifest.status = 'done';
     delete manifest.error;
     await writer.save();
-    emit({ type: 'join-done', file: video, durationSec: joined.probe.durationSec, method: joined.method });
     emit({ type: 'run-done', status: 'done', totalCostUsd: manifest.totalCostUsd });
     await logChain;
-    return { runDir, video, durationSec: joined.probe.durationSec, frames: joined.probe.frames, totalCostUsd: manifest.totalCostUsd, manifest };
+    return { runDir, video, durationSec: manifest.final.durationSec, frames: manifest.final.frames, totalCostUsd: manifest.totalCostUsd, manifest };
   } catch (e) {
     const error = signal.aborted ? new TtvError('CANCELLED', 'the run was cancelled; run the same command again to resume', { cause: e }) : toTtvError(e);
     manifest.status = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
@@ -512,44 +543,25 @@ async function cleanStaleTemps(dir: string): Promise<void> {
   }
 }
 
-/** Loads the chain's backends; `auto` expands to every installed backend whose config section validates. */
-async function resolveChain(config: LoadedConfig, registry: BackendRegistry): Promise<BackendSlot[]> {
-  const slots: BackendSlot[] = [];
-  for (const name of config.chain) {
-    if (name !== 'auto') {
-      const configured = config.backends.find((b) => b.name === name || b.loaded.specifier === name || candidateMatches(b, name));
-      if (configured && !slots.some((s) => s.configured === configured)) slots.push({ configured });
-      continue;
-    }
-    for (const installed of registry.listInstalled()) {
-      if (slots.some((s) => s.configured.name === installed.name)) continue;
-      try {
-        const loaded = await registry.load(installed.name);
-        const sectionConfig = parseSection(loaded.plugin, config.sections[loaded.plugin.name]);
-        slots.push({ configured: { name: loaded.plugin.name, plugin: loaded.plugin, config: sectionConfig, info: loaded.plugin.describe(sectionConfig), loaded } });
-      } catch {
-        // not configured (e.g. no API key) or broken: auto leaves it out
-      }
-    }
-  }
-  if (slots.length === 0) {
-    throw new TtvError('CONFIG_INVALID', 'no usable backend: the chain is empty after expanding "auto"', {
-      field: 'backend',
-      value: config.chain,
-      fix: 'name a backend (e.g. backend: kenburns) or install and configure one',
-    });
-  }
-  return slots;
+/**
+ * Delay before retry `attempt + 1`: the service's Retry-After when it sent one (honoured as is, never shortened),
+ * else exponential backoff `baseDelayMs · 2^(attempt-1)` capped at `maxDelayMs`, with "equal jitter" (a uniform
+ * draw in the upper half of that window, so concurrent retries spread out but never retry immediately).
+ */
+export function retryDelay(policy: { baseDelayMs: number; maxDelayMs: number }, attempt: number, error: Pick<TtvError, 'retryAfterMs'>, random: () => number): number {
+  if (error.retryAfterMs !== undefined && error.retryAfterMs >= 0) return Math.round(error.retryAfterMs);
+  const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(backoff / 2 + (backoff / 2) * Math.min(1, Math.max(0, random())));
 }
 
-function candidateMatches(b: ConfiguredBackend, name: string): boolean {
-  return b.loaded.specifier.endsWith(`backend-${name}`);
-}
-
-/** For `auto`: capable backends first, then cheaper, then local before remote. Explicit chains keep their order. */
-async function orderForSegment(slots: BackendSlot[], planned: PlannedSegment, input: InputMode, instanceOf: (s: BackendSlot) => Promise<VideoBackend>): Promise<BackendSlot[]> {
-  void planned;
-  void input;
-  void instanceOf;
-  return slots;
+/** Hash of a backend's name and config section, secret fields left out. */
+function producerKey(slot: BackendSlot): string {
+  const config = JSON.parse(JSON.stringify(slot.configured.config ?? {})) as Record<string, unknown>;
+  for (const field of slot.configured.plugin.secretFields ?? []) {
+    const path = field.split('.');
+    let o: unknown = config;
+    for (const k of path.slice(0, -1)) o = o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined;
+    if (o && typeof o === 'object') delete (o as Record<string, unknown>)[path.at(-1)!];
+  }
+  return sha256(JSON.stringify([slot.configured.name, config]));
 }

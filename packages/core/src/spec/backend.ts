@@ -101,6 +101,12 @@ export interface GenerateContext {
   onJob(job: JobHandle): Promise<void>;
   /** When set, the engine is resuming: do not submit a new job, re-attach to this one. */
   resumeJob?: JobHandle;
+  /**
+   * A stable key for this logical attempt: the same when a crashed run re-runs the attempt, different for a
+   * genuine retry after a failure. Remote backends whose API supports idempotency keys should send it with the
+   * submission, which closes the window between "the service accepted the job" and "onJob was persisted".
+   */
+  idempotencyKey?: string;
   /** Resources leased for this call, when the backend asked for them (see VideoBackend.resources). */
   lease?: ResourceLease;
   /** Run log (secrets are redacted by the engine). */
@@ -196,6 +202,13 @@ export interface BackendPlugin<Config = unknown> {
   readonly secretFields?: readonly string[];
   /** Static capabilities, available without creating the backend (for `ttv backends` and planning). */
   describe(config: Config): BackendInfo;
+  /**
+   * Creates the backend. Must be cheap and must NOT do network I/O (no auth round-trip, no health check, no
+   * upload): the engine and `estimateRun` (`ttv estimate`/`ttv plan`) create backends only to call
+   * `estimateCost`, `validate` and `describe`-level queries, and a dry estimate must make zero network calls.
+   * Connect lazily, on the first `generate` (or in `doctor`). It may throw CONFIG_INVALID/AUTH when the config
+   * lacks something it can check offline (e.g. a missing API key).
+   */
   create(config: Config, context: BackendCreateContext): VideoBackend | Promise<VideoBackend>;
 }
 

@@ -1,20 +1,21 @@
-import { z } from 'zod';
+import { copyFile } from 'node:fs/promises';
 import {
   type BackendInfo,
+  defineBackend,
+  encodeStill,
   type GenerateContext,
   type GenerateRequest,
   type GenerateResult,
   type InputMode,
   type ModelCapabilities,
-  type TtvErrorCode,
-  type VideoBackend,
-  TtvError,
-  defineBackend,
-  encodeStill,
   makeTestImage,
   probeVideo,
   produceAtomic,
+  TtvError,
+  type TtvErrorCode,
+  type VideoBackend,
 } from '@ttv/core';
+import { z } from 'zod';
 
 /** One scripted outcome of a generate call: succeed (after latency) or fail with a code. */
 export type ScriptStep =
@@ -33,6 +34,11 @@ export const scriptedConfigSchema = z
     concurrency: z.number().int().positive().default(8),
     usdPerSecond: z.number().nonnegative().default(0.1),
     latencyMs: z.number().int().nonnegative().default(0),
+    /** When set, every successful call copies this pre-made MP4 instead of rendering one (no ffmpeg). */
+    clip: z.string().optional(),
+    /** GPUs the backend may be leased (makes it ask the engine for `gpusPerJob` GPUs per call). */
+    gpus: z.array(z.number().int().nonnegative()).optional(),
+    gpusPerJob: z.number().int().positive().default(1),
   })
   .strict();
 export type ScriptedConfig = z.input<typeof scriptedConfigSchema>;
@@ -40,6 +46,10 @@ export type ScriptedConfig = z.input<typeof scriptedConfigSchema>;
 export interface ScriptedCall {
   request: GenerateRequest;
   resumedJob?: string;
+  /** The job id this call submitted (absent for re-attached calls). */
+  jobId?: string;
+  idempotencyKey?: string;
+  lease?: { gpus: number[] };
   startedAt: number;
   finishedAt?: number;
   outcome?: 'ok' | TtvErrorCode;
@@ -50,6 +60,9 @@ export interface ScriptedBackend extends VideoBackend {
   readonly calls: ScriptedCall[];
   /** Number of validate calls. */
   validations: number;
+  /** generate calls running right now, and the most seen at once. */
+  active: number;
+  maxActive: number;
   /** Outcomes to play, one per generate call; when empty, calls succeed. */
   readonly script: ScriptStep[];
   rewordPrompt?: VideoBackend['rewordPrompt'];
@@ -92,11 +105,15 @@ function describeScripted(cfg: z.output<typeof scriptedConfigSchema>): BackendIn
 export function createScriptedBackend(config: ScriptedConfig = {}, script: ScriptStep[] = []): ScriptedBackend {
   const cfg = scriptedConfigSchema.parse(config);
   let jobCounter = 0;
+  let clipProbe: Awaited<ReturnType<typeof probeVideo>> | undefined;
   const backend: ScriptedBackend = {
     specificationVersion: 1,
     ...describeScripted(cfg),
     calls: [],
     validations: 0,
+    active: 0,
+    maxActive: 0,
+    ...(cfg.gpus ? { resourcePool: { gpus: cfg.gpus }, resources: () => ({ gpus: cfg.gpusPerJob }) } : {}),
     script: [...script],
     async validate(request) {
       backend.validations++;
@@ -106,11 +123,22 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
     },
     estimateCost: (request) => ({ usd: Number((request.durationSec * cfg.usdPerSecond).toFixed(6)), basis: `${cfg.usdPerSecond} USD/s` }),
     async generate(request: GenerateRequest, ctx: GenerateContext): Promise<GenerateResult> {
-      const call: ScriptedCall = { request: { ...request }, startedAt: Date.now(), ...(ctx.resumeJob ? { resumedJob: ctx.resumeJob.id } : {}) };
+      const call: ScriptedCall = {
+        request: { ...request },
+        startedAt: Date.now(),
+        ...(ctx.resumeJob ? { resumedJob: ctx.resumeJob.id } : {}),
+        ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
+        ...(ctx.lease ? { lease: { gpus: [...ctx.lease.gpus] } } : {}),
+      };
       backend.calls.push(call);
+      backend.active++;
+      backend.maxActive = Math.max(backend.maxActive, backend.active);
       const step = backend.script.shift() ?? { ok: true };
-      if (!ctx.resumeJob) await ctx.onJob({ id: `${cfg.name}-job-${++jobCounter}` });
       try {
+        if (!ctx.resumeJob) {
+          call.jobId = `${cfg.name}-job-${++jobCounter}`;
+          await ctx.onJob({ id: call.jobId });
+        }
         await abortable(step.latencyMs ?? cfg.latencyMs, ctx.signal);
         ctx.onProgress({ fraction: 0.5 });
         if (step.ok === false || 'code' in step) {
@@ -123,6 +151,7 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
         const fps = cfg.fps;
         const frames = Math.max(1, Math.round(request.durationSec * fps));
         await produceAtomic(request.outputPath, async (tmp) => {
+          if (cfg.clip) return copyFile(cfg.clip, tmp);
           let image = request.firstFrame;
           if (!image) {
             image = `${tmp}.png`;
@@ -130,7 +159,9 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
           }
           await encodeStill(image, tmp, { frames, fps, width: request.width, height: request.height, signal: ctx.signal });
         });
-        const p = await probeVideo(request.outputPath);
+        // With a pre-made clip, probe it once (the engine probes every result anyway).
+        if (cfg.clip && !clipProbe) clipProbe = await probeVideo(cfg.clip);
+        const p = clipProbe ?? (await probeVideo(request.outputPath));
         call.finishedAt = Date.now();
         call.outcome = 'ok';
         const costUsd = 'costUsd' in step && step.costUsd !== undefined ? step.costUsd : backend.estimateCost(request).usd;
@@ -139,6 +170,8 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
         call.finishedAt = Date.now();
         call.outcome = (e as TtvError).code ?? 'GENERATION_FAILED';
         throw e;
+      } finally {
+        backend.active--;
       }
     },
   };

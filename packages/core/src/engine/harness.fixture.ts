@@ -1,0 +1,125 @@
+// Test harness for the engine: builds a LoadedConfig around in-memory backend instances (no registry, no files).
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { ConfiguredBackend, LoadedConfig } from '../config/load.js';
+import { coreConfigSchema } from '../config/schema.js';
+import { makeTestClip, makeTestImage } from '../media/index.js';
+import type { BackendPlugin, VideoBackend } from '../spec/backend.js';
+import type { PipelineEvent } from './events.js';
+
+export function pluginFor(backend: VideoBackend, extra: Partial<BackendPlugin> = {}): BackendPlugin {
+  const info = { name: backend.name, displayName: backend.displayName, kind: backend.kind, models: backend.models, defaultModel: backend.defaultModel };
+  return {
+    specificationVersion: 1,
+    name: backend.name,
+    displayName: backend.displayName,
+    kind: backend.kind,
+    configSchema: z.object({}).passthrough(),
+    describe: () => info,
+    create: () => backend,
+    ...extra,
+  };
+}
+
+export function configured(backend: VideoBackend): ConfiguredBackend {
+  const plugin = pluginFor(backend);
+  return { name: backend.name, plugin, config: {}, info: plugin.describe({}), loaded: { plugin, specifier: backend.name, url: `memory:${backend.name}` } };
+}
+
+export interface Assets {
+  dir: string;
+  clip: string;
+  image: string;
+  keyframes: string[];
+}
+
+/** A 1 s 320x180 clip at 8 fps, a first image and 8 keyframes, in a fresh temp folder. */
+export async function makeAssets(): Promise<Assets> {
+  const dir = await mkdtemp(join(tmpdir(), 'ttv-engine-'));
+  const clip = join(dir, 'clip.mp4');
+  await makeTestClip(clip, { width: 320, height: 180, fps: 8, frames: 8 });
+  const image = join(dir, 'first.png');
+  await makeTestImage(image, { width: 320, height: 180 });
+  const keyframes: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    const k = join(dir, `key-${i}.png`);
+    await makeTestImage(k, { width: 320, height: 180, pattern: i % 2 ? 'mandelbrot' : 'gradient' });
+    keyframes.push(k);
+  }
+  return { dir, clip, image, keyframes };
+}
+
+let runCounter = 0;
+export async function freshRunDir(assets: Assets): Promise<string> {
+  const d = join(assets.dir, `run-${++runCounter}`);
+  await mkdir(d, { recursive: true });
+  return d;
+}
+
+export interface ConfigOptions {
+  /** Core config keys (storyboard etc.); output defaults to 320x180 at 8 fps. */
+  core?: Record<string, unknown>;
+  /** Backend instances (typed loosely: the testkit's types come from @ttv/core's built declarations). */
+  backends: readonly object[];
+  chain?: string[];
+  assets: Assets;
+}
+
+export function makeConfig(options: ConfigOptions): LoadedConfig {
+  const raw = { output: { width: 320, height: 180, fps: 8 }, ...options.core } as Record<string, unknown>;
+  const core = coreConfigSchema.parse(raw);
+  const backends = options.backends.map((b) => configured(b as VideoBackend));
+  return {
+    file: join(options.assets.dir, 'ttv.yaml'),
+    configDir: options.assets.dir,
+    core,
+    name: 'test',
+    chain: options.chain ?? backends.map((b) => b.name),
+    backends,
+    sections: {},
+    redacted: raw,
+  };
+}
+
+/** `n` chaining segments of `duration` s with prompts `p0`, `p1`, …. */
+export function chainingStoryboard(n: number, duration = 1, assets?: Assets): Record<string, unknown> {
+  return {
+    mode: 'chaining',
+    storyboard: { ...(assets ? { image: assets.image } : {}), segments: Array.from({ length: n }, (_, i) => ({ prompt: `p${i}`, duration })) },
+  };
+}
+
+export function keyframeStoryboard(n: number, assets: Assets, duration = 1): Record<string, unknown> {
+  return {
+    mode: 'keyframe',
+    storyboard: {
+      image: assets.image,
+      segments: Array.from({ length: n }, (_, i) => ({ prompt: `k${i}`, duration, keyframe: assets.keyframes[i % assets.keyframes.length] })),
+    },
+  };
+}
+
+export const noRegistry = {
+  listInstalled: () => [],
+  load: () => Promise.reject(new Error('no registry in this test')),
+};
+
+/** Collects events; `of(type)` filters them with the right type. */
+export function eventLog() {
+  const events: PipelineEvent[] = [];
+  return {
+    events,
+    onEvent: (e: PipelineEvent) => events.push(e),
+    of<T extends PipelineEvent['type']>(type: T): Extract<PipelineEvent, { type: T }>[] {
+      return events.filter((e): e is Extract<PipelineEvent, { type: T }> => e.type === type);
+    },
+  };
+}
+
+/** A sleep that records the delays asked for and returns at once. */
+export function recordingSleep() {
+  const delays: number[] = [];
+  return { delays, sleep: async (ms: number) => void delays.push(ms) };
+}

@@ -1,0 +1,390 @@
+import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+// The testkit is a workspace sibling that depends on @ttv/core; import its source directly.
+import { createScriptedBackend, type ScriptedConfig, type ScriptStep } from '../../../testkit/src/index.js';
+import { TtvError } from '../spec/errors.js';
+import { sha256File } from '../util/fs.js';
+import {
+  type Assets,
+  chainingStoryboard,
+  eventLog,
+  freshRunDir,
+  keyframeStoryboard,
+  makeAssets,
+  makeConfig,
+  noRegistry,
+  recordingSleep,
+} from './harness.fixture.js';
+import { manifestPath, readManifest } from './manifest.js';
+import { retryDelay, runPipeline } from './pipeline.js';
+
+let assets: Assets;
+beforeAll(async () => {
+  assets = await makeAssets();
+});
+afterAll(async () => {
+  if (assets) await rm(assets.dir, { recursive: true, force: true });
+});
+
+const scripted = (config: ScriptedConfig, script: ScriptStep[] = []) => createScriptedBackend({ clip: assets.clip, ...config }, script);
+const fail = (code: ScriptStep extends infer S ? (S extends { code: infer C } ? C : never) : never, extra: Record<string, unknown> = {}): ScriptStep => ({ ok: false, code, ...extra }) as ScriptStep;
+
+async function rejection(p: Promise<unknown>): Promise<TtvError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(TtvError.is(e)).toBe(true);
+    return e as TtvError;
+  }
+  throw new Error('expected the run to fail');
+}
+
+describe('fallback chain', () => {
+  test('keyframe mode skips a backend without first+last-frame and one whose prompt limit is too small, and records why', async () => {
+    const a = scripted({ name: 'a', inputs: ['first-frame'] });
+    const b = scripted({ name: 'b', maxPromptLength: 1 });
+    const c = scripted({ name: 'c' });
+    const log = eventLog();
+    const runDir = await freshRunDir(assets);
+    const result = await runPipeline({ config: makeConfig({ assets, backends: [a, b, c], core: keyframeStoryboard(2, assets) }), registry: noRegistry, runDir, onEvent: log.onEvent });
+    expect(a.calls).toHaveLength(0);
+    expect(b.calls).toHaveLength(0);
+    expect(a.validations + b.validations).toBe(0);
+    expect(c.calls).toHaveLength(2);
+    expect(c.calls.every((call) => call.request.firstFrame && call.request.lastFrame)).toBe(true);
+    for (const seg of result.manifest.segments) {
+      expect(seg.backend).toBe('c');
+      expect(seg.skipped.map((s) => s.backend)).toEqual(['a', 'b']);
+      expect(seg.skipped[0]!.reason).toMatch(/no model of a takes a first and a last frame/);
+      expect(seg.skipped[1]!.reason).toMatch(/prompt is 2 characters; b\/b-model accepts at most 1/);
+    }
+    expect(log.of('skipped')).toHaveLength(4);
+    // the manifest on disk says the same
+    const onDisk = await readManifest(runDir);
+    expect(onDisk?.segments[1]?.skipped.map((s) => s.backend)).toEqual(['a', 'b']);
+    expect(onDisk?.status).toBe('done');
+  });
+
+  test('retryable errors retry the same backend with exponential backoff + jitter, honouring Retry-After, then fall back', async () => {
+    const a = scripted({ name: 'a' }, [fail('UNAVAILABLE'), fail('RATE_LIMITED', { retryAfterMs: 7000 }), fail('TIMEOUT'), fail('UNAVAILABLE')]);
+    const b = scripted({ name: 'b' });
+    const { delays, sleep } = recordingSleep();
+    const randoms = [0.25, 0.9, 0.5];
+    const log = eventLog();
+    const core = { ...chainingStoryboard(1, 1, assets), retries: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 } };
+    const result = await runPipeline({
+      config: makeConfig({ assets, backends: [a, b], core }),
+      registry: noRegistry,
+      runDir: await freshRunDir(assets),
+      sleep,
+      random: () => randoms.shift()!,
+      onEvent: log.onEvent,
+    });
+    expect(a.calls).toHaveLength(3); // maxAttempts, then no more on a
+    expect(b.calls).toHaveLength(1);
+    // attempt 1 → backoff window 1000 ms, equal jitter: 500 + 500·0.25; attempt 2 → Retry-After wins exactly.
+    expect(delays).toEqual([625, 7000]);
+    expect(log.of('retry').map((e) => [e.attempt, e.error.code, e.delayMs])).toEqual([
+      [1, 'UNAVAILABLE', 625],
+      [2, 'RATE_LIMITED', 7000],
+    ]);
+    expect(log.of('fallback').map((e) => [e.from, e.to, e.error.code])).toEqual([['a', 'b', 'TIMEOUT']]);
+    const seg = result.manifest.segments[0]!;
+    expect(seg.backend).toBe('b');
+    expect(seg.attempts.map((x) => [x.backend, x.attempt, x.outcome, x.errorCode])).toEqual([
+      ['a', 1, 'error', 'UNAVAILABLE'],
+      ['a', 2, 'error', 'RATE_LIMITED'],
+      ['a', 3, 'error', 'TIMEOUT'],
+      ['b', 1, 'ok', undefined],
+    ]);
+    // each retry got a fresh idempotency key; the same logical attempt would get the same one
+    const keys = a.calls.map((c) => c.idempotencyKey);
+    expect(new Set(keys).size).toBe(3);
+  });
+
+  test('retryDelay: doubles per attempt, caps at maxDelayMs, jitter in the upper half, Retry-After as is', () => {
+    const policy = { baseDelayMs: 1000, maxDelayMs: 5000 };
+    expect([1, 2, 3, 4, 5].map((n) => retryDelay(policy, n, {}, () => 1))).toEqual([1000, 2000, 4000, 5000, 5000]);
+    expect([1, 2, 3].map((n) => retryDelay(policy, n, {}, () => 0))).toEqual([500, 1000, 2000]);
+    expect(retryDelay(policy, 1, { retryAfterMs: 30_000 }, () => 0)).toBe(30_000);
+  });
+
+  test.each(['QUOTA', 'AUTH', 'GENERATION_FAILED'] as const)('%s moves to the next backend at once (no retry)', async (code) => {
+    const a = scripted({ name: 'a' }, [fail(code)]);
+    const b = scripted({ name: 'b' });
+    const { delays, sleep } = recordingSleep();
+    const result = await runPipeline({ config: makeConfig({ assets, backends: [a, b], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir: await freshRunDir(assets), sleep });
+    expect(a.calls).toHaveLength(1);
+    expect(b.calls).toHaveLength(1);
+    expect(delays).toEqual([]);
+    expect(result.manifest.segments[0]!.backend).toBe('b');
+  });
+
+  test('INPUT_INVALID stops the segment with its message; the next backend is not tried', async () => {
+    const a = scripted({ name: 'a' }, [fail('INPUT_INVALID', { message: 'firstFrame is 9000 px wide, limit 4096' })]);
+    const b = scripted({ name: 'b' });
+    const runDir = await freshRunDir(assets);
+    const error = await rejection(runPipeline({ config: makeConfig({ assets, backends: [a, b], core: chainingStoryboard(2, 1, assets) }), registry: noRegistry, runDir }));
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(error.message).toContain('firstFrame is 9000 px wide, limit 4096');
+    expect(b.calls).toHaveLength(0);
+    expect(a.calls).toHaveLength(1);
+    const m = await readManifest(runDir);
+    expect(m?.status).toBe('failed');
+    expect(m?.segments[0]?.status).toBe('failed');
+    expect(m?.segments[0]?.error?.message).toContain('9000 px');
+    expect(m?.segments[1]?.status).toBe('pending');
+  });
+
+  test('every backend failed: the error lists each attempt and skip with its cause', async () => {
+    const a = scripted({ name: 'a' }, [fail('QUOTA', { message: 'credits exhausted' })]);
+    const b = scripted({ name: 'b', inputs: ['text'] });
+    const c = scripted({ name: 'c' }, [fail('AUTH', { message: 'key revoked' })]);
+    const runDir = await freshRunDir(assets);
+    const error = await rejection(runPipeline({ config: makeConfig({ assets, backends: [a, b, c], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir }));
+    expect(error.code).toBe('GENERATION_FAILED');
+    expect(error.message).toContain('segment 0 failed on every backend');
+    expect(error.details?.attempts).toEqual([
+      'a attempt 1: [QUOTA] credits exhausted',
+      expect.stringMatching(/^b: skipped: no model of b takes image-to-video/),
+      'c attempt 1: [AUTH] key revoked',
+    ]);
+  });
+});
+
+describe('moderation', () => {
+  const core = (policy: string) => ({ ...chainingStoryboard(1, 1, assets), onModeration: policy });
+
+  test('fail: stops at the first refusal', async () => {
+    const a = scripted({ name: 'a' }, [fail('MODERATION')]);
+    const b = scripted({ name: 'b' });
+    const error = await rejection(runPipeline({ config: makeConfig({ assets, backends: [a, b], core: core('fail') }), registry: noRegistry, runDir: await freshRunDir(assets) }));
+    expect(error.code).toBe('MODERATION');
+    expect([a.calls.length, b.calls.length]).toEqual([1, 0]);
+  });
+
+  test('next: tries the next backend', async () => {
+    const a = scripted({ name: 'a' }, [fail('MODERATION')]);
+    const b = scripted({ name: 'b' });
+    const r = await runPipeline({ config: makeConfig({ assets, backends: [a, b], core: core('next') }), registry: noRegistry, runDir: await freshRunDir(assets) });
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+    expect(r.manifest.segments[0]!.backend).toBe('b');
+  });
+
+  test('reword with a hook: the backend is called again with the reworded prompt', async () => {
+    const a = scripted({ name: 'a' }, [fail('MODERATION', { message: 'violent content' })]);
+    const seen: string[] = [];
+    a.rewordPrompt = async (prompt, error) => {
+      seen.push(`${prompt}|${error.code}`);
+      return `a gentle ${prompt}`;
+    };
+    const b = scripted({ name: 'b' });
+    const r = await runPipeline({ config: makeConfig({ assets, backends: [a, b], core: core('reword') }), registry: noRegistry, runDir: await freshRunDir(assets) });
+    expect(seen).toEqual(['p0|MODERATION']);
+    expect(a.calls.map((c) => c.request.prompt)).toEqual(['p0', 'a gentle p0']);
+    expect(b.calls).toHaveLength(0);
+    expect(r.manifest.segments[0]!.backend).toBe('a');
+  });
+
+  test('reword without a hook fails and says so', async () => {
+    const a = scripted({ name: 'a' }, [fail('MODERATION')]);
+    const b = scripted({ name: 'b' });
+    const error = await rejection(runPipeline({ config: makeConfig({ assets, backends: [a, b], core: core('reword') }), registry: noRegistry, runDir: await freshRunDir(assets) }));
+    expect(error.code).toBe('MODERATION');
+    expect(error.message).toMatch(/onModeration is "reword" but a provides no prompt-rewriting hook/);
+    expect(b.calls).toHaveLength(0);
+  });
+});
+
+describe('cost', () => {
+  test('maxUsd stops before the call that would cross it; warnUsd warns once', async () => {
+    const a = scripted({ name: 'a', usdPerSecond: 1 });
+    const log = eventLog();
+    const runDir = await freshRunDir(assets);
+    const core = { ...chainingStoryboard(4, 1, assets), budget: { maxUsd: 2.5, warnUsd: 0.5 } };
+    const error = await rejection(runPipeline({ config: makeConfig({ assets, backends: [a], core }), registry: noRegistry, runDir, onEvent: log.onEvent }));
+    expect(error.code).toBe('BUDGET_EXCEEDED');
+    expect(error.message).toMatch(/segment 2 .* would cost about \$1\.00; spent \$2\.00 of budget\.maxUsd \$2\.50/);
+    expect(a.calls).toHaveLength(2); // the third call was never made
+    const m = (await readManifest(runDir))!;
+    expect(m.totalCostUsd).toBe(2);
+    expect(m.segments[2]!.attempts).toHaveLength(0);
+    expect(m.segments[2]!.status).toBe('failed');
+    expect(m.segments[2]!.error?.code).toBe('BUDGET_EXCEEDED');
+    const warnings = log.of('warning').filter((w) => w.message.startsWith('budget.warnUsd'));
+    expect(warnings).toHaveLength(1);
+    expect(m.warnings.filter((w) => w.startsWith('budget.warnUsd'))).toHaveLength(1);
+  });
+
+  test('the budget counts failed-but-charged attempts, and the ledger lists them', async () => {
+    const a = scripted({ name: 'a', usdPerSecond: 0.5 }, [fail('UNAVAILABLE', { chargedUsd: 0.25 }), { ok: true }]);
+    const { sleep } = recordingSleep();
+    const runDir = await freshRunDir(assets);
+    const r = await runPipeline({ config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir, sleep });
+    expect(r.manifest.ledger.map((l) => [l.segment, l.attempt, l.outcome, l.estimatedUsd, l.actualUsd])).toEqual([
+      [0, 1, 'error', 0.5, 0.25],
+      [0, 2, 'ok', 0.5, 0.5],
+    ]);
+    expect(r.totalCostUsd).toBe(0.75);
+    expect((await readManifest(runDir))!.ledger).toHaveLength(2);
+    // the next segment of a bigger film would now cross a 1.0 budget: 0.75 + 0.5 > 1
+    const b = scripted({ name: 'a', usdPerSecond: 0.5 });
+    const error = await rejection(
+      runPipeline({ config: makeConfig({ assets, backends: [b], core: { ...chainingStoryboard(2, 1, assets), budget: { maxUsd: 1 } } }), registry: noRegistry, runDir, sleep }),
+    );
+    expect(error.code).toBe('BUDGET_EXCEEDED');
+    expect(b.calls).toHaveLength(0); // segment 0 reused, segment 1 refused before the call
+  });
+
+  test('negotiation warnings are recorded in the manifest', async () => {
+    const a = scripted({ name: 'a', durations: [1, 2], resolutions: [{ width: 320, height: 180 }] });
+    const runDir = await freshRunDir(assets);
+    const core = { ...chainingStoryboard(1, 1.6, assets), output: { width: 640, height: 360, fps: 8 } };
+    await runPipeline({ config: makeConfig({ assets, backends: [a], core }), registry: noRegistry, runDir });
+    expect(a.calls[0]!.request).toMatchObject({ durationSec: 2, width: 320, height: 180 });
+    const seg = (await readManifest(runDir))!.segments[0]!;
+    expect(seg.warnings.map((w) => [w.type, w.field])).toEqual([
+      ['negotiated', 'duration'],
+      ['negotiated', 'resolution'],
+    ]);
+    expect(seg.warnings[0]!.message).toContain('cannot make 1.6 s (allowed: 1, 2); using 2 s');
+  });
+});
+
+describe('resume', () => {
+  test('a second run makes zero backend calls; a changed prompt invalidates that segment and every later one (chaining)', async () => {
+    const runDir = await freshRunDir(assets);
+    const first = scripted({ name: 'a' });
+    const r1 = await runPipeline({ config: makeConfig({ assets, backends: [first], core: chainingStoryboard(4, 1, assets) }), registry: noRegistry, runDir });
+    expect(first.calls).toHaveLength(4);
+    const finalHash = await sha256File(r1.video);
+
+    const second = scripted({ name: 'a' });
+    const log = eventLog();
+    const r2 = await runPipeline({ config: makeConfig({ assets, backends: [second], core: chainingStoryboard(4, 1, assets) }), registry: noRegistry, runDir, onEvent: log.onEvent });
+    expect(second.calls).toHaveLength(0);
+    expect(second.validations).toBe(0);
+    expect(log.of('done').every((e) => e.cached)).toBe(true);
+    expect(log.of('join-start')).toHaveLength(0); // nothing changed: not even re-joined
+    expect(await sha256File(r2.video)).toBe(finalHash);
+    expect(r2.totalCostUsd).toBe(r1.totalCostUsd);
+
+    const core = chainingStoryboard(4, 1, assets);
+    (core.storyboard as { segments: { prompt: string }[] }).segments[1]!.prompt = 'p1 but different';
+    const third = scripted({ name: 'a' });
+    await runPipeline({ config: makeConfig({ assets, backends: [third], core }), registry: noRegistry, runDir });
+    expect(third.calls.map((c) => c.request.segmentIndex)).toEqual([1, 2, 3]);
+  });
+
+  test('keyframe mode: a changed prompt invalidates only that segment', async () => {
+    const runDir = await freshRunDir(assets);
+    await runPipeline({ config: makeConfig({ assets, backends: [scripted({ name: 'a' })], core: keyframeStoryboard(3, assets) }), registry: noRegistry, runDir });
+    const core = keyframeStoryboard(3, assets);
+    (core.storyboard as { segments: { prompt: string }[] }).segments[1]!.prompt = 'changed';
+    const again = scripted({ name: 'a' });
+    await runPipeline({ config: makeConfig({ assets, backends: [again], core }), registry: noRegistry, runDir });
+    expect(again.calls.map((c) => c.request.segmentIndex)).toEqual([1]);
+  });
+
+  test('a segment file that no longer verifies (truncated) is regenerated, never reused', async () => {
+    const runDir = await freshRunDir(assets);
+    const r1 = await runPipeline({ config: makeConfig({ assets, backends: [scripted({ name: 'a' })], core: chainingStoryboard(2, 1, assets) }), registry: noRegistry, runDir });
+    const file = r1.manifest.segments[1]!.file!;
+    const bytes = await readFile(file);
+    await writeFile(file, bytes.subarray(0, bytes.length >> 1));
+    const again = scripted({ name: 'a' });
+    await runPipeline({ config: makeConfig({ assets, backends: [again], core: chainingStoryboard(2, 1, assets) }), registry: noRegistry, runDir });
+    expect(again.calls.map((c) => c.request.segmentIndex)).toEqual([1]);
+  });
+
+  test('adding a fallback backend does not invalidate finished segments; changing the producing backend does', async () => {
+    const runDir = await freshRunDir(assets);
+    await runPipeline({ config: makeConfig({ assets, backends: [scripted({ name: 'a' })], core: chainingStoryboard(2, 1, assets) }), registry: noRegistry, runDir });
+    const a2 = scripted({ name: 'a' });
+    const z = scripted({ name: 'z' });
+    await runPipeline({ config: makeConfig({ assets, backends: [a2, z], core: chainingStoryboard(2, 1, assets) }), registry: noRegistry, runDir });
+    expect(a2.calls.length + z.calls.length).toBe(0);
+    const only = scripted({ name: 'z' });
+    await runPipeline({ config: makeConfig({ assets, backends: [only], core: chainingStoryboard(2, 1, assets) }), registry: noRegistry, runDir });
+    expect(only.calls).toHaveLength(2);
+  });
+
+  test('a persisted job is re-attached on its own backend, not resubmitted (simulated crash)', async () => {
+    const runDir = await freshRunDir(assets);
+    // a: out of credit → falls back to b, whose job for segment 1 "hangs"; the process "dies" once it is persisted.
+    const a = scripted({ name: 'a' }, [{ ok: true }, fail('QUOTA')]);
+    const b = scripted({ name: 'b' }, [{ ok: true, latencyMs: 60_000 }]);
+    const controller = new AbortController();
+    const snapshot = join(runDir, 'crash-snapshot.json');
+    let jobId: string | undefined;
+    const run = runPipeline({
+      config: makeConfig({ assets, backends: [a, b], core: chainingStoryboard(3, 1, assets) }),
+      registry: noRegistry,
+      runDir,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'job' && e.segment === 1 && e.backend === 'b') {
+          jobId = e.jobId;
+          // the event comes once the handle is on disk: copy the manifest as a SIGKILL would leave it, then stop
+          void copyFile(manifestPath(runDir), snapshot).then(() => controller.abort());
+        }
+      },
+    });
+    expect((await rejection(run)).code).toBe('CANCELLED');
+    expect(jobId).toBe('b-job-1');
+    const crashed = JSON.parse(await readFile(snapshot, 'utf8'));
+    expect(crashed.segments[1].job.handle.id).toBe('b-job-1');
+    expect(crashed.segments[1].status).toBe('submitted');
+    await copyFile(snapshot, manifestPath(runDir)); // what a SIGKILL would have left behind
+
+    const a2 = scripted({ name: 'a' });
+    const b2 = scripted({ name: 'b' });
+    const r = await runPipeline({ config: makeConfig({ assets, backends: [a2, b2], core: chainingStoryboard(3, 1, assets) }), registry: noRegistry, runDir });
+    expect(b2.calls.map((c) => [c.request.segmentIndex, c.resumedJob, c.jobId])).toEqual([[1, 'b-job-1', undefined]]);
+    expect(a2.calls.map((c) => c.request.segmentIndex)).toEqual([2]); // segment 1 never went back to a
+    const seg1 = r.manifest.segments[1]!;
+    expect(seg1.backend).toBe('b');
+    expect(seg1.job).toBeUndefined();
+    expect(seg1.attempts.filter((x) => x.outcome === 'interrupted').map((x) => x.jobId)).toEqual(['b-job-1']);
+    expect(seg1.attempts.at(-1)).toMatchObject({ resumed: true, jobId: 'b-job-1', outcome: 'ok' });
+  });
+});
+
+describe('scheduling', () => {
+  test('keyframe mode runs up to `concurrency` segments at once', async () => {
+    const a = scripted({ name: 'a', latencyMs: 150, concurrency: 8 });
+    await runPipeline({ config: makeConfig({ assets, backends: [a], core: { ...keyframeStoryboard(7, assets), concurrency: 3 } }), registry: noRegistry, runDir: await freshRunDir(assets) });
+    expect(a.calls).toHaveLength(7);
+    expect(a.maxActive).toBe(3);
+  });
+
+  test("a backend's model concurrency caps it below the global concurrency", async () => {
+    const a = scripted({ name: 'a', latencyMs: 150, concurrency: 2 });
+    await runPipeline({ config: makeConfig({ assets, backends: [a], core: { ...keyframeStoryboard(6, assets), concurrency: 5 } }), registry: noRegistry, runDir: await freshRunDir(assets) });
+    expect(a.maxActive).toBe(2);
+  });
+
+  test('chaining mode is strictly sequential', async () => {
+    const a = scripted({ name: 'a', latencyMs: 30, concurrency: 8 });
+    await runPipeline({ config: makeConfig({ assets, backends: [a], core: { ...chainingStoryboard(3, 1, assets), concurrency: 4 } }), registry: noRegistry, runDir: await freshRunDir(assets) });
+    expect(a.maxActive).toBe(1);
+    expect(a.calls[1]!.request.firstFrame).toMatch(/seg-000-last\.png$/);
+  });
+
+  test('GPU leases never overlap', async () => {
+    const a = scripted({ name: 'a', kind: 'local', latencyMs: 120, concurrency: 8, gpus: [0, 1, 2, 3, 4], gpusPerJob: 2 });
+    await runPipeline({ config: makeConfig({ assets, backends: [a], core: { ...keyframeStoryboard(8, assets), concurrency: 4 } }), registry: noRegistry, runDir: await freshRunDir(assets) });
+    expect(a.calls).toHaveLength(8);
+    expect(a.maxActive).toBe(2); // 5 GPUs, 2 per job
+    for (const c of a.calls) expect(c.lease?.gpus).toHaveLength(2);
+    for (let i = 0; i < a.calls.length; i++) {
+      for (let j = i + 1; j < a.calls.length; j++) {
+        const x = a.calls[i]!;
+        const y = a.calls[j]!;
+        const overlap = x.startedAt < y.finishedAt! && y.startedAt < x.finishedAt!;
+        if (overlap) expect(x.lease!.gpus.filter((g) => y.lease!.gpus.includes(g))).toEqual([]);
+      }
+    }
+  });
+});
