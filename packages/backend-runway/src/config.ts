@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { ALL_RATIOS, durationFits, MODEL_IDS, MODELS } from './models.js';
+
+/**
+ * The `runway:` section of a ttv config. Every field has a default or is optional, so an empty section is
+ * valid: the API key then comes from `RUNWAYML_API_SECRET` when the backend is created, and a missing key is
+ * reported (AUTH) only when a clip is generated, so `ttv plan`/`ttv estimate` work without one.
+ */
+export const configSchema = z
+  .object({
+    apiKey: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Runway API key (secret). Default: the RUNWAYML_API_SECRET environment variable. Prefer the env var, or ${RUNWAYML_API_SECRET}.'),
+    model: z
+      .enum(MODEL_IDS)
+      .default('gen4_turbo')
+      .describe('Preferred model. gen4_turbo (5 credits/s) and gen4.5 (12/s) take a first frame; veo3.1 (20/s) and veo3.1_fast (10/s) also take a last frame (keyframe mode).'),
+    ratio: z
+      .enum(ALL_RATIOS as [string, ...string[]])
+      .optional()
+      .describe('Force this output ratio (pixel size, e.g. 1280:720) for the models that support it. Default: the one nearest output.width × output.height.'),
+    duration: z
+      .number()
+      .positive()
+      .optional()
+      .describe('Force this clip length in seconds for the models that support it. Default: the one nearest the segment duration.'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(4_294_967_295)
+      .optional()
+      .describe('Seed sent when a segment has none (a segment seed wins). Default: random, chosen by Runway.'),
+    baseUrl: z
+      .url()
+      .optional()
+      .describe('API base URL (for proxies and emulators). Default: RUNWAYML_BASE_URL, else https://api.dev.runwayml.com.'),
+    fit: z
+      .enum(['cover', 'contain'])
+      .default('cover')
+      .describe('How input images are fitted to the ratio: cover (scale and crop) or contain (scale and pad with black).'),
+    imageUpload: z
+      .enum(['auto', 'inline', 'ephemeral'])
+      .default('auto')
+      .describe('How images are sent. inline: data URI (PNG, or a JPEG re-encoded to fit the 5 MB data-URI limit); ephemeral: upload to Runway first (runway:// URI); auto: inline, falling back to an upload when even a small JPEG would not fit.'),
+    audio: z.boolean().default(false).describe('veo3.1 / veo3.1_fast: generate an audio track (costs more; ignored by the gen4 models). Sent explicitly as false otherwise.'),
+    contentModeration: z
+      .object({
+        publicFigureThreshold: z
+          .enum(['auto', 'low'])
+          .default('auto')
+          .describe('gen4_turbo / gen4.5: how strictly recognisable public figures are refused (low = less strict).'),
+      })
+      .strict()
+      .optional()
+      .describe('Content-moderation options (gen4_turbo and gen4.5 only; ignored for Veo).'),
+    concurrency: z.number().int().min(1).max(20).default(1).describe('Tasks run at once (your Runway tier allows 1–2 at tier 1; extra tasks wait THROTTLED).'),
+    polling: z
+      .object({
+        intervalMs: z.number().int().min(0).default(5000).describe('First wait between status polls (Runway updates tasks at most every 5 s).'),
+        maxIntervalMs: z.number().int().min(0).default(20_000).describe('Longest wait between polls (backoff cap; THROTTLED tasks are polled at this rate).'),
+        backoff: z.number().min(1).max(4).default(1.3).describe('Multiplier applied to the wait after each poll.'),
+        jitter: z.number().min(0).max(1).default(0.2).describe('Random ± fraction applied to every wait.'),
+        maxErrors: z.number().int().min(1).max(100).default(6).describe('Consecutive transient poll failures tolerated before giving up on the task.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Status polling.'),
+    timeouts: z
+      .object({
+        requestMs: z.number().int().positive().default(60_000).describe('Per HTTP request to the API.'),
+        taskMs: z.number().int().positive().default(1_800_000).describe('A task may take this long in total (queued + running) before it is cancelled (TIMEOUT).'),
+        downloadMs: z.number().int().positive().default(300_000).describe('Per output download attempt.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Timeouts.'),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const model = MODELS[c.model];
+    if (c.ratio !== undefined && !(model.ratios as readonly string[]).includes(c.ratio)) {
+      ctx.addIssue({ code: 'custom', path: ['ratio'], message: `${c.model} does not make ratio ${c.ratio}; it makes ${model.ratios.join(', ')}` });
+    }
+    if (c.duration !== undefined && !durationFits(model.durations, c.duration)) {
+      const allowed = model.durations.kind === 'discrete' ? model.durations.values.join(', ') : `whole seconds ${model.durations.min}–${model.durations.max}`;
+      ctx.addIssue({ code: 'custom', path: ['duration'], message: `${c.model} makes ${allowed} s clips, not ${c.duration} s` });
+    }
+  });
+
+export type RunwayConfig = z.output<typeof configSchema>;
+export type RunwayConfigInput = z.input<typeof configSchema>;
+
+export const defaultConfig: RunwayConfig = configSchema.parse({});

@@ -1,0 +1,27 @@
+/**
+ * @ttv/backend-runway: Runway image-to-video (gen4_turbo, gen4.5, veo3.1, veo3.1_fast) through the official
+ * `@runwayml/sdk`, with ttv's own polling, cancellation, resume, cost reporting and error mapping.
+ */
+import { backend } from './runway-plugin.js';
+
+export { backend };
+export default backend;
+export { configSchema, defaultConfig, type RunwayConfig, type RunwayConfigInput } from './config.js';
+export { apiMessage, mapSdkError, mapTaskFailure, retryAfterMs } from './errors.js';
+export { MAX_DATA_URI_BYTES, type PreparedImage, prepareImage } from './images.js';
+export {
+  ALL_RATIOS,
+  capabilitiesOf,
+  creditsFor,
+  GEN4_RATIOS,
+  MAX_PROMPT_LENGTH,
+  MODEL_IDS,
+  MODELS,
+  ratioFor,
+  ratioResolution,
+  type RunwayModel,
+  type RunwayModelId,
+  USD_PER_CREDIT,
+  VEO_RATIOS,
+} from './models.js';
+export { backendInfo, createRunwayBackend, DEFAULT_BASE_URL, ENV_API_KEY, RunwayBackend, type RunwayBackendOptions } from './runway-backend.js';
