@@ -1,0 +1,26 @@
+/**
+ * @ttv/backend-command: runs any local video generator CLI through an argument template (no shell), with
+ * presets for FramePack (musubi-tuner fpack_generate_video.py), HunyuanVideo-I2V and LTX-Video. Also home of the
+ * process runner shared by ttv's local backends (`@ttv/backend-command/process`).
+ */
+import { defineBackend } from '@ttv/core';
+import { CommandBackend, commandInfo } from './command-backend.js';
+import { type CommandConfig, configSchema } from './config.js';
+
+export const backend = defineBackend<CommandConfig>({
+  specificationVersion: 1,
+  name: 'command',
+  displayName: 'Local command (FramePack, HunyuanVideo, LTX-Video, any CLI)',
+  kind: 'local',
+  configSchema,
+  secretFields: [],
+  describe: (config) => commandInfo(config),
+  create: (config, ctx) => new CommandBackend(config, ctx.configDir),
+});
+
+export default backend;
+export { CommandBackend, checkImage, commandInfo, newestMatch, type ResolvedTool, resolveTool } from './command-backend.js';
+export { type CommandConfig, configSchema } from './config.js';
+export { type ArgTemplate, type OutputSpec, PRESET_NAMES, PRESETS, type Preset, type PresetName, framepackDurations, framepackFrames } from './presets.js';
+export { deterministicSeed, expandArgs, globToRegExp, placeholders, REQUEST_PLACEHOLDERS } from './template.js';
+export * from './process.js';

@@ -1,0 +1,146 @@
+import type { DurationSupport, InputMode, Resolution } from '@ttv/core';
+
+/** One argument, or an optional group dropped as a whole when any placeholder in it has no value. */
+export type ArgTemplate = string | string[];
+
+/** Where the tool writes its clip: `{output}` is the file itself, or `{outputDir}` gets one new file. */
+export type OutputSpec = { kind: 'file' } | { kind: 'directory'; glob: string };
+
+export interface Preset {
+  /** What it runs (for docs and `ttv backends`). */
+  description: string;
+  /** Tested against a stand-in in this repository, or written from the tool's documentation only. */
+  tested: boolean;
+  command: string;
+  args: ArgTemplate[];
+  /** Placeholders the user must define in `vars` (e.g. model paths). */
+  requiredVars: string[];
+  /** Defaults for optional `vars`. */
+  defaultVars: Record<string, string>;
+  output: OutputSpec;
+  fps: number;
+  inputs: InputMode[];
+  durations: DurationSupport;
+  resolutions: Resolution[];
+  /** Frame count the tool makes for a clip of `seconds` (checked after the run). */
+  frames(seconds: number, fps: number): number;
+  maxPromptLength: number;
+}
+
+const res = (list: Array<[number, number]>): Resolution[] => list.map(([width, height]) => ({ width, height }));
+
+/** musubi-tuner's FramePack frame count: sections = max(round(s·fps/(window·4)), 1), frames = (sections·window+1)·4−3. */
+export function framepackFrames(seconds: number, fps = 30, latentWindowSize = 9): number {
+  const sections = Math.max(Math.round((seconds * fps) / (latentWindowSize * 4)), 1);
+  return (sections * latentWindowSize + 1) * 4 - 3;
+}
+
+/** The clip lengths FramePack can make at `fps` with window 9: (36·s+1) frames for s sections. */
+export function framepackDurations(fps = 30, maxSections = 16): number[] {
+  return Array.from({ length: maxSections }, (_, i) => (36 * (i + 1) + 1) / fps);
+}
+
+/** `k·n+1` frame counts from `min` to `max` as durations at `fps`. */
+function knPlusOne(k: number, minFrames: number, maxFrames: number, fps: number): number[] {
+  const out: number[] = [];
+  for (let f = minFrames; f <= maxFrames; f += k) out.push(f / fps);
+  return out;
+}
+
+export const PRESETS = {
+  /**
+   * kohya-ss/musubi-tuner `fpack_generate_video.py` (FramePack has no official CLI). `--save_path` is a directory
+   * that receives `{time}_{seed}.mp4`; 30 fps; the frame count follows the section formula above.
+   */
+  framepack: {
+    description: 'FramePack I2V through kohya-ss/musubi-tuner fpack_generate_video.py (first frame, optional end frame)',
+    tested: true,
+    command: 'python',
+    args: [
+      '{script}',
+      '--dit', '{dit}', '--vae', '{vae}', '--text_encoder1', '{textEncoder1}', '--text_encoder2', '{textEncoder2}',
+      '--image_encoder', '{imageEncoder}',
+      '--image_path', '{image}',
+      ['--end_image_path', '{lastImage}'],
+      '--prompt', '{prompt}',
+      '--video_size', '{height}', '{width}',
+      '--video_seconds', '{seconds}',
+      '--fps', '{fps}',
+      '--infer_steps', '{inferSteps}',
+      '--latent_window_size', '9',
+      '--seed', '{seed}',
+      '--save_path', '{outputDir}',
+      '--output_type', 'video',
+    ],
+    requiredVars: ['script', 'dit', 'vae', 'textEncoder1', 'textEncoder2', 'imageEncoder'],
+    defaultVars: { inferSteps: '25' },
+    output: { kind: 'directory', glob: '*.mp4' },
+    fps: 30,
+    inputs: ['first-frame', 'first-last-frame'],
+    durations: { kind: 'discrete', values: framepackDurations(30, 16) },
+    resolutions: res([[832, 480], [480, 832], [640, 640], [768, 512], [512, 768], [960, 544], [544, 960], [1280, 720], [720, 1280]]),
+    frames: (seconds, fps) => framepackFrames(seconds, fps, 9),
+    maxPromptLength: 2000,
+  },
+  /**
+   * Tencent/HunyuanVideo-I2V `sample_image2video.py` (untested here: written from the reference). Kebab-case
+   * flags; `--save-path` is a directory; 24 fps; 4n+1 frames up to 129; size from `--i2v-resolution`.
+   */
+  hunyuanvideo: {
+    description: 'HunyuanVideo-I2V sample_image2video.py (first frame; untested preset)',
+    tested: false,
+    command: 'python',
+    args: [
+      '{script}',
+      '--model-base', '{modelBase}',
+      '--i2v-mode', '--i2v-image-path', '{image}', '--i2v-resolution', '{i2vResolution}',
+      '--video-length', '{frames}',
+      '--infer-steps', '{inferSteps}',
+      '--prompt', '{prompt}',
+      '--seed', '{seed}',
+      '--embedded-cfg-scale', '6.0', '--flow-shift', '7.0', '--flow-reverse',
+      '--save-path', '{outputDir}',
+    ],
+    requiredVars: ['script', 'modelBase'],
+    defaultVars: { inferSteps: '50', i2vResolution: '720p' },
+    output: { kind: 'directory', glob: '*.mp4' },
+    fps: 24,
+    inputs: ['first-frame'],
+    durations: { kind: 'discrete', values: knPlusOne(4, 25, 129, 24) },
+    resolutions: res([[1280, 720], [720, 1280]]),
+    frames: (seconds, fps) => Math.round(seconds * fps),
+    maxPromptLength: 2000,
+  },
+  /**
+   * Lightricks/LTX-Video `inference.py` (untested here). `--output_path` is a directory; 8n+1 frames; sizes are
+   * padded to multiples of 32 internally; first (and last) frame as conditioning media at frames 0 (and N−1).
+   */
+  'ltx-video': {
+    description: 'LTX-Video inference.py (first frame, optional last frame as conditioning; untested preset)',
+    tested: false,
+    command: 'python',
+    args: [
+      '{script}',
+      '--prompt', '{prompt}',
+      '--pipeline_config', '{pipelineConfig}',
+      '--conditioning_media_paths', '{image}', ['{lastImage}'],
+      '--conditioning_start_frames', '0', ['{lastFrameIndex}'],
+      '--height', '{height}', '--width', '{width}',
+      '--num_frames', '{frames}', '--frame_rate', '{fps}',
+      '--seed', '{seed}',
+      '--output_path', '{outputDir}',
+    ],
+    requiredVars: ['script', 'pipelineConfig'],
+    defaultVars: {},
+    output: { kind: 'directory', glob: '*.mp4' },
+    fps: 30,
+    inputs: ['first-frame', 'first-last-frame'],
+    durations: { kind: 'discrete', values: knPlusOne(8, 25, 257, 30) },
+    resolutions: res([[1216, 704], [704, 1216], [960, 544], [544, 960], [768, 512], [512, 768], [768, 768]]),
+    frames: (seconds, fps) => Math.round(seconds * fps),
+    maxPromptLength: 2000,
+  },
+} satisfies Record<string, Preset>;
+
+export type PresetName = keyof typeof PRESETS;
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
