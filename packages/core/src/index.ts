@@ -1,10 +1,36 @@
 // The public surface of @ttv/core. Everything a backend author, the CLI or a library user needs is exported
 // here by name; internals stay unexported.
 
+export { interpolateEnv } from './config/interpolate.js';
+export { type ConfiguredBackend, type LoadConfigOptions, type LoadedConfig, loadConfig, parseConfig, parseSection } from './config/load.js';
+export { type CoreConfig, coreConfigSchema, type SegmentInput, segmentSchema, storyboardSchema } from './config/schema.js';
+export { zodToConfigError } from './config/zod-errors.js';
+export { type BackendSlot, orderForSegment, resolveChain } from './engine/chain.js';
+export { type BackendEstimate, type CostSource, type EstimateRunOptions, estimateRun, type RunEstimate, type SegmentEstimate } from './engine/estimate.js';
+export type { PipelineEvent, PipelineEventType } from './engine/events.js';
+export { GpuPool } from './engine/leases.js';
+export {
+  type AttemptRecord,
+  type LedgerEntry,
+  MANIFEST_VERSION,
+  type Manifest,
+  type ManifestInput,
+  manifestPath,
+  readManifest,
+  type SegmentRecord,
+  type SegmentStatus,
+  type SkipRecord,
+} from './engine/manifest.js';
+export { type Negotiation, negotiate, type SegmentNeeds } from './engine/negotiate.js';
+export { defaultRunDir, type RunPipelineOptions, type RunResult, retryDelay, runPipeline } from './engine/pipeline.js';
+// Media toolkit (ffmpeg through execa)
+export * from './media/index.js';
+// Planning and the engine
+export { groupSentences, type Plan, type PlannedSegment, planStoryboard, splitSentences } from './plan/planner.js';
+// Registry and config
+export { BackendRegistry, candidatePackages, FIRST_PARTY_BACKENDS, installCommand, type LoadedBackend, type RegistryOptions } from './registry/registry.js';
 // The backend spec
 export {
-  SPECIFICATION_VERSION,
-  defineBackend,
   type BackendCreateContext,
   type BackendInfo,
   type BackendPlugin,
@@ -12,6 +38,7 @@ export {
   type CostEstimate,
   type DoctorCheck,
   type DurationSupport,
+  defineBackend,
   type GenerateContext,
   type GenerateRequest,
   type GenerateResult,
@@ -21,6 +48,7 @@ export {
   type ProgressUpdate,
   type Resolution,
   type ResourceLease,
+  SPECIFICATION_VERSION,
   type SpecificationVersion,
   type VideoBackend,
 } from './spec/backend.js';
@@ -33,25 +61,7 @@ export {
   resolutionLabel,
   supportsInput,
 } from './spec/capabilities.js';
-export { ERROR_CODES, TtvError, throwIfAborted, toTtvError, ttvError, type TtvErrorCode, type TtvErrorOptions } from './spec/errors.js';
-
-// Registry and config
-export { BackendRegistry, FIRST_PARTY_BACKENDS, candidatePackages, installCommand, type LoadedBackend, type RegistryOptions } from './registry/registry.js';
-export { loadConfig, parseConfig, parseSection, type ConfiguredBackend, type LoadConfigOptions, type LoadedConfig } from './config/load.js';
-export { coreConfigSchema, segmentSchema, storyboardSchema, type CoreConfig, type SegmentInput } from './config/schema.js';
-export { interpolateEnv } from './config/interpolate.js';
-export { zodToConfigError } from './config/zod-errors.js';
-
-// Planning and the engine
-export { groupSentences, planStoryboard, splitSentences, type Plan, type PlannedSegment } from './plan/planner.js';
-export { negotiate, type Negotiation, type SegmentNeeds } from './engine/negotiate.js';
-export { defaultRunDir, runPipeline, type RunPipelineOptions, type RunResult } from './engine/pipeline.js';
-export type { PipelineEvent, PipelineEventType } from './engine/events.js';
-export { GpuPool } from './engine/leases.js';
-export { MANIFEST_VERSION, manifestPath, readManifest, type LedgerEntry, type Manifest, type SegmentRecord, type SegmentStatus } from './engine/manifest.js';
-
-// Media toolkit (ffmpeg through execa)
-export * from './media/index.js';
+export { ERROR_CODES, TtvError, type TtvErrorCode, type TtvErrorOptions, throwIfAborted, toTtvError, ttvError } from './spec/errors.js';
 
 // Utilities for backend authors
 export { produceAtomic, sha256, sha256File, tempPathFor, writeFileAtomic } from './util/fs.js';

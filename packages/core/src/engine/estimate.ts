@@ -1,0 +1,183 @@
+import type { LoadedConfig } from '../config/load.js';
+import { planStoryboard } from '../plan/planner.js';
+import type { BackendRegistry } from '../registry/registry.js';
+import type { BackendInfo, InputMode, VideoBackend } from '../spec/backend.js';
+import { toTtvError } from '../spec/errors.js';
+import { type BackendSlot, orderForSegment, requestFor, resolveChain } from './chain.js';
+import { negotiate } from './negotiate.js';
+
+/** Where a backend's prices come from in an estimate. */
+export type CostSource = 'estimateCost' | 'describe' | 'unknown';
+
+export interface BackendEstimate {
+  backend: string;
+  kind: BackendInfo['kind'];
+  /** Set when the backend can take the segment. */
+  model?: string;
+  durationSec?: number;
+  width?: number;
+  height?: number;
+  /** Estimated USD for one call (undefined when the backend publishes no price). */
+  usd?: number;
+  basis?: string;
+  /** Why the engine would skip this backend for this segment. */
+  skipped?: string;
+  /** Negotiation warnings (nearest supported duration/size). */
+  warnings: string[];
+}
+
+export interface SegmentEstimate {
+  index: number;
+  prompt: string;
+  requestedSec: number;
+  input: InputMode;
+  /** Every backend of the chain, in the order the engine would try them for this segment. */
+  chain: BackendEstimate[];
+  /** The first backend that can take it: what the engine would call first. */
+  chosen?: { backend: string; model: string; usd?: number };
+}
+
+export interface RunEstimate {
+  mode: 'chaining' | 'keyframe';
+  segments: SegmentEstimate[];
+  /** Sum of the chosen backends' estimates (unknown prices count as 0; see `unpricedSegments`). */
+  totalUsd: number;
+  /** Segments no backend can take (the run would fail there). */
+  impossibleSegments: number[];
+  /** Segments whose chosen backend publishes no price. */
+  unpricedSegments: number[];
+  budget: {
+    maxUsd?: number;
+    warnUsd?: number;
+    /** Whether the whole run fits `maxUsd` (true without a limit). */
+    withinBudget: boolean;
+    /** First segment whose call would cross `maxUsd`: the run would stop with BUDGET_EXCEEDED before it. */
+    stopsBeforeSegment?: number;
+    /** First segment after which the running total passes `warnUsd`. */
+    warnsAfterSegment?: number;
+  };
+  backends: Array<{ name: string; kind: BackendInfo['kind']; costSource: CostSource; note?: string }>;
+  /** What the estimate assumes. */
+  assumptions: string[];
+}
+
+export interface EstimateRunOptions {
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * A dry estimate of a whole run without generating anything: per segment and per backend of the (ordered)
+ * chain, the negotiated model, duration and size, the estimated cost or the skip reason; the backend the engine
+ * would call first; the total against the budget.
+ *
+ * Zero network calls. Prices come from the backend's own `estimateCost` (the estimator the engine's budget check
+ * uses): the backend is created for that, which the spec requires to be offline (`BackendPlugin.create` must
+ * not do network I/O). When `create` fails (typically a missing API key), the estimate falls back to the
+ * model's published `usdPerSecond` from `describe` × the negotiated duration, and says so (`costSource`).
+ * Assumes every segment succeeds on its first call (retries of charged failures would cost more) and ignores
+ * segments a previous run already finished.
+ */
+export async function estimateRun(config: LoadedConfig, registry: Pick<BackendRegistry, 'listInstalled' | 'load'>, options: EstimateRunOptions = {}): Promise<RunEstimate> {
+  const core = config.core;
+  const plan = planStoryboard(core);
+  const slots = await resolveChain(config, registry);
+  const instances = new Map<BackendSlot, VideoBackend | undefined>();
+  const notes = new Map<BackendSlot, string>();
+  const instanceOf = async (slot: BackendSlot): Promise<VideoBackend | undefined> => {
+    if (!instances.has(slot)) {
+      try {
+        instances.set(slot, await slot.configured.plugin.create(slot.configured.config, { configDir: config.configDir, env: options.env ?? process.env, log: () => {} }));
+      } catch (e) {
+        instances.set(slot, undefined);
+        notes.set(slot, `could not be created offline (${toTtvError(e).message}); priced from its published usdPerSecond`);
+      }
+    }
+    return instances.get(slot);
+  };
+  const priceOf = async (slot: BackendSlot, deal: Extract<ReturnType<typeof negotiate>, { ok: true }>, prompt: string, input: InputMode): Promise<{ usd?: number; basis?: string }> => {
+    const backend = await instanceOf(slot);
+    if (backend) {
+      const e = backend.estimateCost(requestFor(deal, { input, prompt, durationSec: deal.durationSec, width: deal.width, height: deal.height }));
+      return { usd: e.usd, ...(e.basis ? { basis: e.basis } : {}) };
+    }
+    if (deal.model.usdPerSecond !== undefined) {
+      return { usd: Number((deal.model.usdPerSecond * deal.durationSec).toFixed(6)), basis: `${deal.model.usdPerSecond} USD/s × ${deal.durationSec} s (published rate)` };
+    }
+    return {};
+  };
+
+  try {
+    const segments: SegmentEstimate[] = [];
+    for (const planned of plan.segments) {
+      const input: InputMode = plan.mode === 'keyframe' ? 'first-last-frame' : planned.index > 0 || plan.image ? 'first-frame' : 'text';
+      const needs = { input, prompt: planned.prompt, durationSec: planned.durationSec, width: core.output.width, height: core.output.height };
+      const ordered = await orderForSegment(slots, needs, async (slot, deal) => (await priceOf(slot, deal, planned.prompt, input)).usd);
+      const chain: BackendEstimate[] = [];
+      for (const slot of ordered) {
+        const deal = negotiate(slot.configured, needs);
+        const base = { backend: slot.configured.name, kind: slot.configured.info.kind };
+        if (!deal.ok) {
+          chain.push({ ...base, skipped: deal.reason, warnings: [] });
+          continue;
+        }
+        chain.push({
+          ...base,
+          model: deal.model.id,
+          durationSec: deal.durationSec,
+          width: deal.width,
+          height: deal.height,
+          ...(await priceOf(slot, deal, planned.prompt, input)),
+          warnings: deal.warnings.map((w) => w.message),
+        });
+      }
+      const first = chain.find((c) => !c.skipped);
+      segments.push({
+        index: planned.index,
+        prompt: planned.prompt,
+        requestedSec: planned.durationSec,
+        input,
+        chain,
+        ...(first ? { chosen: { backend: first.backend, model: first.model!, ...(first.usd !== undefined ? { usd: first.usd } : {}) } } : {}),
+      });
+    }
+
+    let total = 0;
+    let stopsBeforeSegment: number | undefined;
+    let warnsAfterSegment: number | undefined;
+    for (const s of segments) {
+      const usd = s.chosen?.usd ?? 0;
+      if (stopsBeforeSegment === undefined && core.budget.maxUsd !== undefined && total + usd > core.budget.maxUsd + 1e-9) stopsBeforeSegment = s.index;
+      total = Number((total + usd).toFixed(6));
+      if (warnsAfterSegment === undefined && core.budget.warnUsd !== undefined && total >= core.budget.warnUsd && usd > 0) warnsAfterSegment = s.index;
+    }
+    return {
+      mode: plan.mode,
+      segments,
+      totalUsd: total,
+      impossibleSegments: segments.filter((s) => !s.chosen).map((s) => s.index),
+      unpricedSegments: segments.filter((s) => s.chosen && s.chosen.usd === undefined).map((s) => s.index),
+      budget: {
+        ...(core.budget.maxUsd !== undefined ? { maxUsd: core.budget.maxUsd } : {}),
+        ...(core.budget.warnUsd !== undefined ? { warnUsd: core.budget.warnUsd } : {}),
+        withinBudget: stopsBeforeSegment === undefined,
+        ...(stopsBeforeSegment !== undefined ? { stopsBeforeSegment } : {}),
+        ...(warnsAfterSegment !== undefined ? { warnsAfterSegment } : {}),
+      },
+      backends: await Promise.all(
+        slots.map(async (slot) => {
+          let costSource: CostSource = 'unknown';
+          if (instances.get(slot)) costSource = 'estimateCost';
+          else if (instances.has(slot) && slot.configured.info.models.some((m) => m.usdPerSecond !== undefined)) costSource = 'describe';
+          const note = notes.get(slot) ?? (instances.has(slot) ? undefined : 'not priced: no segment can use it');
+          return { name: slot.configured.name, kind: slot.configured.info.kind, costSource, ...(note ? { note } : {}) };
+        }),
+      ),
+      assumptions: [
+        'every segment succeeds on its first call with the first backend that can take it (retries and charged failures cost more)',
+        'segments a previous run already finished are counted again (a re-run reuses them for free)',
+      ],
+    };
+  } finally {
+    await Promise.all([...instances.values()].map((b) => b?.dispose?.().catch(() => {})));
+  }
+}
