@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
-import { reportError } from '../lib/errors.js';
 import { loadProject } from '../lib/context.js';
+import { reportError } from '../lib/errors.js';
 import { ProgressRenderer } from '../lib/progress.js';
 
 export default class Generate extends Command {

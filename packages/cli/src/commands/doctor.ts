@@ -1,0 +1,127 @@
+import { Flags } from '@oclif/core';
+import { configFlag, jsonFlag, TtvCommand } from '../lib/command.js';
+
+interface Check {
+  /** What the check belongs to: `system` or a backend name. */
+  group: string;
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+export default class Doctor extends TtvCommand {
+  static override summary = 'Check that ffmpeg, Node and every configured backend are ready, each with a fix';
+  static override description =
+    'Checks ffmpeg and ffprobe (found, and `-version` works; which source they came from), the Node version, and for each backend of the config its own prerequisites (API keys present — never printed —, endpoints, Python/Wan/GPUs for local ones). Exits 1 when something is broken.';
+  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor -c film.yaml --json'];
+  static override flags = {
+    config: configFlag,
+    json: jsonFlag,
+    'no-backends': Flags.boolean({ summary: 'Only check the system (ffmpeg, Node), not the config\'s backends' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Doctor);
+    const core = await import('@ttv/core');
+    const { existsSync } = await import('node:fs');
+    const { findConfig, loadProject } = await import('../lib/context.js');
+    const checks: Check[] = [];
+    const add = (c: Check) => checks.push({ ...c, detail: core.redact(c.detail), ...(c.fix ? { fix: core.redact(c.fix) } : {}) });
+
+    // Node
+    const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+    const nodeOk = major > 22 || (major === 22 && minor >= 12);
+    add({ group: 'system', name: 'node', ok: nodeOk, detail: `Node ${process.versions.node}`, ...(nodeOk ? {} : { fix: 'install Node 22.12 or newer (24 LTS recommended)' }) });
+
+    // Config (optional unless --config was given)
+    const file = findConfig(flags.config);
+    let project: Awaited<ReturnType<typeof loadProject>> | undefined;
+    if (flags.config || existsSync(file)) {
+      try {
+        project = await loadProject(flags.config, this.config.dataDir);
+        add({ group: 'system', name: 'config', ok: true, detail: `${file}: valid; chain ${project.config.chain.join(' → ')}` });
+      } catch (e) {
+        const err = core.toTtvError(e);
+        add({ group: 'system', name: 'config', ok: false, detail: `[${err.code}] ${err.message}`, ...(err.fix ? { fix: err.fix } : {}) });
+      }
+    } else {
+      add({ group: 'system', name: 'config', ok: true, detail: `no ${file}: backends not checked (pass --config FILE, or create one with \`ttv init\`)` });
+    }
+
+    // ffmpeg / ffprobe
+    const ffcfg = project?.config.core.ffmpeg ?? {};
+    try {
+      const bins = core.resolveFfmpeg({ ...ffcfg });
+      for (const tool of ['ffmpeg', 'ffprobe'] as const) {
+        try {
+          const r = await runVersion(bins[tool]);
+          const first = r.stdout.split('\n')[0] ?? '';
+          const ok = r.exitCode === 0 && /version/i.test(first);
+          add({
+            group: 'system',
+            name: tool,
+            ok,
+            detail: ok ? `${first.split(' Copyright')[0]} at ${bins[tool]} (from ${bins.source[tool]})` : `${bins[tool]} -version failed (exit ${r.exitCode}): ${r.stderr.split('\n')[0] ?? ''}`,
+            ...(ok ? {} : { fix: `reinstall, or point ${tool === 'ffmpeg' ? 'FFMPEG_PATH / ffmpeg.ffmpegPath' : 'FFPROBE_PATH / ffmpeg.ffprobePath'} at a working ${tool}` }),
+          });
+        } catch (e) {
+          add({ group: 'system', name: tool, ok: false, detail: (e as Error).message, fix: `install ${tool} (apt-get install ffmpeg) or set ${tool === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'}` });
+        }
+      }
+    } catch (e) {
+      const err = core.toTtvError(e);
+      add({ group: 'system', name: 'ffmpeg', ok: false, detail: err.message, fix: err.fix ?? 'install ffmpeg (apt-get install ffmpeg) or set FFMPEG_PATH and FFPROBE_PATH' });
+    }
+
+    // Backends of the config
+    if (project && !flags['no-backends']) {
+      const { config } = project;
+      for (const b of config.backends) {
+        let backend: Awaited<ReturnType<typeof b.plugin.create>> | undefined;
+        try {
+          backend = await b.plugin.create(b.config, { configDir: config.configDir, env: process.env, log: () => {} });
+        } catch (e) {
+          const err = core.toTtvError(e);
+          add({ group: b.name, name: 'configured', ok: false, detail: `[${err.code}] ${err.message}`, ...(err.fix ? { fix: err.fix } : {}) });
+          continue;
+        }
+        add({ group: b.name, name: 'installed', ok: true, detail: `${b.loaded.specifier}${b.loaded.version ? `@${b.loaded.version}` : ''} (${b.info.kind}), models ${b.info.models.map((m) => m.id).join(', ')}` });
+        if (!backend.doctor) {
+          add({ group: b.name, name: 'prerequisites', ok: true, detail: 'the backend declares no prerequisite checks' });
+        } else {
+          try {
+            for (const c of await backend.doctor()) add({ group: b.name, name: c.name, ok: c.ok, detail: c.detail, ...(c.fix ? { fix: c.fix } : {}) });
+          } catch (e) {
+            const err = core.toTtvError(e);
+            add({ group: b.name, name: 'doctor', ok: false, detail: `[${err.code}] ${err.message}`, ...(err.fix ? { fix: err.fix } : {}) });
+          }
+        }
+        await backend.dispose?.().catch(() => {});
+      }
+    }
+
+    const ok = checks.every((c) => c.ok);
+    if (flags.json) this.printJson({ ok, checks });
+    else {
+      for (const c of checks) {
+        this.log(`${c.ok ? '✓' : '✗'} ${c.group === 'system' ? '' : `${c.group}: `}${c.name}: ${c.detail}`);
+        if (!c.ok && c.fix) this.log(`    fix: ${c.fix}`);
+      }
+      const broken = checks.filter((c) => !c.ok).length;
+      this.log('');
+      this.log(ok ? 'Everything looks ready.' : `${broken} problem${broken === 1 ? '' : 's'} found.`);
+    }
+    if (!ok) this.exit(1);
+  }
+}
+
+async function runVersion(file: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve) => {
+    execFile(file, ['-version'], { timeout: 15_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 127) : 0;
+      resolve({ exitCode: code, stdout: String(stdout), stderr: String(stderr || (error?.message ?? '')) });
+    });
+  });
+}

@@ -1,0 +1,137 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import type { Manifest, SegmentRecord } from '@ttv/core';
+
+export interface ReportOptions {
+  /** Width of the seam thumbnails in pixels (never upscaled). */
+  thumbWidth: number;
+  /** Inline the final video as a base64 data URI instead of referencing it relatively. */
+  embedVideo: boolean;
+}
+
+export interface Seam {
+  from: number;
+  to: number;
+  lastFrame: string;
+  firstFrame: string;
+}
+
+export interface ReportResult {
+  file: string;
+  seams: number;
+  video: { src: 'relative' | 'embedded' | 'none'; path?: string };
+}
+
+const esc = (s: unknown) =>
+  String(s ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+
+const secs = (a?: string, b?: string) => (a && b ? `${((Date.parse(b) - Date.parse(a)) / 1000).toFixed(1)} s` : '–');
+
+async function thumb(video: string, which: 'first' | 'last', width: number, dir: string): Promise<string> {
+  const { runFfmpeg } = await import('@ttv/core');
+  const out = join(dir, `${basename(video)}-${which}.png`);
+  const scale = `scale='min(${width},iw)':-2:flags=lanczos`;
+  const args =
+    which === 'last'
+      ? ['-sseof', '-1', '-i', video, '-update', '1', '-vf', scale, '-pix_fmt', 'rgb24', '-c:v', 'png', '-f', 'image2', out]
+      : ['-i', video, '-frames:v', '1', '-vf', scale, '-pix_fmt', 'rgb24', '-c:v', 'png', '-f', 'image2', out];
+  await runFfmpeg(args, { timeoutMs: 60_000 });
+  return `data:image/png;base64,${(await readFile(out)).toString('base64')}`;
+}
+
+function segmentCard(s: SegmentRecord | undefined): string {
+  if (!s) return '';
+  const attempts = s.attempts.map((a) => `${a.backend}/${a.model} #${a.attempt}: ${a.outcome ?? 'running'}${a.errorCode ? ` (${a.errorCode})` : ''}`).join('; ');
+  return `<div class="seg" data-segment="${s.index}">
+  <h3>Segment ${s.index} <span class="status ${esc(s.status)}">${esc(s.status)}</span></h3>
+  <dl>
+    <dt>backend</dt><dd class="backend">${esc(s.backend ?? '–')}</dd>
+    <dt>model</dt><dd class="model">${esc(s.model ?? '–')}</dd>
+    <dt>cost</dt><dd class="cost">$${(s.costUsd ?? 0).toFixed(2)}</dd>
+    <dt>clip</dt><dd>${s.durationSec !== undefined ? `${s.durationSec.toFixed(2)} s, ${s.frames} frames, ${s.width}×${s.height} @ ${s.fps}` : '–'} (asked ${s.requested.durationSec} s)</dd>
+    <dt>time</dt><dd class="time">${secs(s.startedAt, s.finishedAt)}</dd>
+    ${attempts ? `<dt>attempts</dt><dd>${esc(attempts)}</dd>` : ''}
+    ${s.skipped.length ? `<dt>skipped</dt><dd>${s.skipped.map((k) => `${esc(k.backend)}: ${esc(k.reason)}`).join('<br>')}</dd>` : ''}
+  </dl>
+  <p class="prompt">${esc(s.prompt)}</p>
+  ${s.warnings.length ? `<ul class="warnings">${s.warnings.map((w) => `<li>${esc(w.message)}</li>`).join('')}</ul>` : ''}
+</div>`;
+}
+
+/** Writes `report.html` into the run folder (atomically) from its manifest. */
+export async function writeReport(runDir: string, manifest: Manifest, opts: ReportOptions): Promise<ReportResult> {
+  const core = await import('@ttv/core');
+  const tmp = await mkdtemp(join(tmpdir(), 'ttv-report-'));
+  try {
+    const segs = manifest.segments;
+    const seams: Seam[] = [];
+    for (let i = 0; i + 1 < segs.length; i++) {
+      const a = segs[i]!;
+      const b = segs[i + 1]!;
+      if (!a.file || !b.file || a.status !== 'done' || b.status !== 'done') continue;
+      seams.push({ from: i, to: i + 1, lastFrame: await thumb(a.file, 'last', opts.thumbWidth, tmp), firstFrame: await thumb(b.file, 'first', opts.thumbWidth, tmp) });
+    }
+    let video = '';
+    let videoInfo: ReportResult['video'] = { src: 'none' };
+    if (manifest.final?.file) {
+      const f = manifest.final.file;
+      if (opts.embedVideo) {
+        video = `data:video/mp4;base64,${(await readFile(f)).toString('base64')}`;
+        videoInfo = { src: 'embedded', path: f };
+      } else {
+        video = relative(runDir, f).split('\\').join('/');
+        videoInfo = { src: 'relative', path: f };
+      }
+    }
+    const created = new Date().toISOString();
+    const total = manifest.totalCostUsd ?? 0;
+    const final = manifest.final;
+    const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>ttv report: ${esc(manifest.name)}</title>
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:0;padding:1.5rem;background:#111;color:#eee}
+h1{margin:0 0 .25rem}h2{margin-top:2rem;border-bottom:1px solid #333}.meta{color:#aaa}
+video{max-width:100%;width:960px;background:#000;display:block;margin:1rem 0}
+.seam{display:grid;grid-template-columns:1fr 1fr;gap:.75rem;margin:1.25rem 0;padding:.75rem;background:#1b1b1b;border-radius:8px}
+.seam h3{grid-column:1/3;margin:0}.seam figure{margin:0}.seam img{width:100%;display:block;border:1px solid #333}
+figcaption{color:#aaa;font-size:12px}.seg{background:#161616;padding:.5rem .75rem;border-radius:6px;margin-top:.5rem}
+.seg h3{font-size:14px;margin:0}dl{display:grid;grid-template-columns:max-content 1fr;gap:0 .75rem;margin:.4rem 0}dt{color:#888}dd{margin:0}
+.prompt{font-style:italic;margin:.3rem 0}.warnings{color:#f3c969;margin:.3rem 0;padding-left:1.2rem}
+.status.done{color:#7bd88f}.status.failed{color:#ff6b6b}
+</style></head><body>
+<h1>${esc(manifest.name)}</h1>
+<p class="meta">${esc(manifest.mode)} mode · ${segs.length} segments · status ${esc(manifest.status)} · total cost $${total.toFixed(2)}${final ? ` · ${final.durationSec.toFixed(2)} s, ${final.frames} frames, ${final.width}×${final.height} @ ${final.fps} fps (${esc(final.method)})` : ''} · report ${esc(created)}</p>
+${video ? `<video id="final" controls preload="metadata" src="${esc(video)}"></video>` : '<p>No final video yet (the run has not joined).</p>'}
+${manifest.warnings.length ? `<ul class="warnings">${manifest.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}
+<h2>Seams</h2>
+${seams.length === 0 ? '<p>No seams: fewer than two finished segments.</p>' : ''}
+${seams
+  .map(
+    (s) => `<section class="seam" data-from="${s.from}" data-to="${s.to}">
+<h3>Seam ${s.from} → ${s.to}</h3>
+<figure><img class="last" alt="last frame of segment ${s.from}" src="${s.lastFrame}"><figcaption>last frame of segment ${s.from}</figcaption>${segmentCard(segs[s.from])}</figure>
+<figure><img class="first" alt="first frame of segment ${s.to}" src="${s.firstFrame}"><figcaption>first frame of segment ${s.to}</figcaption>${segmentCard(segs[s.to])}</figure>
+</section>`,
+  )
+  .join('\n')}
+<h2>Segments</h2>
+${segs.map(segmentCard).join('\n')}
+</body></html>
+`;
+    const file = join(runDir, 'report.html');
+    await core.writeFileAtomic(file, html);
+    return { file, seams: seams.length, video: videoInfo };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+export async function fileSize(path: string): Promise<number> {
+  return (await stat(path)).size;
+}
