@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createIdentityBackend, createScriptedBackend, type ScriptedBackend } from '../index.js';
 import { ignoresAbort, leaksSecret, plainErrors, spendsBeforeValidate, wrongSize } from './broken.fixture.js';
-import { CONFORMANCE_CHECKS, describeBackendConformance, runConformanceCheck } from './index.js';
+import { CONFORMANCE_CHECKS, describeBackendConformance, runConformanceCheck, type TestApi } from './index.js';
 
 // The identity and scripted test doubles only check what their tests need in validate (the identity backend
 // that its images exist, the scripted one the prompt length): the suite says so instead of passing silently.
@@ -51,6 +51,36 @@ describe('the conformance suite', () => {
     const ids = CONFORMANCE_CHECKS.map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const c of CONFORMANCE_CHECKS) expect(c.description.length).toBeGreaterThan(20);
+  });
+
+  it('registers one test per check, and skips the live tier (printing why) without credentials', async () => {
+    const names: string[] = [];
+    const skipped: string[] = [];
+    const api: TestApi = {
+      describe: (name, fn) => {
+        names.push(name);
+        fn();
+      },
+      it: (name, fn) => {
+        names.push(name);
+        void fn({ skip: (note) => void skipped.push(`${name}: ${note}`) });
+      },
+      beforeAll: () => {},
+      afterAll: () => {},
+    };
+    describeBackendConformance({
+      name: 'paid',
+      tier: 'live',
+      live: { skipUnless: () => false, reason: 'set PAID_API_KEY to run' },
+      create: () => createIdentityBackend(),
+      api,
+    });
+    expect(names[0]).toBe('ttv backend conformance: paid (live) [skipped: set PAID_API_KEY to run]');
+    expect(names.slice(1)).toEqual(CONFORMANCE_CHECKS.map((c) => `[${c.id}] ${c.title}`));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(skipped).toHaveLength(CONFORMANCE_CHECKS.length);
+    expect(skipped[0]).toMatch(/set PAID_API_KEY to run$/);
+    expect(() => describeBackendConformance({ name: 'x', create: () => createIdentityBackend(), skip: ['validate-sise'], api })).toThrow(/unknown check "validate-sise"/);
   });
 
   it('skips checks that do not apply, with the reason', async () => {
