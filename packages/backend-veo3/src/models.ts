@@ -1,0 +1,183 @@
+/**
+ * The Veo models this backend drives on Vertex AI, with the rules the service enforces and list prices
+ * (/work/shared/reference/veo.md §3 and §5). Prices are third-party figures and change: `veo3.price` in the
+ * config overrides them.
+ */
+import type { DurationSupport, InputMode, ModelCapabilities, Resolution } from '@ttv/core';
+
+export const MODEL_IDS = [
+  'veo-3.1-generate-001',
+  'veo-3.1-fast-generate-001',
+  'veo-3.1-lite-generate-001',
+  'veo-3.0-generate-001',
+  'veo-3.0-fast-generate-001',
+  'veo-2.0-generate-001',
+] as const;
+export type VeoModelId = (typeof MODEL_IDS)[number];
+
+export const ASPECT_RATIOS = ['16:9', '9:16'] as const;
+export type AspectRatio = (typeof ASPECT_RATIOS)[number];
+export const RESOLUTIONS = ['720p', '1080p'] as const;
+export type VeoResolution = (typeof RESOLUTIONS)[number];
+
+/** Frames per second of every Veo output. */
+export const OUTPUT_FPS = 24;
+/**
+ * Longest prompt accepted, in characters. Google documents the limit in tokens (about 1,024 text tokens for
+ * Veo); ttv checks characters, so this is a conservative estimate at roughly 4 characters per token.
+ */
+export const MAX_PROMPT_LENGTH = 4000;
+
+export interface VeoModel {
+  id: VeoModelId;
+  durations: readonly number[];
+  aspectRatios: readonly AspectRatio[];
+  resolutions: readonly VeoResolution[];
+  /** Can generate an audio track (`generateAudio`). */
+  audio: boolean;
+  /** Accepts `lastFrame` (first+last-frame interpolation): only the 3.1 `-001` models. */
+  lastFrame: boolean;
+  /** USD per second of output without and with audio (third-party list prices, 720p = 1080p). */
+  usdPerSecond: number;
+  usdPerSecondWithAudio: number;
+  /** Requests per minute per project (informational). */
+  requestsPerMinute?: number;
+}
+
+const BOTH: readonly AspectRatio[] = ['16:9', '9:16'];
+
+export const MODELS: Record<VeoModelId, VeoModel> = {
+  'veo-3.1-generate-001': {
+    id: 'veo-3.1-generate-001',
+    durations: [4, 6, 8],
+    aspectRatios: BOTH,
+    resolutions: ['720p', '1080p'],
+    audio: true,
+    lastFrame: true,
+    usdPerSecond: 0.2,
+    usdPerSecondWithAudio: 0.4,
+    requestsPerMinute: 50,
+  },
+  'veo-3.1-fast-generate-001': {
+    id: 'veo-3.1-fast-generate-001',
+    durations: [4, 6, 8],
+    aspectRatios: BOTH,
+    resolutions: ['720p', '1080p'],
+    audio: true,
+    lastFrame: true,
+    usdPerSecond: 0.1,
+    usdPerSecondWithAudio: 0.15,
+    requestsPerMinute: 50,
+  },
+  'veo-3.1-lite-generate-001': {
+    id: 'veo-3.1-lite-generate-001',
+    durations: [4, 6, 8],
+    aspectRatios: BOTH,
+    resolutions: ['720p'],
+    audio: true,
+    lastFrame: true,
+    usdPerSecond: 0.05,
+    usdPerSecondWithAudio: 0.05,
+  },
+  'veo-3.0-generate-001': {
+    id: 'veo-3.0-generate-001',
+    durations: [4, 6, 8],
+    aspectRatios: BOTH,
+    resolutions: ['720p', '1080p'],
+    audio: true,
+    lastFrame: false,
+    usdPerSecond: 0.2,
+    usdPerSecondWithAudio: 0.4,
+    requestsPerMinute: 10,
+  },
+  'veo-3.0-fast-generate-001': {
+    id: 'veo-3.0-fast-generate-001',
+    durations: [8],
+    aspectRatios: BOTH,
+    resolutions: ['720p', '1080p'],
+    audio: true,
+    lastFrame: false,
+    usdPerSecond: 0.1,
+    usdPerSecondWithAudio: 0.15,
+  },
+  'veo-2.0-generate-001': {
+    id: 'veo-2.0-generate-001',
+    durations: [5, 6, 7, 8],
+    aspectRatios: BOTH,
+    resolutions: ['720p'],
+    audio: false,
+    lastFrame: false,
+    // Sources conflict ($0.35–0.50): estimate with the upper figure.
+    usdPerSecond: 0.5,
+    usdPerSecondWithAudio: 0.5,
+  },
+};
+
+export function isModelId(id: string): id is VeoModelId {
+  return (MODEL_IDS as readonly string[]).includes(id);
+}
+
+/** Pixel size of an aspect ratio at a resolution: 16:9 720p → 1280×720, 9:16 1080p → 1080×1920. */
+export function pixelSize(aspectRatio: AspectRatio, resolution: VeoResolution): Resolution {
+  const [long, short] = resolution === '1080p' ? [1920, 1080] : [1280, 720];
+  return aspectRatio === '9:16' ? { width: short, height: long } : { width: long, height: short };
+}
+
+/** The aspect ratio and resolution of an exact pixel size, if it is one Veo makes. */
+export function veoFormatOf(width: number, height: number): { aspectRatio: AspectRatio; resolution: VeoResolution } | undefined {
+  for (const aspectRatio of ASPECT_RATIOS) {
+    for (const resolution of RESOLUTIONS) {
+      const size = pixelSize(aspectRatio, resolution);
+      if (size.width === width && size.height === height) return { aspectRatio, resolution };
+    }
+  }
+  return undefined;
+}
+
+export interface CapabilityOptions {
+  aspectRatio?: AspectRatio | undefined;
+  resolution?: VeoResolution | undefined;
+  durationSeconds?: number | undefined;
+  generateAudio?: boolean | undefined;
+  concurrency?: number | undefined;
+  /** USD per second actually charged (after the config's price override). */
+  usdPerSecond?: number | undefined;
+}
+
+/** The ratios × resolutions a model makes, narrowed by the config's fixed aspect ratio / resolution. */
+export function formatsOf(model: VeoModel, opts: Pick<CapabilityOptions, 'aspectRatio' | 'resolution'> = {}): Resolution[] {
+  const out: Resolution[] = [];
+  for (const ratio of model.aspectRatios) {
+    if (opts.aspectRatio && ratio !== opts.aspectRatio) continue;
+    for (const res of model.resolutions) {
+      if (opts.resolution && res !== opts.resolution) continue;
+      out.push(pixelSize(ratio, res));
+    }
+  }
+  return out;
+}
+
+export function durationsOf(model: VeoModel, durationSeconds?: number): DurationSupport {
+  const values = durationSeconds !== undefined && model.durations.includes(durationSeconds) ? [durationSeconds] : [...model.durations];
+  return { kind: 'discrete', values };
+}
+
+export function inputsOf(model: VeoModel): InputMode[] {
+  return model.lastFrame ? ['text', 'first-frame', 'first-last-frame'] : ['text', 'first-frame'];
+}
+
+/** The ttv capability record of a model, narrowed by the config. */
+export function capabilitiesOf(model: VeoModel, opts: CapabilityOptions = {}): ModelCapabilities {
+  const audio = opts.generateAudio === true && model.audio;
+  return {
+    id: model.id,
+    inputs: inputsOf(model),
+    durations: durationsOf(model, opts.durationSeconds),
+    resolutions: formatsOf(model, opts),
+    fps: OUTPUT_FPS,
+    maxPromptLength: MAX_PROMPT_LENGTH,
+    concurrency: opts.concurrency ?? 2,
+    audio,
+    usdPerSecond: opts.usdPerSecond ?? (audio ? model.usdPerSecondWithAudio : model.usdPerSecond),
+  };
+}
