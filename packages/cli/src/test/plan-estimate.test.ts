@@ -1,0 +1,142 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadEmulatorModule } from '../lib/testkit.js';
+import { FAKE_REMOTE, run, tmp, write } from './oclif.js';
+
+type Emu = { url: string; requests: unknown[]; close(): Promise<void> };
+const dir = tmp('plan');
+let emu: Emu;
+
+beforeAll(async () => {
+  const mod = await loadEmulatorModule('runway');
+  emu = await (mod.startRunwayEmulator as () => Promise<Emu>)();
+  await write(dir, 'fake-remote.mjs', FAKE_REMOTE);
+  await write(
+    dir,
+    'ttv.yaml',
+    `name: plan-test
+mode: chaining
+backends: [./fake-remote.mjs, kenburns]
+segmentDuration: 5
+budget: { maxUsd: 0.6, warnUsd: 0.2 }
+fakeremote: { baseUrl: ${emu.url}, apiKey: sk-very-secret-123 }
+storyboard:
+  image: first.png
+  segments:
+    - prompt: one
+    - prompt: two
+      duration: 7
+    - prompt: "${'x'.repeat(1200)}"
+`,
+  );
+  await write(dir, 'long.yaml', `backend: kenburns\nsegmentDuration: 4\nstoryboard:\n  image: a.png\n  totalDuration: 12\n  prompt: First sentence. Second one here. And a third. A fourth.\n`);
+  await write(dir, 'bad.yaml', 'name: [unclosed\nmode: chaining\n');
+  await write(dir, 'nope.yaml', 'backend: nope\nstoryboard: { segments: [{ prompt: a }] }\n');
+});
+afterAll(() => emu?.close());
+
+interface PlanJson {
+  ok: boolean;
+  chain: string[];
+  segments: Array<{ index: number; backend: string | null; model: string | null; clip: { durationSec: number } | null; skipped: Array<{ backend: string; reason: string }>; warnings: string[] }>;
+}
+
+describe('ttv plan', () => {
+  it('shows each segment, the backend it would use and why others are skipped (--json)', async () => {
+    const r = await run(['plan', '--json'], dir);
+    expect(r.exit, `${r.stderr}\n${r.stdout}\n${r.error?.stack}`).toBe(0);
+    const out = JSON.parse(r.stdout) as PlanJson;
+    expect(out.ok).toBe(true);
+    expect(out.chain).toEqual(['fakeremote', 'kenburns']);
+    expect(out.segments.map((s) => [s.index, s.backend, s.model, s.clip?.durationSec])).toEqual([
+      [0, 'fakeremote', 'cloud-1', 5],
+      [1, 'fakeremote', 'cloud-1', 5],
+      [2, 'kenburns', 'kenburns', 5],
+    ]);
+    expect(out.segments[1]!.warnings.join()).toMatch(/cannot make 7 s/);
+    expect(out.segments[2]!.skipped[0]).toMatchObject({ backend: 'fakeremote' });
+    expect(out.segments[2]!.skipped[0]!.reason).toMatch(/accepts at most 1000/);
+  });
+
+  it('prints a table and the reasons on a terminal', async () => {
+    const r = await run(['plan', '-c', 'long.yaml'], dir);
+    expect(r.exit).toBe(0);
+    expect(r.stdout).toMatch(/long: chaining mode, 3 segments, 12\.0 s, chain kenburns/);
+    expect(r.stdout).toMatch(/0\s+4s\s+first-frame\s+kenburns\/kenburns/);
+  });
+});
+
+describe('ttv estimate', () => {
+  it('prices every segment and each backend of the chain, against the budget, with zero network calls', async () => {
+    const connect = vi.spyOn(net.Socket.prototype, 'connect');
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    try {
+      const r = await run(['estimate', '--json'], dir);
+      expect(r.exit, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.segments.map((s: { backend: string; usd: number }) => [s.backend, s.usd])).toEqual([
+        ['fakeremote', 0.25],
+        ['fakeremote', 0.25],
+        ['kenburns', 0],
+      ]);
+      expect(out.totalUsd).toBeCloseTo(0.5);
+      expect(out.budget).toEqual({ maxUsd: 0.6, warnUsd: 0.2, withinBudget: true, overWarn: true });
+      expect(out.perBackend).toEqual([
+        { backend: 'fakeremote', kind: 'remote', usd: 0.5, segments: 2, skipped: 1 },
+        { backend: 'kenburns', kind: 'embedded', usd: 0, segments: 3, skipped: 0 },
+      ]);
+      expect(out.segments[2].options[0]).toMatchObject({ backend: 'fakeremote', ok: false });
+      const text = await run(['estimate'], dir);
+      expect(text.stdout).toMatch(/Total: \$0\.50 for 3 segments/);
+      expect(text.stdout).toMatch(/within budget/);
+      expect(text.stdout).not.toContain('sk-very-secret-123');
+      // Zero network: the emulator the remote backend points at saw nothing, and no socket was opened.
+      expect(emu.requests).toHaveLength(0);
+      expect(connect).not.toHaveBeenCalled();
+      expect(fetchSpy).not.toHaveBeenCalled();
+    } finally {
+      connect.mockRestore();
+      fetchSpy.mockRestore();
+    }
+  });
+
+  it('says when the run would cross budget.maxUsd', async () => {
+    await write(dir, 'over.yaml', (await import('node:fs')).readFileSync(`${dir}/ttv.yaml`, 'utf8').replace('maxUsd: 0.6', 'maxUsd: 0.3'));
+    const r = await run(['estimate', '-c', 'over.yaml'], dir);
+    expect(r.exit).toBe(0);
+    expect(r.stdout).toMatch(/OVER BUDGET/);
+  });
+});
+
+describe('bad input (plan and estimate)', () => {
+  it('no config: CONFIG_INVALID with the fix, exit 2; --json gives {ok:false,error}', async () => {
+    const empty = tmp('noconf');
+    const r = await run(['plan'], empty);
+    expect(r.exit).toBe(2);
+    expect(r.stderr).toMatch(/\[CONFIG_INVALID\].*cannot read config file/);
+    expect(r.stderr).toMatch(/ttv init/);
+    const j = await run(['estimate', '--json'], empty);
+    expect(j.exit).toBe(2);
+    expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, error: { code: 'CONFIG_INVALID' } });
+  });
+
+  it('invalid YAML: CONFIG_INVALID naming the file', async () => {
+    const r = await run(['plan', '-c', 'bad.yaml'], dir);
+    expect(r.exit).toBe(2);
+    expect(r.stderr).toMatch(/\[CONFIG_INVALID\].*bad\.yaml: invalid YAML/);
+  });
+
+  it('unknown backend: BACKEND_NOT_INSTALLED with the install command, exit 3', async () => {
+    const r = await run(['estimate', '-c', 'nope.yaml', '--json'], dir);
+    expect(r.exit).toBe(3);
+    const out = JSON.parse(r.stdout);
+    expect(out.error.code).toBe('BACKEND_NOT_INSTALLED');
+    expect(out.error.fix).toMatch(/install ttv-backend-nope|@ttv\/backend-nope/);
+  });
+
+  it('wrong flag: oclif rejects it with exit 2', async () => {
+    const r = await run(['plan', '--bogus'], dir);
+    expect(r.exit).toBe(2);
+    expect(String(r.error?.message)).toMatch(/Nonexistent flag: --bogus/);
+  });
+});
