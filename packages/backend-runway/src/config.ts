@@ -12,7 +12,7 @@ export const configSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Runway API key (secret). Default: the RUNWAYML_API_SECRET environment variable. Prefer the env var, or ${RUNWAYML_API_SECRET}.'),
+      .describe('Runway API key (secret). Default: the RUNWAYML_API_SECRET environment variable (preferred: keep keys out of config files).'),
     model: z
       .enum(MODEL_IDS)
       .default('gen4_turbo')

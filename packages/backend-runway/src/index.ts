@@ -17,10 +17,10 @@ export {
   MAX_PROMPT_LENGTH,
   MODEL_IDS,
   MODELS,
-  ratioFor,
-  ratioResolution,
   type RunwayModel,
   type RunwayModelId,
+  ratioFor,
+  ratioResolution,
   USD_PER_CREDIT,
   VEO_RATIOS,
 } from './models.js';

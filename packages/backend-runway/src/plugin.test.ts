@@ -11,9 +11,9 @@ import backendDefault, {
   createRunwayBackend,
   defaultConfig,
   MAX_DATA_URI_BYTES,
+  MODELS,
   mapSdkError,
   mapTaskFailure,
-  MODELS,
   prepareImage,
   RunwayBackend,
   retryAfterMs,
@@ -193,7 +193,10 @@ describe('image preparation', () => {
     const src = join(dir, 'noisy2.png');
     await makeTestImage(src, { width: 320, height: 180, pattern: 'mandelbrot' });
     const uploads: string[] = [];
-    const opts = { width: 1280, height: 720, fit: 'cover' as const, workDir: dir, maxDataUriBytes: 200, upload: async (f: string, name: string, type: string) => (uploads.push(`${name}:${type}`), 'runway://ephemeral/x') };
+    const opts = { width: 1280, height: 720, fit: 'cover' as const, workDir: dir, maxDataUriBytes: 200, upload: async (_file: string, name: string, type: string) => {
+        uploads.push(`${name}:${type}`);
+        return 'runway://ephemeral/x';
+      }, };
     const img = await prepareImage(src, { ...opts, mode: 'auto', name: 'tiny' });
     expect(img).toMatchObject({ via: 'ephemeral', uri: 'runway://ephemeral/x', mimeType: 'image/png' });
     expect(uploads).toEqual(['tiny.png:image/png']);

@@ -44,9 +44,9 @@ import {
   MAX_PROMPT_LENGTH,
   MODEL_IDS,
   MODELS,
+  type RunwayModel,
   ratioFor,
   ratioResolution,
-  type RunwayModel,
   USD_PER_CREDIT,
 } from './models.js';
 
