@@ -1,0 +1,180 @@
+/**
+ * Whole runs through the built `ttv` CLI (a subprocess) against the Veo + GCS emulator: `backend: veo3` is
+ * resolved by the registry from a config folder inside this package. Needs the CLI and this package built
+ * (pnpm turbo run build --filter @ttv/cli... --filter @ttv/backend-veo3); skipped with a note otherwise.
+ */
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { extractFirstFrame, extractLastFrame, fitImage, imagePsnr, makeTestImage, probeVideo } from '@ttv/core';
+import { startVeoEmulator, type VeoEmulator } from '@ttv/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearGoogleEnv, TOKEN } from './test-helpers.fixture.js';
+
+const PACKAGE_DIR = resolve(fileURLToPath(import.meta.url), '../..');
+const CLI_BIN = resolve(PACKAGE_DIR, '../cli/bin/run.js');
+const built = existsSync(join(PACKAGE_DIR, 'dist/index.js')) && existsSync(resolve(PACKAGE_DIR, '../cli/dist/commands/generate.js'));
+
+let emu: VeoEmulator;
+let dir: string;
+const W = 320;
+const H = 180;
+
+interface JsonResult {
+  ok: boolean;
+  runDir: string;
+  video: string;
+  durationSec: number;
+  frames: number;
+  totalCostUsd: number;
+  segments: Array<{ index: number; backend: string; model: string; status: string; costUsd: number; file: string; warnings: string[] }>;
+}
+
+function ttv(args: string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  // Only what the run needs: no GOOGLE_* from the developer's shell; the token comes through env interpolation.
+  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: process.env['HOME'], TTV_TEST_VEO_TOKEN: TOKEN };
+  for (const k of ['FFMPEG_PATH', 'FFPROBE_PATH']) if (process.env[k]) env[k] = process.env[k];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (exitCode) => resolvePromise({ exitCode, stdout, stderr }));
+  });
+}
+
+function veoSection(model: string): string {
+  return [
+    'veo3:',
+    '  auth: access-token',
+    '  accessToken: ${TTV_TEST_VEO_TOKEN}',
+    `  project: ${emu.project}`,
+    `  location: ${emu.location}`,
+    `  model: ${model}`,
+    `  baseUrl: ${emu.url}`,
+    `  storageEndpoint: ${emu.url}`,
+    '  outputGcsUri: gs://ttv-cli-out/runs/',
+    '  deleteOutputAfterDownload: true',
+    '  polling: { intervalMs: 20, maxIntervalMs: 100 }',
+  ].join('\n');
+}
+
+beforeAll(async () => {
+  clearGoogleEnv();
+  if (!built) return;
+  emu = await startVeoEmulator({ operationDurationMs: 200, outputScale: 8, accessToken: TOKEN, renderConcurrency: 2 });
+  await mkdir(join(PACKAGE_DIR, '.test-runs'), { recursive: true });
+  dir = await mkdtemp(join(PACKAGE_DIR, '.test-runs', 'cli-'));
+  await Promise.all([
+    makeTestImage(join(dir, 'a.png'), { width: W, height: H, pattern: 'gradient' }),
+    makeTestImage(join(dir, 'b.png'), { width: W, height: H, pattern: 'testsrc2' }),
+    makeTestImage(join(dir, 'c.png'), { width: W, height: H, pattern: 'mandelbrot' }),
+  ]);
+});
+
+afterAll(async () => {
+  await emu?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!built)('ttv generate with backend: veo3 (CLI against the emulator)', () => {
+  it('chaining: a text-only first segment, then each segment starts from the previous last frame', async () => {
+    const config = join(dir, 'chain.yaml');
+    await writeFile(
+      config,
+      `name: veo-chain\nmode: chaining\nbackend: veo3\nsegmentDuration: 4\noutput: { width: ${W}, height: ${H}, fps: 24 }\n` +
+        `storyboard:\n  segments:\n    - prompt: a lighthouse at dusk\n    - prompt: the camera rises over the sea\n    - prompt: night falls\n${veoSection('veo-3.1-fast-generate-001')}\n`,
+    );
+    const run = await ttv(['generate', '--config', config, '--out', join(dir, 'out-chain'), '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout + run.stderr).not.toContain(TOKEN);
+    const out = JSON.parse(run.stdout) as JsonResult;
+    expect(out.segments.map((s) => [s.index, s.backend, s.model, s.status])).toEqual([
+      [0, 'veo3', 'veo-3.1-fast-generate-001', 'done'],
+      [1, 'veo3', 'veo-3.1-fast-generate-001', 'done'],
+      [2, 'veo3', 'veo-3.1-fast-generate-001', 'done'],
+    ]);
+    // 3 × 4 s × $0.10/s.
+    expect(out.totalCostUsd).toBeCloseTo(1.2, 6);
+    expect(out.video).toBe(join(dir, 'out-chain', 'final.mp4'));
+
+    // 3 × 96 frames, minus the repeated seam frame of segments 1 and 2; scaled to the film size.
+    const final = await probeVideo(out.video, { countFrames: true });
+    expect(final).toMatchObject({ width: W, height: H, frames: 3 * 96 - 2 });
+    // The joined file's average rate comes out as 23.9987 (container duration rounding in the join), so ±0.01.
+    expect(final.fps).toBeCloseTo(24, 2);
+    expect(final.durationSec).toBeCloseTo((3 * 96 - 2) / 24, 1);
+
+    // One operation per segment; the first is text-only, the next two start from a PNG first frame.
+    const submits = emu.requestsTo('POST', /:predictLongRunning$/).map((r) => r.json as { instances: Array<{ image?: { mimeType: string } }>; parameters: Record<string, unknown> });
+    expect(submits).toHaveLength(3);
+    expect(submits.map((s) => s.instances[0]!.image?.mimeType ?? 'text')).toEqual(['text', 'image/png', 'image/png']);
+    expect(submits.every((s) => s.parameters['durationSeconds'] === 4 && s.parameters['aspectRatio'] === '16:9' && s.parameters['resolution'] === '720p')).toBe(true);
+    // gs:// outputs were downloaded once each, then deleted.
+    expect(emu.stats()).toMatchObject({ submits: 3, downloads: 3, deletes: 3 });
+
+    // Continuity: segment 1 starts on segment 0's last frame.
+    const last0 = join(dir, 'chain-last0.png');
+    const first1 = join(dir, 'chain-first1.png');
+    await Promise.all([extractLastFrame(out.segments[0]!.file, last0), extractFirstFrame(out.segments[1]!.file, first1)]);
+    expect(await imagePsnr(last0, first1)).toBeGreaterThan(28);
+  });
+
+  it('keyframe: veo-3.1 with first and last frames ends each segment on its keyframe', async () => {
+    emu.reset();
+    const config = join(dir, 'keys.yaml');
+    await writeFile(
+      config,
+      `name: veo-keys\nmode: keyframe\nbackend: veo3\nconcurrency: 2\nsegmentDuration: 4\noutput: { width: ${W}, height: ${H}, fps: 24 }\n` +
+        `storyboard:\n  image: a.png\n  segments:\n    - { prompt: into the pattern, keyframe: b.png }\n    - { prompt: into the fractal, keyframe: c.png }\n${veoSection('veo-3.1-generate-001')}\n`,
+    );
+    const run = await ttv(['generate', '--config', config, '--out', join(dir, 'out-keys'), '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as JsonResult;
+    expect(out.segments.map((s) => [s.model, s.status])).toEqual([
+      ['veo-3.1-generate-001', 'done'],
+      ['veo-3.1-generate-001', 'done'],
+    ]);
+    expect(out.totalCostUsd).toBeCloseTo(2 * 4 * 0.2, 6);
+    const final = await probeVideo(out.video, { countFrames: true });
+    expect(final).toMatchObject({ width: W, height: H, frames: 2 * 96 - 1 });
+    expect(final.fps).toBeCloseTo(24, 2);
+
+    const submits = emu.requestsTo('POST', /:predictLongRunning$/).map((r) => r.json as { instances: Array<{ image?: { mimeType: string }; lastFrame?: { mimeType: string } }> });
+    expect(submits).toHaveLength(2);
+    for (const s of submits) expect([s.instances[0]!.image?.mimeType, s.instances[0]!.lastFrame?.mimeType]).toEqual(['image/png', 'image/png']);
+
+    // Each segment ends on its keyframe (the emulator interpolates towards lastFrame).
+    for (const [i, key] of [
+      [0, 'b.png'],
+      [1, 'c.png'],
+    ] as const) {
+      const seg = out.segments[i]!.file;
+      const probe = await probeVideo(seg);
+      const got = join(dir, `key-last-${i}.png`);
+      const want = join(dir, `key-want-${i}.png`);
+      await extractLastFrame(seg, got);
+      await fitImage(join(dir, key), want, { width: probe.width, height: probe.height, fit: 'cover', format: 'png' });
+      expect(await imagePsnr(got, want)).toBeGreaterThan(20);
+    }
+  });
+
+  it('keyframe mode with veo-3.0 is refused at planning, with no request sent', async () => {
+    emu.reset();
+    const config = join(dir, 'keys30.yaml');
+    await writeFile(
+      config,
+      `name: veo-keys30\nmode: keyframe\nbackend: veo3\nsegmentDuration: 4\noutput: { width: ${W}, height: ${H}, fps: 24 }\n` +
+        `storyboard:\n  image: a.png\n  segments:\n    - { prompt: one, keyframe: b.png }\n${veoSection('veo-3.0-generate-001')}\n`,
+    );
+    const run = await ttv(['generate', '--config', config, '--out', join(dir, 'out-keys30'), '--json']);
+    expect(run.exitCode).not.toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/first and a last frame/);
+    expect(emu.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,40 @@
+/**
+ * The testkit conformance suite against the Veo + GCS emulator (unit tier). The emulator renders at full size
+ * (outputScale 1) here, because the suite checks that clips have exactly the requested size.
+ */
+import { describeBackendConformance, startVeoEmulator, type VeoEmulator } from '@ttv/testkit';
+import { afterAll, beforeAll } from 'vitest';
+import { configSchema } from './config.js';
+import { API_KEY, clearGoogleEnv, makeBackend, TOKEN } from './test-helpers.fixture.js';
+import { VeoBackend } from './veo-backend.js';
+
+let emu: VeoEmulator;
+
+beforeAll(async () => {
+  clearGoogleEnv();
+  emu = await startVeoEmulator({ operationDurationMs: 0, outputScale: 1, accessToken: TOKEN, apiKey: API_KEY, renderConcurrency: 1 });
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+describeBackendConformance({
+  name: 'veo3 veo-3.1-fast (emulator, access token)',
+  create: () => makeBackend(emu),
+  spend: { count: () => emu.stats().submits },
+  network: { count: () => emu.requests.length },
+  remote: { resume: true },
+  secrets: [TOKEN],
+  timeoutMs: 120_000,
+});
+
+describeBackendConformance({
+  name: 'veo3 veo-3.0 (emulator, express mode)',
+  create: () =>
+    new VeoBackend(configSchema.parse({ auth: 'express', apiKey: API_KEY, model: 'veo-3.0-generate-001', baseUrl: emu.url, polling: { intervalMs: 5, jitter: 0 } }), { env: {} }),
+  spend: { count: () => emu.stats().submits },
+  network: { count: () => emu.requests.length },
+  remote: { resume: true },
+  secrets: [API_KEY],
+  timeoutMs: 120_000,
+});
