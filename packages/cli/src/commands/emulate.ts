@@ -50,10 +50,13 @@ export default class Emulate extends TtvCommand {
       this.log('');
       this.log('Press Ctrl-C to stop.');
     }
+    // Keep the process alive (the wan21 stand-in has no server holding the event loop) until Ctrl-C.
+    const keepAlive = setInterval(() => {}, 1 << 30);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
+    clearInterval(keepAlive);
     await started.close();
     process.stderr.write(`${args.service} emulator stopped\n`);
   }

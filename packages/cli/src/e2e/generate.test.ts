@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extractFirstFrame, extractFrame, imagePsnr, makeTestImage, probeVideo } from '@ttv/core';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -53,7 +53,7 @@ function segmentCard(s: SegmentRecord | undefined): string {
     <dt>backend</dt><dd class="backend">${esc(s.backend ?? '–')}</dd>
     <dt>model</dt><dd class="model">${esc(s.model ?? '–')}</dd>
     <dt>cost</dt><dd class="cost">$${(s.costUsd ?? 0).toFixed(2)}</dd>
-    <dt>clip</dt><dd>${s.durationSec !== undefined ? `${s.durationSec.toFixed(2)} s, ${s.frames} frames, ${s.width}×${s.height} @ ${s.fps}` : '–'} (asked ${s.requested.durationSec} s)</dd>
+    <dt>clip</dt><dd>${s.durationSec !== undefined ? `${s.durationSec.toFixed(2)} s, ${s.frames} frames, ${s.width}×${s.height} @ ${Number((s.fps ?? 0).toFixed(3))}` : '–'} (asked ${s.requested.durationSec} s)</dd>
     <dt>time</dt><dd class="time">${secs(s.startedAt, s.finishedAt)}</dd>
     ${attempts ? `<dt>attempts</dt><dd>${esc(attempts)}</dd>` : ''}
     ${s.skipped.length ? `<dt>skipped</dt><dd>${s.skipped.map((k) => `${esc(k.backend)}: ${esc(k.reason)}`).join('<br>')}</dd>` : ''}
@@ -97,7 +97,7 @@ export async function writeReport(runDir: string, manifest: Manifest, opts: Repo
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:0;padding:1.5rem;background:#111;color:#eee}
 h1{margin:0 0 .25rem}h2{margin-top:2rem;border-bottom:1px solid #333}.meta{color:#aaa}
-video{max-width:100%;width:960px;background:#000;display:block;margin:1rem 0}
+video{max-width:100%;width:640px;background:#000;display:block;margin:1rem 0}
 .seam{display:grid;grid-template-columns:1fr 1fr;gap:.75rem;margin:1.25rem 0;padding:.75rem;background:#1b1b1b;border-radius:8px}
 .seam h3{grid-column:1/3;margin:0}.seam figure{margin:0}.seam img{width:100%;display:block;border:1px solid #333}
 figcaption{color:#aaa;font-size:12px}.seg{background:#161616;padding:.5rem .75rem;border-radius:6px;margin-top:.5rem}
@@ -106,7 +106,7 @@ figcaption{color:#aaa;font-size:12px}.seg{background:#161616;padding:.5rem .75re
 .status.done{color:#7bd88f}.status.failed{color:#ff6b6b}
 </style></head><body>
 <h1>${esc(manifest.name)}</h1>
-<p class="meta">${esc(manifest.mode)} mode · ${segs.length} segments · status ${esc(manifest.status)} · total cost $${total.toFixed(2)}${final ? ` · ${final.durationSec.toFixed(2)} s, ${final.frames} frames, ${final.width}×${final.height} @ ${final.fps} fps (${esc(final.method)})` : ''} · report ${esc(created)}</p>
+<p class="meta">${esc(manifest.mode)} mode · ${segs.length} segments · status ${esc(manifest.status)} · total cost $${total.toFixed(2)}${final ? ` · ${final.durationSec.toFixed(2)} s, ${final.frames} frames, ${final.width}×${final.height} @ ${Number(final.fps.toFixed(3))} fps (${esc(final.method)})` : ''} · report ${esc(created)}</p>
 ${video ? `<video id="final" controls preload="metadata" src="${esc(video)}"></video>` : '<p>No final video yet (the run has not joined).</p>'}
 ${manifest.warnings.length ? `<ul class="warnings">${manifest.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}
 <h2>Seams</h2>

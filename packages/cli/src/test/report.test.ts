@@ -1,0 +1,99 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeTestImage } from '@ttv/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, run, tmp, write } from './oclif.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const dir = tmp('report');
+let runDir = '';
+
+beforeAll(async () => {
+  await makeTestImage(join(dir, 'a.png'), { width: 320, height: 180, pattern: 'testsrc2' });
+  await makeTestImage(join(dir, 'b.png'), { width: 320, height: 180, pattern: 'mandelbrot' });
+  await makeTestImage(join(dir, 'c.png'), { width: 320, height: 180, pattern: 'gradient' });
+  await write(
+    dir,
+    'ttv.yaml',
+    `name: report-demo\nmode: keyframe\nbackend: kenburns\noutput: { width: 320, height: 180, fps: 24 }\nsegmentDuration: 1\nstoryboard:\n  image: a.png\n  segments:\n    - { prompt: "From the test card to the fractal <b>bold</b>", keyframe: b.png }\n    - { prompt: Into the gradient, keyframe: c.png }\n    - { prompt: Back to the card, keyframe: a.png }\n`,
+  );
+  runDir = join(dir, 'runs', 'report-demo');
+  const g = await run(['generate', '--quiet'], dir);
+  expect(g.exit, g.stderr).toBe(0);
+});
+
+if (!existsSync(CHROMIUM)) console.warn(`SKIPPED: the report.html browser test needs Debian's chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+
+describe('ttv report', () => {
+  it('writes report.html with the video, every seam as two inline frames, and segment details (--json)', async () => {
+    const r = await run(['report', runDir, '--json'], dir);
+    expect(r.exit, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ ok: true, file: join(runDir, 'report.html'), seams: 2, segments: 3, video: { src: 'relative' } });
+    const html = readFileSync(out.file, 'utf8');
+    expect(html).toContain('<video id="final" controls preload="metadata" src="final.mp4">');
+    expect(html.match(/<img class="last" [^>]*src="data:image\/png;base64,/g)).toHaveLength(2);
+    expect(html.match(/<img class="first" [^>]*src="data:image\/png;base64,/g)).toHaveLength(2);
+    expect(html).toContain('From the test card to the fractal &lt;b&gt;bold&lt;/b&gt;'); // escaped
+    expect(html).toMatch(/class="backend">kenburns</);
+    expect(html).toMatch(/class="cost">\$0\.00</);
+  });
+
+  it('--embed-video inlines the film', async () => {
+    const r = await run(['report', runDir, '--embed-video'], dir);
+    expect(r.exit).toBe(0);
+    expect(r.stdout).toMatch(/report\.html {2}\(2 seams, video embedded\)/);
+    expect(readFileSync(join(runDir, 'report.html'), 'utf8')).toContain('src="data:video/mp4;base64,');
+    expect(statSync(join(runDir, 'report.html')).size).toBeGreaterThan(statSync(join(runDir, 'final.mp4')).size);
+  });
+
+  it('a folder without a manifest: INPUT_INVALID, exit 2; missing argument: exit 2', async () => {
+    const r = await run(['report', dir, '--json'], dir);
+    expect(r.exit).toBe(2);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'INPUT_INVALID', field: 'RUN_DIR' });
+    expect((await run(['report'], dir)).exit).toBe(2);
+  });
+
+  it.skipIf(!existsSync(CHROMIUM))('opens in headless Chromium: the video loads and every seam shows its two frames', async () => {
+    if (!existsSync(CHROMIUM)) return; // skipped: /usr/bin/chromium is absent (apt-get install -y chromium)
+    const r = await run(['report', runDir], dir);
+    expect(r.exit).toBe(0);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 1000 } });
+      await page.goto(`file://${join(runDir, 'report.html')}`);
+      await page.waitForFunction(() => (document.querySelector('video') as HTMLVideoElement | null)?.readyState! >= 1, undefined, { timeout: 20_000 });
+      const video = await page.evaluate(() => {
+        const v = document.querySelector('video') as HTMLVideoElement;
+        return { readyState: v.readyState, duration: v.duration, width: v.videoWidth, error: v.error?.code ?? null };
+      });
+      expect(video.error).toBeNull();
+      expect(video.readyState).toBeGreaterThanOrEqual(1);
+      expect(video.duration).toBeGreaterThan(0);
+      expect(video.width).toBe(320);
+      const seams = await page.evaluate(() =>
+        [...document.querySelectorAll('section.seam')].map((s) => ({
+          from: s.getAttribute('data-from'),
+          last: (s.querySelector('img.last') as HTMLImageElement).naturalWidth,
+          first: (s.querySelector('img.first') as HTMLImageElement).naturalWidth,
+        })),
+      );
+      expect(seams).toEqual([
+        { from: '0', last: 320, first: 320 },
+        { from: '1', last: 320, first: 320 },
+      ]);
+      if (process.env.TTV_WRITE_SCREENSHOT) {
+        const docs = join(ROOT, '..', '..', 'docs');
+        await mkdir(docs, { recursive: true });
+        await page.screenshot({ path: join(docs, 'report-screenshot.png'), fullPage: false });
+      }
+    } finally {
+      await browser.close();
+    }
+  });
+});
