@@ -392,7 +392,7 @@ describe('validate and key checks send no request', () => {
     expect(error.fix).toMatch(/RUNWAYML_API_SECRET/);
     expect(emu.requests).toHaveLength(0);
     const checks = await backend.doctor();
-    expect(checks[0]).toMatchObject({ name: 'runway: API key', ok: false });
+    expect(checks[0]).toMatchObject({ name: 'API key', ok: false });
   });
 
   it('doctor: key present (never printed) and the API reachable', async () => {

@@ -586,7 +586,7 @@ export class RunwayBackend implements VideoBackend {
     const source = this.options.apiKeySource ?? 'runway.apiKey';
     if (!this.options.apiKey) {
       checks.push({
-        name: 'runway: API key',
+        name: 'API key',
         ok: false,
         detail: `not set (runway.apiKey and ${ENV_API_KEY} are empty)`,
         fix: `export ${ENV_API_KEY}=<your key from https://dev.runwayml.com>`,
@@ -594,13 +594,13 @@ export class RunwayBackend implements VideoBackend {
       return checks;
     }
     const looksReal = /^key_[0-9a-f]{128}$/.test(this.options.apiKey);
-    checks.push({ name: 'runway: API key', ok: true, detail: `set (from ${source}${looksReal ? '' : '; not in the usual key_ + 128 hex form'})` });
+    checks.push({ name: 'API key', ok: true, detail: `set (from ${source}${looksReal ? '' : '; not in the usual key_ + 128 hex form'})` });
     try {
       const org = await this.sdk().organization.retrieve({ timeout: 15_000, maxRetries: 0 });
-      checks.push({ name: 'runway: API', ok: true, detail: `${safeUrl(this.baseUrl)} reachable, key accepted, ${org.creditBalance} credits left` });
+      checks.push({ name: 'API', ok: true, detail: `${safeUrl(this.baseUrl)} reachable, key accepted, ${org.creditBalance} credits left` });
     } catch (error) {
       const e = mapSdkError(error, 'organization');
-      checks.push({ name: 'runway: API', ok: false, detail: `${safeUrl(this.baseUrl)}: [${e.code}] ${e.message}`, ...(e.fix ? { fix: e.fix } : {}) });
+      checks.push({ name: 'API', ok: false, detail: `${safeUrl(this.baseUrl)}: [${e.code}] ${e.message}`, ...(e.fix ? { fix: e.fix } : {}) });
     }
     return checks;
   }
