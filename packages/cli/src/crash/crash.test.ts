@@ -137,6 +137,7 @@ async function verifyFinishedRun(runDir: string, emulator: JobsEmulator): Promis
 describe('crash: SIGKILL at 20 points of a 10-segment paid run, then re-run', () => {
   // ~33 progress lines per full run (3 per segment + run/join lines): kill after line L plus a seeded delay.
   const random = prng(20_260_101);
+  const stats = { reattached: 0, reused: 0, deduplicated: 0 };
   const points = Array.from({ length: 20 }, (_, i) => ({ afterLines: 1 + Math.floor((i * 32) / 20), delayMs: Math.floor(random() * 120) }));
 
   test.each(points.map((p, i) => ({ i, ...p })))(
@@ -159,12 +160,21 @@ describe('crash: SIGKILL at 20 points of a 10-segment paid run, then re-run', ()
         await verifyFinishedRun(runDir, emulator);
         const m = (await readManifest(runDir))!;
         expect(m.totalCostUsd).toBeCloseTo(emulator.totalUsd(), 6); // the ledger matches the bill
+        if (second.lines.some((l) => l.includes('re-attaching job'))) stats.reattached++;
+        if (second.lines.some((l) => /: reused /.test(l))) stats.reused++;
+        stats.deduplicated += emulator.deduplicated;
       } finally {
         await emulator.close();
       }
     },
     60_000,
   );
+
+  test('the kill points covered the interesting windows', () => {
+    // killed while a paid job was in flight (the re-run re-attached it) and after finished segments (reused)
+    expect(stats.reattached).toBeGreaterThanOrEqual(3);
+    expect(stats.reused).toBeGreaterThanOrEqual(10);
+  });
 });
 
 describe('cancellation', () => {
