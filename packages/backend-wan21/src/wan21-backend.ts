@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { checkImage, deterministicSeed, type ProcessOutcome, processFailure, runProcess } from '@ttv/backend-command';
@@ -358,6 +358,7 @@ export class Wan21Backend implements VideoBackend {
       throw new TtvError('INTERNAL', `wan21 asked for ${cfg.gpusPerJob} GPU(s) but was leased ${gpus.length} (${gpus.join(', ')})`);
     }
     const nproc = gpus.length;
+    await mkdir(dirname(request.outputPath), { recursive: true });
     const saveFile = join(dirname(request.outputPath), `.${basename(request.outputPath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp.mp4`);
     const warnings: GenerateResult['warnings'] = [];
     if (job.geometry.width !== request.width || job.geometry.height !== request.height) {
