@@ -42,8 +42,8 @@ import {
   type VideoBackend,
   type VideoProbe,
 } from '@ttv/core';
-import type { AuthClient } from 'google-auth-library';
-import { authSecrets, createGenAI, createStorage, inspectKeyFile, parseGsUri, type ResolvedAuth, requireProject, resolveAuth, vertexBaseUrl } from './auth.js';
+import { type AuthClient, GoogleAuth } from 'google-auth-library';
+import { authSecrets, CLOUD_PLATFORM_SCOPE, createGenAI, createStorage, inspectKeyFile, parseGsUri, type ResolvedAuth, requireProject, resolveAuth, vertexBaseUrl } from './auth.js';
 import type { VeoConfig } from './config.js';
 import { type ErrorScope, fromOperationError, fromStorage, fromThrown, moderation, scrub } from './errors.js';
 import { capabilitiesOf, isModelId, MAX_PROMPT_LENGTH, MODELS, type VeoModel, veoFormatOf } from './models.js';
@@ -541,12 +541,20 @@ export class VeoBackend implements VideoBackend {
       }
       if (project && !this.deps.authClient && a.mode !== 'access-token') {
         try {
-          const auth = this.genai() as unknown as { apiClient?: { clientOptions?: { auth?: { getAccessToken?: () => Promise<unknown> } } } };
-          const getToken = auth.apiClient?.clientOptions?.auth?.getAccessToken;
-          if (getToken) {
-            await Promise.race([getToken.call(auth.apiClient!.clientOptions!.auth), delay(20_000).then(() => Promise.reject(new Error('timed out after 20 s')))]);
-            checks.push({ name: 'veo3: credentials', ok: true, detail: 'obtained an access token' });
+          // The same credentials genai uses (ADC or the key file), asked for a token directly.
+          const auth = new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE], ...(a.mode === 'service-account' && a.keyFile ? { keyFilename: a.keyFile } : {}) });
+          let timer: NodeJS.Timeout | undefined;
+          try {
+            await Promise.race([
+              auth.getAccessToken(),
+              new Promise((_, reject) => {
+                timer = setTimeout(() => reject(new Error('no token within 20 s')), 20_000);
+              }),
+            ]);
+          } finally {
+            clearTimeout(timer);
           }
+          checks.push({ name: 'veo3: credentials', ok: true, detail: `obtained an access token (${a.mode === 'service-account' ? 'key file' : 'Application Default Credentials'})` });
         } catch (error) {
           checks.push({
             name: 'veo3: credentials',
