@@ -1,0 +1,2 @@
+export { createPaidJobsBackend, type PaidJobsConfig, paidJobsConfigSchema, paidJobsPlugin } from './backend.js';
+export { type JobsEmulator, type JobsEmulatorOptions, type PaidJob, startJobsEmulator } from './emulator.js';
