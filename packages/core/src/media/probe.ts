@@ -149,7 +149,12 @@ export async function probeVideo(path: string, opts: ProbeOptions = {}): Promise
     frames = positiveInt(video.nb_read_frames);
   }
   if (frames === undefined) throw invalid(path, 'has no decodable video frames');
-  const fps = parseRate(video.avg_frame_rate) ?? parseRate(video.r_frame_rate);
+  // The nominal rate (r_frame_rate) is what the clip was encoded at; the average drifts by rounding on short or
+  // joined clips (70 frames at 24 fps average 23.99). Use the nominal rate unless it disagrees with the average
+  // by more than 5 % (variable frame rate, or a container's time base reported as the rate).
+  const nominal = parseRate(video.r_frame_rate);
+  const average = parseRate(video.avg_frame_rate);
+  const fps = nominal !== undefined && (average === undefined || Math.abs(nominal - average) / average <= 0.05) ? nominal : (average ?? nominal);
   if (fps === undefined) throw invalid(path, 'has no frame rate');
   const durationSec = Number(video.duration ?? data.format?.duration ?? frames / fps);
   const sar = video.sample_aspect_ratio && !video.sample_aspect_ratio.startsWith('0') ? video.sample_aspect_ratio : '1:1';
