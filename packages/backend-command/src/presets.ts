@@ -63,6 +63,7 @@ export const PRESETS = {
       '--image_path', '{image}',
       ['--end_image_path', '{lastImage}'],
       '--prompt', '{prompt}',
+      ['--negative_prompt', '{negativePrompt}'],
       '--video_size', '{height}', '{width}',
       '--video_seconds', '{seconds}',
       '--fps', '{fps}',
