@@ -279,6 +279,10 @@ describe('HTTP errors map through the SDK classes (create is never replayed)', (
     emu.script.slow(1500, { match: { method: 'POST', path: '/v1/image_to_video' } });
     expect((await rejection(backend.generate({ ...request, outputPath: fresh().outputPath }, rec.ctx))).code).toBe('TIMEOUT');
     expect(emu.stats().createAttempts).toBe(2);
+    // The slow request is still handled after the client gave up: a timed-out create can start a task we never
+    // hear of (the API has no idempotency key). That is why the SDK must not replay creates by itself.
+    for (let i = 0; i < 60 && emu.stats().created === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(emu.stats()).toMatchObject({ created: 1, createAttempts: 2 });
   });
 
   it("400 → INPUT_INVALID with the API's message and field; 'not enough credits' → QUOTA", async () => {
