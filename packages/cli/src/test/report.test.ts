@@ -68,7 +68,7 @@ describe('ttv report', () => {
     try {
       const page = await browser.newPage({ viewport: { width: 1000, height: 1000 } });
       await page.goto(`file://${join(runDir, 'report.html')}`);
-      await page.waitForFunction(() => (document.querySelector('video') as HTMLVideoElement | null)?.readyState! >= 1, undefined, { timeout: 20_000 });
+      await page.waitForFunction(() => ((document.querySelector("video") as HTMLVideoElement | null)?.readyState ?? 0) >= 1, undefined, { timeout: 20_000 });
       const video = await page.evaluate(() => {
         const v = document.querySelector('video') as HTMLVideoElement;
         return { readyState: v.readyState, duration: v.duration, width: v.videoWidth, error: v.error?.code ?? null };
@@ -78,7 +78,7 @@ describe('ttv report', () => {
       expect(video.duration).toBeGreaterThan(0);
       expect(video.width).toBe(320);
       const seams = await page.evaluate(() =>
-        [...document.querySelectorAll('section.seam')].map((s) => ({
+        Array.from(document.querySelectorAll('section.seam')).map((s) => ({
           from: s.getAttribute('data-from'),
           last: (s.querySelector('img.last') as HTMLImageElement).naturalWidth,
           first: (s.querySelector('img.first') as HTMLImageElement).naturalWidth,
