@@ -29,7 +29,7 @@ import {
 import type { CommandConfig } from './config.js';
 import { type ArgTemplate, type OutputSpec, PRESETS, type Preset, type PresetName } from './presets.js';
 import { processFailure, runProcess } from './process.js';
-import { REQUEST_PLACEHOLDERS, deterministicSeed, expandArgs, globToRegExp, MissingPlaceholder, placeholders } from './template.js';
+import { deterministicSeed, expandArgs, globToRegExp, MissingPlaceholder, placeholders, REQUEST_PLACEHOLDERS } from './template.js';
 
 /** A preset merged with the user's overrides, paths resolved. */
 export interface ResolvedTool {

@@ -21,6 +21,6 @@ export const backend = defineBackend<CommandConfig>({
 export default backend;
 export { CommandBackend, checkImage, commandInfo, newestMatch, type ResolvedTool, resolveTool } from './command-backend.js';
 export { type CommandConfig, configSchema } from './config.js';
-export { type ArgTemplate, type OutputSpec, PRESET_NAMES, PRESETS, type Preset, type PresetName, framepackDurations, framepackFrames } from './presets.js';
-export { deterministicSeed, expandArgs, globToRegExp, placeholders, REQUEST_PLACEHOLDERS } from './template.js';
+export { type ArgTemplate, framepackDurations, framepackFrames, type OutputSpec, PRESET_NAMES, PRESETS, type Preset, type PresetName } from './presets.js';
 export * from './process.js';
+export { deterministicSeed, expandArgs, globToRegExp, placeholders, REQUEST_PLACEHOLDERS } from './template.js';

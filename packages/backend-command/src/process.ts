@@ -9,8 +9,9 @@
  *   error messages.
  * - It never throws for a failed run: it returns a ProcessOutcome and `processFailure` maps it to a TtvError.
  */
-import { execa } from 'execa';
+
 import { TtvError } from '@ttv/core';
+import { execa } from 'execa';
 
 export interface ProcessProgress {
   step: number;

@@ -22,7 +22,7 @@ export class MissingPlaceholder extends Error {
 }
 
 function fill(s: string, values: Record<string, string | undefined>): string {
-  return s.replace(PLACEHOLDER, (whole, name: string) => {
+  return s.replace(PLACEHOLDER, (_whole, name: string) => {
     const v = values[name];
     if (v === undefined) throw new MissingPlaceholder(name, s);
     return v;

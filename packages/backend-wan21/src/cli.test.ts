@@ -63,7 +63,10 @@ function maxOverlap(jobs: StandInRunRecord[]): number {
   edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let cur = 0;
   let max = 0;
-  for (const [, d] of edges) max = Math.max(max, (cur += d));
+  for (const [, d] of edges) {
+    cur += d;
+    max = Math.max(max, cur);
+  }
   return max;
 }
 

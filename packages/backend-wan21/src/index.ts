@@ -19,5 +19,5 @@ export const backend = defineBackend<Wan21Config>({
 
 export default backend;
 export { configSchema, type Wan21Config } from './config.js';
-export { freePort, taskFrames, taskResolutions, taskSizes, Wan21Backend, type WanJob, wanInfo } from './wan21-backend.js';
 export * from './wan.js';
+export { freePort, taskFrames, taskResolutions, taskSizes, Wan21Backend, type WanJob, wanInfo } from './wan21-backend.js';
