@@ -461,7 +461,7 @@ export class Wan21Backend implements VideoBackend {
   async doctor(): Promise<DoctorCheck[]> {
     const cfg = this.config;
     const checks: DoctorCheck[] = [];
-    const run = (file: string, args: string[]) => runProcess({ file, args, timeoutMs: 60_000, killGraceMs: 2000, ...(cfg.wanDir ? { cwd: this.path(cfg.wanDir) } : {}), env: cfg.env });
+    const run = (file: string, args: string[]) => runProcess({ file, args, timeoutMs: 60_000, killGraceMs: 2000, ...(cfg.wanDir && existsSync(this.path(cfg.wanDir)) ? { cwd: this.path(cfg.wanDir) } : {}), env: cfg.env });
     const text = (o: ProcessOutcome) => [...o.stdoutTail, ...o.stderrTail].join(' ').trim();
 
     const py = await run(this.python, ['--version']);
