@@ -32,6 +32,9 @@ export default class Estimate extends TtvCommand {
           })),
           perBackend: dry.perBackend,
           unplaceable: dry.unplaceable,
+          unpriced: dry.unpriced,
+          costSources: dry.costSources,
+          assumptions: dry.assumptions,
         });
         return;
       }
@@ -55,11 +58,12 @@ export default class Estimate extends TtvCommand {
           ),
         );
       }
-      const { maxUsd, warnUsd, withinBudget, overWarn } = dry.budget;
+      for (const c of dry.costSources) if (c.note) this.log(`${c.name}: ${c.note}`);
+      const { maxUsd, warnUsd, withinBudget, overWarn, stopsBeforeSegment } = dry.budget;
       this.log('');
       if (maxUsd === undefined && warnUsd === undefined) this.log('Budget: none set (budget.maxUsd stops a run before it would cost more).');
       else {
-        if (maxUsd !== undefined) this.log(`Budget: ${usd(dry.totalUsd)} of maxUsd ${usd(maxUsd)}: ${withinBudget ? 'within budget' : 'OVER BUDGET: the run would stop before crossing it'}`);
+        if (maxUsd !== undefined) this.log(`Budget: ${usd(dry.totalUsd)} of maxUsd ${usd(maxUsd)}: ${withinBudget ? 'within budget' : `OVER BUDGET: the run would stop before crossing it${stopsBeforeSegment !== undefined ? ` (before segment ${stopsBeforeSegment})` : ''}`}`);
         if (warnUsd !== undefined) this.log(`warnUsd ${usd(warnUsd)}: ${overWarn ? 'the run would pass it (a warning is printed)' : 'not reached'}`);
       }
       if (dry.unplaceable.length > 0) this.log(`No backend of the chain can take segment(s) ${dry.unplaceable.join(', ')} (see \`ttv plan\`).`);

@@ -80,7 +80,8 @@ describe('ttv estimate', () => {
         ['kenburns', 0],
       ]);
       expect(out.totalUsd).toBeCloseTo(0.5);
-      expect(out.budget).toEqual({ maxUsd: 0.6, warnUsd: 0.2, withinBudget: true, overWarn: true });
+      expect(out.budget).toMatchObject({ maxUsd: 0.6, warnUsd: 0.2, withinBudget: true, overWarn: true });
+      expect(out.costSources.map((c: { costSource: string }) => c.costSource)).toEqual(['estimateCost', 'estimateCost']);
       expect(out.perBackend).toEqual([
         { backend: 'fakeremote', kind: 'remote', usd: 0.5, segments: 2, skipped: 1 },
         { backend: 'kenburns', kind: 'embedded', usd: 0, segments: 3, skipped: 0 },
