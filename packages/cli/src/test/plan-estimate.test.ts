@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import net from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadEmulatorModule } from '../lib/testkit.js';
-import { FAKE_REMOTE, run, tmp, write } from './oclif.js';
+import { FAKE_REMOTE, ROOT, run, tmp, write } from './oclif.js';
 
 type Emu = { url: string; requests: unknown[]; close(): Promise<void> };
 const dir = tmp('plan');
@@ -99,6 +101,18 @@ describe('ttv estimate', () => {
       connect.mockRestore();
       fetchSpy.mockRestore();
     }
+  });
+
+  const RUNWAY = join(ROOT, '..', 'backend-runway', 'dist', 'index.js');
+  it.skipIf(!existsSync(RUNWAY))('the real runway backend pointed at the Runway emulator: priced, and the emulator sees 0 requests', async () => {
+    await write(dir, 'runway.yaml', `backend: ${RUNWAY}\nrunway: { baseUrl: ${emu.url}, apiKey: key_test }\nsegmentDuration: 5\nstoryboard:\n  image: first.png\n  segments: [{ prompt: one }, { prompt: two }]\n`);
+    const r = await run(['estimate', '-c', 'runway.yaml', '--json'], dir);
+    expect(r.exit, r.stdout + r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.segments.map((s: { backend: string }) => s.backend)).toEqual(['runway', 'runway']);
+    expect(out.totalUsd).toBeGreaterThan(0);
+    expect((await run(['plan', '-c', 'runway.yaml'], dir)).exit).toBe(0);
+    expect(emu.requests).toHaveLength(0);
   });
 
   it('says when the run would cross budget.maxUsd', async () => {
