@@ -125,18 +125,30 @@ export async function readManifest(runDir: string): Promise<Manifest | undefined
 
 /**
  * Serialises manifest writes: every state change is written atomically (temp + rename) and in order, even
- * when segments finish concurrently. Secrets are masked on the way out.
+ * when segments finish concurrently. `save()` resolves once a write that started after the call is on disk;
+ * saves requested while a write is waiting to start share it (its snapshot is taken when it starts, so it holds
+ * every change made before). Secrets are masked on the way out.
  */
 export class ManifestWriter {
   private chain: Promise<void> = Promise.resolve();
+  private pending: Promise<void> | undefined;
+  /** Number of writes actually made (for tests and benches). */
+  writes = 0;
   constructor(
     readonly runDir: string,
     readonly manifest: Manifest,
   ) {}
 
   save(): Promise<void> {
-    const snapshot = JSON.stringify(redactDeep({ ...this.manifest, updatedAt: new Date().toISOString() }), null, 2);
-    this.chain = this.chain.then(() => writeFileAtomic(manifestPath(this.runDir), `${snapshot}\n`));
-    return this.chain;
+    if (this.pending) return this.pending;
+    const write = this.chain.then(() => {
+      this.pending = undefined;
+      this.writes++;
+      const snapshot = JSON.stringify(redactDeep({ ...this.manifest, updatedAt: new Date().toISOString() }), null, 2);
+      return writeFileAtomic(manifestPath(this.runDir), `${snapshot}\n`);
+    });
+    this.pending = write;
+    this.chain = write.catch(() => {});
+    return write;
   }
 }

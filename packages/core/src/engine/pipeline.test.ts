@@ -217,6 +217,25 @@ describe('cost', () => {
     expect(m.warnings.filter((w) => w.startsWith('budget.warnUsd'))).toHaveLength(1);
   });
 
+  test('keyframe mode: calls in flight count against maxUsd, so concurrent segments never cross it together', async () => {
+    const a = scripted({ name: 'a', usdPerSecond: 1, latencyMs: 100 });
+    const core = { ...keyframeStoryboard(4, assets), concurrency: 4, budget: { maxUsd: 2.5 } };
+    const error = await rejection(runPipeline({ config: makeConfig({ assets, backends: [a], core }), registry: noRegistry, runDir: await freshRunDir(assets) }));
+    expect(error.code).toBe('BUDGET_EXCEEDED');
+    expect(a.calls).toHaveLength(2);
+    expect(error.message).toContain('in flight');
+  });
+
+  test('keyframe mode: after a segment fails, queued segments are not started', async () => {
+    const a = scripted({ name: 'a', latencyMs: 50 }, [fail('INPUT_INVALID')]);
+    const runDir = await freshRunDir(assets);
+    const error = await rejection(runPipeline({ config: makeConfig({ assets, backends: [a], core: { ...keyframeStoryboard(6, assets), concurrency: 2 } }), registry: noRegistry, runDir }));
+    expect(error.code).toBe('INPUT_INVALID');
+    expect(a.calls.length).toBeLessThanOrEqual(2); // the failed one and the one already running beside it
+    const m = (await readManifest(runDir))!;
+    expect(m.segments.filter((s) => s.status === 'cancelled').length).toBeGreaterThanOrEqual(4);
+  });
+
   test('the budget counts failed-but-charged attempts, and the ledger lists them', async () => {
     const a = scripted({ name: 'a', usdPerSecond: 0.5 }, [fail('UNAVAILABLE', { chargedUsd: 0.25 }), { ok: true }]);
     const { sleep } = recordingSleep();

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import pLimit from 'p-limit';
 import type { LoadedConfig } from '../config/load.js';
@@ -47,6 +47,16 @@ export interface RunResult {
   frames: number;
   totalCostUsd: number;
   manifest: Manifest;
+  /** Where the time went (wall clock, ms; backend and media time overlap when segments run concurrently). */
+  timings: RunTimings;
+}
+
+export interface RunTimings {
+  totalMs: number;
+  /** Inside backends' `generate` calls, summed over calls. */
+  backendMs: number;
+  /** In ffmpeg/ffprobe work of the engine (probing new clips, last frames, the join), summed. */
+  mediaMs: number;
 }
 
 export function defaultRunDir(config: LoadedConfig): string {
@@ -92,6 +102,16 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     }
   };
   const plan = planStoryboard(core);
+  const startedAt = performance.now();
+  const timings: RunTimings = { totalMs: 0, backendMs: 0, mediaMs: 0 };
+  const timed = async <T>(work: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings.mediaMs += performance.now() - t0;
+    }
+  };
 
   await mkdir(join(runDir, 'segments'), { recursive: true });
   await mkdir(join(runDir, 'frames'), { recursive: true });
@@ -176,8 +196,15 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     return { path: dest, sha256: await sha256File(dest) };
   };
 
-  /** Generates (or reuses) one segment; returns its record when done. */
-  const runSegment = async (planned: PlannedSegment, firstFrame: ManifestInput | undefined, lastFrame: ManifestInput | undefined, previousKey: string | undefined) => {
+  /** Runs a backend call in a slot; `fatal` tells whether its error ends the segment (and so the run). */
+  type Gate = <T>(call: () => Promise<T>, fatal: (error: unknown) => boolean) => Promise<T>;
+  const direct: Gate = (call) => call();
+  /**
+   * Generates (or reuses) one segment; returns its record when done. `gate` bounds the backend calls in flight
+   * (keyframe mode's global `concurrency`): only the budget check and the call hold a slot, so preparing the
+   * next segment and checking the finished one (probe, hash, manifest) never keep a generation waiting.
+   */
+  const runSegment = async (planned: PlannedSegment, firstFrame: ManifestInput | undefined, lastFrame: ManifestInput | undefined, previousKey: string | undefined, gate: Gate = direct) => {
     const rec = manifest.segments[planned.index]!;
     const inputMode: InputMode = lastFrame ? 'first-last-frame' : firstFrame ? 'first-frame' : 'text';
     const inputKey = sha256(
@@ -215,10 +242,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     rec.requested = { durationSec: planned.durationSec, width: core.output.width, height: core.output.height };
     rec.inputs = { ...(firstFrame ? { firstFrame } : {}), ...(lastFrame ? { lastFrame } : {}) };
     rec.startedAt = now();
-    rec.status = rec.job ? 'submitted' : 'running';
     rec.skipped = [];
     delete rec.error;
-    await writer.save();
 
     const failures: string[] = [];
     let lastError: TtvError | undefined;
@@ -267,53 +292,75 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
         const resumeJob: JobHandle | undefined = rec.job && rec.job.contentKey === contentKey ? rec.job.handle : undefined;
         if (rec.job && !resumeJob) delete rec.job;
         const estimate = backend.estimateCost(request).usd;
-        // A re-attached job was paid for when it was submitted: only new submissions are checked against the budget.
-        if (!resumeJob && core.budget.maxUsd !== undefined && manifest.totalCostUsd + reservedUsd + estimate > core.budget.maxUsd + 1e-9) {
-          throw new TtvError(
-            'BUDGET_EXCEEDED',
-            `segment ${planned.index} on ${name}/${request.model} would cost about $${estimate.toFixed(2)}; spent $${manifest.totalCostUsd.toFixed(2)}${reservedUsd ? ` (+$${reservedUsd.toFixed(2)} in flight)` : ''} of budget.maxUsd $${core.budget.maxUsd.toFixed(2)}`,
-            { field: 'budget.maxUsd', value: core.budget.maxUsd, fix: 'raise budget.maxUsd, choose a cheaper backend or model, or shorten the film; finished segments are kept and reused on the next run' },
-          );
-        }
         // Same key when a crashed run repeats this attempt; a new one after each finished (failed) attempt.
         const finishedBefore = rec.attempts.filter((a) => a.contentKey === contentKey && a.outcome !== undefined && a.outcome !== 'interrupted').length;
         const idempotencyKey = sha256(`${contentKey}:${finishedBefore}`);
-        const record: AttemptRecord = { backend: name, model: request.model, attempt, startedAt: now(), estimatedUsd: estimate, contentKey, ...(resumeJob ? { jobId: resumeJob.id, resumed: true } : {}) };
-        rec.attempts.push(record);
-        rec.backend = name;
-        rec.model = request.model;
-        reservedUsd += estimate;
-        await writer.save();
-        emit({ type: 'started', segment: planned.index, backend: name, model: request.model, attempt, ...(resumeJob ? { resumedJob: resumeJob.id } : {}) });
         const workDir = join(runDir, 'work', `seg-${pad(planned.index)}`);
-        await mkdir(workDir, { recursive: true });
+        let record: AttemptRecord | undefined;
+        let reserved = false;
         let lease: { gpus: number[]; release: () => void } | undefined;
         try {
-          const result: GenerateResult = await slot.limit!(async () => {
-            // Lease inside the backend's slot: a job waiting for its turn holds no GPU.
-            const needs = backend.resources?.(request);
-            if (needs && slot.gpus) lease = await slot.gpus.acquire(needs.gpus, signal);
-            return backend.generate(request, {
-              signal,
-              workDir,
-              idempotencyKey,
-              log: (line) => log(`${name}: ${line}`, planned.index),
-              onProgress: (p) => emit({ type: 'progress', segment: planned.index, ...p }),
-              onJob: async (job) => {
-                rec.job = { backend: name, model: request.model, contentKey, handle: job };
-                record.jobId = job.id;
-                rec.status = 'submitted';
-                await writer.save();
-                // emitted once the handle is on disk: from here a crash re-attaches instead of resubmitting
-                emit({ type: 'job', segment: planned.index, backend: name, jobId: job.id });
-              },
-              ...(resumeJob ? { resumeJob } : {}),
-              ...(lease ? { lease: { gpus: lease.gpus } } : {}),
+          const fatal = (e: unknown) => {
+            const code = signal.aborted ? 'CANCELLED' : toTtvError(e).code;
+            if (code === 'CANCELLED' || code === 'INPUT_INVALID' || code === 'BUDGET_EXCEEDED') return true;
+            return code === 'MODERATION' && (core.onModeration === 'fail' || (core.onModeration === 'reword' && !backend.rewordPrompt));
+          };
+          const result: GenerateResult = await gate(async () => {
+            // A re-attached job was paid for when it was submitted: only new submissions are checked. Checked
+            // when the call is about to start, against what is spent and what is in flight.
+            if (!resumeJob && core.budget.maxUsd !== undefined && manifest.totalCostUsd + reservedUsd + estimate > core.budget.maxUsd + 1e-9) {
+              throw new TtvError(
+                'BUDGET_EXCEEDED',
+                `segment ${planned.index} on ${name}/${request.model} would cost about $${estimate.toFixed(2)}; spent $${manifest.totalCostUsd.toFixed(2)}${reservedUsd ? ` (+$${reservedUsd.toFixed(2)} in flight)` : ''} of budget.maxUsd $${core.budget.maxUsd.toFixed(2)}`,
+                { field: 'budget.maxUsd', value: core.budget.maxUsd, fix: 'raise budget.maxUsd, choose a cheaper backend or model, or shorten the film; finished segments are kept and reused on the next run' },
+              );
+            }
+            const started: AttemptRecord = { backend: name, model: request.model, attempt, startedAt: now(), estimatedUsd: estimate, contentKey, ...(resumeJob ? { jobId: resumeJob.id, resumed: true } : {}) };
+            record = started;
+            rec.attempts.push(started);
+            rec.backend = name;
+            rec.model = request.model;
+            rec.status = resumeJob ? 'submitted' : 'running';
+            reservedUsd += estimate;
+            reserved = true;
+            await writer.save();
+            emit({ type: 'started', segment: planned.index, backend: name, model: request.model, attempt, ...(resumeJob ? { resumedJob: resumeJob.id } : {}) });
+            await mkdir(workDir, { recursive: true });
+            return slot.limit!(async () => {
+              // Lease inside the backend's slot: a job waiting for its turn holds no GPU.
+              const needs = backend.resources?.(request);
+              if (needs && slot.gpus) lease = await slot.gpus.acquire(needs.gpus, signal);
+              const t0 = performance.now();
+              try {
+                return await backend.generate(request, {
+                  signal,
+                  workDir,
+                  idempotencyKey,
+                  log: (line) => log(`${name}: ${line}`, planned.index),
+                  onProgress: (p) => emit({ type: 'progress', segment: planned.index, ...p }),
+                  onJob: async (job) => {
+                    rec.job = { backend: name, model: request.model, contentKey, handle: job };
+                    started.jobId = job.id;
+                    rec.status = 'submitted';
+                    await writer.save();
+                    // emitted once the handle is on disk: from here a crash re-attaches instead of resubmitting
+                    emit({ type: 'job', segment: planned.index, backend: name, jobId: job.id });
+                  },
+                  ...(resumeJob ? { resumeJob } : {}),
+                  ...(lease ? { lease: { gpus: lease.gpus } } : {}),
+                });
+              } finally {
+                timings.backendMs += performance.now() - t0;
+              }
             });
-          });
+          }, fatal);
+          if (!record) throw new TtvError('INTERNAL', 'attempt finished without a record');
           reservedUsd -= estimate;
+          reserved = false;
           lease?.release();
-          const probe = await probeVideo(result.file);
+          // The spec has backends return the clip's properties from a probe of the file; the engine re-probes only
+          // when they are missing or implausible (the join probes every input again before concatenating).
+          const probe = (await plausible(result)) ? result : await timed(() => probeVideo(result.file));
           record.finishedAt = now();
           record.outcome = 'ok';
           record.actualUsd = result.costUsd;
@@ -338,9 +385,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
           emit({ type: 'done', segment: planned.index, backend: name, model: request.model, costUsd: result.costUsd, durationSec: probe.durationSec, file: result.file, cached: false });
           return rec;
         } catch (raw) {
-          reservedUsd -= estimate;
+          if (reserved) reservedUsd -= estimate;
           lease?.release();
           const error = signal.aborted ? new TtvError('CANCELLED', 'cancelled', { cause: raw }) : toTtvError(raw, 'GENERATION_FAILED');
+          // Nothing was called (budget refused, cancelled or stopped while waiting for a slot): nothing to record.
+          if (!record) throw error;
           record.finishedAt = now();
           record.outcome = error.code === 'CANCELLED' ? 'cancelled' : 'error';
           record.errorCode = error.code;
@@ -439,27 +488,37 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
           throw error;
         }
         previousKey = rec.contentKey;
-        if (planned.index < plan.segments.length - 1) first = await lastFrameOf(rec, runDir, signal);
+        if (planned.index < plan.segments.length - 1) first = await lastFrameOf(rec, runDir, signal, timed);
         await writer.save();
       }
     } else {
       const keyframes = await Promise.all(plan.segments.map((s) => input(s.keyframe!, `keyframe-${pad(s.index)}`)));
       const limit = pLimit(core.concurrency);
       let firstError: TtvError | undefined;
+      let stopping = false;
+      // Only backend calls hold one of the `concurrency` slots. A call whose error ends its segment stops the
+      // queue before its slot is handed on, so no further call starts once the run is bound to fail.
+      const gate: Gate = (call, fatal) =>
+        limit(async () => {
+          if (stopping || firstError) throw new TtvError('CANCELLED', 'not started: another segment failed');
+          try {
+            return await call();
+          } catch (e) {
+            if (fatal(e)) stopping = true;
+            throw e;
+          }
+        });
       const results = await Promise.allSettled(
-        plan.segments.map((planned) => {
+        plan.segments.map(async (planned) => {
           emit({ type: 'queued', segment: planned.index });
-          return limit(async () => {
-            if (firstError) throw new TtvError('CANCELLED', 'not started: another segment failed');
-            try {
-              return await runSegment(planned, planned.index === 0 ? firstImage : keyframes[planned.index - 1], keyframes[planned.index], undefined);
-            } catch (e) {
-              const error = toTtvError(e);
-              await fail(error, planned.index);
-              if (!firstError && error.code !== 'CANCELLED') firstError = error;
-              throw error;
-            }
-          });
+          try {
+            return await runSegment(planned, planned.index === 0 ? firstImage : keyframes[planned.index - 1], keyframes[planned.index], undefined, gate);
+          } catch (e) {
+            const error = toTtvError(e);
+            await fail(error, planned.index);
+            if (!firstError && error.code !== 'CANCELLED') firstError = error;
+            throw error;
+          }
         }),
       );
       const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
@@ -475,11 +534,13 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     } else {
       delete manifest.final;
       emit({ type: 'join-start', segments: plan.segments.length });
-      const joined = await joinSegments(
+      const joined = await timed(() =>
+        joinSegments(
         manifest.segments.map((s, i) => ({ path: s.file!, dropFirstFrame: core.join.dropSeamFrames && i > 0 })),
         video,
         manifest.output,
-        { signal, cacheDir: join(runDir, 'segments', 'normalised'), crf: core.join.crf, preset: core.join.preset },
+          { signal, cacheDir: join(runDir, 'segments', 'normalised'), crf: core.join.crf, preset: core.join.preset },
+        ),
       );
       manifest.final = {
         file: video,
@@ -499,7 +560,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     await writer.save();
     emit({ type: 'run-done', status: 'done', totalCostUsd: manifest.totalCostUsd });
     await logChain;
-    return { runDir, video, durationSec: manifest.final.durationSec, frames: manifest.final.frames, totalCostUsd: manifest.totalCostUsd, manifest };
+    timings.totalMs = performance.now() - startedAt;
+    return { runDir, video, durationSec: manifest.final.durationSec, frames: manifest.final.frames, totalCostUsd: manifest.totalCostUsd, manifest, timings };
   } catch (e) {
     const error = signal.aborted ? new TtvError('CANCELLED', 'the run was cancelled; run the same command again to resume', { cause: e }) : toTtvError(e);
     manifest.status = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
@@ -518,21 +580,33 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
   }
 }
 
+/** Whether a backend's result carries usable clip properties for an existing, non-empty file. */
+async function plausible(r: GenerateResult): Promise<boolean> {
+  const positive = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0;
+  if (!positive(r.durationSec) || !positive(r.fps) || !Number.isInteger(r.frames) || r.frames < 1 || !Number.isInteger(r.width) || !Number.isInteger(r.height) || r.width < 2 || r.height < 2) return false;
+  return stat(r.file).then(
+    (s) => s.isFile() && s.size > 0,
+    () => false,
+  );
+}
+
+/**
+ * A finished file is reused only when it is byte-identical to the one that was probed and recorded when it
+ * finished (sha256): a truncated, half-written or replaced file never matches. No ffprobe needed.
+ */
 async function verifyFile(file: string, expected: string): Promise<boolean> {
   if (!existsSync(file)) return false;
   try {
-    if ((await sha256File(file)) !== expected) return false;
-    await probeVideo(file);
-    return true;
+    return (await sha256File(file)) === expected;
   } catch {
     return false;
   }
 }
 
-async function lastFrameOf(rec: SegmentRecord, runDir: string, signal: AbortSignal): Promise<ManifestInput> {
+async function lastFrameOf(rec: SegmentRecord, runDir: string, signal: AbortSignal, timed: <T>(work: () => Promise<T>) => Promise<T>): Promise<ManifestInput> {
   if (rec.lastFrame && existsSync(rec.lastFrame.path) && (await sha256File(rec.lastFrame.path)) === rec.lastFrame.sha256) return rec.lastFrame;
   const path = join(runDir, 'frames', `seg-${pad(rec.index)}-last.png`);
-  await extractLastFrame(rec.file!, path, { signal });
+  await timed(() => extractLastFrame(rec.file!, path, { signal }));
   rec.lastFrame = { path, sha256: await sha256File(path) };
   return rec.lastFrame;
 }

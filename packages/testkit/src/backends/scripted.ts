@@ -39,6 +39,8 @@ export const scriptedConfigSchema = z
     /** GPUs the backend may be leased (makes it ask the engine for `gpusPerJob` GPUs per call). */
     gpus: z.array(z.number().int().nonnegative()).optional(),
     gpusPerJob: z.number().int().positive().default(1),
+    /** Whether calls report a job id through onJob like a remote API (default true). */
+    submitsJobs: z.boolean().default(true),
   })
   .strict();
 export type ScriptedConfig = z.input<typeof scriptedConfigSchema>;
@@ -135,7 +137,7 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
       backend.maxActive = Math.max(backend.maxActive, backend.active);
       const step = backend.script.shift() ?? { ok: true };
       try {
-        if (!ctx.resumeJob) {
+        if (!ctx.resumeJob && cfg.submitsJobs) {
           call.jobId = `${cfg.name}-job-${++jobCounter}`;
           await ctx.onJob({ id: call.jobId });
         }
