@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
-import { z } from 'zod';
 import {
   type BackendInfo,
+  defineBackend,
+  encodeStill,
   type GenerateContext,
   type GenerateRequest,
   type GenerateResult,
-  type VideoBackend,
-  TtvError,
-  defineBackend,
-  encodeStill,
   probeVideo,
   produceAtomic,
+  TtvError,
+  type VideoBackend,
 } from '@ttv/core';
+import { z } from 'zod';
 
 const SIZES = [
   { width: 320, height: 180 },
