@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import RunwayML from '@runwayml/sdk';
-import { makeTestImage, probeVideo } from '@ttv/core';
+import { makeTestImage, probeVideo, type TtvError } from '@ttv/core';
 import { DAILY_LIMIT_MESSAGE, type RunwayEmulator, startRunwayEmulator } from '@ttv/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { backendFor, baseRequest, recordingContext, rejection, tempDir } from './helpers.fixture.js';
@@ -133,6 +133,22 @@ describe('generate: first frame (gen4_turbo)', () => {
     const result = await backend.generate(request, rec.ctx);
     expect(result.frames).toBe(48);
     expect(emu.stats()).toMatchObject({ created: 1, downloads: 3 });
+  });
+
+  it('a download that keeps failing marks the paid task reusable, and resuming it downloads without a new task', async () => {
+    emu.script.crashDownload({ times: 4 });
+    const { backend, rec, request } = await setup();
+    const error = await backend.generate(request, rec.ctx).then(
+      () => undefined,
+      (e: unknown) => e as TtvError,
+    );
+    expect(error).toMatchObject({ code: 'UNAVAILABLE', jobReusable: true });
+    expect(error!.chargedUsd).toBeGreaterThan(0);
+    const taskId = rec.jobs[0]!.id;
+    const again = await setup();
+    const result = await backend.generate(again.request, { ...again.rec.ctx, resumeJob: { id: taskId } });
+    expect(result.frames).toBe(48);
+    expect(emu.stats().created).toBe(1);
   });
 
   it('tolerates transient poll failures while the task keeps running', async () => {

@@ -504,10 +504,12 @@ export class RunwayBackend implements VideoBackend {
       };
     } catch (error) {
       const e = TtvError.is(error) ? error : mapSdkError(error, 'download', ctx.signal);
-      // The task succeeded and was paid for, whatever happened to the download.
+      // The task succeeded and was paid for, whatever happened to the download: the engine keeps the task id and
+      // the next attempt (or run) re-attaches to it and downloads again, instead of paying for a new task.
       throw new TtvError(e.code, e.message, {
         retryable: e.retryable,
         chargedUsd: costUsd,
+        jobReusable: true,
         ...(e.fix ? { fix: e.fix } : {}),
         ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
         details: { ...(e.details ?? {}), taskId: task.id },

@@ -271,10 +271,24 @@ export class VeoBackend implements VideoBackend {
       const videos = this.outcome(op, model, operationName, warnings);
       ctx.onProgress({ fraction: 0.97, message: 'DOWNLOADING' });
       const video = videos[0]!;
-      const probe = await produceAtomic(request.outputPath, (tmp) => this.download(video, tmp, model, operationName, ctx));
+      const costUsd = Number((request.durationSec * this.rate(model) * videos.length).toFixed(6));
+      const probe = await produceAtomic(request.outputPath, (tmp) => this.download(video, tmp, model, operationName, ctx)).catch((raw: unknown) => {
+        // The operation succeeded and is billed: when the download failed for a passing reason (or was cancelled),
+        // the engine keeps the operation name and the next attempt or run re-attaches and downloads again.
+        const e = fromThrown(raw, this.scope('downloading', model.id, operationName), ctx.signal);
+        if (!e.retryable && e.code !== 'CANCELLED') throw e;
+        throw new TtvError(e.code, e.message, {
+          retryable: e.retryable,
+          chargedUsd: costUsd,
+          jobReusable: true,
+          ...(e.fix ? { fix: e.fix } : {}),
+          ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
+          details: { ...(e.details ?? {}), operation: operationName },
+          cause: e,
+        });
+      });
       this.verify(probe, request, warnings);
       if (video.uri && this.config.deleteOutputAfterDownload) await this.deleteObject(video.uri, 'output');
-      const costUsd = Number((request.durationSec * this.rate(model) * videos.length).toFixed(6));
       ctx.onProgress({ fraction: 1, message: 'DONE' });
       return {
         file: request.outputPath,

@@ -117,8 +117,9 @@ describe('ttv generate on the embedded backend', () => {
     const run = await ttv(['generate', '--config', file, '--json']);
     expect(run.exitCode).not.toBe(0);
     const out = JSON.parse(run.stdout);
-    expect(out.error.message).toMatch(/image/i);
-    expect(out.error.code).toMatch(/GENERATION_FAILED|INPUT_INVALID/);
+    expect(out.error.code).toBe('INPUT_INVALID');
+    expect(out.error.field).toBe('storyboard.image');
+    expect(out.error.fix).toMatch(/initial image/);
   });
 
   it('a secret never reaches the manifest, the log, the config copy or the output', async () => {

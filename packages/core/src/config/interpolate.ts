@@ -1,5 +1,5 @@
 import { TtvError } from '../spec/errors.js';
-import { SECRET_ENV_NAME, registerSecret } from '../util/secrets.js';
+import { registerSecret, SECRET_ENV_NAME } from '../util/secrets.js';
 import { formatPath } from './zod-errors.js';
 
 const PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\$\{/g;

@@ -120,12 +120,12 @@ describe('loadConfig', () => {
 
 describe('BackendRegistry', () => {
   it('fails with BACKEND_NOT_INSTALLED and the exact install command', async () => {
-    const e = await registry.load('runway').catch((x: unknown) => x as TtvError);
+    const e = (await registry.load('runway').catch((x: unknown) => x)) as TtvError;
     expect(e).toMatchObject({ code: 'BACKEND_NOT_INSTALLED' });
     expect(e.message).toContain('@ttv/backend-runway, ttv-backend-runway');
     expect(e.fix).toMatch(/(npm install|pnpm add) @ttv\/backend-runway/);
     expect(e.fix).toContain('ttv plugins install runway');
-    const scoped = await registry.load('@acme/fancy').catch((x: unknown) => x as TtvError);
+    const scoped = (await registry.load('@acme/fancy').catch((x: unknown) => x)) as TtvError;
     expect(scoped.message).toContain('@acme/ttv-backend-fancy');
   });
 

@@ -60,7 +60,14 @@ export interface SegmentRecord {
   fps?: number;
   costUsd?: number;
   /** The remote/long job in flight, persisted before waiting so a crash never resubmits it. */
-  job?: { backend: string; model: string; contentKey: string; handle: JobHandle };
+  job?: {
+    backend: string;
+    model: string;
+    contentKey: string;
+    handle: JobHandle;
+    /** Already in the ledger from an attempt that failed after the job was paid (TtvError.jobReusable). */
+    chargedUsd?: number;
+  };
   /** Last frame extracted from this segment (chaining mode). */
   lastFrame?: ManifestInput;
   warnings: BackendWarning[];

@@ -153,6 +153,17 @@ describe('fallback chain', () => {
   });
 });
 
+describe('inputs', () => {
+  test('a text-only segment with no backend that takes text asks for storyboard.image, with INPUT_INVALID', async () => {
+    const a = scripted({ name: 'a', inputs: ['first-frame'] });
+    const e = await rejection(runPipeline({ config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1) }), registry: noRegistry, runDir: await freshRunDir(assets) }));
+    expect(e.code).toBe('INPUT_INVALID');
+    expect(e.field).toBe('storyboard.image');
+    expect(e.fix).toMatch(/initial image/);
+    expect(a.calls).toHaveLength(0);
+  });
+});
+
 describe('moderation', () => {
   const core = (policy: string) => ({ ...chainingStoryboard(1, 1, assets), onModeration: policy });
 
@@ -294,6 +305,31 @@ describe('resume', () => {
     const third = scripted({ name: 'a' });
     await runPipeline({ config: makeConfig({ assets, backends: [third], core }), registry: noRegistry, runDir });
     expect(third.calls.map((c) => c.request.segmentIndex)).toEqual([1, 2, 3]);
+  });
+
+  test('a job whose output was lost (jobReusable) is re-attached on the retry, not paid for again', async () => {
+    const runDir = await freshRunDir(assets);
+    // The first call submits a job that is billed, then fails to deliver its output; the retry must re-attach.
+    const a = scripted({ name: 'a', usdPerSecond: 0.5 }, [fail('UNAVAILABLE', { chargedUsd: 0.5, jobReusable: true, retryAfterMs: 1 })]);
+    const sleeper = recordingSleep();
+    const result = await runPipeline({ config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir, sleep: sleeper.sleep });
+    expect(a.calls).toHaveLength(2);
+    expect(a.calls[0]!.jobId).toBe('a-job-1');
+    expect(a.calls[1]!.resumedJob).toBe('a-job-1');
+    expect(a.calls.filter((c) => c.jobId !== undefined)).toHaveLength(1); // one paid submission
+    // Booked once: by the failed attempt; the re-attached success adds nothing.
+    expect(result.totalCostUsd).toBeCloseTo(0.5, 6);
+    expect(result.manifest.ledger.map((l) => [l.outcome, l.actualUsd])).toEqual([
+      ['error', 0.5],
+      ['ok', 0],
+    ]);
+  });
+
+  test('without jobReusable a failed job is never re-attached', async () => {
+    const runDir = await freshRunDir(assets);
+    const a = scripted({ name: 'a' }, [fail('UNAVAILABLE', { retryAfterMs: 1 })]);
+    await runPipeline({ config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir, sleep: recordingSleep().sleep });
+    expect(a.calls.map((c) => c.resumedJob)).toEqual([undefined, undefined]);
   });
 
   test('keyframe mode: a changed prompt invalidates only that segment', async () => {

@@ -363,8 +363,10 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
           const probe = (await plausible(result)) ? result : await timed(() => probeVideo(result.file));
           record.finishedAt = now();
           record.outcome = 'ok';
-          record.actualUsd = result.costUsd;
-          addCost(planned.index, name, request.model, attempt, estimate, result.costUsd, 'ok');
+          // A re-attached job whose charge an earlier attempt already booked is not booked twice.
+          const booked = resumeJob ? (rec.job?.chargedUsd ?? 0) : 0;
+          record.actualUsd = Math.max(0, result.costUsd - booked);
+          addCost(planned.index, name, request.model, attempt, estimate, record.actualUsd, 'ok');
           Object.assign(rec, {
             status: 'done',
             contentKey,
@@ -387,7 +389,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
         } catch (raw) {
           if (reserved) reservedUsd -= estimate;
           lease?.release();
-          const error = signal.aborted ? new TtvError('CANCELLED', 'cancelled', { cause: raw }) : toTtvError(raw, 'GENERATION_FAILED');
+          const thrown = toTtvError(raw, 'GENERATION_FAILED');
+          const error =
+            signal.aborted && thrown.code !== 'CANCELLED'
+              ? new TtvError('CANCELLED', 'cancelled', { cause: raw, ...(thrown.jobReusable ? { jobReusable: true, chargedUsd: thrown.chargedUsd ?? 0 } : {}) })
+              : thrown;
           // Nothing was called (budget refused, cancelled or stopped while waiting for a slot): nothing to record.
           if (!record) throw error;
           record.finishedAt = now();
@@ -396,8 +402,10 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
           record.error = redact(error.message);
           record.actualUsd = error.chargedUsd ?? 0;
           addCost(planned.index, name, request.model, attempt, estimate, error.chargedUsd ?? 0, record.outcome);
-          // A job that ended (failed, cancelled through the API) must not be resumed; a crash keeps it.
-          delete rec.job;
+          // A job that ended (failed, cancelled through the API) must not be resumed; a crash keeps it, and so does
+          // an error that says the job itself is fine (e.g. its download failed): the next attempt re-attaches.
+          if (error.jobReusable && rec.job?.contentKey === contentKey) rec.job.chargedUsd = (rec.job.chargedUsd ?? 0) + (error.chargedUsd ?? 0);
+          else delete rec.job;
           await writer.save();
           if (error.code === 'CANCELLED' || error.code === 'INPUT_INVALID' || error.code === 'BUDGET_EXCEEDED') throw error;
           lastError = error;
@@ -435,6 +443,18 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
         }
       }
       emit({ type: 'fallback', segment: planned.index, from: name, ...(ordered[b + 1] ? { to: ordered[b + 1]!.configured.name } : {}), error: lastError! });
+    }
+    if (!lastError && inputMode === 'text') {
+      // Every backend was skipped because none takes a prompt alone: the storyboard lacks its first image.
+      throw new TtvError(
+        'INPUT_INVALID',
+        `segment ${planned.index} has no first frame, and no backend in the chain generates from text alone:\n    - ${failures.join('\n    - ')}`,
+        {
+          field: 'storyboard.image',
+          fix: 'set storyboard.image to an initial image (PNG or JPEG) for the film to start from, or add a backend that takes text-only input',
+          details: { attempts: failures },
+        },
+      );
     }
     const error = new TtvError(
       lastError?.code === 'MODERATION' ? 'MODERATION' : 'GENERATION_FAILED',

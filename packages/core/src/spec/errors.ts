@@ -35,6 +35,13 @@ export interface TtvErrorOptions {
   retryAfterMs?: number;
   /** Whether the failed call was charged by the service (for the cost ledger). */
   chargedUsd?: number;
+  /**
+   * The remote job itself is fine and can be re-attached (e.g. it succeeded but its output could not be
+   * downloaded, or the download was cancelled): the engine keeps the job handle, and the next attempt or run
+   * resumes it instead of paying for a new one. Any `chargedUsd` reported here is not counted again when the
+   * resumed job reports its cost.
+   */
+  jobReusable?: boolean;
   cause?: unknown;
   /** Extra machine-readable details (must not contain secrets). */
   details?: Record<string, unknown>;
@@ -55,6 +62,7 @@ export class TtvError extends Error {
   readonly fix?: string;
   readonly retryAfterMs?: number;
   readonly chargedUsd?: number;
+  readonly jobReusable?: boolean;
   readonly details?: Record<string, unknown>;
 
   constructor(code: TtvErrorCode, message: string, options: TtvErrorOptions = {}) {
@@ -67,6 +75,7 @@ export class TtvError extends Error {
     if (options.fix !== undefined) this.fix = options.fix;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     if (options.chargedUsd !== undefined) this.chargedUsd = options.chargedUsd;
+    if (options.jobReusable) this.jobReusable = true;
     if (options.details !== undefined) this.details = options.details;
   }
 

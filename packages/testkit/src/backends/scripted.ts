@@ -1,4 +1,4 @@
-import { copyFile } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
 import {
   type BackendInfo,
   defineBackend,
@@ -13,6 +13,7 @@ import {
   produceAtomic,
   TtvError,
   type TtvErrorCode,
+  throwIfAborted,
   type VideoBackend,
 } from '@ttv/core';
 import { z } from 'zod';
@@ -20,7 +21,16 @@ import { z } from 'zod';
 /** One scripted outcome of a generate call: succeed (after latency) or fail with a code. */
 export type ScriptStep =
   | { ok: true; latencyMs?: number; costUsd?: number }
-  | { ok?: false; code: TtvErrorCode; message?: string; retryAfterMs?: number; chargedUsd?: number; latencyMs?: number };
+  | {
+      ok?: false;
+      code: TtvErrorCode;
+      message?: string;
+      retryAfterMs?: number;
+      chargedUsd?: number;
+      latencyMs?: number;
+      /** The job succeeded but its output was lost (e.g. a failed download): it may be re-attached. */
+      jobReusable?: boolean;
+    };
 
 export const scriptedConfigSchema = z
   .object({
@@ -125,6 +135,8 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
     },
     estimateCost: (request) => ({ usd: Number((request.durationSec * cfg.usdPerSecond).toFixed(6)), basis: `${cfg.usdPerSecond} USD/s` }),
     async generate(request: GenerateRequest, ctx: GenerateContext): Promise<GenerateResult> {
+      // An already-aborted call must not spend: nothing is recorded or submitted.
+      throwIfAborted(ctx.signal);
       const call: ScriptedCall = {
         request: { ...request },
         startedAt: Date.now(),
@@ -148,18 +160,21 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
           throw new TtvError(s.code, s.message ?? `scripted ${s.code}`, {
             ...(s.retryAfterMs !== undefined ? { retryAfterMs: s.retryAfterMs } : {}),
             ...(s.chargedUsd !== undefined ? { chargedUsd: s.chargedUsd } : {}),
+            ...(s.jobReusable ? { jobReusable: true } : {}),
           });
         }
         const fps = cfg.fps;
         const frames = Math.max(1, Math.round(request.durationSec * fps));
         await produceAtomic(request.outputPath, async (tmp) => {
           if (cfg.clip) return copyFile(cfg.clip, tmp);
-          let image = request.firstFrame;
-          if (!image) {
-            image = `${tmp}.png`;
-            await makeTestImage(image, { width: request.width, height: request.height });
+          // Text-only requests render a test pattern, made in the call's scratch directory.
+          const image = request.firstFrame ?? `${ctx.workDir}/scripted-pattern-${call.startedAt}.png`;
+          if (!request.firstFrame) await makeTestImage(image, { width: request.width, height: request.height });
+          try {
+            await encodeStill(image, tmp, { frames, fps, width: request.width, height: request.height, signal: ctx.signal });
+          } finally {
+            if (!request.firstFrame) await rm(image, { force: true });
           }
-          await encodeStill(image, tmp, { frames, fps, width: request.width, height: request.height, signal: ctx.signal });
         });
         // With a pre-made clip, probe it once (the engine probes every result anyway).
         if (cfg.clip && !clipProbe) clipProbe = await probeVideo(cfg.clip);

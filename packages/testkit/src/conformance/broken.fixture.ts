@@ -1,6 +1,6 @@
 // Deliberately broken backends: each violates one rule of the spec, so the self-tests can check that the
 // conformance suite catches it and says what to fix.
-import { type GenerateContext, type GenerateRequest, TtvError, type VideoBackend } from '@ttv/core';
+import { encodeStill, type GenerateContext, type GenerateRequest, probeVideo, produceAtomic, TtvError, type VideoBackend } from '@ttv/core';
 import { createIdentityBackend } from '../backends/identity.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -23,7 +23,21 @@ export function wrongSize(): VideoBackend {
   const base = createIdentityBackend();
   return {
     ...base,
-    generate: (request, ctx) => base.generate({ ...request, height: request.height + 60 }, ctx),
+    async generate(request, ctx) {
+      const height = request.height + 60;
+      await produceAtomic(request.outputPath, (tmp) => encodeStill(request.firstFrame!, tmp, { durationSec: request.durationSec, fps: 16, width: request.width, height, signal: ctx.signal }));
+      const p = await probeVideo(request.outputPath);
+      return { file: request.outputPath, durationSec: p.durationSec, frames: p.frames, width: p.width, height: p.height, fps: p.fps, costUsd: 0, warnings: [] };
+    },
+  };
+}
+
+/** Accepts any size in validate, although the model declares a fixed list. */
+export function acceptsAnySize(): VideoBackend {
+  const base = createIdentityBackend();
+  return {
+    ...base,
+    validate: (request) => base.validate({ ...request, width: 320, height: 180 }),
   };
 }
 

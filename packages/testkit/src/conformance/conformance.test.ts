@@ -1,27 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { createIdentityBackend, createScriptedBackend, type ScriptedBackend } from '../index.js';
-import { ignoresAbort, leaksSecret, plainErrors, spendsBeforeValidate, wrongSize } from './broken.fixture.js';
+import { acceptsAnySize, ignoresAbort, leaksSecret, plainErrors, spendsBeforeValidate, wrongSize } from './broken.fixture.js';
 import { CONFORMANCE_CHECKS, describeBackendConformance, runConformanceCheck, type TestApi } from './index.js';
 
 // The identity and scripted test doubles only check what their tests need in validate (the identity backend
 // that its images exist, the scripted one the prompt length): the suite says so instead of passing silently.
-const identityWeakValidate = {
-  'validate-unreadable-image': 'identity test double: validate only checks that the images exist',
-  'validate-size': 'identity test double: renders any size',
-  'validate-duration': 'identity test double: validate does not check durations',
-  'validate-prompt-length': 'identity test double: validate ignores the prompt',
-};
+// Used below to test the skip mechanism itself (identity's validate does check sizes).
+const identityWeakValidate = { 'validate-size': 'pretend identity renders any size' };
 
 describeBackendConformance({
   name: 'identity',
   create: () => createIdentityBackend(),
   expectExactEndFrame: true,
-  skip: {
-    ...identityWeakValidate,
-    // Found by this suite: a 1 s first-last-frame clip at 16 fps probes as 16 frames over 1.126 s (14.2 fps):
-    // the one-frame tail joined after the still gets a longer duration.
-    'first-last-frame': 'known identity bug: first-last-frame clips probe at 14.2 fps instead of 16 (one-frame tail)',
-  },
 });
 
 // The scripted backend behaves like a remote one: job ids, resume, latency. Spend = submissions (not resumes).
@@ -40,9 +30,6 @@ describeBackendConformance({
     'validate-unreadable-image': 'scripted test double: validate only checks the prompt length',
     'validate-size': 'scripted test double: validate only checks the prompt length',
     'validate-duration': 'scripted test double: validate only checks the prompt length',
-    // Found by this suite in the scripted double:
-    'generate-text': 'known scripted bug: the text-mode test image (<tmp>.png) is left beside outputPath',
-    'abort-before-start': 'known scripted bug: records the call and calls onJob before checking ctx.signal',
   },
 });
 
@@ -126,7 +113,7 @@ describe('the conformance suite', () => {
   });
 
   it('fails a backend whose validate accepts what the model does not declare', async () => {
-    await expect(runConformanceCheck('validate-size', { name: 'identity', create: () => createIdentityBackend() })).rejects.toThrow(
+    await expect(runConformanceCheck('validate-size', { name: 'accepts-any-size', create: acceptsAnySize })).rejects.toThrow(
       /validate accepted a 322x180 request .*compare request\.width\/height with the declared resolutions/,
     );
   });

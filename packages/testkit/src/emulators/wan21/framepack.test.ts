@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { framepackFrameCount, framepackStandIn, readRunRecords, standInScaled, type StandInEnvOptions } from './index.js';
+import { framepackFrameCount, framepackStandIn, readRunRecords, type StandInEnvOptions, standInScaled } from './index.js';
 import { lastFrame, makeImage, probe, psnrY } from './standin.fixture.js';
 
 const fp = framepackStandIn();

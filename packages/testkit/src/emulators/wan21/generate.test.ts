@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   makeFakeCheckpoint,
   readRunRecords,
-  standInScaled,
   type StandInEnvOptions,
+  standInScaled,
   wan21StandIn,
   wanOutputGeometry,
 } from './index.js';
@@ -187,7 +187,7 @@ describe('Wan2.1 generate.py stand-in: output', () => {
     expect(r.stdout).toContain(`Saving generated video to ${save}`);
     expect(r.stdout.trim().split('\n').at(-1)).toMatch(/INFO: Finished\.$/);
     expect(r.stderr).toContain('\r100%|██████████| 40/40 [');
-    expect(r.stderr).toMatch(/\r 40%\|████      \| 16\/40 \[/);
+    expect(r.stderr).toMatch(/\r 40%\|████ {6}\| 16\/40 \[/);
 
     const geom = wanOutputGeometry({ width: 1280, height: 720 }, '832*480');
     expect(geom).toEqual({ width: 832, height: 464 });
