@@ -9,6 +9,7 @@
  * its own. Plain JavaScript with JSDoc types: no build step.
  */
 import {
+  clipResult,
   defineBackend,
   describeDurations,
   durationAllowed,
@@ -152,16 +153,7 @@ export function createSolidBackend(config) {
       });
       const probe = await probeVideo(request.outputPath, { signal: ctx.signal });
       ctx.onProgress({ fraction: 1 });
-      return {
-        file: request.outputPath,
-        durationSec: probe.durationSec,
-        frames: probe.frames,
-        width: probe.width,
-        height: probe.height,
-        fps: probe.fps,
-        costUsd: 0,
-        warnings: [],
-      };
+      return clipResult(request.outputPath, probe, { costUsd: 0 });
     },
   };
   return backend;

@@ -10,6 +10,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   type BackendInfo,
   type CostEstimate,
+  clipResult,
   type DoctorCheck,
   type DurationSupport,
   describeDurations,
@@ -344,16 +345,10 @@ export class CommandBackend implements VideoBackend {
       }
       await rename(produced, request.outputPath);
       ctx.onProgress({ fraction: 1 });
-      return {
-        file: request.outputPath,
-        durationSec: probe.durationSec,
-        frames: probe.frames,
-        width: probe.width,
-        height: probe.height,
-        fps: probe.fps,
+      return clipResult(request.outputPath, probe, {
         costUsd: this.config.usdPerGpuHour ? Number((((outcome.durationMs / 3_600_000) * (gpus?.length ?? 1)) * this.config.usdPerGpuHour).toFixed(6)) : 0,
         warnings,
-      };
+      });
     } finally {
       await rm(tmpFile, { force: true });
       await rm(outDir, { recursive: true, force: true });

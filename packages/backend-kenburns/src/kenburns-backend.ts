@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import {
   type BackendInfo,
+  clipResult,
   type DoctorCheck,
   describeDurations,
   durationAllowed,
@@ -214,16 +215,7 @@ export class KenBurnsBackend implements VideoBackend {
       ctx.log(`kenburns: expected ${frames} frames, ffmpeg wrote ${probe.frames}`);
     }
     ctx.onProgress({ fraction: 1 });
-    return {
-      file: request.outputPath,
-      durationSec: probe.durationSec,
-      frames: probe.frames,
-      width: probe.width,
-      height: probe.height,
-      fps: probe.fps,
-      costUsd: 0,
-      warnings: [],
-    };
+    return clipResult(request.outputPath, probe, { costUsd: 0 });
   }
 
   async doctor(): Promise<DoctorCheck[]> {

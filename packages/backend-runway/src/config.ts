@@ -1,3 +1,4 @@
+import { pollingConfigSchema } from '@ttv/core';
 import { z } from 'zod';
 import { ALL_RATIOS, durationFits, MODEL_IDS, MODELS } from './models.js';
 
@@ -57,17 +58,9 @@ export const configSchema = z
       .optional()
       .describe('Content-moderation options (gen4_turbo and gen4.5 only; ignored for Veo).'),
     concurrency: z.number().int().min(1).max(20).default(1).describe('Tasks run at once (your Runway tier allows 1–2 at tier 1; extra tasks wait THROTTLED).'),
-    polling: z
-      .object({
-        intervalMs: z.number().int().min(0).default(5000).describe('First wait between status polls (Runway updates tasks at most every 5 s).'),
-        maxIntervalMs: z.number().int().min(0).default(20_000).describe('Longest wait between polls (backoff cap; THROTTLED tasks are polled at this rate).'),
-        backoff: z.number().min(1).max(4).default(1.3).describe('Multiplier applied to the wait after each poll.'),
-        jitter: z.number().min(0).max(1).default(0.2).describe('Random ± fraction applied to every wait.'),
-        maxErrors: z.number().int().min(1).max(100).default(6).describe('Consecutive transient poll failures tolerated before giving up on the task.'),
-      })
-      .strict()
-      .prefault({})
-      .describe('Status polling.'),
+    polling: pollingConfigSchema({ intervalMs: 5000, maxIntervalMs: 20_000, backoff: 1.3, jitter: 0.2, maxErrors: 6 }).describe(
+      'Status polling. Runway updates a task at most every 5 s; THROTTLED tasks are polled at maxIntervalMs.',
+    ),
     timeouts: z
       .object({
         requestMs: z.number().int().positive().default(60_000).describe('Per HTTP request to the API.'),

@@ -16,6 +16,7 @@ import {
   type BackendInfo,
   type BackendWarning,
   type CostEstimate,
+  clipResult,
   type DoctorCheck,
   describeDurations,
   durationAllowed,
@@ -32,6 +33,7 @@ import {
   throwIfAborted,
   type VideoBackend,
   type VideoProbe,
+  withJitter,
 } from '@ttv/core';
 import type { RunwayConfig } from './config.js';
 import { DownloadError, downloadTo, safeUrl } from './download.js';
@@ -371,8 +373,7 @@ export class RunwayBackend implements VideoBackend {
   }
 
   private jittered(ms: number): number {
-    const j = this.config.polling.jitter;
-    return Math.max(0, Math.round(ms * (1 + j * (2 * this.random() - 1))));
+    return withJitter(ms, this.config.polling.jitter, this.random);
   }
 
   /** Polls until the task is terminal. Transient poll errors are tolerated (the task keeps running meanwhile). */
@@ -491,17 +492,7 @@ export class RunwayBackend implements VideoBackend {
         warnings.push({ type: 'other', field: 'duration', message: `runway returned ${probe.durationSec.toFixed(2)} s for ${request.durationSec} s` });
       }
       ctx.onProgress({ fraction: 1, message: 'downloaded' });
-      return {
-        file: request.outputPath,
-        durationSec: probe.durationSec,
-        frames: probe.frames,
-        width: probe.width,
-        height: probe.height,
-        fps: probe.fps,
-        costUsd,
-        warnings,
-        jobId: task.id,
-      };
+      return clipResult(request.outputPath, probe, { costUsd, warnings, jobId: task.id });
     } catch (error) {
       const e = TtvError.is(error) ? error : mapSdkError(error, 'download', ctx.signal);
       // The task succeeded and was paid for, whatever happened to the download: the engine keeps the task id and

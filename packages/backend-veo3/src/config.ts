@@ -1,3 +1,4 @@
+import { pollingConfigSchema } from '@ttv/core';
 import { z } from 'zod';
 import { ASPECT_RATIOS, MODEL_IDS, MODELS, RESOLUTIONS } from './models.js';
 
@@ -122,17 +123,9 @@ export const configSchema = z
       .optional()
       .describe('Cloud Storage endpoint override (emulators). A custom endpoint is called without credentials.'),
     concurrency: z.number().int().min(1).max(50).default(2).describe('Operations run at once (Veo quotas are per project per minute: 10–50 requests).'),
-    polling: z
-      .object({
-        intervalMs: z.number().int().min(0).default(10_000).describe('First wait before polling the operation (a clip takes roughly 30 s to a few minutes).'),
-        maxIntervalMs: z.number().int().min(0).default(30_000).describe('Longest wait between polls (backoff cap).'),
-        backoff: z.number().min(1).max(4).default(1.5).describe('Multiplier applied to the wait after each poll.'),
-        jitter: z.number().min(0).max(1).default(0.1).describe('Random ± fraction applied to every wait.'),
-        maxErrors: z.number().int().min(1).max(100).default(6).describe('Consecutive transient poll failures (5xx, 429, network) tolerated before giving up.'),
-      })
-      .strict()
-      .prefault({})
-      .describe('Operation polling.'),
+    polling: pollingConfigSchema({ intervalMs: 10_000, maxIntervalMs: 30_000, backoff: 1.5, jitter: 0.1, maxErrors: 6 }).describe(
+      'Operation polling. A clip takes roughly 30 s to a few minutes.',
+    ),
     timeouts: z
       .object({
         requestMs: z.number().int().positive().default(120_000).describe('Per HTTP request (submit, poll, upload).'),

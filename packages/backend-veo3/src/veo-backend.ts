@@ -26,6 +26,7 @@ import {
   type BackendInfo,
   type BackendWarning,
   type CostEstimate,
+  clipResult,
   type DoctorCheck,
   fitImage,
   type GenerateContext,
@@ -41,6 +42,7 @@ import {
   throwIfAborted,
   type VideoBackend,
   type VideoProbe,
+  withJitter,
 } from '@ttv/core';
 import { type AuthClient, GoogleAuth } from 'google-auth-library';
 import { authSecrets, CLOUD_PLATFORM_SCOPE, createGenAI, createStorage, inspectKeyFile, parseGsUri, type ResolvedAuth, requireProject, resolveAuth, vertexBaseUrl } from './auth.js';
@@ -290,17 +292,7 @@ export class VeoBackend implements VideoBackend {
       this.verify(probe, request, warnings);
       if (video.uri && this.config.deleteOutputAfterDownload) await this.deleteObject(video.uri, 'output');
       ctx.onProgress({ fraction: 1, message: 'DONE' });
-      return {
-        file: request.outputPath,
-        durationSec: probe.durationSec,
-        frames: probe.frames,
-        width: probe.width,
-        height: probe.height,
-        fps: probe.fps,
-        costUsd,
-        warnings,
-        jobId: operationName,
-      };
+      return clipResult(request.outputPath, probe, { costUsd, warnings, jobId: operationName });
     } catch (error) {
       throw fromThrown(error, this.scope('generate', model.id), ctx.signal);
     } finally {
@@ -415,8 +407,7 @@ export class VeoBackend implements VideoBackend {
           details: { operation: name, polls },
         });
       }
-      const jitter = 1 + polling.jitter * (2 * this.random() - 1);
-      const wait = Math.max(0, Math.min(interval * jitter, timeouts.operationMs - elapsed));
+      const wait = Math.max(0, Math.min(withJitter(interval, polling.jitter, this.random), timeouts.operationMs - elapsed));
       try {
         await this.sleep(wait, ctx.signal);
       } catch (error) {

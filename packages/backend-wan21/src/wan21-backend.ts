@@ -16,6 +16,7 @@ import { checkImage, deterministicSeed, type ProcessOutcome, processFailure, run
 import {
   type BackendInfo,
   type CostEstimate,
+  clipResult,
   type DoctorCheck,
   type GenerateContext,
   type GenerateRequest,
@@ -443,16 +444,7 @@ export class Wan21Backend implements VideoBackend {
       await rename(saveFile, request.outputPath);
       ctx.onProgress({ fraction: 1 });
       const hours = (Date.now() - started) / 3_600_000;
-      return {
-        file: request.outputPath,
-        durationSec: probe.durationSec,
-        frames: probe.frames,
-        width: probe.width,
-        height: probe.height,
-        fps: probe.fps,
-        costUsd: cfg.usdPerGpuHour ? Number((hours * nproc * cfg.usdPerGpuHour).toFixed(6)) : 0,
-        warnings,
-      };
+      return clipResult(request.outputPath, probe, { costUsd: cfg.usdPerGpuHour ? Number((hours * nproc * cfg.usdPerGpuHour).toFixed(6)) : 0, warnings });
     } finally {
       await rm(saveFile, { force: true });
     }

@@ -62,6 +62,8 @@ export {
   supportsInput,
 } from './spec/capabilities.js';
 export { ERROR_CODES, TtvError, type TtvErrorCode, type TtvErrorOptions, throwIfAborted, toTtvError, ttvError } from './spec/errors.js';
+export { type PollingDefaults, pollingConfigSchema, withJitter } from './spec/polling.js';
+export { type ClipProperties, clipResult } from './spec/result.js';
 
 // Utilities for backend authors
 export { produceAtomic, sha256, sha256File, tempPathFor, writeFileAtomic } from './util/fs.js';

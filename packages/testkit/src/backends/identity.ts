@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import {
   type BackendInfo,
+  clipResult,
   defineBackend,
   describeDurations,
   durationAllowed,
@@ -100,7 +101,7 @@ export function createIdentityBackend(config: Partial<z.input<typeof identityCon
       });
       ctx.onProgress({ fraction: 1 });
       const p = await probeVideo(request.outputPath);
-      return { file: request.outputPath, durationSec: p.durationSec, frames: p.frames, width: p.width, height: p.height, fps: p.fps, costUsd: 0, warnings: [] };
+      return clipResult(request.outputPath, p, { costUsd: 0 });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { copyFile, rm } from 'node:fs/promises';
 import {
   type BackendInfo,
+  clipResult,
   defineBackend,
   encodeStill,
   type GenerateContext,
@@ -182,7 +183,7 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
         call.finishedAt = Date.now();
         call.outcome = 'ok';
         const costUsd = 'costUsd' in step && step.costUsd !== undefined ? step.costUsd : backend.estimateCost(request).usd;
-        return { file: request.outputPath, durationSec: p.durationSec, frames: p.frames, width: p.width, height: p.height, fps: p.fps, costUsd, warnings: [] };
+        return clipResult(request.outputPath, p, { costUsd });
       } catch (e) {
         call.finishedAt = Date.now();
         call.outcome = (e as TtvError).code ?? 'GENERATION_FAILED';

@@ -1,6 +1,6 @@
 // Deliberately broken backends: each violates one rule of the spec, so the self-tests can check that the
 // conformance suite catches it and says what to fix.
-import { encodeStill, type GenerateContext, type GenerateRequest, probeVideo, produceAtomic, TtvError, type VideoBackend } from '@ttv/core';
+import { clipResult, encodeStill, type GenerateContext, type GenerateRequest, probeVideo, produceAtomic, TtvError, type VideoBackend } from '@ttv/core';
 import { createIdentityBackend } from '../backends/identity.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,7 +27,7 @@ export function wrongSize(): VideoBackend {
       const height = request.height + 60;
       await produceAtomic(request.outputPath, (tmp) => encodeStill(request.firstFrame!, tmp, { durationSec: request.durationSec, fps: 16, width: request.width, height, signal: ctx.signal }));
       const p = await probeVideo(request.outputPath);
-      return { file: request.outputPath, durationSec: p.durationSec, frames: p.frames, width: p.width, height: p.height, fps: p.fps, costUsd: 0, warnings: [] };
+      return clipResult(request.outputPath, p, { costUsd: 0 });
     },
   };
 }

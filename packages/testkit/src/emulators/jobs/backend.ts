@@ -8,6 +8,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import {
   type BackendInfo,
+  clipResult,
   defineBackend,
   type GenerateContext,
   type GenerateRequest,
@@ -159,7 +160,7 @@ export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchem
         throw error;
       }
       const p = await probeVideo(request.outputPath);
-      return { file: request.outputPath, durationSec: p.durationSec, frames: p.frames, width: p.width, height: p.height, fps: p.fps, costUsd, warnings: [], jobId: id };
+      return clipResult(request.outputPath, p, { costUsd, jobId: id });
     },
   };
 }
