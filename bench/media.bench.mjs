@@ -45,7 +45,7 @@ export async function run({ core }) {
     const last = await median((i) => core.extractLastFrame(long, join(work, `last-${i}.png`)));
     const decode = await median(() => core.runFfmpeg(['-i', long, '-f', 'null', '-']));
     rows.push(
-      { name: 'media.extractLastFrame.60s720p24', value: round(last), unit: 'ms', note: `median of ${RUNS}; -sseof -1 -update 1` },
+      { name: 'media.extractLastFrame.60s720p24', value: round(last), unit: 'ms', note: `median of ${RUNS}; -sseof -1 + reverse, one PNG` },
       { name: 'media.decodeWhole.60s720p24', value: round(decode), unit: 'ms', note: `median of ${RUNS}; ffmpeg -i clip -f null -` },
       { name: 'media.extractLastFrame.speedup', value: round(decode / last), unit: 'x', note: 'full decode time / last-frame time' },
     );
