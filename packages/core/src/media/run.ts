@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { TtvError, throwIfAborted } from '../spec/errors.js';
 import { type FfmpegBinaries, resolveFfmpeg } from './binaries.js';
 
@@ -20,6 +19,8 @@ function tail(text: string, lines = 15): string {
 async function run(tool: 'ffmpeg' | 'ffprobe', args: string[], options: RunMediaOptions): Promise<{ stdout: string; stderr: string }> {
   throwIfAborted(options.signal);
   const bins = options.binaries ?? resolveFfmpeg();
+  // Imported on first use: commands that never spawn ffmpeg (e.g. `ttv backends`) start faster without it.
+  const { execa } = await import('execa');
   const file = bins[tool];
   const fullArgs =
     tool === 'ffmpeg'
