@@ -91,7 +91,11 @@ export default class Doctor extends TtvCommand {
           add({ group: b.name, name: 'prerequisites', ok: true, detail: 'the backend declares no prerequisite checks' });
         } else {
           try {
-            for (const c of await backend.doctor()) add({ group: b.name, name: c.name, ok: c.ok, detail: c.detail, ...(c.fix ? { fix: c.fix } : {}) });
+            for (const c of await backend.doctor()) {
+              // Backends often prefix their check names with their own name; the group already says it.
+              const name = c.name.startsWith(`${b.name}: `) ? c.name.slice(b.name.length + 2) : c.name;
+              add({ group: b.name, name, ok: c.ok, detail: c.detail, ...(c.fix ? { fix: c.fix } : {}) });
+            }
           } catch (e) {
             const err = core.toTtvError(e);
             add({ group: b.name, name: 'doctor', ok: false, detail: `[${err.code}] ${err.message}`, ...(err.fix ? { fix: err.fix } : {}) });
