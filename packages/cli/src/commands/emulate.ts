@@ -99,11 +99,29 @@ async function start(service: 'runway' | 'veo' | 'wan21', mod: Record<string, un
     };
   }
   const standIn = (mod.wan21StandIn as () => { wanDir: string; generatePy: string; torchrun: string; python: string; env(o?: unknown): Record<string, string>; cleanup(): void })();
+  const makeFakeCheckpoint = mod.makeFakeCheckpoint as (dir: string, task: 'i2v-14B' | 'flf2v-14B') => string;
+  const checkpoints = {
+    'i2v-14B': makeFakeCheckpoint(`${standIn.wanDir}/Wan2.1-I2V-14B-720P`, 'i2v-14B'),
+    'flf2v-14B': makeFakeCheckpoint(`${standIn.wanDir}/Wan2.1-FLF2V-14B-720P`, 'flf2v-14B'),
+  };
+  const env = standIn.env({ scale: flags.scale, stepMs: Math.max(1, Math.round(flags['task-ms'] / 40)) });
+  // The stand-in reads its settings (ffmpeg path, render scale, step time) from the environment: the wan21
+  // section's `env` passes them to generate.py, so the snippet works as it is.
+  const envLines = Object.entries(env).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`);
   return {
     url: standIn.wanDir,
-    snippet: `backend: wan21\nwan21:\n  wanDir: ${standIn.wanDir}\n  ckptDir: ${standIn.wanDir}/ckpt     # the stand-in accepts any folder\n  python: ${standIn.python}`,
-    env: standIn.env({ scale: flags.scale, stepMs: Math.max(1, Math.round(flags['task-ms'] / 40)) }),
-    notes: ['The stand-in generate.py validates arguments like Wan2.1 and renders placeholder clips with ffmpeg (no GPU needed).', 'Check the exact wan21 section fields with `ttv config schema`.'],
+    snippet: [
+      'backend: wan21',
+      'wan21:',
+      `  python: ${standIn.python}`,
+      `  wanDir: ${standIn.wanDir}`,
+      `  torchrun: ${standIn.torchrun}`,
+      '  checkpoints:',
+      ...Object.entries(checkpoints).map(([task, dir]) => `    ${task}: ${dir}`),
+      ...(envLines.length ? ['  env:', ...envLines] : []),
+    ].join('\n'),
+    env: {},
+    notes: ['The stand-in generate.py validates arguments like Wan2.1 and renders placeholder clips with ffmpeg (no GPU needed).'],
     close: async () => standIn.cleanup(),
   };
 }

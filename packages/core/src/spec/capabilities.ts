@@ -32,7 +32,11 @@ export function nearestDuration(support: DurationSupport, seconds: number): numb
 }
 
 export function describeDurations(support: DurationSupport): string {
-  if (support.kind === 'discrete') return support.values.join(', ');
+  if (support.kind === 'discrete') {
+    const v = [...support.values].sort((a, b) => a - b);
+    // Long sets (e.g. every 4n+1 frame count) read better as their ends and a count.
+    return v.length <= 8 ? v.join(', ') : `${v.slice(0, 3).join(', ')}, …, ${v.slice(-2).join(', ')} (${v.length} values)`;
+  }
   return `${support.min}–${support.max}${support.step ? ` in steps of ${support.step}` : ''}`;
 }
 
