@@ -1,6 +1,10 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeTestImage } from '@ttv/core';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { CLI_BIN } from './helpers.js';
+import { CLI_BIN, scratchDir } from './helpers.js';
 
 /** Starts `ttv emulate <service> --json`, waits for its JSON, returns it and the process. */
 async function start(service: string) {
@@ -41,6 +45,31 @@ describe('ttv emulate (subprocess, runs until Ctrl-C)', () => {
       expect(String(info.snippet)).toMatch(service === 'veo' ? /baseUrl: http:\/\/127\.0\.0\.1:\d+/ : /wanDir: \//);
       child.kill('SIGINT');
       expect((await child).exitCode).toBe(0);
+    }
+  });
+
+  it('each printed snippet is a valid section of its backend: `ttv plan` accepts it as is', async () => {
+    const dir = scratchDir('emulate-snippets');
+    const image = join(dir, 'first.png');
+    await makeTestImage(image, { width: 320, height: 180 });
+    for (const [service, pkg] of [
+      ['runway', 'backend-runway'],
+      ['veo', 'backend-veo3'],
+      ['wan21', 'backend-wan21'],
+    ] as const) {
+      const { child, info } = await start(service);
+      try {
+        // Load the backend by its built module path (the CLI package does not depend on it), keep the section.
+        const modulePath = fileURLToPath(new URL(`../../../${pkg}/dist/index.js`, import.meta.url));
+        const snippet = String(info.snippet).replace(/^backend: .*$/m, `backend: ${modulePath}`);
+        const file = join(dir, `${service}.yaml`);
+        await writeFile(file, `${snippet}\nstoryboard:\n  image: first.png\n  segments:\n    - prompt: one\n`);
+        const plan = await execa(process.execPath, [CLI_BIN, 'plan', '--config', file, '--json'], { reject: false, stdin: 'ignore' });
+        expect(plan.exitCode, `${service}: ${plan.stdout}${plan.stderr}`).toBe(0);
+      } finally {
+        child.kill('SIGINT');
+        await child;
+      }
     }
   });
 
