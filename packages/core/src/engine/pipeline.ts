@@ -11,6 +11,7 @@ import type { GenerateRequest, GenerateResult, InputMode, JobHandle, VideoBacken
 import { TtvError, toTtvError } from '../spec/errors.js';
 import { sha256, sha256File, writeFileAtomic } from '../util/fs.js';
 import { redact } from '../util/secrets.js';
+import { sleep as abortableSleep } from '../util/sleep.js';
 import { type BackendSlot, orderForSegment, requestFor, resolveChain } from './chain.js';
 import type { PipelineEvent } from './events.js';
 import { GpuPool } from './leases.js';
@@ -63,20 +64,6 @@ export function defaultRunDir(config: LoadedConfig): string {
   return config.core.output.dir ?? join(config.configDir, 'runs', config.name);
 }
 
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new TtvError('CANCELLED', 'cancelled'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new TtvError('CANCELLED', 'cancelled'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 const now = () => new Date().toISOString();
 const pad = (i: number) => String(i).padStart(3, '0');
@@ -91,7 +78,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
   const { config, registry } = options;
   const core = config.core;
   const signal = options.signal ?? new AbortController().signal;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;
   const runDir = options.runDir ?? defaultRunDir(config);
   const emit = (event: PipelineEvent) => {

@@ -1,21 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import type { DurationSupport } from './backend.js';
 import { capabilityProblems, describeDurations, durationAllowed, nearestDuration, nearestResolution } from './capabilities.js';
 
 describe('capabilities', () => {
   it('discrete durations: allowed values, nearest (ties go to the longer one), short and long descriptions', () => {
-    const d = { kind: 'discrete', values: [4, 6, 8] } as const;
+    const d: DurationSupport = { kind: 'discrete', values: [4, 6, 8] };
     expect(durationAllowed(d, 6)).toBe(true);
     expect(durationAllowed(d, 5)).toBe(false);
     expect(nearestDuration(d, 5)).toBe(6);
     expect(nearestDuration(d, 30)).toBe(8);
     expect(describeDurations(d)).toBe('4, 6, 8');
-    const wan = { kind: 'discrete', values: Array.from({ length: 40 }, (_, n) => (4 * n + 5) / 16) } as const;
+    const wan: DurationSupport = { kind: 'discrete', values: Array.from({ length: 40 }, (_, n) => (4 * n + 5) / 16) };
     expect(describeDurations(wan)).toBe('0.3125, 0.5625, 0.8125, …, 9.8125, 10.0625 (40 values)');
     expect(nearestDuration(wan, 5)).toBe(5.0625);
   });
 
   it('range durations: clamped and snapped to the step', () => {
-    const r = { kind: 'range', min: 2, max: 10, step: 1 } as const;
+    const r: DurationSupport = { kind: 'range', min: 2, max: 10, step: 1 };
     expect(durationAllowed(r, 2.5)).toBe(false);
     expect(nearestDuration(r, 2.4)).toBe(2);
     expect(nearestDuration(r, 12)).toBe(10);

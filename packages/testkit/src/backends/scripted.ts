@@ -12,6 +12,7 @@ import {
   makeTestImage,
   probeVideo,
   produceAtomic,
+  sleep,
   TtvError,
   type TtvErrorCode,
   throwIfAborted,
@@ -81,21 +82,6 @@ export interface ScriptedBackend extends VideoBackend {
   rewordPrompt?: VideoBackend['rewordPrompt'];
 }
 
-function abortable(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new TtvError('CANCELLED', 'cancelled'));
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new TtvError('CANCELLED', 'cancelled'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 function describeScripted(cfg: z.output<typeof scriptedConfigSchema>): BackendInfo {
   const model: ModelCapabilities = {
     id: `${cfg.name}-model`,
@@ -154,7 +140,7 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
           call.jobId = `${cfg.name}-job-${++jobCounter}`;
           await ctx.onJob({ id: call.jobId });
         }
-        await abortable(step.latencyMs ?? cfg.latencyMs, ctx.signal);
+        await sleep(step.latencyMs ?? cfg.latencyMs, ctx.signal);
         ctx.onProgress({ fraction: 0.5 });
         if (step.ok === false || 'code' in step) {
           const s = step as Exclude<ScriptStep, { ok: true }>;

@@ -15,6 +15,7 @@ import {
   type GenerateResult,
   probeVideo,
   produceAtomic,
+  sleep,
   TtvError,
   type TtvErrorCode,
   type VideoBackend,
@@ -66,21 +67,6 @@ function codeForStatus(status: number): TtvErrorCode {
   if (status === 400 || status === 422) return 'INPUT_INVALID';
   if (status >= 500) return 'UNAVAILABLE';
   return 'GENERATION_FAILED';
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new TtvError('CANCELLED', 'cancelled'));
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new TtvError('CANCELLED', 'cancelled'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchema>): VideoBackend {
@@ -145,7 +131,7 @@ export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchem
           if (s.status === 'failed') throw new TtvError('GENERATION_FAILED', `job ${id} failed`, { chargedUsd: costUsd });
           if (s.status === 'cancelled') throw new TtvError('CANCELLED', `job ${id} was cancelled`);
           ctx.onProgress({ ...(s.progress !== undefined ? { fraction: s.progress } : {}), message: s.status });
-          await abortableSleep(cfg.pollMs, deadline);
+          await sleep(cfg.pollMs, deadline);
         }
         const out = await call('GET', `/v1/jobs/${id}/output`, deadline);
         const data = Buffer.from(await out.arrayBuffer());
