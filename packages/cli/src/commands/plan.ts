@@ -10,10 +10,8 @@ export default class Plan extends TtvCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Plan);
     try {
-      const { loadProject } = await import('../lib/context.js');
-      const { dryRun } = await import('../lib/dry-run.js');
-      const { config, registry } = await loadProject(flags.config, this.config.dataDir);
-      const dry = await dryRun(config, registry);
+      const { loadDryRun } = await import('../lib/dry-run.js');
+      const dry = await loadDryRun(flags.config, this.config.dataDir);
       if (flags.json) {
         this.printJson({
           ok: true,

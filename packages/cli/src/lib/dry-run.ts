@@ -56,23 +56,9 @@ export interface DryRun {
 export async function dryRun(config: LoadedConfig, registry: BackendRegistry, env: NodeJS.ProcessEnv = process.env): Promise<DryRun> {
   const core = await import('@ttv/core');
   const est = await core.estimateRun(config, registry, { env });
-  const kinds = new Map<string, string>();
   const segments: DrySegment[] = est.segments.map((s) => {
-    const options: DryOption[] = s.chain.map((b) => {
-      kinds.set(b.backend, b.kind);
-      return {
-        backend: b.backend,
-        ok: b.skipped === undefined,
-        ...(b.model !== undefined ? { model: b.model } : {}),
-        ...(b.durationSec !== undefined ? { durationSec: b.durationSec } : {}),
-        ...(b.width !== undefined ? { width: b.width } : {}),
-        ...(b.height !== undefined ? { height: b.height } : {}),
-        ...(b.usd !== undefined ? { usd: b.usd } : {}),
-        ...(b.basis !== undefined ? { basis: b.basis } : {}),
-        ...(b.skipped !== undefined ? { reason: b.skipped } : {}),
-        warnings: b.warnings,
-      };
-    });
+    // The CLI's shape: `ok` + `reason` instead of core's optional `skipped`; the backend kind is per backend.
+    const options: DryOption[] = s.chain.map(({ skipped, kind: _kind, ...rest }) => ({ ...rest, ok: skipped === undefined, ...(skipped !== undefined ? { reason: skipped } : {}) }));
     const chosen = s.chosen ? options.find((o) => o.backend === s.chosen!.backend) : undefined;
     const planned = config.core.storyboard.segments?.[s.index];
     return {
@@ -89,7 +75,7 @@ export async function dryRun(config: LoadedConfig, registry: BackendRegistry, en
   const perBackend = names.map((name) => {
     const mine = segments.map((s) => s.options.find((o) => o.backend === name));
     const ok = mine.filter((o) => o?.ok);
-    return { backend: name, kind: kinds.get(name) ?? est.backends.find((b) => b.name === name)?.kind ?? '?', usd: round(ok.reduce((a, o) => a + (o?.usd ?? 0), 0)), segments: ok.length, skipped: mine.length - ok.length };
+    return { backend: name, kind: est.backends.find((b) => b.name === name)?.kind ?? '?', usd: round(ok.reduce((a, o) => a + (o?.usd ?? 0), 0)), segments: ok.length, skipped: mine.length - ok.length };
   });
   return {
     name: config.name,
@@ -110,3 +96,9 @@ export async function dryRun(config: LoadedConfig, registry: BackendRegistry, en
 
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
+/** Loads the project named by `--config` and dry-runs it: what `ttv plan` and `ttv estimate` show. */
+export async function loadDryRun(configFlag: string | undefined, dataDir: string): Promise<DryRun> {
+  const { loadProject } = await import('./context.js');
+  const { config, registry } = await loadProject(configFlag, dataDir);
+  return dryRun(config, registry);
+}
