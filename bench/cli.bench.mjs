@@ -32,7 +32,14 @@ export async function run() {
   const bare = time(['-e', '0'], runs);
   const version = time([BIN, '--version'], runs);
   // --version through oclif itself (bin/run.js answers --version without loading oclif).
-  const viaOclif = time(['--input-type=module', '-e', `const { execute } = await import(${JSON.stringify(OCLIF)}); await execute({ dir: ${JSON.stringify(new URL('../packages/cli/bin/run.js', import.meta.url).href)}, args: ['--version'] });`], runs);
+  const viaOclif = time(
+    [
+      '--input-type=module',
+      '-e',
+      `const { execute } = await import(${JSON.stringify(OCLIF)}); await execute({ dir: ${JSON.stringify(new URL('../packages/cli/bin/run.js', import.meta.url).href)}, args: ['--version'] });`,
+    ],
+    runs,
+  );
   const backends = time([BIN, 'backends'], runs);
   const manifest = existsSync(MANIFEST) ? 'with oclif.manifest.json' : 'NO oclif.manifest.json (build the CLI)';
   return [

@@ -12,10 +12,27 @@ function loaded(core, { backends, raw, dir }) {
   const coreConfig = core.coreConfigSchema.parse(raw);
   const configuredBackends = backends.map((b) => {
     const info = { name: b.name, displayName: b.displayName, kind: b.kind, models: b.models, defaultModel: b.defaultModel };
-    const plugin = { specificationVersion: 1, name: b.name, displayName: b.displayName, kind: b.kind, configSchema: { safeParse: (x) => ({ success: true, data: x }) }, describe: () => info, create: () => b };
+    const plugin = {
+      specificationVersion: 1,
+      name: b.name,
+      displayName: b.displayName,
+      kind: b.kind,
+      configSchema: { safeParse: (x) => ({ success: true, data: x }) },
+      describe: () => info,
+      create: () => b,
+    };
     return { name: b.name, plugin, config: {}, info, loaded: { plugin, specifier: b.name, url: `memory:${b.name}` } };
   });
-  return { file: join(dir, 'ttv.yaml'), configDir: dir, core: coreConfig, name: 'bench', chain: backends.map((b) => b.name), backends: configuredBackends, sections: {}, redacted: raw };
+  return {
+    file: join(dir, 'ttv.yaml'),
+    configDir: dir,
+    core: coreConfig,
+    name: 'bench',
+    chain: backends.map((b) => b.name),
+    backends: configuredBackends,
+    sections: {},
+    redacted: raw,
+  };
 }
 
 const registry = { listInstalled: () => [], load: () => Promise.reject(new Error('none')) };
@@ -79,7 +96,12 @@ export async function run({ core, testkit }) {
           unit: 'ms',
           note: `goal ≤ 10 ms excluding ffmpeg: ${n} chaining segments, instant backend (copies a clip: ${round(backendMs / n)} ms/seg); generation phase minus backend time minus ffmpeg last-frame extraction (${round(ffmpegMs / n)} ms/seg); join excluded`,
         },
-        { name: 'engine.overheadPerSegment.withFfmpeg', value: round((t.generate - backendMs) / n), unit: 'ms', note: 'the same, including the last-frame extraction that chaining needs' },
+        {
+          name: 'engine.overheadPerSegment.withFfmpeg',
+          value: round((t.generate - backendMs) / n),
+          unit: 'ms',
+          note: 'the same, including the last-frame extraction that chaining needs',
+        },
       );
     }
 
@@ -90,15 +112,29 @@ export async function run({ core, testkit }) {
       await mkdir(runDir, { recursive: true });
       const t = await timed(core, { config: loaded(core, { backends: [backend], raw: keyframeRaw(16, { concurrency: 4 }), dir }), runDir });
       rows.push(
-        { name: 'engine.keyframe16x1s.c4.generate', value: round(t.generate / 1000), unit: 's', note: `ideal 4 s; max ${backend.maxActive} at once; ${backend.calls.length} calls; join excluded` },
+        {
+          name: 'engine.keyframe16x1s.c4.generate',
+          value: round(t.generate / 1000),
+          unit: 's',
+          note: `ideal 4 s; max ${backend.maxActive} at once; ${backend.calls.length} calls; join excluded`,
+        },
         { name: 'engine.keyframe16x1s.c4.ratio', value: round(t.generate / 4000), unit: 'x', note: 'goal ≤ 1.1× the ideal 4 s' },
-        { name: 'engine.keyframe16x1s.c4.total', value: round(t.total / 1000), unit: 's', note: 'including planning, manifest and the join of 16 segments (ffmpeg)' },
+        {
+          name: 'engine.keyframe16x1s.c4.total',
+          value: round(t.total / 1000),
+          unit: 's',
+          note: 'including planning, manifest and the join of 16 segments (ffmpeg)',
+        },
       );
     }
 
     // (c) fully cached re-run of 20 segments (chaining: the strictest, sequential path).
     {
-      const raw = { mode: 'chaining', output, storyboard: { image, segments: Array.from({ length: 20 }, (_, i) => ({ prompt: `segment ${i}`, duration: 1 })) } };
+      const raw = {
+        mode: 'chaining',
+        output,
+        storyboard: { image, segments: Array.from({ length: 20 }, (_, i) => ({ prompt: `segment ${i}`, duration: 1 })) },
+      };
       const runDir = join(dir, 'cached');
       await mkdir(runDir, { recursive: true });
       const first = testkit.createScriptedBackend({ name: 'a', clip });
@@ -106,7 +142,12 @@ export async function run({ core, testkit }) {
       const again = testkit.createScriptedBackend({ name: 'a', clip });
       const t = await timed(core, { config: loaded(core, { backends: [again], raw, dir }), runDir });
       rows.push(
-        { name: 'engine.cachedRerun20', value: round(t.total), unit: 'ms', note: `goal ≤ 1000 ms and zero backend calls: ${again.calls.length} calls, ${again.validations} validations; files verified by sha256, film not re-joined` },
+        {
+          name: 'engine.cachedRerun20',
+          value: round(t.total),
+          unit: 'ms',
+          note: `goal ≤ 1000 ms and zero backend calls: ${again.calls.length} calls, ${again.validations} validations; files verified by sha256, film not re-joined`,
+        },
         { name: 'engine.cachedRerun20.backendCalls', value: again.calls.length, unit: 'calls', note: 'goal 0' },
       );
     }

@@ -28,7 +28,12 @@ export async function run({ core, kenburns }) {
       }
       times.sort((a, b) => a - b);
       const median = times[1];
-      rows.push({ name: `render 5 s 1280x720@24 ${label}`, value: median, unit: 's', note: `${(5 / median).toFixed(2)} s of video per s; goal: a few seconds on 2 cores` });
+      rows.push({
+        name: `render 5 s 1280x720@24 ${label}`,
+        value: median,
+        unit: 's',
+        note: `${(5 / median).toFixed(2)} s of video per s; goal: a few seconds on 2 cores`,
+      });
     }
     return rows;
   } finally {

@@ -19,4 +19,6 @@ const expected = manifest.segments.reduce((n, s, i) => n + Math.round((s.frames 
 if (Math.abs(probe.frames - expected) > manifest.segments.length) {
   throw new Error(`final.mp4 has ${probe.frames} frames, expected ${expected} (segments minus seam frames)`);
 }
-console.log(`demo ok: ${video}: ${probe.frames} frames (expected ${expected}), ${probe.durationSec.toFixed(3)} s, ${probe.width}x${probe.height} @ ${probe.fps} fps, decodes cleanly`);
+console.log(
+  `demo ok: ${video}: ${probe.frames} frames (expected ${expected}), ${probe.durationSec.toFixed(3)} s, ${probe.width}x${probe.height} @ ${probe.fps} fps, decodes cleanly`,
+);

@@ -13,7 +13,9 @@ const { configJsonSchema } = await import(pathToFileURL(join(root, 'packages/cli
 
 const registry = new core.BackendRegistry({ searchDirs: [root] });
 const plugins = [];
-for (const dir of readdirSync(join(root, 'packages')).filter((d) => d.startsWith('backend-')).sort()) {
+for (const dir of readdirSync(join(root, 'packages'))
+  .filter((d) => d.startsWith('backend-'))
+  .sort()) {
   const entry = join(root, 'packages', dir, 'dist', 'index.js');
   if (!existsSync(entry)) {
     console.warn(`skip ${dir}: not built`);
@@ -37,14 +39,20 @@ const typeOf = (p) => {
   if (Array.isArray(p.type)) return p.type.join(' | ');
   return p.type ?? 'any';
 };
-const cell = (s) => String(s ?? '').replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
+const cell = (s) =>
+  String(s ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\s+/g, ' ')
+    .trim();
 function rows(props, prefix, out) {
   for (const [key, p] of Object.entries(props ?? {})) {
     if (key === '$schema') continue;
     const path = prefix ? `${prefix}.${key}` : key;
     const obj = p.type === 'object' || p.properties ? p : p.anyOf?.find((x) => x.properties);
     const item = p.type === 'array' && p.items?.properties ? p.items : undefined;
-    out.push(`| \`${path}\` | ${cell(obj ? 'object' : typeOf(p))} | ${p.default !== undefined ? `\`${cell(JSON.stringify(p.default))}\`` : ''} | ${cell(p.description)} |`);
+    out.push(
+      `| \`${path}\` | ${cell(obj ? 'object' : typeOf(p))} | ${p.default !== undefined ? `\`${cell(JSON.stringify(p.default))}\`` : ''} | ${cell(p.description)} |`,
+    );
     if (obj?.properties) rows(obj.properties, path, out);
     if (item) rows(item.properties, `${path}[]`, out);
   }

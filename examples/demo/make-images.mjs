@@ -109,17 +109,14 @@ const pictures = [
   {
     // Ocean: sky over a sea of rippled bands, with the sun's glitter path.
     name: '02-ocean.png',
-    filter: geq(
-      ['st(0,Y/H)', 'st(1,0.5*H)', 'st(2,(Y-ld(1))/(H-ld(1)))', 'st(3,abs(X-0.5*W)/(0.08*W+0.35*W*ld(2)))'].join(';'),
-      (c) => {
-        const sky = mix([70, 120, 190][c], [200, 220, 235][c], 'ld(0)/0.5');
-        const glow = `${[60, 50, 30][c]}*exp(-hypot(X-0.5*W,Y-0.42*H)/90)`;
-        const waves = `(0.5+0.5*sin(Y*Y/${H * 2.2}+2*sin(X/(40+200*ld(2)))))`;
-        const sea = `${mix([30, 90, 140][c], [5, 35, 70][c], 'ld(2)')}*(0.85+0.25*${waves})`;
-        const glitter = `${[200, 180, 130][c]}*if(lt(ld(3),1),(1-ld(3))*gt(${waves},0.8),0)`;
-        return `clip(if(lt(Y,ld(1)),${sky}+${glow},${sea}+${glitter}),0,255)`;
-      },
-    ),
+    filter: geq(['st(0,Y/H)', 'st(1,0.5*H)', 'st(2,(Y-ld(1))/(H-ld(1)))', 'st(3,abs(X-0.5*W)/(0.08*W+0.35*W*ld(2)))'].join(';'), (c) => {
+      const sky = mix([70, 120, 190][c], [200, 220, 235][c], 'ld(0)/0.5');
+      const glow = `${[60, 50, 30][c]}*exp(-hypot(X-0.5*W,Y-0.42*H)/90)`;
+      const waves = `(0.5+0.5*sin(Y*Y/${H * 2.2}+2*sin(X/(40+200*ld(2)))))`;
+      const sea = `${mix([30, 90, 140][c], [5, 35, 70][c], 'ld(2)')}*(0.85+0.25*${waves})`;
+      const glitter = `${[200, 180, 130][c]}*if(lt(ld(3),1),(1-ld(3))*gt(${waves},0.8),0)`;
+      return `clip(if(lt(Y,ld(1)),${sky}+${glow},${sea}+${glitter}),0,255)`;
+    }),
   },
   {
     // City: dusk skyline of blocky towers with lit windows, reflected glow at street level.
@@ -146,23 +143,18 @@ const pictures = [
     // Night: a deep zoom into the Mandelbrot set, graded cold.
     name: '04-night.jpg',
     input: `mandelbrot=s=${W}x${H}:maxiter=1200:start_x=-0.743643887037151:start_y=0.13182590420533:start_scale=0.0022:outer=normalized_iteration_count:inner=black`,
-    filter: 'format=gbrp,colorchannelmixer=rr=0.25:rb=0.15:gg=0.35:gb=0.2:bb=0.9:br=0.1,lutrgb=r=255*pow(val/255\\,2.2):g=255*pow(val/255\\,2.2):b=255*pow(val/255\\,1.8)',
+    filter:
+      'format=gbrp,colorchannelmixer=rr=0.25:rb=0.15:gg=0.35:gb=0.2:bb=0.9:br=0.1,lutrgb=r=255*pow(val/255\\,2.2):g=255*pow(val/255\\,2.2):b=255*pow(val/255\\,1.8)',
   },
   {
     // Stars: a sparse field of stars with soft halos over a violet-to-teal nebula.
     name: '05-stars.png',
     filter: [
-      geq(
-        [
-          `st(0,${hash('X*0.1313+Y*7.771')})`,
-          `st(1,0.5+0.5*sin(X/210+2*sin(Y/160))*cos(Y/230-X/410))`,
-        ].join(';'),
-        (c) => {
-          const nebula = `${[8, 6, 22][c]}+${[70, 20, 90][c]}*pow(ld(1),3)+${[0, 50, 60][c]}*pow(1-ld(1),6)`;
-          const star = `if(gt(ld(0),0.9985),${[255, 245, 225][c]}*(0.5+0.5*${hash('X*1.7+Y*9.1')}),0)`;
-          return `clip(${nebula}+${star},0,255)`;
-        },
-      ),
+      geq([`st(0,${hash('X*0.1313+Y*7.771')})`, `st(1,0.5+0.5*sin(X/210+2*sin(Y/160))*cos(Y/230-X/410))`].join(';'), (c) => {
+        const nebula = `${[8, 6, 22][c]}+${[70, 20, 90][c]}*pow(ld(1),3)+${[0, 50, 60][c]}*pow(1-ld(1),6)`;
+        const star = `if(gt(ld(0),0.9985),${[255, 245, 225][c]}*(0.5+0.5*${hash('X*1.7+Y*9.1')}),0)`;
+        return `clip(${nebula}+${star},0,255)`;
+      }),
       // Halos: a blurred copy of the bright stars added back onto the picture.
       'split[a][b];[b]lutrgb=r=if(gt(val\\,200)\\,val\\,0):g=if(gt(val\\,200)\\,val\\,0):b=if(gt(val\\,200)\\,val\\,0),gblur=sigma=2.5,lutrgb=r=val*3:g=val*3:b=val*3[h];[a][h]blend=all_mode=addition',
     ].join(','),
@@ -180,8 +172,32 @@ for (const p of pictures) {
   const started = Date.now();
   // One filter thread: geq's st()/ld() scratch variables are shared between slice threads in ffmpeg 4.1, and
   // threaded rendering streaks the picture.
-  execFileSync(ffmpeg, ['-hide_banner', '-nostdin', '-y', '-v', 'error', '-filter_complex_threads', '1', '-f', 'lavfi', '-i', input, '-filter_complex', p.filter, '-frames:v', '1', ...encode, '-f', 'image2', out], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  execFileSync(
+    ffmpeg,
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-y',
+      '-v',
+      'error',
+      '-filter_complex_threads',
+      '1',
+      '-f',
+      'lavfi',
+      '-i',
+      input,
+      '-filter_complex',
+      p.filter,
+      '-frames:v',
+      '1',
+      ...encode,
+      '-f',
+      'image2',
+      out,
+    ],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   console.log(`${p.name}  ${(statSync(out).size / 1024).toFixed(0)} kB  ${Date.now() - started} ms`);
 }

@@ -104,7 +104,12 @@ export function createSolidBackend(config) {
       const model = info.models.find((m) => m.id === request.model);
       if (!model) throw invalid(`solid has no model "${request.model}"`, 'model', request.model, 'use model: still or solid');
       if (!durationAllowed(model.durations, request.durationSec)) {
-        throw invalid(`solid renders ${describeDurations(model.durations)} s clips, not ${request.durationSec} s`, 'durationSec', request.durationSec, 'choose a duration between 0.5 and 10 s');
+        throw invalid(
+          `solid renders ${describeDurations(model.durations)} s clips, not ${request.durationSec} s`,
+          'durationSec',
+          request.durationSec,
+          'choose a duration between 0.5 and 10 s',
+        );
       }
       if (!model.resolutions.some((r) => r.width === request.width && r.height === request.height)) {
         const sizes = model.resolutions.map((r) => `${r.width}x${r.height}`).join(', ');

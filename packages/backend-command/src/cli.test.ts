@@ -55,7 +55,12 @@ describe.skipIf(!built)('ttv generate with backend: command, preset: framepack (
     };
     const file = join(work, 'ttv.yaml');
     writeFileSync(file, JSON.stringify(config, null, 2));
-    const r = await execa(process.execPath, [CLI, 'generate', '--config', file, '--out', join(work, 'run'), '--json', '--quiet'], { cwd: work, reject: false, timeout: 240_000, stdin: 'ignore' });
+    const r = await execa(process.execPath, [CLI, 'generate', '--config', file, '--out', join(work, 'run'), '--json', '--quiet'], {
+      cwd: work,
+      reject: false,
+      timeout: 240_000,
+      stdin: 'ignore',
+    });
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
     const out = JSON.parse(r.stdout) as { video: string; segments: Array<{ backend: string; model: string; status: string; warnings: string[] }> };
     expect(out.video).toBe(join(work, 'run', 'final.mp4'));

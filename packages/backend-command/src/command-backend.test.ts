@@ -34,7 +34,14 @@ const framepackVars = () => ({
 });
 const framepack = (o: Record<string, unknown> = {}, env: Parameters<typeof fp.env>[0] = {}) =>
   new CommandBackend(
-    configSchema.parse({ preset: 'framepack', command: fp.python, vars: framepackVars(), env: fp.env({ scale: 4, loadMs: 20, stepMs: 1, ...env }), timeoutMinutes: 2, ...o }),
+    configSchema.parse({
+      preset: 'framepack',
+      command: fp.python,
+      vars: framepackVars(),
+      env: fp.env({ scale: 4, loadMs: 20, stepMs: 1, ...env }),
+      timeoutMinutes: 2,
+      ...o,
+    }),
     tmp,
   );
 
@@ -57,7 +64,12 @@ const ctx = (): GenerateContext & { logs: string[] } => {
 
 describe('templates', () => {
   it('expands placeholders per argument (no splitting) and drops optional groups without a value', () => {
-    const args = expandArgs(['--prompt', '{prompt}', ['--end', '{lastImage}'], '--size={width}x{height}'], { prompt: 'a b "c"', width: '8', height: '6', lastImage: undefined });
+    const args = expandArgs(['--prompt', '{prompt}', ['--end', '{lastImage}'], '--size={width}x{height}'], {
+      prompt: 'a b "c"',
+      width: '8',
+      height: '6',
+      lastImage: undefined,
+    });
     expect(args).toEqual(['--prompt', 'a b "c"', '--size=8x6']);
     expect(() => expandArgs(['{lastImage}'], {})).toThrow(/lastImage/);
   });
@@ -90,25 +102,50 @@ describe('framepack preset (musubi-tuner fpack_generate_video.py)', () => {
     const r = request({ lastFrame: last, negativePrompt: 'blurry' });
     expect(b.buildArgs(r, { output: '/o/x.mp4', outputDir: '/o/dir' })).toEqual([
       fp.script,
-      '--dit', models.dit, '--vae', models.vae, '--text_encoder1', models.textEncoder1, '--text_encoder2', models.textEncoder2,
-      '--image_encoder', models.imageEncoder,
-      '--image_path', first,
-      '--end_image_path', last,
-      '--prompt', 'a paper boat drifts down a stream',
-      '--negative_prompt', 'blurry',
-      '--video_size', '480', '832',
-      '--video_seconds', String(73 / 30),
-      '--fps', '30',
-      '--infer_steps', '25',
-      '--latent_window_size', '9',
-      '--seed', '1234',
-      '--save_path', '/o/dir',
-      '--output_type', 'video',
+      '--dit',
+      models.dit,
+      '--vae',
+      models.vae,
+      '--text_encoder1',
+      models.textEncoder1,
+      '--text_encoder2',
+      models.textEncoder2,
+      '--image_encoder',
+      models.imageEncoder,
+      '--image_path',
+      first,
+      '--end_image_path',
+      last,
+      '--prompt',
+      'a paper boat drifts down a stream',
+      '--negative_prompt',
+      'blurry',
+      '--video_size',
+      '480',
+      '832',
+      '--video_seconds',
+      String(73 / 30),
+      '--fps',
+      '30',
+      '--infer_steps',
+      '25',
+      '--latent_window_size',
+      '9',
+      '--seed',
+      '1234',
+      '--save_path',
+      '/o/dir',
+      '--output_type',
+      'video',
     ]);
     const plain = b.buildArgs(request(), { output: '/o/x.mp4', outputDir: '/o/dir' });
     expect(plain).not.toContain('--end_image_path');
     expect(plain).not.toContain('--negative_prompt');
-    expect(framepack({ extraArgs: ['--fp8', '--blocks_to_swap', '16'] }).buildArgs(request(), { output: '/o', outputDir: '/d' }).slice(-3)).toEqual(['--fp8', '--blocks_to_swap', '16']);
+    expect(
+      framepack({ extraArgs: ['--fp8', '--blocks_to_swap', '16'] })
+        .buildArgs(request(), { output: '/o', outputDir: '/d' })
+        .slice(-3),
+    ).toEqual(['--fp8', '--blocks_to_swap', '16']);
   });
 
   it('generates from the stand-in: newest mp4 in a private save_path dir, 73 frames @30 fps, moved to outputPath', async () => {
@@ -133,7 +170,20 @@ describe('framepack preset (musubi-tuner fpack_generate_video.py)', () => {
     // A template whose tool writes elsewhere: exit 0, nothing in {outputDir}.
     const script = join(tmp, 'noop.py');
     writeFileSync(script, 'print("done")\n');
-    const none = await b_fail(new CommandBackend(configSchema.parse({ command: 'python3', args: [script, '{outputDir}'], output: { kind: 'directory', glob: '*.mp4' }, durations: { kind: 'range', min: 1, max: 5 }, resolutions: [{ width: 832, height: 480 }], model: 'noop' }), tmp), { model: 'noop', durationSec: 2 });
+    const none = await b_fail(
+      new CommandBackend(
+        configSchema.parse({
+          command: 'python3',
+          args: [script, '{outputDir}'],
+          output: { kind: 'directory', glob: '*.mp4' },
+          durations: { kind: 'range', min: 1, max: 5 },
+          resolutions: [{ width: 832, height: 480 }],
+          model: 'noop',
+        }),
+        tmp,
+      ),
+      { model: 'noop', durationSec: 2 },
+    );
     expect(none.message).toContain('wrote no file matching *.mp4');
     // The tool makes 37 frames but the preset expects 73.
     const short = await b_fail(framepack({ extraArgs: ['--video_sections', '1'] }));

@@ -62,38 +62,73 @@ export function resolveTool(config: CommandConfig, configDir = process.cwd()): R
   const preset: Preset | undefined = config.preset ? PRESETS[config.preset as PresetName] : undefined;
   const args = config.args ?? preset?.args;
   if (!args) {
-    throw configError('command: set either preset or args (the argument template)', 'command.args', undefined, `use preset: framepack (or hunyuanvideo, ltx-video), or list args with placeholders like {prompt} {image} {output}`);
+    throw configError(
+      'command: set either preset or args (the argument template)',
+      'command.args',
+      undefined,
+      `use preset: framepack (or hunyuanvideo, ltx-video), or list args with placeholders like {prompt} {image} {output}`,
+    );
   }
   const vars: Record<string, string> = { ...(preset?.defaultVars ?? {}) };
   for (const [k, v] of Object.entries(config.vars)) vars[k] = looksRelativePath(v) ? resolve(configDir, v) : v;
   for (const k of Object.keys(vars)) {
     if ((REQUEST_PLACEHOLDERS as readonly string[]).includes(k)) {
-      throw configError(`command.vars.${k} shadows a built-in placeholder`, `command.vars.${k}`, vars[k], `rename it; built-ins: ${REQUEST_PLACEHOLDERS.join(', ')}`);
+      throw configError(
+        `command.vars.${k} shadows a built-in placeholder`,
+        `command.vars.${k}`,
+        vars[k],
+        `rename it; built-ins: ${REQUEST_PLACEHOLDERS.join(', ')}`,
+      );
     }
   }
   for (const name of preset?.requiredVars ?? []) {
     if (vars[name] === undefined) {
-      throw configError(`command preset ${config.preset} needs vars.${name}`, `command.vars.${name}`, undefined, `set command.vars.${name} (required: ${preset!.requiredVars.join(', ')})`);
+      throw configError(
+        `command preset ${config.preset} needs vars.${name}`,
+        `command.vars.${name}`,
+        undefined,
+        `set command.vars.${name} (required: ${preset!.requiredVars.join(', ')})`,
+      );
     }
   }
   const known = new Set<string>([...REQUEST_PLACEHOLDERS, ...Object.keys(vars)]);
   for (const name of placeholders([...args, ...config.extraArgs])) {
     if (!known.has(name)) {
-      throw configError(`command: unknown placeholder {${name}} in the argument template`, 'command.args', `{${name}}`, `define it in command.vars, or use one of ${REQUEST_PLACEHOLDERS.join(', ')}`);
+      throw configError(
+        `command: unknown placeholder {${name}} in the argument template`,
+        'command.args',
+        `{${name}}`,
+        `define it in command.vars, or use one of ${REQUEST_PLACEHOLDERS.join(', ')}`,
+      );
     }
   }
   const output = config.output ?? preset?.output ?? { kind: 'file' as const };
   const used = placeholders(args);
   if (output.kind === 'file' && !used.has('output')) {
-    throw configError('command: output.kind is file but the template never passes {output}', 'command.args', undefined, 'pass {output} where the tool takes its output file, or use output: {kind: directory, glob: "*.mp4"} with {outputDir}');
+    throw configError(
+      'command: output.kind is file but the template never passes {output}',
+      'command.args',
+      undefined,
+      'pass {output} where the tool takes its output file, or use output: {kind: directory, glob: "*.mp4"} with {outputDir}',
+    );
   }
   if (output.kind === 'directory' && !used.has('outputDir')) {
-    throw configError('command: output.kind is directory but the template never passes {outputDir}', 'command.args', undefined, 'pass {outputDir} where the tool takes its output directory');
+    throw configError(
+      'command: output.kind is directory but the template never passes {outputDir}',
+      'command.args',
+      undefined,
+      'pass {outputDir} where the tool takes its output directory',
+    );
   }
   const command = config.command ?? preset?.command ?? 'python';
   const inputs = config.inputs ?? preset?.inputs ?? ['first-frame'];
   if (config.gpus.length > 0 && config.gpusPerJob > config.gpus.length) {
-    throw configError(`command.gpusPerJob ${config.gpusPerJob} exceeds the ${config.gpus.length} GPUs listed`, 'command.gpusPerJob', config.gpusPerJob, 'lower gpusPerJob or list more gpus');
+    throw configError(
+      `command.gpusPerJob ${config.gpusPerJob} exceeds the ${config.gpus.length} GPUs listed`,
+      'command.gpusPerJob',
+      config.gpusPerJob,
+      'lower gpusPerJob or list more gpus',
+    );
   }
   return {
     model: config.model ?? config.preset ?? 'command',
@@ -156,7 +191,12 @@ function invalid(message: string, field: string, value: unknown, fix: string, ca
 }
 
 /** Checks that `path` exists and is a readable still image (PNG, JPEG, WebP, …). Shared with backend-wan21. */
-export async function checkImage(path: string | undefined, field: string, what: string, signal?: AbortSignal): Promise<{ width: number; height: number; format: string }> {
+export async function checkImage(
+  path: string | undefined,
+  field: string,
+  what: string,
+  signal?: AbortSignal,
+): Promise<{ width: number; height: number; format: string }> {
   if (!path) throw invalid(`${what} needs ${field}`, field, path, `give the segment a ${field === 'lastFrame' ? 'last (keyframe)' : 'first'} image`);
   if (!existsSync(path)) throw invalid(`${field} not found: ${path}`, field, path, 'check the image path');
   try {
@@ -215,18 +255,39 @@ export class CommandBackend implements VideoBackend {
   async validate(request: GenerateRequest): Promise<void> {
     const model = this.models[0]!;
     const tool = this.tool;
-    if (request.model !== model.id) throw invalid(`the command backend runs model "${model.id}", not "${request.model}"`, 'model', request.model, `use model: ${model.id}`);
+    if (request.model !== model.id)
+      throw invalid(`the command backend runs model "${model.id}", not "${request.model}"`, 'model', request.model, `use model: ${model.id}`);
     if (!durationAllowed(model.durations, request.durationSec)) {
-      throw invalid(`${model.id} makes ${describeDurations(model.durations)} s clips, not ${request.durationSec} s`, 'durationSec', request.durationSec, 'let the engine negotiate the duration, or change command.durations');
+      throw invalid(
+        `${model.id} makes ${describeDurations(model.durations)} s clips, not ${request.durationSec} s`,
+        'durationSec',
+        request.durationSec,
+        'let the engine negotiate the duration, or change command.durations',
+      );
     }
     if (!model.resolutions.some((r) => r.width === request.width && r.height === request.height)) {
-      throw invalid(`${model.id} does not make ${request.width}x${request.height}`, 'resolution', `${request.width}x${request.height}`, `use one of ${model.resolutions.map((r) => `${r.width}x${r.height}`).join(', ')}`);
+      throw invalid(
+        `${model.id} does not make ${request.width}x${request.height}`,
+        'resolution',
+        `${request.width}x${request.height}`,
+        `use one of ${model.resolutions.map((r) => `${r.width}x${r.height}`).join(', ')}`,
+      );
     }
     if (request.prompt.length > model.maxPromptLength) {
-      throw invalid(`prompt is ${request.prompt.length} characters, over ${model.maxPromptLength}`, 'prompt', `${request.prompt.slice(0, 40)}…`, 'shorten the prompt');
+      throw invalid(
+        `prompt is ${request.prompt.length} characters, over ${model.maxPromptLength}`,
+        'prompt',
+        `${request.prompt.slice(0, 40)}…`,
+        'shorten the prompt',
+      );
     }
     if (request.lastFrame !== undefined && !tool.inputs.includes('first-last-frame')) {
-      throw invalid(`${model.id} cannot end on a given last frame`, 'lastFrame', request.lastFrame, 'use chaining mode with this tool, or a tool with first-last-frame support');
+      throw invalid(
+        `${model.id} cannot end on a given last frame`,
+        'lastFrame',
+        request.lastFrame,
+        'use chaining mode with this tool, or a tool with first-last-frame support',
+      );
     }
     if (request.firstFrame === undefined && !tool.inputs.includes('text')) {
       throw invalid(`${model.id} needs a first frame`, 'firstFrame', undefined, 'set storyboard.image');
@@ -234,7 +295,8 @@ export class CommandBackend implements VideoBackend {
     if (request.firstFrame !== undefined) await checkImage(request.firstFrame, 'firstFrame', model.id);
     if (request.lastFrame !== undefined) await checkImage(request.lastFrame, 'lastFrame', model.id);
     const frames = tool.frames(request.durationSec, tool.fps);
-    if (!(frames >= 1)) throw invalid(`${request.durationSec} s gives no frames at ${tool.fps} fps`, 'durationSec', request.durationSec, 'lengthen the segment');
+    if (!(frames >= 1))
+      throw invalid(`${request.durationSec} s gives no frames at ${tool.fps} fps`, 'durationSec', request.durationSec, 'lengthen the segment');
   }
 
   estimateCost(request: GenerateRequest): CostEstimate {
@@ -270,7 +332,12 @@ export class CommandBackend implements VideoBackend {
       return expandArgs(tool.args, values);
     } catch (e) {
       if (e instanceof MissingPlaceholder) {
-        throw invalid(`the command template needs {${e.placeholder}} but this request has none`, e.placeholder, undefined, `put "${e.arg}" in an optional group (a nested list) or provide the input`);
+        throw invalid(
+          `the command template needs {${e.placeholder}} but this request has none`,
+          e.placeholder,
+          undefined,
+          `put "${e.arg}" in an optional group (a nested list) or provide the input`,
+        );
       }
       throw e;
     }
@@ -316,15 +383,20 @@ export class CommandBackend implements VideoBackend {
         spawnFix: 'set command.command to the python (or executable) of the tool’s environment',
         timeoutField: 'command.timeoutMinutes',
         timeoutMinutes: this.config.timeoutMinutes,
-        oomFix: 'lower the resolution or clip length, use the tool’s memory options via command.extraArgs (e.g. FramePack --blocks_to_swap, --fp8), or use a bigger GPU',
+        oomFix:
+          'lower the resolution or clip length, use the tool’s memory options via command.extraArgs (e.g. FramePack --blocks_to_swap, --fp8), or use a bigger GPU',
       });
       if (failure) throw failure;
       const produced = tool.output.kind === 'file' ? (existsSync(tmpFile) ? tmpFile : undefined) : await newestMatch(outDir, tool.output.glob);
       if (!produced) {
-        throw new TtvError('GENERATION_FAILED', `${model} exited 0 but wrote no ${tool.output.kind === 'file' ? `file at ${tmpFile}` : `file matching ${tool.output.glob} in ${outDir}`}`, {
-          fix: 'check the tool’s log lines in run.log; make sure the template passes {output} / {outputDir} to the right flag',
-          details: { stdoutTail: outcome.stdoutTail.slice(-10), stderrTail: outcome.stderrTail.slice(-10) },
-        });
+        throw new TtvError(
+          'GENERATION_FAILED',
+          `${model} exited 0 but wrote no ${tool.output.kind === 'file' ? `file at ${tmpFile}` : `file matching ${tool.output.glob} in ${outDir}`}`,
+          {
+            fix: 'check the tool’s log lines in run.log; make sure the template passes {output} / {outputDir} to the right flag',
+            details: { stdoutTail: outcome.stdoutTail.slice(-10), stderrTail: outcome.stderrTail.slice(-10) },
+          },
+        );
       }
       let probe: Awaited<ReturnType<typeof probeVideo>>;
       try {
@@ -333,7 +405,9 @@ export class CommandBackend implements VideoBackend {
         throw new TtvError('GENERATION_FAILED', `${model} wrote ${produced}, which is not a valid video: ${(error as Error).message}`, { cause: error });
       }
       if (Math.abs(probe.fps - tool.fps) > 0.01) {
-        throw new TtvError('GENERATION_FAILED', `${model} wrote a ${probe.fps} fps clip; expected ${tool.fps} fps`, { fix: 'set command.fps to the rate the tool really uses (or pass {fps} to it)' });
+        throw new TtvError('GENERATION_FAILED', `${model} wrote a ${probe.fps} fps clip; expected ${tool.fps} fps`, {
+          fix: 'set command.fps to the rate the tool really uses (or pass {fps} to it)',
+        });
       }
       if (tool.checkFrames && probe.frames !== expectedFrames) {
         throw new TtvError('GENERATION_FAILED', `${model} wrote ${probe.frames} frames; expected ${expectedFrames} for ${request.durationSec} s`, {
@@ -346,7 +420,7 @@ export class CommandBackend implements VideoBackend {
       await rename(produced, request.outputPath);
       ctx.onProgress({ fraction: 1 });
       return clipResult(request.outputPath, probe, {
-        costUsd: this.config.usdPerGpuHour ? Number((((outcome.durationMs / 3_600_000) * (gpus?.length ?? 1)) * this.config.usdPerGpuHour).toFixed(6)) : 0,
+        costUsd: this.config.usdPerGpuHour ? Number(((outcome.durationMs / 3_600_000) * (gpus?.length ?? 1) * this.config.usdPerGpuHour).toFixed(6)) : 0,
         warnings,
       });
     } finally {

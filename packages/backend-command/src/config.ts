@@ -18,11 +18,7 @@ export const configSchema = z
       .enum(PRESET_NAMES as [string, ...string[]])
       .optional()
       .describe(`A built-in tool description: ${PRESET_NAMES.join(', ')}. Other fields override its values.`),
-    command: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Executable to run (no shell), e.g. the python of the tool’s venv. Default: the preset’s (python).'),
+    command: z.string().min(1).optional().describe('Executable to run (no shell), e.g. the python of the tool’s venv. Default: the preset’s (python).'),
     args: z
       .array(z.union([z.string(), z.array(z.string()).min(1)]))
       .optional()

@@ -19,7 +19,14 @@ describeBackendConformance({
       configSchema.parse({
         preset: 'framepack',
         command: fp.python,
-        vars: { script: fp.script, dit: models.dit, vae: models.vae, textEncoder1: models.textEncoder1, textEncoder2: models.textEncoder2, imageEncoder: models.imageEncoder },
+        vars: {
+          script: fp.script,
+          dit: models.dit,
+          vae: models.vae,
+          textEncoder1: models.textEncoder1,
+          textEncoder2: models.textEncoder2,
+          imageEncoder: models.imageEncoder,
+        },
         env: fp.env({ loadMs: 100, stepMs: 5 }),
         killGraceSeconds: 1,
       }),

@@ -91,7 +91,14 @@ describe('runProcess', () => {
     const script = py('sleep.py', 'import time\nprint("up", flush=True)\ntime.sleep(60)');
     const ac = new AbortController();
     let pid = 0;
-    const p = runProcess({ file: 'python3', args: [script], signal: ac.signal, killGraceMs: 500, onSpawn: (x) => (pid = x), log: (l) => l.includes('up') && ac.abort() });
+    const p = runProcess({
+      file: 'python3',
+      args: [script],
+      signal: ac.signal,
+      killGraceMs: 500,
+      onSpawn: (x) => (pid = x),
+      log: (l) => l.includes('up') && ac.abort(),
+    });
     const out = await p;
     expect(out.aborted).toBe(true);
     expect(alive(pid)).toBe(false);
@@ -109,7 +116,9 @@ describe('runProcess', () => {
 
     const oom = await runProcess({
       file: 'python3',
-      args: [py('oom.py', 'import sys\nsys.stderr.write("Traceback...\\ntorch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.\\n")\nsys.exit(1)')],
+      args: [
+        py('oom.py', 'import sys\nsys.stderr.write("Traceback...\\ntorch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.\\n")\nsys.exit(1)'),
+      ],
     });
     const e2 = processFailure(oom, { what: 'tool', oomFix: 'use offloadModel' });
     expect(e2).toMatchObject({ code: 'GENERATION_FAILED', retryable: false, fix: 'use offloadModel' });

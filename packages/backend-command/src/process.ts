@@ -215,7 +215,10 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
     if (result.signal) outcome.signal = result.signal;
     if (result.exitCode === undefined && !result.signal && result.failed) {
       const code = (result as { code?: string }).code;
-      outcome.spawnError = { ...(code ? { code } : {}), message: (result as { originalMessage?: string }).originalMessage ?? (result as { message?: string }).message ?? 'spawn failed' };
+      outcome.spawnError = {
+        ...(code ? { code } : {}),
+        message: (result as { originalMessage?: string }).originalMessage ?? (result as { message?: string }).message ?? 'spawn failed',
+      };
     }
   } finally {
     if (timer) clearTimeout(timer);
@@ -272,11 +275,15 @@ export function processFailure(outcome: ProcessOutcome, ctx: FailureContext): Tt
   };
   if (outcome.aborted) return new TtvError('CANCELLED', `${ctx.what} cancelled`, { details });
   if (outcome.timedOut) {
-    return new TtvError('TIMEOUT', `${ctx.what} did not finish within ${ctx.timeoutMinutes ?? '?'} minutes and was killed${tail ? `; last output:\n${tail}` : ''}`, {
-      ...(ctx.timeoutField ? { field: ctx.timeoutField, value: ctx.timeoutMinutes } : {}),
-      fix: 'raise the timeout, or make the job lighter (smaller size, fewer steps, more GPUs per job)',
-      details,
-    });
+    return new TtvError(
+      'TIMEOUT',
+      `${ctx.what} did not finish within ${ctx.timeoutMinutes ?? '?'} minutes and was killed${tail ? `; last output:\n${tail}` : ''}`,
+      {
+        ...(ctx.timeoutField ? { field: ctx.timeoutField, value: ctx.timeoutMinutes } : {}),
+        fix: 'raise the timeout, or make the job lighter (smaller size, fewer steps, more GPUs per job)',
+        details,
+      },
+    );
   }
   if (outcome.spawnError) {
     return new TtvError('CONFIG_INVALID', `${ctx.what} could not be started: ${outcome.spawnError.message}`, {

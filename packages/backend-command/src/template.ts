@@ -12,11 +12,26 @@ export function placeholders(args: readonly ArgTemplate[]): Set<string> {
 
 /** The built-in placeholders filled from the request. */
 export const REQUEST_PLACEHOLDERS = [
-  'prompt', 'image', 'lastImage', 'seconds', 'frames', 'fps', 'width', 'height', 'seed', 'output', 'outputDir', 'lastFrameIndex', 'negativePrompt',
+  'prompt',
+  'image',
+  'lastImage',
+  'seconds',
+  'frames',
+  'fps',
+  'width',
+  'height',
+  'seed',
+  'output',
+  'outputDir',
+  'lastFrameIndex',
+  'negativePrompt',
 ] as const;
 
 export class MissingPlaceholder extends Error {
-  constructor(readonly placeholder: string, readonly arg: string) {
+  constructor(
+    readonly placeholder: string,
+    readonly arg: string,
+  ) {
     super(`placeholder {${placeholder}} in "${arg}" has no value`);
   }
 }
@@ -57,6 +72,9 @@ export function deterministicSeed(prompt: string, segmentIndex = 0): number {
 
 /** `*.mp4`-style glob (only `*` and `?`) to a whole-name regex. */
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '[^/]*').replaceAll('?', '[^/]');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '[^/]*')
+    .replaceAll('?', '[^/]');
   return new RegExp(`^${body}$`);
 }

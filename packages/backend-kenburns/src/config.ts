@@ -13,12 +13,7 @@ export const configSchema = z
         'Camera move. zoom-in: push in; pan: push in while drifting sideways; zoom-out: pull back to reveal a blurred backdrop; ' +
           'auto: zoom-in or pan, chosen deterministically from the segment index and seed.',
       ),
-    zoom: z
-      .number()
-      .min(1)
-      .max(3)
-      .default(1.15)
-      .describe('Zoom factor reached at the end of a clip (1 = no zoom; pan and zoom-in need > 1 to move).'),
+    zoom: z.number().min(1).max(3).default(1.15).describe('Zoom factor reached at the end of a clip (1 = no zoom; pan and zoom-in need > 1 to move).'),
     fps: z.number().positive().max(120).default(24).describe('Frames per second of the rendered clips.'),
     crf: z.number().int().min(0).max(51).default(18).describe('libx264 constant rate factor (lower = better quality, bigger files).'),
     preset: z

@@ -31,7 +31,16 @@ function ctx(overrides: Partial<GenerateContext> = {}): GenerateContext {
 }
 
 function request(overrides: Partial<GenerateRequest> = {}): GenerateRequest {
-  return { model: 'kenburns', prompt: 'a slow look around', durationSec: 1, width: 320, height: 180, firstFrame: imgA, outputPath: join(dir, 'out.mp4'), ...overrides };
+  return {
+    model: 'kenburns',
+    prompt: 'a slow look around',
+    durationSec: 1,
+    width: 320,
+    height: 180,
+    firstFrame: imgA,
+    outputPath: join(dir, 'out.mp4'),
+    ...overrides,
+  };
 }
 
 function kb(config: Partial<KenBurnsConfig> = {}): KenBurnsBackend {
@@ -93,7 +102,10 @@ describe('plugin', () => {
     const b = await backend.create(defaultConfig, { configDir: dir, env: {}, log: () => {} });
     expect(b.estimateCost(request())).toEqual({ usd: 0, basis: 'local ffmpeg render' });
     const checks = await b.doctor!();
-    expect(checks.every((c) => c.ok), JSON.stringify(checks)).toBe(true);
+    expect(
+      checks.every((c) => c.ok),
+      JSON.stringify(checks),
+    ).toBe(true);
   });
 });
 
@@ -141,7 +153,10 @@ describe('generate: first frame', () => {
   it('renders exact frames, size and fps; frame 0 reproduces the fitted picture; the camera moves', async () => {
     const fractions: number[] = [];
     const out = join(dir, 'ff.mp4');
-    const result = await kb({ motion: 'zoom-in' }).generate(request({ firstFrame: imgB, durationSec: 2, outputPath: out }), ctx({ onProgress: (p) => fractions.push(p.fraction ?? -1) }));
+    const result = await kb({ motion: 'zoom-in' }).generate(
+      request({ firstFrame: imgB, durationSec: 2, outputPath: out }),
+      ctx({ onProgress: (p) => fractions.push(p.fraction ?? -1) }),
+    );
     expect(result).toMatchObject({ file: out, frames: 48, width: 320, height: 180, fps: 24, costUsd: 0, warnings: [] });
     expect(result.durationSec).toBeCloseTo(2, 1);
     const probe = await probeVideo(out, { countFrames: true });

@@ -35,10 +35,33 @@ export const MODEL_ID = 'kenburns';
 
 /** Common even sizes (landscape, portrait, square, 4:3). The engine picks the nearest to what a storyboard asks. */
 export const RESOLUTIONS = [
-  [320, 180], [426, 240], [640, 360], [854, 480], [960, 540], [1280, 720], [1600, 900], [1920, 1080], [2560, 1440], [3840, 2160],
-  [180, 320], [360, 640], [480, 854], [540, 960], [720, 1280], [1080, 1920],
-  [512, 512], [720, 720], [960, 960], [1024, 1024], [1080, 1080],
-  [640, 480], [960, 720], [1440, 1080], [480, 640], [720, 960], [1080, 1440],
+  [320, 180],
+  [426, 240],
+  [640, 360],
+  [854, 480],
+  [960, 540],
+  [1280, 720],
+  [1600, 900],
+  [1920, 1080],
+  [2560, 1440],
+  [3840, 2160],
+  [180, 320],
+  [360, 640],
+  [480, 854],
+  [540, 960],
+  [720, 1280],
+  [1080, 1920],
+  [512, 512],
+  [720, 720],
+  [960, 960],
+  [1024, 1024],
+  [1080, 1080],
+  [640, 480],
+  [960, 720],
+  [1440, 1080],
+  [480, 640],
+  [720, 960],
+  [1080, 1440],
 ].map(([width, height]) => ({ width: width!, height: height! }));
 
 const IMAGE_FORMATS = ['png', 'jpeg', 'webp'];
@@ -146,7 +169,12 @@ export class KenBurnsBackend implements VideoBackend {
     }
     const minFrames = request.lastFrame ? 2 : 1;
     if (this.frameCount(request.durationSec) < minFrames) {
-      throw invalid(`${request.durationSec} s at ${this.config.fps} fps is under ${minFrames} frame(s)`, 'durationSec', request.durationSec, 'lengthen the segment or raise kenburns.fps');
+      throw invalid(
+        `${request.durationSec} s at ${this.config.fps} fps is under ${minFrames} frame(s)`,
+        'durationSec',
+        request.durationSec,
+        'lengthen the segment or raise kenburns.fps',
+      );
     }
     if (!model.resolutions.some((r) => r.width === request.width && r.height === request.height)) {
       throw invalid(
@@ -157,7 +185,12 @@ export class KenBurnsBackend implements VideoBackend {
       );
     }
     if (request.prompt.length > model.maxPromptLength) {
-      throw invalid(`prompt is ${request.prompt.length} characters, over ${model.maxPromptLength}`, 'prompt', `${request.prompt.slice(0, 40)}…`, 'shorten the prompt');
+      throw invalid(
+        `prompt is ${request.prompt.length} characters, over ${model.maxPromptLength}`,
+        'prompt',
+        `${request.prompt.slice(0, 40)}…`,
+        'shorten the prompt',
+      );
     }
     await checkImage(request.firstFrame, 'firstFrame');
     if (request.lastFrame !== undefined) await checkImage(request.lastFrame, 'lastFrame');

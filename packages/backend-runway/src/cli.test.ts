@@ -26,7 +26,11 @@ interface Run {
   stderr: string;
 }
 
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (kill: () => void) => void } = {}): Promise<Run> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (kill: () => void) => void } = {},
+): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -187,7 +191,10 @@ describe('ttv generate with backend: runway (emulator)', () => {
 
   it('the engine does not retry a SAFETY failure (one task, exit code 5) but retries INTERNAL', async () => {
     emu.script.nextTask({ failureCode: 'SAFETY.INPUT.TEXT' });
-    const safety = await config('safety', `backend: runway\nsegmentDuration: 2\nretries: { baseDelayMs: 10 }\n${runwaySection()}storyboard:\n  image: a.png\n  segments:\n    - prompt: one\n`);
+    const safety = await config(
+      'safety',
+      `backend: runway\nsegmentDuration: 2\nretries: { baseDelayMs: 10 }\n${runwaySection()}storyboard:\n  image: a.png\n  segments:\n    - prompt: one\n`,
+    );
     const r1 = await ttv(safety);
     expect(r1.code).toBe(5);
     expect(parse(r1).error?.code).toBe('MODERATION');
@@ -195,7 +202,10 @@ describe('ttv generate with backend: runway (emulator)', () => {
 
     emu.reset();
     emu.script.nextTask({ failureCode: 'INTERNAL' });
-    const internal = await config('internal', `backend: runway\nsegmentDuration: 2\nretries: { baseDelayMs: 10 }\n${runwaySection()}storyboard:\n  image: a.png\n  segments:\n    - prompt: one\n`);
+    const internal = await config(
+      'internal',
+      `backend: runway\nsegmentDuration: 2\nretries: { baseDelayMs: 10 }\n${runwaySection()}storyboard:\n  image: a.png\n  segments:\n    - prompt: one\n`,
+    );
     const r2 = await ttv(internal);
     expect(r2.code, r2.stderr).toBe(0);
     expect(emu.stats()).toMatchObject({ created: 2, cancels: 0 });
@@ -223,4 +233,3 @@ describe('ttv generate with backend: runway (emulator)', () => {
     expect(readFileSync(join(out.runDir, 'manifest.json'), 'utf8')).toContain([...emu.tasks.keys()][0]!);
   });
 });
-

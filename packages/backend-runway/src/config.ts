@@ -17,7 +17,9 @@ export const configSchema = z
     model: z
       .enum(MODEL_IDS)
       .default('gen4_turbo')
-      .describe('Preferred model. gen4_turbo (5 credits/s) and gen4.5 (12/s) take a first frame; veo3.1 (20/s) and veo3.1_fast (10/s) also take a last frame (keyframe mode).'),
+      .describe(
+        'Preferred model. gen4_turbo (5 credits/s) and gen4.5 (12/s) take a first frame; veo3.1 (20/s) and veo3.1_fast (10/s) also take a last frame (keyframe mode).',
+      ),
     ratio: z
       .enum(ALL_RATIOS as [string, ...string[]])
       .optional()
@@ -34,10 +36,7 @@ export const configSchema = z
       .max(4_294_967_295)
       .optional()
       .describe('Seed sent when a segment has none (a segment seed wins). Default: random, chosen by Runway.'),
-    baseUrl: z
-      .url()
-      .optional()
-      .describe('API base URL (for proxies and emulators). Default: RUNWAYML_BASE_URL, else https://api.dev.runwayml.com.'),
+    baseUrl: z.url().optional().describe('API base URL (for proxies and emulators). Default: RUNWAYML_BASE_URL, else https://api.dev.runwayml.com.'),
     fit: z
       .enum(['cover', 'contain'])
       .default('cover')
@@ -45,8 +44,13 @@ export const configSchema = z
     imageUpload: z
       .enum(['auto', 'inline', 'ephemeral'])
       .default('auto')
-      .describe('How images are sent. inline: data URI (PNG, or a JPEG re-encoded to fit the 5 MB data-URI limit); ephemeral: upload to Runway first (runway:// URI); auto: inline, falling back to an upload when even a small JPEG would not fit.'),
-    audio: z.boolean().default(false).describe('veo3.1 / veo3.1_fast: generate an audio track (costs more; ignored by the gen4 models). Sent explicitly as false otherwise.'),
+      .describe(
+        'How images are sent. inline: data URI (PNG, or a JPEG re-encoded to fit the 5 MB data-URI limit); ephemeral: upload to Runway first (runway:// URI); auto: inline, falling back to an upload when even a small JPEG would not fit.',
+      ),
+    audio: z
+      .boolean()
+      .default(false)
+      .describe('veo3.1 / veo3.1_fast: generate an audio track (costs more; ignored by the gen4 models). Sent explicitly as false otherwise.'),
     contentModeration: z
       .object({
         publicFigureThreshold: z
@@ -64,7 +68,12 @@ export const configSchema = z
     timeouts: z
       .object({
         requestMs: z.number().int().positive().default(60_000).describe('Per HTTP request to the API.'),
-        taskMs: z.number().int().positive().default(1_800_000).describe('A task may take this long in total (queued + running) before it is cancelled (TIMEOUT).'),
+        taskMs: z
+          .number()
+          .int()
+          .positive()
+          .default(1_800_000)
+          .describe('A task may take this long in total (queued + running) before it is cancelled (TIMEOUT).'),
         downloadMs: z.number().int().positive().default(300_000).describe('Per output download attempt.'),
       })
       .strict()

@@ -16,10 +16,9 @@ afterAll(async () => {
 });
 
 const onEmulator = (model: 'gen4_turbo' | 'veo3.1_fast') => () =>
-  createRunwayBackend(
-    configSchema.parse({ model, baseUrl: emu.url, polling: { intervalMs: 20, maxIntervalMs: 60 }, timeouts: { requestMs: 10_000 } }),
-    { RUNWAYML_API_SECRET: emu.apiKey },
-  );
+  createRunwayBackend(configSchema.parse({ model, baseUrl: emu.url, polling: { intervalMs: 20, maxIntervalMs: 60 }, timeouts: { requestMs: 10_000 } }), {
+    RUNWAYML_API_SECRET: emu.apiKey,
+  });
 
 const counters = {
   spend: { count: () => emu.stats().created },

@@ -69,7 +69,11 @@ export function mapSdkError(error: unknown, what: string, signal?: AbortSignal):
     return new TtvError('TIMEOUT', `runway ${what}: the request timed out`, opts({ fix: 'check your network, or raise runway.timeouts.requestMs' }));
   }
   if (error instanceof APIConnectionError) {
-    return new TtvError('UNAVAILABLE', `runway ${what}: could not reach the API (${redact(error.message)})`, opts({ fix: 'check your network and runway.baseUrl' }));
+    return new TtvError(
+      'UNAVAILABLE',
+      `runway ${what}: could not reach the API (${redact(error.message)})`,
+      opts({ fix: 'check your network and runway.baseUrl' }),
+    );
   }
   const message = apiMessage(error);
   const after = retryAfterMs(error.headers as Headers | undefined);
@@ -77,26 +81,42 @@ export function mapSdkError(error: unknown, what: string, signal?: AbortSignal):
     return new TtvError('AUTH', `runway ${what}: the API key was refused (401: ${message})`, opts({ fix: KEY_FIX }));
   }
   if (error instanceof PermissionDeniedError) {
-    return new TtvError('AUTH', `runway ${what}: permission denied (403: ${message})`, opts({ fix: 'check that the key belongs to an organization with API access to this model' }));
+    return new TtvError(
+      'AUTH',
+      `runway ${what}: permission denied (403: ${message})`,
+      opts({ fix: 'check that the key belongs to an organization with API access to this model' }),
+    );
   }
   if (error instanceof RateLimitError) {
     if (isDailyLimit(message)) {
-      return new TtvError('QUOTA', `runway ${what}: ${message}`, opts({
-        fix: 'Runway counts tasks over a rolling 24 h window: wait, raise your tier, or add a fallback backend (backends: [runway, kenburns])',
-        ...(after !== undefined ? { retryAfterMs: after } : {}),
-      }));
+      return new TtvError(
+        'QUOTA',
+        `runway ${what}: ${message}`,
+        opts({
+          fix: 'Runway counts tasks over a rolling 24 h window: wait, raise your tier, or add a fallback backend (backends: [runway, kenburns])',
+          ...(after !== undefined ? { retryAfterMs: after } : {}),
+        }),
+      );
     }
     return new TtvError('RATE_LIMITED', `runway ${what}: rate limited (429: ${message})`, opts(after !== undefined ? { retryAfterMs: after } : {}));
   }
   if (error instanceof BadRequestError || error instanceof UnprocessableEntityError) {
     if (isCreditShortage(message)) {
-      return new TtvError('QUOTA', `runway ${what}: ${message}`, opts({ fix: 'buy API credits at https://dev.runwayml.com (billing), or add a fallback backend' }));
+      return new TtvError(
+        'QUOTA',
+        `runway ${what}: ${message}`,
+        opts({ fix: 'buy API credits at https://dev.runwayml.com (billing), or add a fallback backend' }),
+      );
     }
     const field = /parameter '([^']+)'/.exec(message)?.[1] ?? /^([\w.[\]]+):/.exec(message)?.[1];
-    return new TtvError('INPUT_INVALID', `runway ${what}: the API refused the request (${error.status}: ${message})`, opts({
-      ...(field ? { field } : {}),
-      fix: 'check the runway section and the segment against the model rules (ratio, duration, prompt, images)',
-    }));
+    return new TtvError(
+      'INPUT_INVALID',
+      `runway ${what}: the API refused the request (${error.status}: ${message})`,
+      opts({
+        ...(field ? { field } : {}),
+        fix: 'check the runway section and the segment against the model rules (ratio, duration, prompt, images)',
+      }),
+    );
   }
   if (error instanceof NotFoundError) {
     return new TtvError('GENERATION_FAILED', `runway ${what}: not found (404: ${message})`, opts());
@@ -105,7 +125,11 @@ export function mapSdkError(error: unknown, what: string, signal?: AbortSignal):
     return new TtvError('UNAVAILABLE', `runway ${what}: conflict (409: ${message})`, opts(after !== undefined ? { retryAfterMs: after } : {}));
   }
   if (error instanceof InternalServerError || (error.status !== undefined && error.status >= 500)) {
-    return new TtvError('UNAVAILABLE', `runway ${what}: the service failed (${error.status}: ${message})`, opts(after !== undefined ? { retryAfterMs: after } : {}));
+    return new TtvError(
+      'UNAVAILABLE',
+      `runway ${what}: the service failed (${error.status}: ${message})`,
+      opts(after !== undefined ? { retryAfterMs: after } : {}),
+    );
   }
   if (error.status === 408) return new TtvError('TIMEOUT', `runway ${what}: request timeout (408)`, opts());
   return new TtvError('GENERATION_FAILED', `runway ${what}: unexpected reply (${error.status ?? 'no status'}: ${message})`, opts());
@@ -130,13 +154,21 @@ export function mapTaskFailure(task: FailedTask, chargedUsd: number): TtvError {
   });
   const has = (prefix: string) => code === prefix || code.startsWith(`${prefix}.`);
   if (has('SAFETY') || has('INPUT_PREPROCESSING.SAFETY')) {
-    return new TtvError('MODERATION', base, opts({ fix: 'Runway moderation refused the input or output: change the prompt or the image (retrying the same request will not help)' }));
+    return new TtvError(
+      'MODERATION',
+      base,
+      opts({ fix: 'Runway moderation refused the input or output: change the prompt or the image (retrying the same request will not help)' }),
+    );
   }
   if (has('INPUT_PREPROCESSING.INTERNAL')) {
     return new TtvError('GENERATION_FAILED', base, opts({ retryable: true, fix: 'Runway’s moderation system failed; the request is retried' }));
   }
   if (has('INTERNAL.BAD_OUTPUT')) {
-    return new TtvError('GENERATION_FAILED', base, opts({ retryable: true, fix: 'the output failed Runway’s quality check, often because of text or graphics in the image; try another image' }));
+    return new TtvError(
+      'GENERATION_FAILED',
+      base,
+      opts({ retryable: true, fix: 'the output failed Runway’s quality check, often because of text or graphics in the image; try another image' }),
+    );
   }
   if (has('INTERNAL')) {
     return new TtvError('GENERATION_FAILED', base, opts({ retryable: true, fix: 'a Runway server fault; the request is retried' }));

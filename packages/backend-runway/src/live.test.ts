@@ -24,7 +24,10 @@ describe.skipIf(!key)('runway live API (RUNWAYML_API_SECRET set)', () => {
   it('doctor: the key is accepted and the balance is readable (free)', async () => {
     const backend = createRunwayBackend(configSchema.parse({}), process.env);
     const checks = await backend.doctor();
-    expect(checks.every((c) => c.ok), JSON.stringify(checks)).toBe(true);
+    expect(
+      checks.every((c) => c.ok),
+      JSON.stringify(checks),
+    ).toBe(true);
     expect(JSON.stringify(checks)).not.toContain(key!);
   });
 
@@ -38,18 +41,22 @@ describe.skipIf(!key)('runway live API (RUNWAYML_API_SECRET set)', () => {
     expect(JSON.stringify(error.toJSON()) + error.message).not.toContain(wrong);
   });
 
-  it('generates a 2 s gen4_turbo clip at 1280x720 and reports the task cost', async () => {
-    const backend = createRunwayBackend(configSchema.parse({ polling: { intervalMs: 5000 } }), process.env);
-    const workDir = join(dir, 'w-gen');
-    await mkdir(workDir, { recursive: true });
-    const rec = recordingContext(workDir);
-    const request = baseRequest(dir, image, { outputPath: join(dir, 'live.mp4'), prompt: 'slow camera push in, soft light' });
-    const result = await backend.generate(request, rec.ctx);
-    expect(rec.jobs).toHaveLength(1);
-    const probe = await probeVideo(result.file);
-    expect(probe.durationSec).toBeGreaterThan(1.5);
-    expect(probe.width / probe.height).toBeCloseTo(16 / 9, 1);
-    expect(result.costUsd).toBeGreaterThan(0);
-    expect(result.costUsd).toBeLessThanOrEqual(0.2);
-  }, 15 * 60_000);
+  it(
+    'generates a 2 s gen4_turbo clip at 1280x720 and reports the task cost',
+    async () => {
+      const backend = createRunwayBackend(configSchema.parse({ polling: { intervalMs: 5000 } }), process.env);
+      const workDir = join(dir, 'w-gen');
+      await mkdir(workDir, { recursive: true });
+      const rec = recordingContext(workDir);
+      const request = baseRequest(dir, image, { outputPath: join(dir, 'live.mp4'), prompt: 'slow camera push in, soft light' });
+      const result = await backend.generate(request, rec.ctx);
+      expect(rec.jobs).toHaveLength(1);
+      const probe = await probeVideo(result.file);
+      expect(probe.durationSec).toBeGreaterThan(1.5);
+      expect(probe.width / probe.height).toBeCloseTo(16 / 9, 1);
+      expect(result.costUsd).toBeGreaterThan(0);
+      expect(result.costUsd).toBeLessThanOrEqual(0.2);
+    },
+    15 * 60_000,
+  );
 });

@@ -53,7 +53,10 @@ describe('config section', () => {
     expect(defaultConfig).toMatchObject({ model: 'gen4_turbo', fit: 'cover', imageUpload: 'auto', audio: false, concurrency: 1 });
     expect(defaultConfig.polling).toMatchObject({ intervalMs: 5000 });
     expect(configSchema.safeParse({ modle: 'gen4_turbo' }).success).toBe(false);
-    const shape = (configSchema as unknown as { def: { in?: { shape: Record<string, { description?: string }> } }; shape?: Record<string, { description?: string }> });
+    const shape = configSchema as unknown as {
+      def: { in?: { shape: Record<string, { description?: string }> } };
+      shape?: Record<string, { description?: string }>;
+    };
     const fields = shape.shape ?? shape.def.in?.shape ?? {};
     expect(Object.keys(fields).length).toBeGreaterThan(10);
     for (const [k, v] of Object.entries(fields)) expect(v.description, k).toBeTruthy();
@@ -100,7 +103,10 @@ describe('model table', () => {
   });
 
   it('keyframe mode picks the cheapest model with a last frame when the configured one has none', () => {
-    const deal = negotiate({ name: 'runway', info: backendInfo(defaultConfig) }, { input: 'first-last-frame', prompt: 'p', durationSec: 5, width: 1280, height: 720 });
+    const deal = negotiate(
+      { name: 'runway', info: backendInfo(defaultConfig) },
+      { input: 'first-last-frame', prompt: 'p', durationSec: 5, width: 1280, height: 720 },
+    );
     expect(deal).toMatchObject({ ok: true, durationSec: 6 });
     expect(deal.ok && deal.model.id).toBe('veo3.1_fast');
   });
@@ -182,7 +188,16 @@ describe('image preparation', () => {
     const src = join(dir, 'noisy.png');
     await makeTestImage(src, { width: 640, height: 360, pattern: 'mandelbrot' });
     const limit = 60_000;
-    const img = await prepareImage(src, { width: 1280, height: 720, fit: 'cover', mode: 'inline', workDir: dir, name: 'big', upload: async () => 'unused', maxDataUriBytes: limit });
+    const img = await prepareImage(src, {
+      width: 1280,
+      height: 720,
+      fit: 'cover',
+      mode: 'inline',
+      workDir: dir,
+      name: 'big',
+      upload: async () => 'unused',
+      maxDataUriBytes: limit,
+    });
     expect(img.mimeType).toBe('image/jpeg');
     expect(img.uri.startsWith('data:image/jpeg;base64,')).toBe(true);
     expect(img.uri.length).toBeLessThanOrEqual(limit);
@@ -193,10 +208,17 @@ describe('image preparation', () => {
     const src = join(dir, 'noisy2.png');
     await makeTestImage(src, { width: 320, height: 180, pattern: 'mandelbrot' });
     const uploads: string[] = [];
-    const opts = { width: 1280, height: 720, fit: 'cover' as const, workDir: dir, maxDataUriBytes: 200, upload: async (_file: string, name: string, type: string) => {
+    const opts = {
+      width: 1280,
+      height: 720,
+      fit: 'cover' as const,
+      workDir: dir,
+      maxDataUriBytes: 200,
+      upload: async (_file: string, name: string, type: string) => {
         uploads.push(`${name}:${type}`);
         return 'runway://ephemeral/x';
-      }, };
+      },
+    };
     const img = await prepareImage(src, { ...opts, mode: 'auto', name: 'tiny' });
     expect(img).toMatchObject({ via: 'ephemeral', uri: 'runway://ephemeral/x', mimeType: 'image/png' });
     expect(uploads).toEqual(['tiny.png:image/png']);

@@ -298,7 +298,9 @@ export class RunwayBackend implements VideoBackend {
         throw mapSdkError(error, 'create', ctx.signal);
       }
       job = { id, terminal: false, cancelSent: false };
-      ctx.log(`runway: task ${id} created (${model.id} ${ratio} ${request.durationSec} s, ~${creditsFor(model, request.durationSec, this.config.audio)} credits)`);
+      ctx.log(
+        `runway: task ${id} created (${model.id} ${ratio} ${request.durationSec} s, ~${creditsFor(model, request.durationSec, this.config.audio)} credits)`,
+      );
       try {
         await ctx.onJob({ id, data: { model: model.id, ratio, durationSec: request.durationSec } });
       } catch (error) {
@@ -396,10 +398,14 @@ export class RunwayBackend implements VideoBackend {
       first = false;
       throwIfAborted(ctx.signal);
       if (this.now() > deadline) {
-        throw new TtvError('TIMEOUT', `runway task ${job.id} did not finish within ${Math.round(this.config.timeouts.taskMs / 1000)} s (last status ${lastStatus || 'unknown'}); it was cancelled`, {
-          fix: 'raise runway.timeouts.taskMs (tasks can queue THROTTLED for a long time at tier 1), or lower concurrency',
-          details: { taskId: job.id },
-        });
+        throw new TtvError(
+          'TIMEOUT',
+          `runway task ${job.id} did not finish within ${Math.round(this.config.timeouts.taskMs / 1000)} s (last status ${lastStatus || 'unknown'}); it was cancelled`,
+          {
+            fix: 'raise runway.timeouts.taskMs (tasks can queue THROTTLED for a long time at tier 1), or lower concurrency',
+            details: { taskId: job.id },
+          },
+        );
       }
       let task: Task;
       try {
@@ -433,7 +439,10 @@ export class RunwayBackend implements VideoBackend {
       }
       if (task.status === 'RUNNING') {
         const progress = (task as { progress?: unknown }).progress;
-        ctx.onProgress({ ...(typeof progress === 'number' && Number.isFinite(progress) ? { fraction: Math.min(1, Math.max(0, progress)) } : {}), message: 'RUNNING' });
+        ctx.onProgress({
+          ...(typeof progress === 'number' && Number.isFinite(progress) ? { fraction: Math.min(1, Math.max(0, progress)) } : {}),
+          message: 'RUNNING',
+        });
         wait = Math.min(p.maxIntervalMs, wait * p.backoff);
       } else if (task.status === 'THROTTLED') {
         // Queued behind the organization's concurrency limit: not an error, but no point polling fast.
@@ -486,7 +495,11 @@ export class RunwayBackend implements VideoBackend {
       const probe = await this.download(client, job, task, request, ctx);
       const expected = ratioResolution(ratioFor(model, request.width, request.height)!);
       if (probe.width !== expected.width || probe.height !== expected.height) {
-        warnings.push({ type: 'other', field: 'resolution', message: `runway returned ${probe.width}x${probe.height} for ratio ${expected.width}:${expected.height}` });
+        warnings.push({
+          type: 'other',
+          field: 'resolution',
+          message: `runway returned ${probe.width}x${probe.height} for ratio ${expected.width}:${expected.height}`,
+        });
       }
       if (Math.abs(probe.durationSec - request.durationSec) > Math.max(0.5, request.durationSec * 0.1)) {
         warnings.push({ type: 'other', field: 'duration', message: `runway returned ${probe.durationSec.toFixed(2)} s for ${request.durationSec} s` });
@@ -521,9 +534,10 @@ export class RunwayBackend implements VideoBackend {
       for (let attempt = 1; attempt <= DOWNLOAD_ATTEMPTS; attempt++) {
         throwIfAborted(ctx.signal);
         if (!url || attempt > 1) {
-          if (attempt > 1) await this.sleep(this.jittered(Math.min(5000, 250 * 2 ** attempt)), ctx.signal).catch((e: unknown) => {
-            throw new TtvError('CANCELLED', 'runway: cancelled during the download', { cause: e });
-          });
+          if (attempt > 1)
+            await this.sleep(this.jittered(Math.min(5000, 250 * 2 ** attempt)), ctx.signal).catch((e: unknown) => {
+              throw new TtvError('CANCELLED', 'runway: cancelled during the download', { cause: e });
+            });
           if (!url || (lastError instanceof DownloadError && lastError.kind === 'expired')) {
             let fresh: Task;
             try {
@@ -551,11 +565,17 @@ export class RunwayBackend implements VideoBackend {
           }
           const want = expected.width / expected.height;
           if (Math.abs(probe.width / probe.height - want) / want > 0.02) {
-            throw new TtvError('GENERATION_FAILED', `runway task ${job.id} returned ${probe.width}x${probe.height}, not the ${expected.width}:${expected.height} ratio asked for`, {
-              details: { taskId: job.id },
-            });
+            throw new TtvError(
+              'GENERATION_FAILED',
+              `runway task ${job.id} returned ${probe.width}x${probe.height}, not the ${expected.width}:${expected.height} ratio asked for`,
+              {
+                details: { taskId: job.id },
+              },
+            );
           }
-          ctx.log(`runway: downloaded ${bytes} bytes from ${safeUrl(url!)} (${probe.width}x${probe.height}, ${probe.frames} frames, ${probe.durationSec.toFixed(2)} s)`);
+          ctx.log(
+            `runway: downloaded ${bytes} bytes from ${safeUrl(url!)} (${probe.width}x${probe.height}, ${probe.frames} frames, ${probe.durationSec.toFixed(2)} s)`,
+          );
           return probe;
         } catch (error) {
           if (error instanceof DownloadError && error.kind === 'cancelled') throw new TtvError('CANCELLED', error.message, { cause: error });
@@ -600,7 +620,11 @@ export class RunwayBackend implements VideoBackend {
 }
 
 /** Resolves the key and the base URL from the config and the environment, and builds the backend. */
-export function createRunwayBackend(config: RunwayConfig, env: NodeJS.ProcessEnv, options: Omit<RunwayBackendOptions, 'apiKey' | 'apiKeySource' | 'baseUrl'> = {}): RunwayBackend {
+export function createRunwayBackend(
+  config: RunwayConfig,
+  env: NodeJS.ProcessEnv,
+  options: Omit<RunwayBackendOptions, 'apiKey' | 'apiKeySource' | 'baseUrl'> = {},
+): RunwayBackend {
   const fromEnv = env[ENV_API_KEY]?.trim();
   const apiKey = config.apiKey ?? (fromEnv ? fromEnv : undefined);
   if (apiKey) registerSecret(apiKey);

@@ -97,7 +97,8 @@ export function inspectKeyFile(keyFile: string): { ok: true; clientEmail: string
   try {
     const json = JSON.parse(raw) as Record<string, unknown>;
     if (json['type'] !== 'service_account') return { ok: false, problem: `${keyFile} is not a service-account key (type: ${String(json['type'])})` };
-    if (typeof json['client_email'] !== 'string' || typeof json['private_key'] !== 'string') return { ok: false, problem: `${keyFile} lacks client_email or private_key` };
+    if (typeof json['client_email'] !== 'string' || typeof json['private_key'] !== 'string')
+      return { ok: false, problem: `${keyFile} lacks client_email or private_key` };
     return { ok: true, clientEmail: json['client_email'], ...(typeof json['project_id'] === 'string' ? { projectId: json['project_id'] } : {}) };
   } catch {
     return { ok: false, problem: `${keyFile} is not valid JSON` };
@@ -165,7 +166,8 @@ export function createStorage(config: VeoConfig, auth: ResolvedAuth, authClient?
     const project = auth.project ?? (auth.keyFile ? projectFromKeyFile(auth.keyFile) : undefined);
     if (project) options.projectId = project;
     if (authClient) options.authClient = authClient as unknown as NonNullable<StorageOptions['authClient']>;
-    else if (auth.mode === 'access-token') options.authClient = accessTokenClient(auth.accessToken ?? '') as unknown as NonNullable<StorageOptions['authClient']>;
+    else if (auth.mode === 'access-token')
+      options.authClient = accessTokenClient(auth.accessToken ?? '') as unknown as NonNullable<StorageOptions['authClient']>;
     else if (auth.mode === 'service-account' && auth.keyFile) options.keyFilename = auth.keyFile;
   }
   return new Storage(options);

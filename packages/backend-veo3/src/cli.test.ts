@@ -111,10 +111,14 @@ describe.skipIf(!built)('ttv generate with backend: veo3 (CLI against the emulat
     expect(final.durationSec).toBeCloseTo((3 * 96 - 2) / 24, 1);
 
     // One operation per segment; the first is text-only, the next two start from a PNG first frame.
-    const submits = emu.requestsTo('POST', /:predictLongRunning$/).map((r) => r.json as { instances: Array<{ image?: { mimeType: string } }>; parameters: Record<string, unknown> });
+    const submits = emu
+      .requestsTo('POST', /:predictLongRunning$/)
+      .map((r) => r.json as { instances: Array<{ image?: { mimeType: string } }>; parameters: Record<string, unknown> });
     expect(submits).toHaveLength(3);
     expect(submits.map((s) => s.instances[0]!.image?.mimeType ?? 'text')).toEqual(['text', 'image/png', 'image/png']);
-    expect(submits.every((s) => s.parameters['durationSeconds'] === 4 && s.parameters['aspectRatio'] === '16:9' && s.parameters['resolution'] === '720p')).toBe(true);
+    expect(submits.every((s) => s.parameters['durationSeconds'] === 4 && s.parameters['aspectRatio'] === '16:9' && s.parameters['resolution'] === '720p')).toBe(
+      true,
+    );
     // gs:// outputs were downloaded once each, then deleted.
     expect(emu.stats()).toMatchObject({ submits: 3, downloads: 3, deletes: 3 });
 
@@ -145,7 +149,9 @@ describe.skipIf(!built)('ttv generate with backend: veo3 (CLI against the emulat
     expect(final).toMatchObject({ width: W, height: H, frames: 2 * 96 - 1 });
     expect(final.fps).toBeCloseTo(24, 2);
 
-    const submits = emu.requestsTo('POST', /:predictLongRunning$/).map((r) => r.json as { instances: Array<{ image?: { mimeType: string }; lastFrame?: { mimeType: string } }> });
+    const submits = emu
+      .requestsTo('POST', /:predictLongRunning$/)
+      .map((r) => r.json as { instances: Array<{ image?: { mimeType: string }; lastFrame?: { mimeType: string } }> });
     expect(submits).toHaveLength(2);
     for (const s of submits) expect([s.instances[0]!.image?.mimeType, s.instances[0]!.lastFrame?.mimeType]).toEqual(['image/png', 'image/png']);
 

@@ -2,9 +2,7 @@ import { pollingConfigSchema } from '@ttv/core';
 import { z } from 'zod';
 import { ASPECT_RATIOS, MODEL_IDS, MODELS, RESOLUTIONS } from './models.js';
 
-const gsPrefix = z
-  .string()
-  .regex(/^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](\/.*)?$/, 'must be a gs://bucket/prefix/ URI');
+const gsPrefix = z.string().regex(/^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](\/.*)?$/, 'must be a gs://bucket/prefix/ URI');
 
 /**
  * The `veo3:` section of a ttv config. Every field is optional or has a default, so an empty section is valid:
@@ -27,7 +25,7 @@ export const configSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Google Cloud project id (Vertex AI). Default: the GOOGLE_CLOUD_PROJECT environment variable, else the key file\'s project_id.'),
+      .describe("Google Cloud project id (Vertex AI). Default: the GOOGLE_CLOUD_PROJECT environment variable, else the key file's project_id."),
     location: z
       .string()
       .min(1)
@@ -42,22 +40,23 @@ export const configSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Vertex AI express-mode API key (secret). Default: GOOGLE_API_KEY. Prefer the env var, or ${GOOGLE_API_KEY}. Plain Gemini API keys do not work for Veo with @google/genai 3.x.'),
+      .describe(
+        'Vertex AI express-mode API key (secret). Default: GOOGLE_API_KEY. Prefer the env var, or ${GOOGLE_API_KEY}. Plain Gemini API keys do not work for Veo with @google/genai 3.x.',
+      ),
     accessToken: z
       .string()
       .min(1)
       .optional()
-      .describe('auth: access-token — an OAuth 2 access token with the cloud-platform scope (secret; e.g. ${CLOUDSDK_AUTH_ACCESS_TOKEN}). Tokens expire after about an hour.'),
+      .describe(
+        'auth: access-token — an OAuth 2 access token with the cloud-platform scope (secret; e.g. ${CLOUDSDK_AUTH_ACCESS_TOKEN}). Tokens expire after about an hour.',
+      ),
     model: z
       .enum(MODEL_IDS)
       .default('veo-3.1-fast-generate-001')
       .describe(
         'Veo model. Only the veo-3.1-*-001 models take a last frame (keyframe mode). veo-3.0-fast makes 8 s clips only; veo-2.0 makes 5–8 s, 720p, no audio.',
       ),
-    aspectRatio: z
-      .enum(ASPECT_RATIOS)
-      .optional()
-      .describe('Force 16:9 or 9:16. Default: the one nearest output.width × output.height.'),
+    aspectRatio: z.enum(ASPECT_RATIOS).optional().describe('Force 16:9 or 9:16. Default: the one nearest output.width × output.height.'),
     resolution: z
       .enum(RESOLUTIONS)
       .optional()
@@ -68,10 +67,7 @@ export const configSchema = z
       .positive()
       .optional()
       .describe('Force this clip length in seconds (one the model supports). Default: the supported length nearest the segment duration.'),
-    generateAudio: z
-      .boolean()
-      .default(false)
-      .describe('Generate an audio track (Veo 3 / 3.1; costs about twice as much). ttv joins video only.'),
+    generateAudio: z.boolean().default(false).describe('Generate an audio track (Veo 3 / 3.1; costs about twice as much). ttv joins video only.'),
     negativePrompt: z.string().min(1).optional().describe('What to avoid, when a segment gives no negativePrompt of its own.'),
     seed: z
       .number()
@@ -85,10 +81,7 @@ export const configSchema = z
       .optional()
       .describe('Whether people may be generated. allow_all needs an allowlisted project. Default: the service default.'),
     enhancePrompt: z.boolean().optional().describe('Let Veo rewrite the prompt (service default when unset).'),
-    labels: z
-      .record(z.string(), z.string())
-      .optional()
-      .describe('Billing labels attached to every request (Vertex AI).'),
+    labels: z.record(z.string(), z.string()).optional().describe('Billing labels attached to every request (Vertex AI).'),
     fit: z
       .enum(['cover', 'contain'])
       .default('cover')
@@ -116,12 +109,11 @@ export const configSchema = z
     baseUrl: z
       .url()
       .optional()
-      .describe('Vertex AI endpoint override (proxies, emulators). Default: https://{location}-aiplatform.googleapis.com, or https://aiplatform.googleapis.com for express mode and location global.'),
+      .describe(
+        'Vertex AI endpoint override (proxies, emulators). Default: https://{location}-aiplatform.googleapis.com, or https://aiplatform.googleapis.com for express mode and location global.',
+      ),
     apiVersion: z.enum(['v1', 'v1beta1']).default('v1').describe('Vertex AI API version. Keep v1: GA Veo 3.1 fails on v1beta1 (RESOURCE_PROJECT_INVALID).'),
-    storageEndpoint: z
-      .url()
-      .optional()
-      .describe('Cloud Storage endpoint override (emulators). A custom endpoint is called without credentials.'),
+    storageEndpoint: z.url().optional().describe('Cloud Storage endpoint override (emulators). A custom endpoint is called without credentials.'),
     concurrency: z.number().int().min(1).max(50).default(2).describe('Operations run at once (Veo quotas are per project per minute: 10–50 requests).'),
     polling: pollingConfigSchema({ intervalMs: 10_000, maxIntervalMs: 30_000, backoff: 1.5, jitter: 0.1, maxErrors: 6 }).describe(
       'Operation polling. A clip takes roughly 30 s to a few minutes.',
@@ -149,7 +141,11 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     const model = MODELS[c.model];
     if (c.durationSeconds !== undefined && !model.durations.includes(c.durationSeconds)) {
-      ctx.addIssue({ code: 'custom', path: ['durationSeconds'], message: `${c.model} makes ${model.durations.join(', ')} s clips, not ${c.durationSeconds} s` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['durationSeconds'],
+        message: `${c.model} makes ${model.durations.join(', ')} s clips, not ${c.durationSeconds} s`,
+      });
     }
     if (c.resolution !== undefined && !model.resolutions.includes(c.resolution)) {
       ctx.addIssue({ code: 'custom', path: ['resolution'], message: `${c.model} makes ${model.resolutions.join(', ')}, not ${c.resolution}` });

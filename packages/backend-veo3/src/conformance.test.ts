@@ -31,7 +31,10 @@ describeBackendConformance({
 describeBackendConformance({
   name: 'veo3 veo-3.0 (emulator, express mode)',
   create: () =>
-    new VeoBackend(configSchema.parse({ auth: 'express', apiKey: API_KEY, model: 'veo-3.0-generate-001', baseUrl: emu.url, polling: { intervalMs: 5, jitter: 0 } }), { env: {} }),
+    new VeoBackend(
+      configSchema.parse({ auth: 'express', apiKey: API_KEY, model: 'veo-3.0-generate-001', baseUrl: emu.url, polling: { intervalMs: 5, jitter: 0 } }),
+      { env: {} },
+    ),
   spend: { count: () => emu.stats().submits },
   network: { count: () => emu.requests.length },
   remote: { resume: true },

@@ -100,7 +100,10 @@ export function missingAccess(message: string, scope: ErrorScope): { what: strin
     return { what: `${where(scope)} is not allowlisted for a feature of ${scope.model}`, fix: 'request access from Google Cloud, or use another Veo model' };
   }
   if (/API key not valid|API_KEY_INVALID|invalid api key/i.test(message)) {
-    return { what: 'the express-mode API key is not valid', fix: 'set a valid Vertex AI API key in GOOGLE_API_KEY (or veo3.apiKey); Gemini API (AI Studio) keys do not work for Veo' };
+    return {
+      what: 'the express-mode API key is not valid',
+      fix: 'set a valid Vertex AI API key in GOOGLE_API_KEY (or veo3.apiKey); Gemini API (AI Studio) keys do not work for Veo',
+    };
   }
   if (/SERVICE_DISABLED|has not been used in project|is disabled/i.test(message)) {
     return {
@@ -131,7 +134,12 @@ export function missingAccess(message: string, scope: ErrorScope): { what: strin
   };
 }
 
-function make(code: TtvErrorCode, message: string, scope: ErrorScope, extra: { fix?: string; retryable?: boolean; retryAfterMs?: number; cause?: unknown; details?: Record<string, unknown> } = {}): TtvError {
+function make(
+  code: TtvErrorCode,
+  message: string,
+  scope: ErrorScope,
+  extra: { fix?: string; retryable?: boolean; retryAfterMs?: number; cause?: unknown; details?: Record<string, unknown> } = {},
+): TtvError {
   const details = { ...(scope.operation ? { operation: scope.operation } : {}), ...extra.details };
   return new TtvError(code, scrub(message, scope.secrets), {
     ...(extra.fix ? { fix: scrub(extra.fix, scope.secrets) } : {}),
@@ -175,11 +183,18 @@ export function fromHttp(status: number, body: GoogleErrorBody | undefined, rawM
   }
   if (status === 403 || grpc === 'PERMISSION_DENIED' || (grpc === 'FAILED_PRECONDITION' && ALLOWLIST.test(message))) {
     const access = missingAccess(message, scope);
-    return make('AUTH', `Veo ${scope.action} was refused: ${access.what} (HTTP ${status}${grpc ? ` ${grpc}` : ''}: ${message})`, scope, { fix: access.fix, cause });
+    return make('AUTH', `Veo ${scope.action} was refused: ${access.what} (HTTP ${status}${grpc ? ` ${grpc}` : ''}: ${message})`, scope, {
+      fix: access.fix,
+      cause,
+    });
   }
   if (status === 404) {
     if (/operation/i.test(scope.action)) {
-      return make('GENERATION_FAILED', `${head} (the operation no longer exists)`, scope, { retryable: true, fix: 'the job is gone; ttv submits a new one on retry', cause });
+      return make('GENERATION_FAILED', `${head} (the operation no longer exists)`, scope, {
+        retryable: true,
+        fix: 'the job is gone; ttv submits a new one on retry',
+        cause,
+      });
     }
     const access = missingAccess(message, scope);
     return make('AUTH', `Veo ${scope.action} failed: ${access.what} (HTTP 404: ${message})`, scope, { fix: access.fix, cause });
@@ -191,7 +206,10 @@ export function fromHttp(status: number, body: GoogleErrorBody | undefined, rawM
   }
   if (status === 400 || grpc === 'INVALID_ARGUMENT' || grpc === 'FAILED_PRECONDITION' || grpc === 'OUT_OF_RANGE') {
     if (isSafetyMessage(message)) return moderation(message, [message], scope);
-    return make('INPUT_INVALID', head, scope, { fix: 'the service refused the request parameters; check the veo3 section and the segment against the model table in the backend README', cause });
+    return make('INPUT_INVALID', head, scope, {
+      fix: 'the service refused the request parameters; check the veo3 section and the segment against the model table in the backend README',
+      cause,
+    });
   }
   return make('GENERATION_FAILED', head, scope, { cause });
 }
@@ -238,7 +256,10 @@ export function fromOperationError(error: Record<string, unknown>, scope: ErrorS
     case 3: // INVALID_ARGUMENT
     case 11: // OUT_OF_RANGE
     case 12: // UNIMPLEMENTED
-      return make('INPUT_INVALID', head, scope, { details, fix: 'the service refused the request; check the veo3 section and the segment against the model table' });
+      return make('INPUT_INVALID', head, scope, {
+        details,
+        fix: 'the service refused the request; check the veo3 section and the segment against the model table',
+      });
     case 4: // DEADLINE_EXCEEDED
       return make('TIMEOUT', head, scope, { details });
     case 7: // PERMISSION_DENIED
@@ -255,7 +276,11 @@ export function fromOperationError(error: Record<string, unknown>, scope: ErrorS
       return make('GENERATION_FAILED', head, scope, { details });
     }
     case 8: // RESOURCE_EXHAUSTED
-      return make('RATE_LIMITED', head, scope, { details, retryAfterMs: DEFAULT_RATE_LIMIT_WAIT_MS, fix: `Veo quotas are per project per minute: lower concurrency or request a quota increase for ${scope.model}` });
+      return make('RATE_LIMITED', head, scope, {
+        details,
+        retryAfterMs: DEFAULT_RATE_LIMIT_WAIT_MS,
+        fix: `Veo quotas are per project per minute: lower concurrency or request a quota increase for ${scope.model}`,
+      });
     case 10: // ABORTED
     case 13: // INTERNAL
     case 14: // UNAVAILABLE
@@ -272,7 +297,19 @@ function isAbortLike(error: unknown): boolean {
   return error.name === 'AbortError' || error.name === 'TimeoutError' || (error as { code?: unknown }).code === 'ABORT_ERR';
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
 
 function networkCode(error: unknown, depth = 0): string | undefined {
   if (!error || typeof error !== 'object' || depth > 4) return undefined;
@@ -294,7 +331,10 @@ export function fromThrown(error: unknown, scope: ErrorScope, signal?: AbortSign
     return fromHttp(e.status, parseGoogleError(message), message, scope, error);
   }
   if (isAbortLike(error)) {
-    return make('TIMEOUT', `Veo ${scope.action} timed out (no reply within veo3.timeouts.requestMs)`, scope, { cause: error, fix: 'a slow or unreachable endpoint; ttv retries' });
+    return make('TIMEOUT', `Veo ${scope.action} timed out (no reply within veo3.timeouts.requestMs)`, scope, {
+      cause: error,
+      fix: 'a slow or unreachable endpoint; ttv retries',
+    });
   }
   const net = networkCode(error);
   if (net || (error instanceof TypeError && /fetch failed|network|socket/i.test(message))) {
@@ -304,7 +344,11 @@ export function fromThrown(error: unknown, scope: ErrorScope, signal?: AbortSign
     });
   }
   // google-auth-library: no credentials found / cannot refresh.
-  if (/Could not load the default credentials|Could not refresh access token|invalid_grant|unauthorized_client|No access, refresh token|key file|private key/i.test(message)) {
+  if (
+    /Could not load the default credentials|Could not refresh access token|invalid_grant|unauthorized_client|No access, refresh token|key file|private key/i.test(
+      message,
+    )
+  ) {
     return make('AUTH', `Veo ${scope.action}: cannot obtain Google credentials: ${message}`, scope, {
       cause: error,
       fix: 'run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS or veo3.keyFile, or use express mode with GOOGLE_API_KEY',
@@ -331,7 +375,12 @@ export function fromStorage(error: unknown, scope: ErrorScope & { uri: string },
     return make('AUTH', `Veo ${scope.action} ${scope.uri} was refused: ${access.what} (${message})`, scope, { fix: access.fix, cause: error });
   }
   if (status === 429) return make('RATE_LIMITED', `Veo ${scope.action} ${scope.uri}: ${message}`, scope, { retryAfterMs: 5000, cause: error });
-  if ((status !== undefined && status >= 500) || networkCode(error) || isAbortLike(error) || /premature|aborted|socket|truncat|mismatch|CONTENT_DOWNLOAD_MISMATCH|FILE_NO_UPLOAD/i.test(message)) {
+  if (
+    (status !== undefined && status >= 500) ||
+    networkCode(error) ||
+    isAbortLike(error) ||
+    /premature|aborted|socket|truncat|mismatch|CONTENT_DOWNLOAD_MISMATCH|FILE_NO_UPLOAD/i.test(message)
+  ) {
     return make('UNAVAILABLE', `Veo ${scope.action} ${scope.uri} failed: ${message}`, scope, { cause: error });
   }
   return make('GENERATION_FAILED', `Veo ${scope.action} ${scope.uri} failed: ${message}`, scope, { cause: error });

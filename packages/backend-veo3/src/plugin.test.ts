@@ -66,7 +66,11 @@ describe('plugin and config', () => {
     expect(issues({ outputGcsUri: 'https://bucket/x' })[0]).toMatch(/^outputGcsUri: must be a gs:\/\//);
     expect(configSchema.parse({ outputGcsUri: 'gs://my-bucket/ttv/' }).outputGcsUri).toBe('gs://my-bucket/ttv/');
     // Every field is documented (ttv config docs are generated from .describe()).
-    const shape = (configSchema as unknown as { _zod: { def: { in?: { shape: Record<string, { description?: string }> }; shape?: Record<string, { description?: string }> } } })._zod.def;
+    const shape = (
+      configSchema as unknown as {
+        _zod: { def: { in?: { shape: Record<string, { description?: string }> }; shape?: Record<string, { description?: string }> } };
+      }
+    )._zod.def;
     const fields = shape.shape ?? shape.in?.shape ?? {};
     for (const [k, v] of Object.entries(fields)) expect(v.description, k).toBeTruthy();
   });
@@ -101,7 +105,11 @@ describe('cost', () => {
 describe('auth resolution (pure)', () => {
   const parse = (input: Parameters<typeof configSchema.parse>[0] = {}) => configSchema.parse(input);
   it('auto: key file → service-account, apiKey → express, project → adc, GOOGLE_API_KEY → express', () => {
-    expect(resolveAuth(parse({ keyFile: 'sa.json', project: 'p' }), {}, '/cfg')).toMatchObject({ mode: 'service-account', keyFile: '/cfg/sa.json', project: 'p' });
+    expect(resolveAuth(parse({ keyFile: 'sa.json', project: 'p' }), {}, '/cfg')).toMatchObject({
+      mode: 'service-account',
+      keyFile: '/cfg/sa.json',
+      project: 'p',
+    });
     expect(resolveAuth(parse({ apiKey: 'k-12345' }), { GOOGLE_CLOUD_PROJECT: 'envp' }, '/cfg')).toMatchObject({ mode: 'express', apiKey: 'k-12345' });
     expect(resolveAuth(parse(), { GOOGLE_CLOUD_PROJECT: 'envp', GOOGLE_API_KEY: 'envk' }, '/cfg')).toMatchObject({ mode: 'adc', project: 'envp' });
     expect(resolveAuth(parse(), { GOOGLE_API_KEY: 'envk' }, '/cfg')).toMatchObject({ mode: 'express', apiKey: 'envk' });
@@ -127,17 +135,26 @@ describe('auth resolution (pure)', () => {
 
 describe('error mapping (units)', () => {
   it('parses the JSON genai puts into ApiError messages', () => {
-    expect(parseGoogleError('{"error":{"code":429,"message":"m","status":"RESOURCE_EXHAUSTED"}}')).toEqual({ code: 429, message: 'm', status: 'RESOURCE_EXHAUSTED' });
+    expect(parseGoogleError('{"error":{"code":429,"message":"m","status":"RESOURCE_EXHAUSTED"}}')).toEqual({
+      code: 429,
+      message: 'm',
+      status: 'RESOURCE_EXHAUSTED',
+    });
     expect(parseGoogleError('got status: 500. {"error":{"code":500}}')).toEqual({ code: 500 });
     expect(parseGoogleError('plain')).toBeUndefined();
   });
 
   it('HTTP statuses', () => {
-    const http = (status: number, message: string, grpc?: string) => fromHttp(status, { code: status, message, ...(grpc ? { status: grpc } : {}) }, message, scope);
+    const http = (status: number, message: string, grpc?: string) =>
+      fromHttp(status, { code: status, message, ...(grpc ? { status: grpc } : {}) }, message, scope);
     expect(http(429, 'Quota exceeded').code).toBe('RATE_LIMITED');
     expect(http(401, 'bad token').code).toBe('AUTH');
-    expect(http(403, "Permission 'aiplatform.endpoints.predict' denied on resource").message).toMatch(/lack IAM permission aiplatform\.endpoints\.predict on project p1 in us-central1/);
-    expect(http(403, 'Vertex AI API has not been used in project 123 before or it is disabled. SERVICE_DISABLED').message).toMatch(/aiplatform\.googleapis\.com\) is not enabled/);
+    expect(http(403, "Permission 'aiplatform.endpoints.predict' denied on resource").message).toMatch(
+      /lack IAM permission aiplatform\.endpoints\.predict on project p1 in us-central1/,
+    );
+    expect(http(403, 'Vertex AI API has not been used in project 123 before or it is disabled. SERVICE_DISABLED').message).toMatch(
+      /aiplatform\.googleapis\.com\) is not enabled/,
+    );
     expect(http(403, 'personGeneration allow_all is an allowlisted feature.').fix).toMatch(/allow_adult/);
     expect(http(400, 'Frame interpolation is not allowlisted for project', 'FAILED_PRECONDITION').code).toBe('AUTH');
     expect(http(400, 'Unsupported output video duration 5 seconds', 'INVALID_ARGUMENT').code).toBe('INPUT_INVALID');
@@ -149,7 +166,9 @@ describe('error mapping (units)', () => {
   });
 
   it('operation errors', () => {
-    expect(fromOperationError({ code: 7, message: "Permission 'storage.objects.create' denied on bucket out" }, scope).message).toMatch(/Cloud Storage permission storage\.objects\.create/);
+    expect(fromOperationError({ code: 7, message: "Permission 'storage.objects.create' denied on bucket out" }, scope).message).toMatch(
+      /Cloud Storage permission storage\.objects\.create/,
+    );
     expect(fromOperationError({ code: 16, message: 'unauthenticated' }, scope).code).toBe('AUTH');
     expect(fromOperationError({ code: 2, message: 'unknown' }, scope).code).toBe('GENERATION_FAILED');
     expect(fromOperationError({ code: 9, message: 'precondition' }, scope).code).toBe('GENERATION_FAILED');
@@ -168,7 +187,15 @@ describe('doctor', () => {
     try {
       emu.buckets.putUri('gs://ttv-out/keep', Buffer.from('x'));
       const ok = new VeoBackend(
-        configSchema.parse({ auth: 'access-token', accessToken: TOKEN, project: 'p', baseUrl: emu.url, storageEndpoint: emu.url, outputGcsUri: 'gs://ttv-out/x/', stagingGcsUri: 'gs://nope/x/' }),
+        configSchema.parse({
+          auth: 'access-token',
+          accessToken: TOKEN,
+          project: 'p',
+          baseUrl: emu.url,
+          storageEndpoint: emu.url,
+          outputGcsUri: 'gs://ttv-out/x/',
+          stagingGcsUri: 'gs://nope/x/',
+        }),
         { env: {} },
       );
       const checks = await ok.doctor();

@@ -9,17 +9,7 @@ import { probeVideo } from '@ttv/core';
 import { FRAME_INTERPOLATION_NOT_ALLOWLISTED, googleErrorBody, startVeoEmulator, type VeoEmulator, veoFaults } from '@ttv/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from './config.js';
-import {
-  API_KEY,
-  clearGoogleEnv,
-  context,
-  type Fixture,
-  makeBackend,
-  makeFixture,
-  rejection,
-  request,
-  TOKEN,
-} from './test-helpers.fixture.js';
+import { API_KEY, clearGoogleEnv, context, type Fixture, makeBackend, makeFixture, rejection, request, TOKEN } from './test-helpers.fixture.js';
 import { VeoBackend } from './veo-backend.js';
 
 let fx: Fixture;
@@ -38,7 +28,10 @@ afterAll(async () => {
   await fx?.cleanup();
 });
 
-function submitBody(i = 0): { instances: Array<Record<string, { mimeType?: string; gcsUri?: string; bytesBase64Encoded?: string } | string>>; parameters: Record<string, unknown> } {
+function submitBody(i = 0): {
+  instances: Array<Record<string, { mimeType?: string; gcsUri?: string; bytesBase64Encoded?: string } | string>>;
+  parameters: Record<string, unknown>;
+} {
   return emu.requestsTo('POST', SUBMIT)[i]!.json as never;
 }
 
@@ -147,7 +140,9 @@ describe('generate (happy paths)', () => {
   });
 
   it('express mode: API key header on the express routes, no Authorization', async () => {
-    const backend = new VeoBackend(configSchema.parse({ auth: 'express', apiKey: API_KEY, baseUrl: emu.url, polling: { intervalMs: 5, jitter: 0 } }), { env: {} });
+    const backend = new VeoBackend(configSchema.parse({ auth: 'express', apiKey: API_KEY, baseUrl: emu.url, polling: { intervalMs: 5, jitter: 0 } }), {
+      env: {},
+    });
     const req = await request(fx);
     const rec = await context(fx);
     await backend.generate(req, rec.ctx);
@@ -212,7 +207,13 @@ describe('error mapping', () => {
   });
 
   it('Retry-After of a 429 is honoured', async () => {
-    emu.faults.inject({ kind: 'status', status: 429, match: { method: 'POST', path: SUBMIT }, headers: { 'retry-after': '12' }, body: googleErrorBody(429, 'slow down') });
+    emu.faults.inject({
+      kind: 'status',
+      status: 429,
+      match: { method: 'POST', path: SUBMIT },
+      headers: { 'retry-after': '12' },
+      body: googleErrorBody(429, 'slow down'),
+    });
     const e = await rejection(makeBackend(emu).generate(await request(fx), (await context(fx)).ctx));
     expect([e.code, e.retryAfterMs]).toEqual(['RATE_LIMITED', 12_000]);
   });
@@ -289,7 +290,13 @@ describe('error mapping', () => {
     const backend = makeBackend(
       emu,
       { polling: { intervalMs: 10, maxIntervalMs: 40, backoff: 2 }, timeouts: { operationMs: 300 } },
-      { sleep: async (ms, signal) => { waits.push(ms); await new Promise((r) => setTimeout(r, ms)); signal.throwIfAborted(); } },
+      {
+        sleep: async (ms, signal) => {
+          waits.push(ms);
+          await new Promise((r) => setTimeout(r, ms));
+          signal.throwIfAborted();
+        },
+      },
     );
     const req = await request(fx);
     const e = await rejection(backend.generate(req, (await context(fx)).ctx));
@@ -392,7 +399,12 @@ describe('validate: refused before any request', () => {
       [lite, { model: 'veo-3.1-lite-generate-001', width: 1920, height: 1080 }, 'resolution', /resolution 1080p is not available/],
       [makeBackend(emu, { aspectRatio: '9:16' }), {}, 'resolution', /aspect ratio 16:9 is not available/],
       [makeBackend(emu, { durationSeconds: 8 }), { durationSec: 4 }, 'durationSec', /makes 8 s clips/],
-      [makeBackend(emu, { model: 'veo-3.1-generate-001', generateAudio: true }), { model: 'veo-2.0-generate-001', durationSec: 5 }, 'generateAudio', /no audio/],
+      [
+        makeBackend(emu, { model: 'veo-3.1-generate-001', generateAudio: true }),
+        { model: 'veo-2.0-generate-001', durationSec: 5 },
+        'generateAudio',
+        /no audio/,
+      ],
       [b31, { model: 'veo-9' }, 'model', /no model "veo-9"/],
       [b31, { prompt: 'x'.repeat(4001) }, 'prompt', /over 4000/],
       [b31, { prompt: ' ', firstFrame: undefined }, 'prompt', /prompt or a first frame/],

@@ -20,7 +20,14 @@ import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { type GenerateVideosConfig, type GenerateVideosOperation, type GenerateVideosSource, type GoogleGenAI, type Image, GenerateVideosOperation as OperationClass } from '@google/genai';
+import {
+  type GenerateVideosConfig,
+  type GenerateVideosOperation,
+  type GenerateVideosSource,
+  type GoogleGenAI,
+  type Image,
+  GenerateVideosOperation as OperationClass,
+} from '@google/genai';
 import type { Storage } from '@google-cloud/storage';
 import {
   type BackendInfo,
@@ -45,7 +52,18 @@ import {
   withJitter,
 } from '@ttv/core';
 import { type AuthClient, GoogleAuth } from 'google-auth-library';
-import { authSecrets, CLOUD_PLATFORM_SCOPE, createGenAI, createStorage, inspectKeyFile, parseGsUri, type ResolvedAuth, requireProject, resolveAuth, vertexBaseUrl } from './auth.js';
+import {
+  authSecrets,
+  CLOUD_PLATFORM_SCOPE,
+  createGenAI,
+  createStorage,
+  inspectKeyFile,
+  parseGsUri,
+  type ResolvedAuth,
+  requireProject,
+  resolveAuth,
+  vertexBaseUrl,
+} from './auth.js';
 import type { VeoConfig } from './config.js';
 import { type ErrorScope, fromOperationError, fromStorage, fromThrown, moderation, scrub } from './errors.js';
 import { capabilitiesOf, isModelId, MAX_PROMPT_LENGTH, MODELS, type VeoModel, veoFormatOf } from './models.js';
@@ -81,7 +99,7 @@ const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> => delay(m
 function signalFetch(signal: AbortSignal, onResponse: (response: Response) => void): typeof fetch {
   return async (input, init) => {
     const signals = [signal, init?.signal].filter((s): s is AbortSignal => s instanceof AbortSignal);
-    const response = await fetch(input, { ...init, signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] ?? null });
+    const response = await fetch(input, { ...init, signal: signals.length > 1 ? AbortSignal.any(signals) : (signals[0] ?? null) });
     onResponse(response);
     return response;
   };
@@ -184,13 +202,23 @@ export class VeoBackend implements VideoBackend {
         : !model.aspectRatios.includes(format.aspectRatio) || (c.aspectRatio && c.aspectRatio !== format.aspectRatio)
           ? `aspect ratio ${format.aspectRatio} is not available${c.aspectRatio ? ` (veo3.aspectRatio is ${c.aspectRatio})` : ''}`
           : `resolution ${format.resolution} is not available for ${model.id}${c.resolution ? ` (veo3.resolution is ${c.resolution})` : ''}`;
-      throw invalid(`${model.id} cannot make ${request.width}x${request.height}: ${why}`, 'resolution', `${request.width}x${request.height}`, `use one of ${sizes.join(', ')}`);
+      throw invalid(
+        `${model.id} cannot make ${request.width}x${request.height}: ${why}`,
+        'resolution',
+        `${request.width}x${request.height}`,
+        `use one of ${sizes.join(', ')}`,
+      );
     }
     if (c.generateAudio && !model.audio) {
       throw invalid(`${model.id} has no audio track`, 'generateAudio', true, 'set veo3.generateAudio: false, or use a Veo 3 / 3.1 model');
     }
     if (request.prompt.length > MAX_PROMPT_LENGTH) {
-      throw invalid(`prompt is ${request.prompt.length} characters, over ${MAX_PROMPT_LENGTH}`, 'prompt', `${request.prompt.slice(0, 40)}…`, 'shorten the prompt');
+      throw invalid(
+        `prompt is ${request.prompt.length} characters, over ${MAX_PROMPT_LENGTH}`,
+        'prompt',
+        `${request.prompt.slice(0, 40)}…`,
+        'shorten the prompt',
+      );
     }
     if (!request.prompt.trim() && !request.firstFrame) {
       throw invalid('Veo needs a prompt or a first frame, and the request has neither', 'prompt', request.prompt, 'give the segment a prompt');
@@ -210,7 +238,13 @@ export class VeoBackend implements VideoBackend {
           'set veo3.model to veo-3.1-generate-001 or veo-3.1-fast-generate-001 for keyframe mode',
         );
       }
-      if (!request.firstFrame) throw invalid('a last frame needs a first frame', 'firstFrame', undefined, 'give the segment a first frame (storyboard.image or the previous keyframe)');
+      if (!request.firstFrame)
+        throw invalid(
+          'a last frame needs a first frame',
+          'firstFrame',
+          undefined,
+          'give the segment a first frame (storyboard.image or the previous keyframe)',
+        );
     }
     if (request.firstFrame !== undefined) await checkImage(request.firstFrame, 'firstFrame');
     if (request.lastFrame !== undefined) await checkImage(request.lastFrame, 'lastFrame');
@@ -220,7 +254,10 @@ export class VeoBackend implements VideoBackend {
     const model = isModelId(request.model) ? MODELS[request.model] : MODELS[this.config.model];
     const rate = this.rate(model);
     const audio = this.config.generateAudio && model.audio;
-    return { usd: Number((request.durationSec * rate).toFixed(6)), basis: `${request.durationSec} s × $${rate}/s (${model.id}, ${audio ? 'with' : 'no'} audio) × 1 video` };
+    return {
+      usd: Number((request.durationSec * rate).toFixed(6)),
+      basis: `${request.durationSec} s × $${rate}/s (${model.id}, ${audio ? 'with' : 'no'} audio) × 1 video`,
+    };
   }
 
   // ---- clients -------------------------------------------------------------------------------------------
@@ -302,7 +339,11 @@ export class VeoBackend implements VideoBackend {
   }
 
   /** Fits the images to the output size and encodes them (PNG or JPEG), staging large ones to GCS. */
-  private async prepareInputs(request: GenerateRequest, model: VeoModel, ctx: GenerateContext): Promise<{ image?: Image; lastFrame?: Image; staged: string[] }> {
+  private async prepareInputs(
+    request: GenerateRequest,
+    model: VeoModel,
+    ctx: GenerateContext,
+  ): Promise<{ image?: Image; lastFrame?: Image; staged: string[] }> {
     const staged: string[] = [];
     const prepare = async (path: string, role: 'first' | 'last'): Promise<Image> => {
       const opts = { width: request.width, height: request.height, fit: this.config.fit, signal: ctx.signal };
@@ -349,7 +390,13 @@ export class VeoBackend implements VideoBackend {
     return uri;
   }
 
-  private async submit(ai: GoogleGenAI, request: GenerateRequest, model: VeoModel, inputs: { image?: Image; lastFrame?: Image }, ctx: GenerateContext): Promise<string> {
+  private async submit(
+    ai: GoogleGenAI,
+    request: GenerateRequest,
+    model: VeoModel,
+    inputs: { image?: Image; lastFrame?: Image },
+    ctx: GenerateContext,
+  ): Promise<string> {
     const format = veoFormatOf(request.width, request.height)!;
     const c = this.config;
     let retryAfter: number | undefined;
@@ -451,7 +498,10 @@ export class VeoBackend implements VideoBackend {
       if (filtered > 0) {
         throw moderation(`${filtered} video(s) removed by the safety filter${reasons.length ? `: ${reasons.join('; ')}` : ''}`, reasons, scope);
       }
-      throw new TtvError('GENERATION_FAILED', `Veo operation ${name} finished without a video (and without an error)`, { retryable: true, details: { operation: name } });
+      throw new TtvError('GENERATION_FAILED', `Veo operation ${name} finished without a video (and without an error)`, {
+        retryable: true,
+        details: { operation: name },
+      });
     }
     if (filtered > 0) warnings.push({ type: 'other', message: `Veo filtered ${filtered} sample(s) for safety: ${reasons.join('; ')}` });
     return videos.map((v) => ({ ...(v.uri ? { uri: v.uri } : {}), ...(v.videoBytes ? { videoBytes: v.videoBytes } : {}) }));
@@ -486,7 +536,10 @@ export class VeoBackend implements VideoBackend {
       return await probeVideo(file, { signal: ctx.signal, countFrames: true });
     } catch (error) {
       if (ctx.signal.aborted) throw error;
-      const size = await stat(file).then((s) => s.size, () => 0);
+      const size = await stat(file).then(
+        (s) => s.size,
+        () => 0,
+      );
       throw new TtvError('UNAVAILABLE', `the video of Veo operation ${name} is not a readable MP4 (${size} bytes): ${(error as Error).message}`, {
         retryable,
         details: { operation: name },
@@ -500,7 +553,10 @@ export class VeoBackend implements VideoBackend {
       warnings.push({ type: 'other', message: `Veo returned ${probe.durationSec.toFixed(2)} s for a ${request.durationSec} s request` });
     }
     if (probe.width !== request.width || probe.height !== request.height) {
-      warnings.push({ type: 'other', message: `Veo returned ${probe.width}x${probe.height} for a ${request.width}x${request.height} request (the join scales it)` });
+      warnings.push({
+        type: 'other',
+        message: `Veo returned ${probe.width}x${probe.height} for a ${request.width}x${request.height} request (the join scales it)`,
+      });
     }
   }
 
@@ -535,7 +591,8 @@ export class VeoBackend implements VideoBackend {
       } catch (error) {
         checks.push({ name: 'veo3: project', ok: false, detail: (error as TtvError).message, fix: (error as TtvError).fix ?? 'set veo3.project' });
       }
-      if (project) checks.push({ name: 'veo3: project', ok: true, detail: `${project} in ${a.location} (${a.mode}; ${a.sources.join(', ')}), endpoint ${endpoint}` });
+      if (project)
+        checks.push({ name: 'veo3: project', ok: true, detail: `${project} in ${a.location} (${a.mode}; ${a.sources.join(', ')}), endpoint ${endpoint}` });
       if (a.mode === 'service-account' && a.keyFile) {
         const k = inspectKeyFile(a.keyFile);
         checks.push(
@@ -559,7 +616,11 @@ export class VeoBackend implements VideoBackend {
           } finally {
             clearTimeout(timer);
           }
-          checks.push({ name: 'veo3: credentials', ok: true, detail: `obtained an access token (${a.mode === 'service-account' ? 'key file' : 'Application Default Credentials'})` });
+          checks.push({
+            name: 'veo3: credentials',
+            ok: true,
+            detail: `obtained an access token (${a.mode === 'service-account' ? 'key file' : 'Application Default Credentials'})`,
+          });
         } catch (error) {
           checks.push({
             name: 'veo3: credentials',
@@ -585,7 +646,12 @@ export class VeoBackend implements VideoBackend {
           ...(exists ? {} : { fix: `create it in ${a.location}: gcloud storage buckets create gs://${gs.bucket} --location ${a.location}` }),
         });
       } catch (error) {
-        checks.push({ name: `veo3: ${field}`, ok: false, detail: scrub((error as Error).message, this.secrets), fix: 'grant storage access on the bucket to the identity ttv runs as' });
+        checks.push({
+          name: `veo3: ${field}`,
+          ok: false,
+          detail: scrub((error as Error).message, this.secrets),
+          fix: 'grant storage access on the bucket to the identity ttv runs as',
+        });
       }
     }
     try {

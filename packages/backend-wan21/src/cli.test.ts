@@ -117,7 +117,10 @@ describe.skipIf(!built)('ttv generate with backend: wan21 (stand-in)', () => {
     for (const a of jobs) {
       for (const b of jobs) {
         if (a === b || a.end <= b.start || b.end <= a.start) continue;
-        expect(gpusOf(a).filter((g) => gpusOf(b).includes(g)), 'overlapping jobs share a GPU').toEqual([]);
+        expect(
+          gpusOf(a).filter((g) => gpusOf(b).includes(g)),
+          'overlapping jobs share a GPU',
+        ).toEqual([]);
         expect(a.port).not.toBe(b.port);
       }
     }

@@ -35,9 +35,16 @@ export const configSchema = z
     sampleShift: perTaskNumber('--sample_shift (Wan: i2v 3.0 at 480p / 5.0 at 720p, flf2v 16)'),
     guideScale: perTaskNumber('--sample_guide_scale (Wan: 5.0)'),
     sampleSolver: z.enum(['unipc', 'dpm++']).optional().describe('--sample_solver (Wan: unipc).'),
-    offloadModel: z.boolean().optional().describe('--offload_model: move models to the CPU between stages (Wan: on with one GPU, off with several). Lowers GPU memory, slower.'),
+    offloadModel: z
+      .boolean()
+      .optional()
+      .describe('--offload_model: move models to the CPU between stages (Wan: on with one GPU, off with several). Lowers GPU memory, slower.'),
     t5Cpu: z.boolean().default(false).describe('--t5_cpu: keep the T5 text encoder on the CPU (saves ~10 GB of GPU memory).'),
-    gpus: z.array(z.number().int().nonnegative()).min(1).default([0]).describe('GPU indices ttv may use; the engine leases disjoint sets of gpusPerJob to parallel jobs.'),
+    gpus: z
+      .array(z.number().int().nonnegative())
+      .min(1)
+      .default([0])
+      .describe('GPU indices ttv may use; the engine leases disjoint sets of gpusPerJob to parallel jobs.'),
     gpusPerJob: z
       .number()
       .int()

@@ -76,7 +76,15 @@ describe('wan21 generate against the stand-in', () => {
     expect(result).toMatchObject({ file: req.outputPath, frames: 17, fps: 16, costUsd: 0, width: probe.width, height: probe.height });
     onlyOutput(req);
     const [r] = readRunRecords(record);
-    expect(r).toMatchObject({ tool: 'wan21-generate', outcome: 'ok', task: 'i2v-14B', frameNum: 17, seed: 77, prompt: 'a calm lake at dawn', geometry: { width: 832, height: 464 } });
+    expect(r).toMatchObject({
+      tool: 'wan21-generate',
+      outcome: 'ok',
+      task: 'i2v-14B',
+      frameNum: 17,
+      seed: 77,
+      prompt: 'a calm lake at dawn',
+      geometry: { width: 832, height: 464 },
+    });
     expect(r!.env.CUDA_VISIBLE_DEVICES).toBe('2');
     expect(r!.fallbacks ?? []).toEqual([]);
     expect(r!.cwd).toBe(fx.wanDir);
@@ -92,7 +100,15 @@ describe('wan21 generate against the stand-in', () => {
   it('two GPUs per job: torchrun with 2 ranks, CUDA_VISIBLE_DEVICES from the lease, a fresh rendezvous port per job', async () => {
     const { backend, record } = setup({ gpus: [0, 1, 2, 3], gpusPerJob: 2 });
     const a = request();
-    const b = request({ model: 'flf2v-14B', width: 1280, height: 720, durationSec: 5.0625, firstFrame: fx.images.wide, lastFrame: fx.images.wideLast, seed: 5 });
+    const b = request({
+      model: 'flf2v-14B',
+      width: 1280,
+      height: 720,
+      durationSec: 5.0625,
+      firstFrame: fx.images.wide,
+      lastFrame: fx.images.wideLast,
+      seed: 5,
+    });
     await Promise.all([backend.generate(a, context([0, 1]).ctx), backend.generate(b, context([2, 3]).ctx)]);
     expect((await probeVideo(b.outputPath)).frames).toBe(81);
     const records = readRunRecords(record);

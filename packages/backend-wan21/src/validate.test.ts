@@ -35,7 +35,8 @@ function request(o: Partial<GenerateRequest> = {}): GenerateRequest {
     ...o,
   };
 }
-const flf = (o: Partial<GenerateRequest> = {}) => request({ model: 'flf2v-14B', width: 1280, height: 720, durationSec: 5.0625, firstFrame: fx.images.wide, lastFrame: fx.images.wideLast, ...o });
+const flf = (o: Partial<GenerateRequest> = {}) =>
+  request({ model: 'flf2v-14B', width: 1280, height: 720, durationSec: 5.0625, firstFrame: fx.images.wide, lastFrame: fx.images.wideLast, ...o });
 
 type Case = [title: string, field: string, req: () => GenerateRequest, config?: Record<string, unknown>];
 

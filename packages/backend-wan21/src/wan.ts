@@ -52,7 +52,13 @@ export function wanGeometry(image: { width: number; height: number }, size: stri
 
 /** Reference image shapes: the declared resolutions are what Wan makes from these at each size. */
 const REFERENCE_IMAGES: Array<[number, number]> = [
-  [1280, 720], [720, 1280], [1024, 1024], [1536, 1024], [1024, 1536], [1024, 768], [768, 1024],
+  [1280, 720],
+  [720, 1280],
+  [1024, 1024],
+  [1536, 1024],
+  [1024, 1536],
+  [1024, 768],
+  [768, 1024],
 ];
 
 /** Wan sizes by max area: the 720p and the 480p bucket (orientation does not matter for i2v/flf2v). */

@@ -186,7 +186,12 @@ export class Wan21Backend implements VideoBackend {
   private checkParallelism(): void {
     const { gpus, gpusPerJob } = this.config;
     if (gpusPerJob > gpus.length) {
-      throw invalid(`wan21.gpusPerJob is ${gpusPerJob} but only ${gpus.length} GPU(s) are listed (${gpus.join(', ')})`, 'wan21.gpusPerJob', gpusPerJob, `lower gpusPerJob to ≤ ${gpus.length}, or list more GPUs in wan21.gpus`);
+      throw invalid(
+        `wan21.gpusPerJob is ${gpusPerJob} but only ${gpus.length} GPU(s) are listed (${gpus.join(', ')})`,
+        'wan21.gpusPerJob',
+        gpusPerJob,
+        `lower gpusPerJob to ≤ ${gpus.length}, or list more GPUs in wan21.gpus`,
+      );
     }
     if (new Set(gpus).size !== gpus.length) {
       throw invalid(`wan21.gpus lists a GPU twice (${gpus.join(', ')})`, 'wan21.gpus', gpus, 'list each GPU index once');
@@ -208,19 +213,36 @@ export class Wan21Backend implements VideoBackend {
     const cfg = this.config;
 
     // The Wan checkout.
-    if (!cfg.wanDir) throw invalid('wan21.wanDir is not set', 'wan21.wanDir', undefined, 'set wan21.wanDir to your Wan2.1 checkout (the folder with generate.py)');
+    if (!cfg.wanDir)
+      throw invalid('wan21.wanDir is not set', 'wan21.wanDir', undefined, 'set wan21.wanDir to your Wan2.1 checkout (the folder with generate.py)');
     const wanDir = this.path(cfg.wanDir);
     const generatePy = join(wanDir, 'generate.py');
-    if (!existsSync(generatePy)) throw invalid(`no generate.py in wan21.wanDir ${wanDir}`, 'wan21.wanDir', wanDir, 'point wan21.wanDir at a Wan2.1 checkout (git clone https://github.com/Wan-Video/Wan2.1)');
+    if (!existsSync(generatePy))
+      throw invalid(
+        `no generate.py in wan21.wanDir ${wanDir}`,
+        'wan21.wanDir',
+        wanDir,
+        'point wan21.wanDir at a Wan2.1 checkout (git clone https://github.com/Wan-Video/Wan2.1)',
+      );
 
     // The checkpoint for this task.
     const ckpt = cfg.checkpoints[task];
     if (!ckpt) {
-      throw invalid(`wan21.checkpoints.${task} is not set`, `wan21.checkpoints.${task}`, undefined, `download ${task === 'i2v-14B' ? 'Wan-AI/Wan2.1-I2V-14B-720P (or -480P)' : 'Wan-AI/Wan2.1-FLF2V-14B-720P'} and set wan21.checkpoints.${task} to its folder`);
+      throw invalid(
+        `wan21.checkpoints.${task} is not set`,
+        `wan21.checkpoints.${task}`,
+        undefined,
+        `download ${task === 'i2v-14B' ? 'Wan-AI/Wan2.1-I2V-14B-720P (or -480P)' : 'Wan-AI/Wan2.1-FLF2V-14B-720P'} and set wan21.checkpoints.${task} to its folder`,
+      );
     }
     const ckptDir = this.path(ckpt);
     if (!existsSync(ckptDir) || !statSync(ckptDir).isDirectory()) {
-      throw invalid(`checkpoint directory for ${task} not found: ${ckptDir}`, `wan21.checkpoints.${task}`, ckptDir, 'check the path (relative paths resolve from the config file)');
+      throw invalid(
+        `checkpoint directory for ${task} not found: ${ckptDir}`,
+        `wan21.checkpoints.${task}`,
+        ckptDir,
+        'check the path (relative paths resolve from the config file)',
+      );
     }
     const modelType = readModelType(ckptDir);
     if (modelType !== undefined && modelType !== CHECKPOINT_MODEL_TYPE[task]) {
@@ -235,7 +257,12 @@ export class Wan21Backend implements VideoBackend {
     // Size: Wan asserts it is in the task's list.
     const configured = cfg.size[task];
     if (configured && !SUPPORTED_SIZES[task].includes(configured)) {
-      throw invalid(`wan21.size.${task} ${configured} is not a size Wan supports for ${task}`, `wan21.size.${task}`, configured, `use one of ${SUPPORTED_SIZES[task].join(', ')}`);
+      throw invalid(
+        `wan21.size.${task} ${configured} is not a size Wan supports for ${task}`,
+        `wan21.size.${task}`,
+        configured,
+        `use one of ${SUPPORTED_SIZES[task].join(', ')}`,
+      );
     }
     const options = taskResolutions(cfg, task);
     const option = options.find((r) => r.width === request.width && r.height === request.height);
@@ -252,7 +279,12 @@ export class Wan21Backend implements VideoBackend {
     // Frame count: 16 fps, 4n+1, flf2v exactly 81.
     const frameNum = secondsToFrames(request.durationSec);
     if (frameNum === undefined) {
-      throw invalid(`${request.durationSec} s is not a whole number of frames at ${WAN_FPS} fps`, 'durationSec', request.durationSec, `use (4n+1)/16 s, e.g. ${framesToSeconds(81)} s (81 frames)`);
+      throw invalid(
+        `${request.durationSec} s is not a whole number of frames at ${WAN_FPS} fps`,
+        'durationSec',
+        request.durationSec,
+        `use (4n+1)/16 s, e.g. ${framesToSeconds(81)} s (81 frames)`,
+      );
     }
     if (!isFourNPlusOne(frameNum)) {
       throw invalid(
@@ -263,22 +295,44 @@ export class Wan21Backend implements VideoBackend {
       );
     }
     if (task === 'flf2v-14B' && frameNum !== FLF2V_FRAMES) {
-      throw invalid(`flf2v-14B makes only ${FLF2V_FRAMES} frames (${framesToSeconds(FLF2V_FRAMES)} s); ${frameNum} frames were asked for`, 'durationSec', request.durationSec, `use segmentDuration ${framesToSeconds(FLF2V_FRAMES)} (the engine negotiates 5 s to it)`);
+      throw invalid(
+        `flf2v-14B makes only ${FLF2V_FRAMES} frames (${framesToSeconds(FLF2V_FRAMES)} s); ${frameNum} frames were asked for`,
+        'durationSec',
+        request.durationSec,
+        `use segmentDuration ${framesToSeconds(FLF2V_FRAMES)} (the engine negotiates 5 s to it)`,
+      );
     }
     const allowed = taskFrames(cfg, task);
     if (!allowed.includes(frameNum)) {
-      throw invalid(`${task} is configured for ${allowed.join(', ')} frames, not ${frameNum}`, 'durationSec', request.durationSec, `use one of ${allowed.map(framesToSeconds).join(', ')} s, or change wan21.i2vFrames`);
+      throw invalid(
+        `${task} is configured for ${allowed.join(', ')} frames, not ${frameNum}`,
+        'durationSec',
+        request.durationSec,
+        `use one of ${allowed.map(framesToSeconds).join(', ')} s, or change wan21.i2vFrames`,
+      );
     }
     const badFrames = (cfg.i2vFrames ?? []).filter((f) => !isFourNPlusOne(f));
     if (task === 'i2v-14B' && badFrames.length) {
-      throw invalid(`wan21.i2vFrames has ${badFrames.join(', ')}, which are not 4n+1`, 'wan21.i2vFrames', badFrames, 'list only 4n+1 frame counts (5, 9, …, 81, …)');
+      throw invalid(
+        `wan21.i2vFrames has ${badFrames.join(', ')}, which are not 4n+1`,
+        'wan21.i2vFrames',
+        badFrames,
+        'list only 4n+1 frame counts (5, 9, …, 81, …)',
+      );
     }
 
     this.checkParallelism();
 
     // Prompt (Wan substitutes its example prompt for an empty one).
-    if (!request.prompt.trim()) throw invalid('the prompt is empty (Wan would silently use its example prompt)', 'prompt', request.prompt, 'give every segment a prompt');
-    if (request.prompt.length > MAX_PROMPT) throw invalid(`prompt is ${request.prompt.length} characters, over ${MAX_PROMPT}`, 'prompt', `${request.prompt.slice(0, 40)}…`, 'shorten the prompt (T5 reads 512 tokens)');
+    if (!request.prompt.trim())
+      throw invalid('the prompt is empty (Wan would silently use its example prompt)', 'prompt', request.prompt, 'give every segment a prompt');
+    if (request.prompt.length > MAX_PROMPT)
+      throw invalid(
+        `prompt is ${request.prompt.length} characters, over ${MAX_PROMPT}`,
+        'prompt',
+        `${request.prompt.slice(0, 40)}…`,
+        'shorten the prompt (T5 reads 512 tokens)',
+      );
 
     // Images (Wan substitutes its bundled examples for missing ones: never let that happen).
     if (task === 'i2v-14B' && request.lastFrame !== undefined) {
@@ -286,7 +340,12 @@ export class Wan21Backend implements VideoBackend {
     }
     if (task === 'flf2v-14B' && (request.firstFrame === undefined || request.lastFrame === undefined)) {
       const missing = request.firstFrame === undefined ? 'firstFrame' : 'lastFrame';
-      throw invalid(`flf2v-14B needs both a first and a last frame (Wan would substitute its example pictures); ${missing} is missing`, missing, undefined, 'give the segment a start image and an end keyframe (keyframe mode)');
+      throw invalid(
+        `flf2v-14B needs both a first and a last frame (Wan would substitute its example pictures); ${missing} is missing`,
+        missing,
+        undefined,
+        'give the segment a start image and an end keyframe (keyframe mode)',
+      );
     }
     const first = await checkImage(request.firstFrame, 'firstFrame', `wan21/${task}`, signal);
     if (request.lastFrame !== undefined) await checkImage(request.lastFrame, 'lastFrame', `wan21/${task}`, signal);
@@ -313,7 +372,10 @@ export class Wan21Backend implements VideoBackend {
     // Upper bound: the job may run until its timeout.
     const hours = this.config.timeoutMinutes / 60;
     void request;
-    return { usd: Number((hours * this.config.gpusPerJob * rate).toFixed(4)), basis: `≤ ${this.config.timeoutMinutes} min × ${this.config.gpusPerJob} GPU × $${rate}/GPU-hour` };
+    return {
+      usd: Number((hours * this.config.gpusPerJob * rate).toFixed(4)),
+      basis: `≤ ${this.config.timeoutMinutes} min × ${this.config.gpusPerJob} GPU × $${rate}/GPU-hour`,
+    };
   }
 
   /** generate.py's flags for a job (shared by the one-GPU and the torchrun command lines). */
@@ -321,14 +383,21 @@ export class Wan21Backend implements VideoBackend {
     const cfg = this.config;
     const args = [
       job.generatePy,
-      '--task', job.task,
-      '--size', job.size,
-      '--ckpt_dir', job.ckptDir,
-      '--frame_num', String(job.frameNum),
-      '--prompt', request.prompt,
+      '--task',
+      job.task,
+      '--size',
+      job.size,
+      '--ckpt_dir',
+      job.ckptDir,
+      '--frame_num',
+      String(job.frameNum),
+      '--prompt',
+      request.prompt,
       ...(job.task === 'flf2v-14B' ? ['--first_frame', request.firstFrame!, '--last_frame', request.lastFrame!] : ['--image', request.firstFrame!]),
-      '--base_seed', String(job.seed),
-      '--save_file', saveFile,
+      '--base_seed',
+      String(job.seed),
+      '--save_file',
+      saveFile,
     ];
     const steps = pick(cfg.sampleSteps, job.task);
     const shift = pick(cfg.sampleShift, job.task);
@@ -369,7 +438,8 @@ export class Wan21Backend implements VideoBackend {
         message: `wan21/${job.task} follows the first image's aspect: the clip is ${job.geometry.width}x${job.geometry.height}, not ${request.width}x${request.height} (the join scales it)`,
       });
     }
-    if (request.negativePrompt) warnings.push({ type: 'unsupported', field: 'negativePrompt', message: 'Wan2.1 generate.py takes no negative prompt; it was ignored' });
+    if (request.negativePrompt)
+      warnings.push({ type: 'unsupported', field: 'negativePrompt', message: 'Wan2.1 generate.py takes no negative prompt; it was ignored' });
     const d = wanDefaults(job.task, job.size);
     ctx.log(
       `wan21: ${job.task} ${job.frameNum} frames @${WAN_FPS} fps, --size ${job.size} → ${job.geometry.width}x${job.geometry.height}, seed ${job.seed}, ` +
@@ -411,7 +481,10 @@ export class Wan21Backend implements VideoBackend {
       const failure = processFailure(outcome, {
         what: `wan21 ${job.task} (generate.py${nproc > 1 ? ` under torchrun ×${nproc}` : ''})`,
         spawnField: nproc > 1 ? 'wan21.torchrun' : 'wan21.python',
-        spawnFix: nproc > 1 ? 'set wan21.torchrun to the torchrun of the Wan environment' : 'set wan21.python to the python of the Wan environment (the venv with torch and flash-attn)',
+        spawnFix:
+          nproc > 1
+            ? 'set wan21.torchrun to the torchrun of the Wan environment'
+            : 'set wan21.python to the python of the Wan environment (the venv with torch and flash-attn)',
         timeoutField: 'wan21.timeoutMinutes',
         timeoutMinutes: cfg.timeoutMinutes,
         oomFix: oomFix(cfg, job),
@@ -431,7 +504,9 @@ export class Wan21Backend implements VideoBackend {
         probe = await probeVideo(saveFile, { signal: ctx.signal, countFrames: true });
       } catch (error) {
         if (ctx.signal.aborted) throw new TtvError('CANCELLED', 'cancelled', { cause: error });
-        throw new TtvError('GENERATION_FAILED', `wan21 ${job.task} wrote ${saveFile}, which is not a readable video: ${(error as Error).message}`, { cause: error });
+        throw new TtvError('GENERATION_FAILED', `wan21 ${job.task} wrote ${saveFile}, which is not a readable video: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       if (probe.frames !== job.frameNum || Math.abs(probe.fps - WAN_FPS) > 0.01) {
         throw new TtvError('GENERATION_FAILED', `wan21 ${job.task} wrote ${probe.frames} frames at ${probe.fps} fps; expected ${job.frameNum} at ${WAN_FPS}`, {
@@ -453,7 +528,15 @@ export class Wan21Backend implements VideoBackend {
   async doctor(): Promise<DoctorCheck[]> {
     const cfg = this.config;
     const checks: DoctorCheck[] = [];
-    const run = (file: string, args: string[]) => runProcess({ file, args, timeoutMs: 60_000, killGraceMs: 2000, ...(cfg.wanDir && existsSync(this.path(cfg.wanDir)) ? { cwd: this.path(cfg.wanDir) } : {}), env: cfg.env });
+    const run = (file: string, args: string[]) =>
+      runProcess({
+        file,
+        args,
+        timeoutMs: 60_000,
+        killGraceMs: 2000,
+        ...(cfg.wanDir && existsSync(this.path(cfg.wanDir)) ? { cwd: this.path(cfg.wanDir) } : {}),
+        env: cfg.env,
+      });
     const text = (o: ProcessOutcome) => [...o.stdoutTail, ...o.stderrTail].join(' ').trim();
 
     const py = await run(this.python, ['--version']);
@@ -512,7 +595,13 @@ export class Wan21Backend implements VideoBackend {
         : gpuLines.length
           ? `${gpuLines.length} GPU(s): ${gpuLines.join('; ')}${unseen.length ? `; wan21.gpus lists ${unseen.join(', ')}, which nvidia-smi does not show` : ''}`
           : text(smi) || `nvidia-smi exited ${smi.exitCode}`,
-      ...(smiOk ? {} : { fix: smi.spawnError ? 'install the NVIDIA driver (nvidia-smi), or set wan21.nvidiaSmi' : 'check the driver (nvidia-smi) and that wan21.gpus lists existing GPU indices' }),
+      ...(smiOk
+        ? {}
+        : {
+            fix: smi.spawnError
+              ? 'install the NVIDIA driver (nvidia-smi), or set wan21.nvidiaSmi'
+              : 'check the driver (nvidia-smi) and that wan21.gpus lists existing GPU indices',
+          }),
     });
 
     const imports = ['flash_attn', ...(cfg.gpusPerJob > 1 ? ['xfuser'] : [])];
@@ -522,8 +611,15 @@ export class Wan21Backend implements VideoBackend {
       checks.push({
         name: `wan21: ${mod}`,
         ok,
-        detail: ok ? `${mod} ${text(r)}` : r.spawnError?.message ?? (r.stderrTail.at(-1) ?? `exit ${r.exitCode}`),
-        ...(ok ? {} : { fix: mod === 'flash_attn' ? `${this.python} -m pip install flash-attn --no-build-isolation (Wan's DiT needs CUDA and flash-attn)` : `${this.python} -m pip install "xfuser>=0.4.1" (needed for gpusPerJob > 1)` }),
+        detail: ok ? `${mod} ${text(r)}` : (r.spawnError?.message ?? r.stderrTail.at(-1) ?? `exit ${r.exitCode}`),
+        ...(ok
+          ? {}
+          : {
+              fix:
+                mod === 'flash_attn'
+                  ? `${this.python} -m pip install flash-attn --no-build-isolation (Wan's DiT needs CUDA and flash-attn)`
+                  : `${this.python} -m pip install "xfuser>=0.4.1" (needed for gpusPerJob > 1)`,
+            }),
       });
     }
     if (cfg.gpusPerJob > 1) {

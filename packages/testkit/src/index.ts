@@ -1,8 +1,58 @@
 // @ttv/testkit: what a backend author needs to test a backend against the ttv spec.
 export { createIdentityBackend, identityConfigSchema, identityPlugin } from './backends/identity.js';
-export { createScriptedBackend, type ScriptedBackend, type ScriptedCall, type ScriptedConfig, type ScriptStep, scriptedConfigSchema, scriptedPlugin } from './backends/scripted.js';
+export {
+  createScriptedBackend,
+  type ScriptedBackend,
+  type ScriptedCall,
+  type ScriptedConfig,
+  type ScriptStep,
+  scriptedConfigSchema,
+  scriptedPlugin,
+} from './backends/scripted.js';
 export * from './conformance/index.js';
-export { createPaidJobsBackend, type JobsEmulator, type JobsEmulatorOptions, type PaidJob, type PaidJobsConfig, paidJobsConfigSchema, paidJobsPlugin, startJobsEmulator } from './emulators/jobs/index.js';
-export { DAILY_LIMIT_MESSAGE, type RunwayEmulator, type RunwayEmulatorOptions, type RunwayStats, startRunwayEmulator, type TaskScript } from './emulators/runway/index.js';
-export { FRAME_INTERPOLATION_NOT_ALLOWLISTED, googleErrorBody, startVeoEmulator, type VeoEmulator, type VeoEmulatorOptions, type VeoOperationScript, type VeoStats, veoFaults } from './emulators/veo/index.js';
-export { FRAMEPACK_ASSETS_DIR, type FramepackStandIn, framepackFrameCount, framepackStandIn, makeFakeCheckpoint, readRunRecords, type StandInEnvOptions, type StandInFault, type StandInRunRecord, standInFfmpeg, standInScaled, WAN21_ASSETS_DIR, type Wan21StandIn, type WanTask, wan21StandIn, wanOutputGeometry } from './emulators/wan21/index.js';
+export {
+  createPaidJobsBackend,
+  type JobsEmulator,
+  type JobsEmulatorOptions,
+  type PaidJob,
+  type PaidJobsConfig,
+  paidJobsConfigSchema,
+  paidJobsPlugin,
+  startJobsEmulator,
+} from './emulators/jobs/index.js';
+export {
+  DAILY_LIMIT_MESSAGE,
+  type RunwayEmulator,
+  type RunwayEmulatorOptions,
+  type RunwayStats,
+  startRunwayEmulator,
+  type TaskScript,
+} from './emulators/runway/index.js';
+export {
+  FRAME_INTERPOLATION_NOT_ALLOWLISTED,
+  googleErrorBody,
+  startVeoEmulator,
+  type VeoEmulator,
+  type VeoEmulatorOptions,
+  type VeoOperationScript,
+  type VeoStats,
+  veoFaults,
+} from './emulators/veo/index.js';
+export {
+  FRAMEPACK_ASSETS_DIR,
+  type FramepackStandIn,
+  framepackFrameCount,
+  framepackStandIn,
+  makeFakeCheckpoint,
+  readRunRecords,
+  type StandInEnvOptions,
+  type StandInFault,
+  type StandInRunRecord,
+  standInFfmpeg,
+  standInScaled,
+  WAN21_ASSETS_DIR,
+  type Wan21StandIn,
+  type WanTask,
+  wan21StandIn,
+  wanOutputGeometry,
+} from './emulators/wan21/index.js';

@@ -3,7 +3,7 @@ import { configFlag, jsonFlag, TtvCommand } from '../lib/command.js';
 export default class Backends extends TtvCommand {
   static override summary = 'List installed backends with their models and capabilities, and the known ones you can install';
   static override description =
-    'Backends are found where `ttv generate` finds them: the project of the config file (pnpm add @ttv/backend-runway), the CLI\'s own install (the embedded kenburns backend) and `ttv plugins install` (global CLI).';
+    "Backends are found where `ttv generate` finds them: the project of the config file (pnpm add @ttv/backend-runway), the CLI's own install (the embedded kenburns backend) and `ttv plugins install` (global CLI).";
   static override examples = ['<%= config.bin %> backends', '<%= config.bin %> backends --json'];
   static override flags = { config: configFlag, json: jsonFlag };
 

@@ -18,7 +18,7 @@ export default class Doctor extends TtvCommand {
   static override flags = {
     config: configFlag,
     json: jsonFlag,
-    'no-backends': Flags.boolean({ summary: 'Only check the system (ffmpeg, Node), not the config\'s backends' }),
+    'no-backends': Flags.boolean({ summary: "Only check the system (ffmpeg, Node), not the config's backends" }),
   };
 
   async run(): Promise<void> {
@@ -32,7 +32,13 @@ export default class Doctor extends TtvCommand {
     // Node
     const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
     const nodeOk = major > 22 || (major === 22 && minor >= 12);
-    add({ group: 'system', name: 'node', ok: nodeOk, detail: `Node ${process.versions.node}`, ...(nodeOk ? {} : { fix: 'install Node 22.12 or newer (24 LTS recommended)' }) });
+    add({
+      group: 'system',
+      name: 'node',
+      ok: nodeOk,
+      detail: `Node ${process.versions.node}`,
+      ...(nodeOk ? {} : { fix: 'install Node 22.12 or newer (24 LTS recommended)' }),
+    });
 
     // Config (optional unless --config was given)
     const file = findConfig(flags.config);
@@ -62,16 +68,34 @@ export default class Doctor extends TtvCommand {
             group: 'system',
             name: tool,
             ok,
-            detail: ok ? `${first.split(' Copyright')[0]} at ${bins[tool]} (from ${bins.source[tool]})` : `${bins[tool]} -version failed (exit ${r.exitCode}): ${r.stderr.split('\n')[0] ?? ''}`,
-            ...(ok ? {} : { fix: `reinstall, or point ${tool === 'ffmpeg' ? 'FFMPEG_PATH / ffmpeg.ffmpegPath' : 'FFPROBE_PATH / ffmpeg.ffprobePath'} at a working ${tool}` }),
+            detail: ok
+              ? `${first.split(' Copyright')[0]} at ${bins[tool]} (from ${bins.source[tool]})`
+              : `${bins[tool]} -version failed (exit ${r.exitCode}): ${r.stderr.split('\n')[0] ?? ''}`,
+            ...(ok
+              ? {}
+              : {
+                  fix: `reinstall, or point ${tool === 'ffmpeg' ? 'FFMPEG_PATH / ffmpeg.ffmpegPath' : 'FFPROBE_PATH / ffmpeg.ffprobePath'} at a working ${tool}`,
+                }),
           });
         } catch (e) {
-          add({ group: 'system', name: tool, ok: false, detail: (e as Error).message, fix: `install ${tool} (apt-get install ffmpeg) or set ${tool === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'}` });
+          add({
+            group: 'system',
+            name: tool,
+            ok: false,
+            detail: (e as Error).message,
+            fix: `install ${tool} (apt-get install ffmpeg) or set ${tool === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'}`,
+          });
         }
       }
     } catch (e) {
       const err = core.toTtvError(e);
-      add({ group: 'system', name: 'ffmpeg', ok: false, detail: err.message, fix: err.fix ?? 'install ffmpeg (apt-get install ffmpeg) or set FFMPEG_PATH and FFPROBE_PATH' });
+      add({
+        group: 'system',
+        name: 'ffmpeg',
+        ok: false,
+        detail: err.message,
+        fix: err.fix ?? 'install ffmpeg (apt-get install ffmpeg) or set FFMPEG_PATH and FFPROBE_PATH',
+      });
     }
 
     // Backends of the config
@@ -86,7 +110,12 @@ export default class Doctor extends TtvCommand {
           add({ group: b.name, name: 'configured', ok: false, detail: `[${err.code}] ${err.message}`, ...(err.fix ? { fix: err.fix } : {}) });
           continue;
         }
-        add({ group: b.name, name: 'installed', ok: true, detail: `${b.loaded.specifier}${b.loaded.version ? `@${b.loaded.version}` : ''} (${b.info.kind}), models ${b.info.models.map((m) => m.id).join(', ')}` });
+        add({
+          group: b.name,
+          name: 'installed',
+          ok: true,
+          detail: `${b.loaded.specifier}${b.loaded.version ? `@${b.loaded.version}` : ''} (${b.info.kind}), models ${b.info.models.map((m) => m.id).join(', ')}`,
+        });
         if (!backend.doctor) {
           add({ group: b.name, name: 'prerequisites', ok: true, detail: 'the backend declares no prerequisite checks' });
         } else {

@@ -62,7 +62,11 @@ export default class Emulate extends TtvCommand {
   }
 }
 
-async function start(service: 'runway' | 'veo' | 'wan21', mod: Record<string, unknown>, flags: { port: number; host: string; scale: number; 'task-ms': number }): Promise<Started> {
+async function start(
+  service: 'runway' | 'veo' | 'wan21',
+  mod: Record<string, unknown>,
+  flags: { port: number; host: string; scale: number; 'task-ms': number },
+): Promise<Started> {
   type Server = { url: string; close(): Promise<void> };
   if (service === 'runway') {
     const emu = await (mod.startRunwayEmulator as (o: unknown) => Promise<Server & { apiKey: string }>)({
@@ -98,7 +102,16 @@ async function start(service: 'runway' | 'veo' | 'wan21', mod: Record<string, un
       close: () => emu.close(),
     };
   }
-  const standIn = (mod.wan21StandIn as () => { wanDir: string; generatePy: string; torchrun: string; python: string; env(o?: unknown): Record<string, string>; cleanup(): void })();
+  const standIn = (
+    mod.wan21StandIn as () => {
+      wanDir: string;
+      generatePy: string;
+      torchrun: string;
+      python: string;
+      env(o?: unknown): Record<string, string>;
+      cleanup(): void;
+    }
+  )();
   const makeFakeCheckpoint = mod.makeFakeCheckpoint as (dir: string, task: 'i2v-14B' | 'flf2v-14B') => string;
   const checkpoints = {
     'i2v-14B': makeFakeCheckpoint(`${standIn.wanDir}/Wan2.1-I2V-14B-720P`, 'i2v-14B'),

@@ -3,7 +3,7 @@ import { configFlag, jsonFlag, TtvCommand, table, usd } from '../lib/command.js'
 export default class Estimate extends TtvCommand {
   static override summary = 'Estimate the cost of a run, per segment and per backend, against the budget (no network calls)';
   static override description =
-    'Prices every segment with the backend the run would use (the first capable backend of the fallback chain), and the whole run on each backend of the chain alone, then compares the total with budget.maxUsd and budget.warnUsd. Estimates are the backends\' own offline upper estimates: nothing is submitted, no network call is made.';
+    "Prices every segment with the backend the run would use (the first capable backend of the fallback chain), and the whole run on each backend of the chain alone, then compares the total with budget.maxUsd and budget.warnUsd. Estimates are the backends' own offline upper estimates: nothing is submitted, no network call is made.";
   static override examples = ['<%= config.bin %> estimate', '<%= config.bin %> estimate -c film.yaml --json'];
   static override flags = { config: configFlag, json: jsonFlag };
 
@@ -26,7 +26,13 @@ export default class Estimate extends TtvCommand {
             model: s.chosen?.model ?? null,
             usd: s.chosen?.usd ?? null,
             basis: s.chosen?.basis ?? null,
-            options: s.options.map((o) => ({ backend: o.backend, ok: o.ok, model: o.model ?? null, usd: o.usd ?? null, ...(o.reason ? { reason: o.reason } : {}) })),
+            options: s.options.map((o) => ({
+              backend: o.backend,
+              ok: o.ok,
+              model: o.model ?? null,
+              usd: o.usd ?? null,
+              ...(o.reason ? { reason: o.reason } : {}),
+            })),
           })),
           perBackend: dry.perBackend,
           unplaceable: dry.unplaceable,
@@ -61,7 +67,10 @@ export default class Estimate extends TtvCommand {
       this.log('');
       if (maxUsd === undefined && warnUsd === undefined) this.log('Budget: none set (budget.maxUsd stops a run before it would cost more).');
       else {
-        if (maxUsd !== undefined) this.log(`Budget: ${usd(dry.totalUsd)} of maxUsd ${usd(maxUsd)}: ${withinBudget ? 'within budget' : `OVER BUDGET: the run would stop before crossing it${stopsBeforeSegment !== undefined ? ` (before segment ${stopsBeforeSegment})` : ''}`}`);
+        if (maxUsd !== undefined)
+          this.log(
+            `Budget: ${usd(dry.totalUsd)} of maxUsd ${usd(maxUsd)}: ${withinBudget ? 'within budget' : `OVER BUDGET: the run would stop before crossing it${stopsBeforeSegment !== undefined ? ` (before segment ${stopsBeforeSegment})` : ''}`}`,
+          );
         if (warnUsd !== undefined) this.log(`warnUsd ${usd(warnUsd)}: ${overWarn ? 'the run would pass it (a warning is printed)' : 'not reached'}`);
       }
       if (dry.unplaceable.length > 0) this.log(`No backend of the chain can take segment(s) ${dry.unplaceable.join(', ')} (see \`ttv plan\`).`);

@@ -7,7 +7,11 @@ export default class Generate extends Command {
   static override summary = 'Generate the film described by a ttv.yaml';
   static override description =
     'Plans the storyboard into segments, generates each with the configured backend chain, and joins them into final.mp4 in the run folder. Re-running the same command resumes: finished segments are reused, submitted jobs re-attached.';
-  static override examples = ['<%= config.bin %> generate', '<%= config.bin %> generate --config examples/demo/chaining.yaml --out runs/demo', '<%= config.bin %> generate --json'];
+  static override examples = [
+    '<%= config.bin %> generate',
+    '<%= config.bin %> generate --config examples/demo/chaining.yaml --out runs/demo',
+    '<%= config.bin %> generate --json',
+  ];
   static override flags = {
     config: Flags.string({ char: 'c', summary: 'Config file (default: ./ttv.yaml)' }),
     out: Flags.string({ char: 'o', summary: 'Run folder (default: output.dir, else runs/<name> beside the config)' }),
@@ -70,7 +74,12 @@ export default class Generate extends Command {
       }
     } catch (error) {
       progress?.stop();
-      const code = await reportError(error, flags.json, (s) => this.log(s), (s) => process.stderr.write(`${s}\n`));
+      const code = await reportError(
+        error,
+        flags.json,
+        (s) => this.log(s),
+        (s) => process.stderr.write(`${s}\n`),
+      );
       this.exit(code);
     } finally {
       process.off('SIGINT', onSignal);

@@ -5,7 +5,11 @@ export default class Init extends TtvCommand {
   static override summary = 'Write a commented starter ttv.yaml for the backends you choose';
   static override description =
     'Writes ttv.yaml (and ttv.schema.json for editor completion) in the current folder. Sections of installed backends list every option with its description and default; backends that are not installed get their install command. Refuses to overwrite an existing file unless --force. Writes atomically.';
-  static override examples = ['<%= config.bin %> init', '<%= config.bin %> init --backend runway,kenburns', '<%= config.bin %> init --mode keyframe -c film.yaml --force'];
+  static override examples = [
+    '<%= config.bin %> init',
+    '<%= config.bin %> init --backend runway,kenburns',
+    '<%= config.bin %> init --mode keyframe -c film.yaml --force',
+  ];
   static override flags = {
     config: Flags.string({ char: 'c', summary: 'File to write', default: 'ttv.yaml' }),
     backend: Flags.string({ char: 'b', summary: 'Backend(s), comma-separated: the first is tried first', default: 'kenburns' }),
@@ -29,7 +33,8 @@ export default class Init extends TtvCommand {
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-      if (names.length === 0) throw new core.TtvError('INPUT_INVALID', '--backend is empty', { field: '--backend', fix: 'name at least one backend, e.g. --backend kenburns' });
+      if (names.length === 0)
+        throw new core.TtvError('INPUT_INVALID', '--backend is empty', { field: '--backend', fix: 'name at least one backend, e.g. --backend kenburns' });
       const registry = await registryFor(flags.config, this.config.dataDir);
       const { available } = await listBackends(registry);
       const backends = [];
@@ -41,17 +46,26 @@ export default class Init extends TtvCommand {
         }
         const known = available.find((a) => a.name === name);
         if (!known) {
-          throw new core.TtvError('BACKEND_NOT_INSTALLED', `unknown backend "${name}": it is neither installed nor a first-party backend (${Object.keys(core.FIRST_PARTY_BACKENDS).join(', ')})`, {
-            field: '--backend',
-            value: name,
-            fix: `use one of ${Object.keys(core.FIRST_PARTY_BACKENDS).join(', ')}, or install the package first (${core.installCommand(name, dirname(file))})`,
-          });
+          throw new core.TtvError(
+            'BACKEND_NOT_INSTALLED',
+            `unknown backend "${name}": it is neither installed nor a first-party backend (${Object.keys(core.FIRST_PARTY_BACKENDS).join(', ')})`,
+            {
+              field: '--backend',
+              value: name,
+              fix: `use one of ${Object.keys(core.FIRST_PARTY_BACKENDS).join(', ')}, or install the package first (${core.installCommand(name, dirname(file))})`,
+            },
+          );
         }
         backends.push({ name, installCommand: known.installCommand, pluginCommand: known.pluginCommand, description: known.description });
       }
       const runName = (flags.name ?? basename(dirname(file))).replace(/[^\w.-]+/g, '-') || 'film';
       const schemaFile = join(dirname(file), 'ttv.schema.json');
-      const text = starterYaml({ name: runName, mode: flags.mode as 'chaining' | 'keyframe', backends, ...(flags.schema ? { schemaRef: './ttv.schema.json' } : {}) });
+      const text = starterYaml({
+        name: runName,
+        mode: flags.mode as 'chaining' | 'keyframe',
+        backends,
+        ...(flags.schema ? { schemaRef: './ttv.schema.json' } : {}),
+      });
       await writeNew(file, text, flags.force);
       if (flags.schema) {
         const schema = await configJsonSchema(await installedPlugins(registry));
@@ -59,7 +73,14 @@ export default class Init extends TtvCommand {
       }
       const installs = backends.filter((b) => b.installCommand).map((b) => b.installCommand!);
       if (flags.json) {
-        this.printJson({ ok: true, file, ...(flags.schema ? { schema: schemaFile } : {}), backends: backends.map((b) => b.name), mode: flags.mode, toInstall: installs });
+        this.printJson({
+          ok: true,
+          file,
+          ...(flags.schema ? { schema: schemaFile } : {}),
+          backends: backends.map((b) => b.name),
+          mode: flags.mode,
+          toInstall: installs,
+        });
         return;
       }
       this.log(`wrote ${file}${flags.schema ? ` and ${schemaFile}` : ''}`);
@@ -86,7 +107,11 @@ async function writeNew(file: string, text: string, force: boolean): Promise<voi
         await link(tmp, file);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-          throw new core.TtvError('INPUT_INVALID', `${file} already exists`, { field: '--config', value: file, fix: 'pass --force to overwrite it, or --config OTHER.yaml' });
+          throw new core.TtvError('INPUT_INVALID', `${file} already exists`, {
+            field: '--config',
+            value: file,
+            fix: 'pass --force to overwrite it, or --config OTHER.yaml',
+          });
         }
         throw e;
       }

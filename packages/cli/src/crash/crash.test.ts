@@ -68,7 +68,10 @@ interface Running {
 }
 
 function startCli(config: string, runDir: string): Running {
-  const child = spawn(process.execPath, [CLI, 'generate', '--config', config, '--out', runDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [CLI, 'generate', '--config', config, '--out', runDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const lines: string[] = [];
   const waiters: Array<() => void> = [];
   let buf = '';
@@ -80,7 +83,9 @@ function startCli(config: string, runDir: string): Running {
     for (const w of waiters.splice(0)) w();
   });
   child.stdout!.resume();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((r) => child.on('exit', (code, signal) => r({ code, signal, at: Date.now() })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((r) =>
+    child.on('exit', (code, signal) => r({ code, signal, at: Date.now() })),
+  );
   let done = false;
   void exited.then(() => {
     done = true;
@@ -130,7 +135,9 @@ async function verifyFinishedRun(runDir: string, emulator: JobsEmulator): Promis
     if (seg.index > 0) expect(seg.inputs!.firstFrame!.sha256).toBe(m.segments[seg.index - 1]!.lastFrame!.sha256);
   }
   // no half-written temp file left behind in the run folder
-  const leftovers = [...(await readdir(runDir)), ...(await readdir(join(runDir, 'segments'))), ...(await readdir(join(runDir, 'frames')))].filter((f) => f.includes('.tmp'));
+  const leftovers = [...(await readdir(runDir)), ...(await readdir(join(runDir, 'segments'))), ...(await readdir(join(runDir, 'frames')))].filter((f) =>
+    f.includes('.tmp'),
+  );
   expect(leftovers).toEqual([]);
 }
 

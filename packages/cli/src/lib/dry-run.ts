@@ -58,7 +58,11 @@ export async function dryRun(config: LoadedConfig, registry: BackendRegistry, en
   const est = await core.estimateRun(config, registry, { env });
   const segments: DrySegment[] = est.segments.map((s) => {
     // The CLI's shape: `ok` + `reason` instead of core's optional `skipped`; the backend kind is per backend.
-    const options: DryOption[] = s.chain.map(({ skipped, kind: _kind, ...rest }) => ({ ...rest, ok: skipped === undefined, ...(skipped !== undefined ? { reason: skipped } : {}) }));
+    const options: DryOption[] = s.chain.map(({ skipped, kind: _kind, ...rest }) => ({
+      ...rest,
+      ok: skipped === undefined,
+      ...(skipped !== undefined ? { reason: skipped } : {}),
+    }));
     const chosen = s.chosen ? options.find((o) => o.backend === s.chosen!.backend) : undefined;
     const planned = config.core.storyboard.segments?.[s.index];
     return {
@@ -75,7 +79,13 @@ export async function dryRun(config: LoadedConfig, registry: BackendRegistry, en
   const perBackend = names.map((name) => {
     const mine = segments.map((s) => s.options.find((o) => o.backend === name));
     const ok = mine.filter((o) => o?.ok);
-    return { backend: name, kind: est.backends.find((b) => b.name === name)?.kind ?? '?', usd: round(ok.reduce((a, o) => a + (o?.usd ?? 0), 0)), segments: ok.length, skipped: mine.length - ok.length };
+    return {
+      backend: name,
+      kind: est.backends.find((b) => b.name === name)?.kind ?? '?',
+      usd: round(ok.reduce((a, o) => a + (o?.usd ?? 0), 0)),
+      segments: ok.length,
+      skipped: mine.length - ok.length,
+    };
   });
   return {
     name: config.name,

@@ -39,14 +39,24 @@ export class ProgressRenderer {
         if (this.live) this.timer = setInterval(() => this.draw(), 250).unref();
         break;
       case 'started':
-        this.update(event.segment, { state: event.resumedJob ? 'resuming' : 'running', backend: `${event.backend}/${event.model}`, started: Date.now(), percent: 0 });
-        this.line(`segment ${event.segment}: ${event.backend}/${event.model} attempt ${event.attempt}${event.resumedJob ? ` (re-attaching job ${event.resumedJob})` : ''}`);
+        this.update(event.segment, {
+          state: event.resumedJob ? 'resuming' : 'running',
+          backend: `${event.backend}/${event.model}`,
+          started: Date.now(),
+          percent: 0,
+        });
+        this.line(
+          `segment ${event.segment}: ${event.backend}/${event.model} attempt ${event.attempt}${event.resumedJob ? ` (re-attaching job ${event.resumedJob})` : ''}`,
+        );
         break;
       case 'job':
         this.line(`segment ${event.segment}: ${event.backend} job ${event.jobId} submitted`);
         break;
       case 'progress':
-        this.update(event.segment, { ...(event.fraction !== undefined ? { percent: event.fraction * 100 } : {}), ...(event.message ? { note: event.message } : {}) });
+        this.update(event.segment, {
+          ...(event.fraction !== undefined ? { percent: event.fraction * 100 } : {}),
+          ...(event.message ? { note: event.message } : {}),
+        });
         break;
       case 'retry':
         this.update(event.segment, { state: 'retrying', note: event.error.code });
@@ -66,7 +76,9 @@ export class ProgressRenderer {
         break;
       case 'done':
         this.update(event.segment, { state: event.cached ? 'cached' : 'done', backend: `${event.backend}/${event.model}`, percent: 100, finished: Date.now() });
-        this.line(`segment ${event.segment}: ${event.cached ? 'reused' : 'done'} ${event.durationSec.toFixed(2)} s via ${event.backend}/${event.model}, $${event.costUsd.toFixed(2)}`);
+        this.line(
+          `segment ${event.segment}: ${event.cached ? 'reused' : 'done'} ${event.durationSec.toFixed(2)} s via ${event.backend}/${event.model}, $${event.costUsd.toFixed(2)}`,
+        );
         break;
       case 'failed':
         this.update(event.segment, { state: event.error.code === 'CANCELLED' ? 'cancelled' : 'failed', note: event.error.code });

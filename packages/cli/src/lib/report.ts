@@ -46,7 +46,9 @@ async function thumb(video: string, which: 'first' | 'last', width: number, dir:
 
 function segmentCard(s: SegmentRecord | undefined): string {
   if (!s) return '';
-  const attempts = s.attempts.map((a) => `${a.backend}/${a.model} #${a.attempt}: ${a.outcome ?? 'running'}${a.errorCode ? ` (${a.errorCode})` : ''}`).join('; ');
+  const attempts = s.attempts
+    .map((a) => `${a.backend}/${a.model} #${a.attempt}: ${a.outcome ?? 'running'}${a.errorCode ? ` (${a.errorCode})` : ''}`)
+    .join('; ');
   return `<div class="seg" data-segment="${s.index}">
   <h3>Segment ${s.index} <span class="status ${esc(s.status)}">${esc(s.status)}</span></h3>
   <dl>
@@ -74,7 +76,12 @@ export async function writeReport(runDir: string, manifest: Manifest, opts: Repo
       const a = segs[i]!;
       const b = segs[i + 1]!;
       if (!a.file || !b.file || a.status !== 'done' || b.status !== 'done') continue;
-      seams.push({ from: i, to: i + 1, lastFrame: await thumb(a.file, 'last', opts.thumbWidth, tmp), firstFrame: await thumb(b.file, 'first', opts.thumbWidth, tmp) });
+      seams.push({
+        from: i,
+        to: i + 1,
+        lastFrame: await thumb(a.file, 'last', opts.thumbWidth, tmp),
+        firstFrame: await thumb(b.file, 'first', opts.thumbWidth, tmp),
+      });
     }
     let video = '';
     let videoInfo: ReportResult['video'] = { src: 'none' };

@@ -7,7 +7,10 @@ export async function sectionSchema(plugin: BackendPlugin): Promise<Record<strin
   const { z } = await import('zod');
   const schema = z.toJSONSchema(plugin.configSchema as import('zod').ZodType, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   delete schema.$schema;
-  return { ...schema, description: `${plugin.displayName}: the \`${plugin.name}:\` section (used when the chain names ${plugin.name}).${schema.description ? ` ${String(schema.description)}` : ''}` };
+  return {
+    ...schema,
+    description: `${plugin.displayName}: the \`${plugin.name}:\` section (used when the chain names ${plugin.name}).${schema.description ? ` ${String(schema.description)}` : ''}`,
+  };
 }
 
 /**
@@ -17,15 +20,25 @@ export async function sectionSchema(plugin: BackendPlugin): Promise<Record<strin
 export async function configJsonSchema(plugins: BackendPlugin[]): Promise<Record<string, unknown>> {
   const { z } = await import('zod');
   const core = await import('@ttv/core');
-  const base = z.toJSONSchema(core.coreConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown> & { properties: Record<string, unknown> };
+  const base = z.toJSONSchema(core.coreConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown> & {
+    properties: Record<string, unknown>;
+  };
   const properties: Record<string, unknown> = { ...base.properties };
-  properties.$schema = { type: 'string', description: 'The JSON Schema for editor completion (yaml-language-server reads the `# yaml-language-server: $schema=…` comment instead).' };
+  properties.$schema = {
+    type: 'string',
+    description: 'The JSON Schema for editor completion (yaml-language-server reads the `# yaml-language-server: $schema=…` comment instead).',
+  };
   for (const p of [...plugins].sort((a, b) => a.name.localeCompare(b.name))) properties[p.name] = await sectionSchema(p);
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: SCHEMA_ID,
     title: 'ttv.yaml',
-    description: `ttv configuration. Backend sections included: ${plugins.map((p) => p.name).sort().join(', ') || 'none'}. Regenerate with \`ttv config schema --out ttv.schema.json\` after installing backends.`,
+    description: `ttv configuration. Backend sections included: ${
+      plugins
+        .map((p) => p.name)
+        .sort()
+        .join(', ') || 'none'
+    }. Regenerate with \`ttv config schema --out ttv.schema.json\` after installing backends.`,
     ...base,
     properties,
   };

@@ -5,8 +5,16 @@ const dir = tmp('doctor');
 beforeAll(async () => {
   await write(dir, 'fake-remote.mjs', FAKE_REMOTE);
   await write(dir, 'ok.yaml', 'backend: kenburns\nstoryboard: { segments: [{ prompt: a }] }\n');
-  await write(dir, 'remote.yaml', 'backends: [./fake-remote.mjs, kenburns]\nfakeremote: { baseUrl: "http://127.0.0.1:9" }\nstoryboard: { segments: [{ prompt: a }] }\n');
-  await write(dir, 'secret.yaml', 'backends: [./fake-remote.mjs]\nfakeremote: { baseUrl: "http://127.0.0.1:9", apiKey: sk-top-secret-999 }\nstoryboard: { segments: [{ prompt: a }] }\n');
+  await write(
+    dir,
+    'remote.yaml',
+    'backends: [./fake-remote.mjs, kenburns]\nfakeremote: { baseUrl: "http://127.0.0.1:9" }\nstoryboard: { segments: [{ prompt: a }] }\n',
+  );
+  await write(
+    dir,
+    'secret.yaml',
+    'backends: [./fake-remote.mjs]\nfakeremote: { baseUrl: "http://127.0.0.1:9", apiKey: sk-top-secret-999 }\nstoryboard: { segments: [{ prompt: a }] }\n',
+  );
   await write(dir, 'bad.yaml', 'mode: [oops\n');
   await write(dir, 'nope.yaml', 'backend: nope\nstoryboard: { segments: [{ prompt: a }] }\n');
 });

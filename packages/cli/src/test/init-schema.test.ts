@@ -42,7 +42,8 @@ describe('ttv init', () => {
     expect(r.exit, r.stderr).toBe(0);
     const yaml = readFileSync(join(dir, 'film.yaml'), 'utf8');
     expect(yaml).toMatch(/^backends: \[veo3, kenburns\]$/m);
-    if (JSON.parse(r.stdout).toInstall.length > 0) expect(yaml).toMatch(/# Not installed yet: (npm install|pnpm add) @ttv\/backend-veo3 {3}\(global CLI: ttv plugins install veo3\)/);
+    if (JSON.parse(r.stdout).toInstall.length > 0)
+      expect(yaml).toMatch(/# Not installed yet: (npm install|pnpm add) @ttv\/backend-veo3 {3}\(global CLI: ttv plugins install veo3\)/);
   });
 
   it('unknown backend and bad --mode are refused', async () => {

@@ -31,7 +31,11 @@ storyboard:
     - prompt: "${'x'.repeat(1200)}"
 `,
   );
-  await write(dir, 'long.yaml', `backend: kenburns\nsegmentDuration: 4\nstoryboard:\n  image: a.png\n  totalDuration: 12\n  prompt: First sentence. Second one here. And a third. A fourth.\n`);
+  await write(
+    dir,
+    'long.yaml',
+    `backend: kenburns\nsegmentDuration: 4\nstoryboard:\n  image: a.png\n  totalDuration: 12\n  prompt: First sentence. Second one here. And a third. A fourth.\n`,
+  );
   await write(dir, 'bad.yaml', 'name: [unclosed\nmode: chaining\n');
   await write(dir, 'nope.yaml', 'backend: nope\nstoryboard: { segments: [{ prompt: a }] }\n');
 });
@@ -40,7 +44,14 @@ afterAll(() => emu?.close());
 interface PlanJson {
   ok: boolean;
   chain: string[];
-  segments: Array<{ index: number; backend: string | null; model: string | null; clip: { durationSec: number } | null; skipped: Array<{ backend: string; reason: string }>; warnings: string[] }>;
+  segments: Array<{
+    index: number;
+    backend: string | null;
+    model: string | null;
+    clip: { durationSec: number } | null;
+    skipped: Array<{ backend: string; reason: string }>;
+    warnings: string[];
+  }>;
 }
 
 describe('ttv plan', () => {
@@ -105,7 +116,11 @@ describe('ttv estimate', () => {
 
   const RUNWAY = join(ROOT, '..', 'backend-runway', 'dist', 'index.js');
   it.skipIf(!existsSync(RUNWAY))('the real runway backend pointed at the Runway emulator: priced, and the emulator sees 0 requests', async () => {
-    await write(dir, 'runway.yaml', `backend: ${RUNWAY}\nrunway: { baseUrl: ${emu.url}, apiKey: key_test }\nsegmentDuration: 5\nstoryboard:\n  image: first.png\n  segments: [{ prompt: one }, { prompt: two }]\n`);
+    await write(
+      dir,
+      'runway.yaml',
+      `backend: ${RUNWAY}\nrunway: { baseUrl: ${emu.url}, apiKey: key_test }\nsegmentDuration: 5\nstoryboard:\n  image: first.png\n  segments: [{ prompt: one }, { prompt: two }]\n`,
+    );
     const r = await run(['estimate', '-c', 'runway.yaml', '--json'], dir);
     expect(r.exit, r.stdout + r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);

@@ -7,7 +7,9 @@ describe('ttv plugins (global CLI backend installs)', () => {
   it('short names expand to @ttv/backend-<name> (plugin-plugins with oclif.scope and pluginPrefix)', async () => {
     const config = await Config.load(ROOT);
     // The Plugins class is internal to plugin-plugins (not exported): load its module by path.
-    const { default: Plugins } = (await import(new URL('./plugins.js', import.meta.resolve('@oclif/plugin-plugins')).href)) as unknown as { default: new (o: { config: Config }) => { unfriendlyName(n: string): string; friendlyName(n: string): string } };
+    const { default: Plugins } = (await import(new URL('./plugins.js', import.meta.resolve('@oclif/plugin-plugins')).href)) as unknown as {
+      default: new (o: { config: Config }) => { unfriendlyName(n: string): string; friendlyName(n: string): string };
+    };
     const plugins = new Plugins({ config });
     expect(plugins.unfriendlyName('runway')).toBe('@ttv/backend-runway');
     expect(plugins.friendlyName('@ttv/backend-veo3')).toBe('veo3');

@@ -68,7 +68,7 @@ describe('ttv report', () => {
     try {
       const page = await browser.newPage({ viewport: { width: 1000, height: 1000 } });
       await page.goto(`file://${join(runDir, 'report.html')}`);
-      await page.waitForFunction(() => ((document.querySelector("video") as HTMLVideoElement | null)?.readyState ?? 0) >= 1, undefined, { timeout: 20_000 });
+      await page.waitForFunction(() => ((document.querySelector('video') as HTMLVideoElement | null)?.readyState ?? 0) >= 1, undefined, { timeout: 20_000 });
       const video = await page.evaluate(() => {
         const v = document.querySelector('video') as HTMLVideoElement;
         return { readyState: v.readyState, duration: v.duration, width: v.videoWidth, error: v.error?.code ?? null };

@@ -136,7 +136,7 @@ describe('BackendRegistry', () => {
   });
 
   it('the config names BACKEND_NOT_INSTALLED for an unknown backend', async () => {
-    const e = await fails(story.replace("./fake-backend.mjs", "nosuchthing"));
+    const e = await fails(story.replace('./fake-backend.mjs', 'nosuchthing'));
     expect(e.code).toBe('BACKEND_NOT_INSTALLED');
     expect(e.fix).toContain('@ttv/backend-nosuchthing');
   });

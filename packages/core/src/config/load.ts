@@ -43,7 +43,6 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-
 function absolutize(core: CoreConfig, dir: string): CoreConfig {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(dir, p));
   const sb = core.storyboard;

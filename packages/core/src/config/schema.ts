@@ -6,11 +6,7 @@ export const segmentSchema = z
   .object({
     prompt: z.string().min(1, 'prompt must not be empty').describe('What happens in this segment.'),
     duration: positive('duration').optional().describe('Seconds; defaults to segmentDuration.'),
-    keyframe: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Keyframe mode: the image this segment ends on (PNG/JPEG, relative to the config file).'),
+    keyframe: z.string().min(1).optional().describe('Keyframe mode: the image this segment ends on (PNG/JPEG, relative to the config file).'),
     negativePrompt: z.string().optional().describe('What to avoid, for backends that take one.'),
     seed: z.number().int().nonnegative().optional(),
   })
@@ -20,16 +16,9 @@ export const storyboardSchema = z
   .object({
     image: z.string().min(1).optional().describe('The first frame of the film (PNG/JPEG, relative to the config file).'),
     segments: z.array(segmentSchema).min(1, 'segments must list at least one segment').optional(),
-    prompt: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('One long script; the built-in planner splits it into segments of segmentDuration.'),
+    prompt: z.string().min(1).optional().describe('One long script; the built-in planner splits it into segments of segmentDuration.'),
     totalDuration: positive('totalDuration').optional().describe('With prompt: the film length in seconds to plan for.'),
-    keyframes: z
-      .array(z.string().min(1))
-      .optional()
-      .describe('With prompt in keyframe mode: the images segments end on, in order.'),
+    keyframes: z.array(z.string().min(1)).optional().describe('With prompt in keyframe mode: the images segments end on, in order.'),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -51,7 +40,9 @@ export const coreConfigShape = {
   mode: z
     .enum(['chaining', 'keyframe'])
     .default('chaining')
-    .describe('chaining: image-to-video, each segment starts from the previous last frame (sequential). keyframe: first+last-frame-to-video between keyframes (parallel).'),
+    .describe(
+      'chaining: image-to-video, each segment starts from the previous last frame (sequential). keyframe: first+last-frame-to-video between keyframes (parallel).',
+    ),
   backend: z.string().min(1).optional().describe('The backend to use: a name (kenburns, runway, veo3, wan21, …), "auto", or a module path.'),
   backends: z.array(z.string().min(1)).min(1).optional().describe('A fallback chain: tried in order per segment.'),
   segmentDuration: positive('segmentDuration').default(5).describe('Target seconds per segment.'),
@@ -94,10 +85,7 @@ export const coreConfigShape = {
     })
     .strict()
     .prefault({}),
-  ffmpeg: z
-    .object({ ffmpegPath: z.string().optional(), ffprobePath: z.string().optional() })
-    .strict()
-    .prefault({}),
+  ffmpeg: z.object({ ffmpegPath: z.string().optional(), ffprobePath: z.string().optional() }).strict().prefault({}),
   storyboard: storyboardSchema,
 };
 

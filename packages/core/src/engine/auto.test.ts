@@ -28,7 +28,8 @@ function fakeRegistry(plugins: BackendPlugin[]) {
 }
 
 function installed() {
-  const mk = (config: ScriptedConfig, script: ScriptStep[] = []) => createScriptedBackend({ clip: assets.clip, ...config }, script) as unknown as VideoBackend & { calls: unknown[] };
+  const mk = (config: ScriptedConfig, script: ScriptStep[] = []) =>
+    createScriptedBackend({ clip: assets.clip, ...config }, script) as unknown as VideoBackend & { calls: unknown[] };
   const backends = {
     freeEmbedded: mk({ name: 'free-embedded', kind: 'embedded', usdPerSecond: 0, inputs: ['first-frame'] }),
     remoteCheap: mk({ name: 'remote-cheap', kind: 'remote', usdPerSecond: 0.01 }),

@@ -37,7 +37,13 @@ export async function resolveChain(config: LoadedConfig, registry: Pick<BackendR
         const loaded = await registry.load(installed.name);
         if (explicit.has(loaded.plugin.name) || slots.some((s) => s.configured.name === loaded.plugin.name)) continue;
         const sectionConfig = parseSection(loaded.plugin, config.sections[loaded.plugin.name]);
-        const configured: ConfiguredBackend = { name: loaded.plugin.name, plugin: loaded.plugin, config: sectionConfig, info: loaded.plugin.describe(sectionConfig), loaded };
+        const configured: ConfiguredBackend = {
+          name: loaded.plugin.name,
+          plugin: loaded.plugin,
+          config: sectionConfig,
+          info: loaded.plugin.describe(sectionConfig),
+          loaded,
+        };
         slots.push({ configured, auto: true });
       } catch {
         // not configured (e.g. no API key) or broken: auto leaves it out
@@ -45,11 +51,15 @@ export async function resolveChain(config: LoadedConfig, registry: Pick<BackendR
     }
   }
   if (slots.length === 0) {
-    throw new TtvError('CONFIG_INVALID', `no usable backend: the chain ${JSON.stringify(config.chain)} is empty${config.chain.includes('auto') ? ' after expanding "auto" (no installed backend has a valid config section)' : ''}`, {
-      field: 'backend',
-      value: config.chain,
-      fix: 'name a backend (e.g. backend: kenburns) or install and configure one',
-    });
+    throw new TtvError(
+      'CONFIG_INVALID',
+      `no usable backend: the chain ${JSON.stringify(config.chain)} is empty${config.chain.includes('auto') ? ' after expanding "auto" (no installed backend has a valid config section)' : ''}`,
+      {
+        field: 'backend',
+        value: config.chain,
+        fix: 'name a backend (e.g. backend: kenburns) or install and configure one',
+      },
+    );
   }
   return slots;
 }

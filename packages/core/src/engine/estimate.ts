@@ -77,7 +77,11 @@ export interface EstimateRunOptions {
  * Assumes every segment succeeds on its first call (retries of charged failures would cost more) and ignores
  * segments a previous run already finished.
  */
-export async function estimateRun(config: LoadedConfig, registry: Pick<BackendRegistry, 'listInstalled' | 'load'>, options: EstimateRunOptions = {}): Promise<RunEstimate> {
+export async function estimateRun(
+  config: LoadedConfig,
+  registry: Pick<BackendRegistry, 'listInstalled' | 'load'>,
+  options: EstimateRunOptions = {},
+): Promise<RunEstimate> {
   const core = config.core;
   const plan = planStoryboard(core);
   const slots = await resolveChain(config, registry);
@@ -86,7 +90,10 @@ export async function estimateRun(config: LoadedConfig, registry: Pick<BackendRe
   const instanceOf = async (slot: BackendSlot): Promise<VideoBackend | undefined> => {
     if (!instances.has(slot)) {
       try {
-        instances.set(slot, await slot.configured.plugin.create(slot.configured.config, { configDir: config.configDir, env: options.env ?? process.env, log: () => {} }));
+        instances.set(
+          slot,
+          await slot.configured.plugin.create(slot.configured.config, { configDir: config.configDir, env: options.env ?? process.env, log: () => {} }),
+        );
       } catch (e) {
         instances.set(slot, undefined);
         notes.set(slot, `could not be created offline (${toTtvError(e).message}); priced from its published usdPerSecond`);
@@ -94,14 +101,22 @@ export async function estimateRun(config: LoadedConfig, registry: Pick<BackendRe
     }
     return instances.get(slot);
   };
-  const priceOf = async (slot: BackendSlot, deal: Extract<ReturnType<typeof negotiate>, { ok: true }>, prompt: string, input: InputMode): Promise<{ usd?: number; basis?: string }> => {
+  const priceOf = async (
+    slot: BackendSlot,
+    deal: Extract<ReturnType<typeof negotiate>, { ok: true }>,
+    prompt: string,
+    input: InputMode,
+  ): Promise<{ usd?: number; basis?: string }> => {
     const backend = await instanceOf(slot);
     if (backend) {
       const e = backend.estimateCost(requestFor(deal, { input, prompt, durationSec: deal.durationSec, width: deal.width, height: deal.height }));
       return { usd: e.usd, ...(e.basis ? { basis: e.basis } : {}) };
     }
     if (deal.model.usdPerSecond !== undefined) {
-      return { usd: Number((deal.model.usdPerSecond * deal.durationSec).toFixed(6)), basis: `${deal.model.usdPerSecond} USD/s × ${deal.durationSec} s (published rate)` };
+      return {
+        usd: Number((deal.model.usdPerSecond * deal.durationSec).toFixed(6)),
+        basis: `${deal.model.usdPerSecond} USD/s × ${deal.durationSec} s (published rate)`,
+      };
     }
     return {};
   };

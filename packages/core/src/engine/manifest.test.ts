@@ -5,7 +5,20 @@ import { expect, test } from 'vitest';
 import { type Manifest, ManifestWriter, manifestPath, readManifest } from './manifest.js';
 
 function manifest(): Manifest {
-  return { version: 1, name: 't', mode: 'chaining', status: 'running', createdAt: '', updatedAt: '', configFile: '', output: { width: 2, height: 2, fps: 1 }, segments: [], ledger: [], totalCostUsd: 0, warnings: [] };
+  return {
+    version: 1,
+    name: 't',
+    mode: 'chaining',
+    status: 'running',
+    createdAt: '',
+    updatedAt: '',
+    configFile: '',
+    output: { width: 2, height: 2, fps: 1 },
+    segments: [],
+    ledger: [],
+    totalCostUsd: 0,
+    warnings: [],
+  };
 }
 
 test('every save resolves once a write holding its change is on disk; saves waiting to start share one write', async () => {

@@ -28,7 +28,8 @@ afterAll(async () => {
 });
 
 const scripted = (config: ScriptedConfig, script: ScriptStep[] = []) => createScriptedBackend({ clip: assets.clip, ...config }, script);
-const fail = (code: ScriptStep extends infer S ? (S extends { code: infer C } ? C : never) : never, extra: Record<string, unknown> = {}): ScriptStep => ({ ok: false, code, ...extra }) as ScriptStep;
+const fail = (code: ScriptStep extends infer S ? (S extends { code: infer C } ? C : never) : never, extra: Record<string, unknown> = {}): ScriptStep =>
+  ({ ok: false, code, ...extra }) as ScriptStep;
 
 async function rejection(p: Promise<unknown>): Promise<TtvError> {
   try {
@@ -47,7 +48,12 @@ describe('fallback chain', () => {
     const c = scripted({ name: 'c' });
     const log = eventLog();
     const runDir = await freshRunDir(assets);
-    const result = await runPipeline({ config: makeConfig({ assets, backends: [a, b, c], core: keyframeStoryboard(2, assets) }), registry: noRegistry, runDir, onEvent: log.onEvent });
+    const result = await runPipeline({
+      config: makeConfig({ assets, backends: [a, b, c], core: keyframeStoryboard(2, assets) }),
+      registry: noRegistry,
+      runDir,
+      onEvent: log.onEvent,
+    });
     expect(a.calls).toHaveLength(0);
     expect(b.calls).toHaveLength(0);
     expect(a.validations + b.validations).toBe(0);
@@ -114,7 +120,12 @@ describe('fallback chain', () => {
     const a = scripted({ name: 'a' }, [fail(code)]);
     const b = scripted({ name: 'b' });
     const { delays, sleep } = recordingSleep();
-    const result = await runPipeline({ config: makeConfig({ assets, backends: [a, b], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir: await freshRunDir(assets), sleep });
+    const result = await runPipeline({
+      config: makeConfig({ assets, backends: [a, b], core: chainingStoryboard(1, 1, assets) }),
+      registry: noRegistry,
+      runDir: await freshRunDir(assets),
+      sleep,
+    });
     expect(a.calls).toHaveLength(1);
     expect(b.calls).toHaveLength(1);
     expect(delays).toEqual([]);
@@ -125,7 +136,9 @@ describe('fallback chain', () => {
     const a = scripted({ name: 'a' }, [fail('INPUT_INVALID', { message: 'firstFrame is 9000 px wide, limit 4096' })]);
     const b = scripted({ name: 'b' });
     const runDir = await freshRunDir(assets);
-    const error = await rejection(runPipeline({ config: makeConfig({ assets, backends: [a, b], core: chainingStoryboard(2, 1, assets) }), registry: noRegistry, runDir }));
+    const error = await rejection(
+      runPipeline({ config: makeConfig({ assets, backends: [a, b], core: chainingStoryboard(2, 1, assets) }), registry: noRegistry, runDir }),
+    );
     expect(error.code).toBe('INPUT_INVALID');
     expect(error.message).toContain('firstFrame is 9000 px wide, limit 4096');
     expect(b.calls).toHaveLength(0);
@@ -142,7 +155,9 @@ describe('fallback chain', () => {
     const b = scripted({ name: 'b', inputs: ['text'] });
     const c = scripted({ name: 'c' }, [fail('AUTH', { message: 'key revoked' })]);
     const runDir = await freshRunDir(assets);
-    const error = await rejection(runPipeline({ config: makeConfig({ assets, backends: [a, b, c], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir }));
+    const error = await rejection(
+      runPipeline({ config: makeConfig({ assets, backends: [a, b, c], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir }),
+    );
     expect(error.code).toBe('GENERATION_FAILED');
     expect(error.message).toContain('segment 0 failed on every backend');
     expect(error.details?.attempts).toEqual([
@@ -156,7 +171,9 @@ describe('fallback chain', () => {
 describe('inputs', () => {
   test('a text-only segment with no backend that takes text asks for storyboard.image, with INPUT_INVALID', async () => {
     const a = scripted({ name: 'a', inputs: ['first-frame'] });
-    const e = await rejection(runPipeline({ config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1) }), registry: noRegistry, runDir: await freshRunDir(assets) }));
+    const e = await rejection(
+      runPipeline({ config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1) }), registry: noRegistry, runDir: await freshRunDir(assets) }),
+    );
     expect(e.code).toBe('INPUT_INVALID');
     expect(e.field).toBe('storyboard.image');
     expect(e.fix).toMatch(/initial image/);
@@ -170,7 +187,9 @@ describe('moderation', () => {
   test('fail: stops at the first refusal', async () => {
     const a = scripted({ name: 'a' }, [fail('MODERATION')]);
     const b = scripted({ name: 'b' });
-    const error = await rejection(runPipeline({ config: makeConfig({ assets, backends: [a, b], core: core('fail') }), registry: noRegistry, runDir: await freshRunDir(assets) }));
+    const error = await rejection(
+      runPipeline({ config: makeConfig({ assets, backends: [a, b], core: core('fail') }), registry: noRegistry, runDir: await freshRunDir(assets) }),
+    );
     expect(error.code).toBe('MODERATION');
     expect([a.calls.length, b.calls.length]).toEqual([1, 0]);
   });
@@ -178,7 +197,11 @@ describe('moderation', () => {
   test('next: tries the next backend', async () => {
     const a = scripted({ name: 'a' }, [fail('MODERATION')]);
     const b = scripted({ name: 'b' });
-    const r = await runPipeline({ config: makeConfig({ assets, backends: [a, b], core: core('next') }), registry: noRegistry, runDir: await freshRunDir(assets) });
+    const r = await runPipeline({
+      config: makeConfig({ assets, backends: [a, b], core: core('next') }),
+      registry: noRegistry,
+      runDir: await freshRunDir(assets),
+    });
     expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
     expect(r.manifest.segments[0]!.backend).toBe('b');
   });
@@ -191,7 +214,11 @@ describe('moderation', () => {
       return `a gentle ${prompt}`;
     };
     const b = scripted({ name: 'b' });
-    const r = await runPipeline({ config: makeConfig({ assets, backends: [a, b], core: core('reword') }), registry: noRegistry, runDir: await freshRunDir(assets) });
+    const r = await runPipeline({
+      config: makeConfig({ assets, backends: [a, b], core: core('reword') }),
+      registry: noRegistry,
+      runDir: await freshRunDir(assets),
+    });
     expect(seen).toEqual(['p0|MODERATION']);
     expect(a.calls.map((c) => c.request.prompt)).toEqual(['p0', 'a gentle p0']);
     expect(b.calls).toHaveLength(0);
@@ -201,7 +228,9 @@ describe('moderation', () => {
   test('reword without a hook fails and says so', async () => {
     const a = scripted({ name: 'a' }, [fail('MODERATION')]);
     const b = scripted({ name: 'b' });
-    const error = await rejection(runPipeline({ config: makeConfig({ assets, backends: [a, b], core: core('reword') }), registry: noRegistry, runDir: await freshRunDir(assets) }));
+    const error = await rejection(
+      runPipeline({ config: makeConfig({ assets, backends: [a, b], core: core('reword') }), registry: noRegistry, runDir: await freshRunDir(assets) }),
+    );
     expect(error.code).toBe('MODERATION');
     expect(error.message).toMatch(/onModeration is "reword" but a provides no prompt-rewriting hook/);
     expect(b.calls).toHaveLength(0);
@@ -231,7 +260,9 @@ describe('cost', () => {
   test('keyframe mode: calls in flight count against maxUsd, so concurrent segments never cross it together', async () => {
     const a = scripted({ name: 'a', usdPerSecond: 1, latencyMs: 100 });
     const core = { ...keyframeStoryboard(4, assets), concurrency: 4, budget: { maxUsd: 2.5 } };
-    const error = await rejection(runPipeline({ config: makeConfig({ assets, backends: [a], core }), registry: noRegistry, runDir: await freshRunDir(assets) }));
+    const error = await rejection(
+      runPipeline({ config: makeConfig({ assets, backends: [a], core }), registry: noRegistry, runDir: await freshRunDir(assets) }),
+    );
     expect(error.code).toBe('BUDGET_EXCEEDED');
     expect(a.calls).toHaveLength(2);
     expect(error.message).toContain('in flight');
@@ -240,7 +271,9 @@ describe('cost', () => {
   test('keyframe mode: after a segment fails, queued segments are not started', async () => {
     const a = scripted({ name: 'a', latencyMs: 50 }, [fail('INPUT_INVALID')]);
     const runDir = await freshRunDir(assets);
-    const error = await rejection(runPipeline({ config: makeConfig({ assets, backends: [a], core: { ...keyframeStoryboard(6, assets), concurrency: 2 } }), registry: noRegistry, runDir }));
+    const error = await rejection(
+      runPipeline({ config: makeConfig({ assets, backends: [a], core: { ...keyframeStoryboard(6, assets), concurrency: 2 } }), registry: noRegistry, runDir }),
+    );
     expect(error.code).toBe('INPUT_INVALID');
     expect(a.calls.length).toBeLessThanOrEqual(2); // the failed one and the one already running beside it
     const m = (await readManifest(runDir))!;
@@ -261,7 +294,12 @@ describe('cost', () => {
     // the next segment of a bigger film would now cross a 1.0 budget: 0.75 + 0.5 > 1
     const b = scripted({ name: 'a', usdPerSecond: 0.5 });
     const error = await rejection(
-      runPipeline({ config: makeConfig({ assets, backends: [b], core: { ...chainingStoryboard(2, 1, assets), budget: { maxUsd: 1 } } }), registry: noRegistry, runDir, sleep }),
+      runPipeline({
+        config: makeConfig({ assets, backends: [b], core: { ...chainingStoryboard(2, 1, assets), budget: { maxUsd: 1 } } }),
+        registry: noRegistry,
+        runDir,
+        sleep,
+      }),
     );
     expect(error.code).toBe('BUDGET_EXCEEDED');
     expect(b.calls).toHaveLength(0); // segment 0 reused, segment 1 refused before the call
@@ -292,7 +330,12 @@ describe('resume', () => {
 
     const second = scripted({ name: 'a' });
     const log = eventLog();
-    const r2 = await runPipeline({ config: makeConfig({ assets, backends: [second], core: chainingStoryboard(4, 1, assets) }), registry: noRegistry, runDir, onEvent: log.onEvent });
+    const r2 = await runPipeline({
+      config: makeConfig({ assets, backends: [second], core: chainingStoryboard(4, 1, assets) }),
+      registry: noRegistry,
+      runDir,
+      onEvent: log.onEvent,
+    });
     expect(second.calls).toHaveLength(0);
     expect(second.validations).toBe(0);
     expect(log.of('done').every((e) => e.cached)).toBe(true);
@@ -312,7 +355,12 @@ describe('resume', () => {
     // The first call submits a job that is billed, then fails to deliver its output; the retry must re-attach.
     const a = scripted({ name: 'a', usdPerSecond: 0.5 }, [fail('UNAVAILABLE', { chargedUsd: 0.5, jobReusable: true, retryAfterMs: 1 })]);
     const sleeper = recordingSleep();
-    const result = await runPipeline({ config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir, sleep: sleeper.sleep });
+    const result = await runPipeline({
+      config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1, 1, assets) }),
+      registry: noRegistry,
+      runDir,
+      sleep: sleeper.sleep,
+    });
     expect(a.calls).toHaveLength(2);
     expect(a.calls[0]!.jobId).toBe('a-job-1');
     expect(a.calls[1]!.resumedJob).toBe('a-job-1');
@@ -328,13 +376,22 @@ describe('resume', () => {
   test('without jobReusable a failed job is never re-attached', async () => {
     const runDir = await freshRunDir(assets);
     const a = scripted({ name: 'a' }, [fail('UNAVAILABLE', { retryAfterMs: 1 })]);
-    await runPipeline({ config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir, sleep: recordingSleep().sleep });
+    await runPipeline({
+      config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1, 1, assets) }),
+      registry: noRegistry,
+      runDir,
+      sleep: recordingSleep().sleep,
+    });
     expect(a.calls.map((c) => c.resumedJob)).toEqual([undefined, undefined]);
   });
 
   test('keyframe mode: a changed prompt invalidates only that segment', async () => {
     const runDir = await freshRunDir(assets);
-    await runPipeline({ config: makeConfig({ assets, backends: [scripted({ name: 'a' })], core: keyframeStoryboard(3, assets) }), registry: noRegistry, runDir });
+    await runPipeline({
+      config: makeConfig({ assets, backends: [scripted({ name: 'a' })], core: keyframeStoryboard(3, assets) }),
+      registry: noRegistry,
+      runDir,
+    });
     const core = keyframeStoryboard(3, assets);
     (core.storyboard as { segments: { prompt: string }[] }).segments[1]!.prompt = 'changed';
     const again = scripted({ name: 'a' });
@@ -344,7 +401,11 @@ describe('resume', () => {
 
   test('a segment file that no longer verifies (truncated) is regenerated, never reused', async () => {
     const runDir = await freshRunDir(assets);
-    const r1 = await runPipeline({ config: makeConfig({ assets, backends: [scripted({ name: 'a' })], core: chainingStoryboard(2, 1, assets) }), registry: noRegistry, runDir });
+    const r1 = await runPipeline({
+      config: makeConfig({ assets, backends: [scripted({ name: 'a' })], core: chainingStoryboard(2, 1, assets) }),
+      registry: noRegistry,
+      runDir,
+    });
     const file = r1.manifest.segments[1]!.file!;
     const bytes = await readFile(file);
     await writeFile(file, bytes.subarray(0, bytes.length >> 1));
@@ -355,7 +416,11 @@ describe('resume', () => {
 
   test('adding a fallback backend does not invalidate finished segments; changing the producing backend does', async () => {
     const runDir = await freshRunDir(assets);
-    await runPipeline({ config: makeConfig({ assets, backends: [scripted({ name: 'a' })], core: chainingStoryboard(2, 1, assets) }), registry: noRegistry, runDir });
+    await runPipeline({
+      config: makeConfig({ assets, backends: [scripted({ name: 'a' })], core: chainingStoryboard(2, 1, assets) }),
+      registry: noRegistry,
+      runDir,
+    });
     const a2 = scripted({ name: 'a' });
     const z = scripted({ name: 'z' });
     await runPipeline({ config: makeConfig({ assets, backends: [a2, z], core: chainingStoryboard(2, 1, assets) }), registry: noRegistry, runDir });
@@ -409,27 +474,43 @@ describe('resume', () => {
 describe('scheduling', () => {
   test('keyframe mode runs up to `concurrency` segments at once', async () => {
     const a = scripted({ name: 'a', latencyMs: 150, concurrency: 8 });
-    await runPipeline({ config: makeConfig({ assets, backends: [a], core: { ...keyframeStoryboard(7, assets), concurrency: 3 } }), registry: noRegistry, runDir: await freshRunDir(assets) });
+    await runPipeline({
+      config: makeConfig({ assets, backends: [a], core: { ...keyframeStoryboard(7, assets), concurrency: 3 } }),
+      registry: noRegistry,
+      runDir: await freshRunDir(assets),
+    });
     expect(a.calls).toHaveLength(7);
     expect(a.maxActive).toBe(3);
   });
 
   test("a backend's model concurrency caps it below the global concurrency", async () => {
     const a = scripted({ name: 'a', latencyMs: 150, concurrency: 2 });
-    await runPipeline({ config: makeConfig({ assets, backends: [a], core: { ...keyframeStoryboard(6, assets), concurrency: 5 } }), registry: noRegistry, runDir: await freshRunDir(assets) });
+    await runPipeline({
+      config: makeConfig({ assets, backends: [a], core: { ...keyframeStoryboard(6, assets), concurrency: 5 } }),
+      registry: noRegistry,
+      runDir: await freshRunDir(assets),
+    });
     expect(a.maxActive).toBe(2);
   });
 
   test('chaining mode is strictly sequential', async () => {
     const a = scripted({ name: 'a', latencyMs: 30, concurrency: 8 });
-    await runPipeline({ config: makeConfig({ assets, backends: [a], core: { ...chainingStoryboard(3, 1, assets), concurrency: 4 } }), registry: noRegistry, runDir: await freshRunDir(assets) });
+    await runPipeline({
+      config: makeConfig({ assets, backends: [a], core: { ...chainingStoryboard(3, 1, assets), concurrency: 4 } }),
+      registry: noRegistry,
+      runDir: await freshRunDir(assets),
+    });
     expect(a.maxActive).toBe(1);
     expect(a.calls[1]!.request.firstFrame).toMatch(/seg-000-last\.png$/);
   });
 
   test('GPU leases never overlap', async () => {
     const a = scripted({ name: 'a', kind: 'local', latencyMs: 120, concurrency: 8, gpus: [0, 1, 2, 3, 4], gpusPerJob: 2 });
-    await runPipeline({ config: makeConfig({ assets, backends: [a], core: { ...keyframeStoryboard(8, assets), concurrency: 4 } }), registry: noRegistry, runDir: await freshRunDir(assets) });
+    await runPipeline({
+      config: makeConfig({ assets, backends: [a], core: { ...keyframeStoryboard(8, assets), concurrency: 4 } }),
+      registry: noRegistry,
+      runDir: await freshRunDir(assets),
+    });
     expect(a.calls).toHaveLength(8);
     expect(a.maxActive).toBe(2); // 5 GPUs, 2 per job
     for (const c of a.calls) expect(c.lease?.gpus).toHaveLength(2);

@@ -15,15 +15,7 @@ import { sleep as abortableSleep } from '../util/sleep.js';
 import { type BackendSlot, orderForSegment, requestFor, resolveChain } from './chain.js';
 import type { PipelineEvent } from './events.js';
 import { GpuPool } from './leases.js';
-import {
-  type AttemptRecord,
-  MANIFEST_VERSION,
-  type Manifest,
-  type ManifestInput,
-  ManifestWriter,
-  readManifest,
-  type SegmentRecord,
-} from './manifest.js';
+import { type AttemptRecord, MANIFEST_VERSION, type Manifest, type ManifestInput, ManifestWriter, readManifest, type SegmentRecord } from './manifest.js';
 import { negotiate } from './negotiate.js';
 
 export interface RunPipelineOptions {
@@ -63,7 +55,6 @@ export interface RunTimings {
 export function defaultRunDir(config: LoadedConfig): string {
   return config.core.output.dir ?? join(config.configDir, 'runs', config.name);
 }
-
 
 const now = () => new Date().toISOString();
 const pad = (i: number) => String(i).padStart(3, '0');
@@ -132,14 +123,14 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
         return { ...old, prompt: s.prompt };
       }
       return {
-            index: s.index,
-            prompt: s.prompt,
-            status: 'pending',
-            requested: { durationSec: s.durationSec, width: core.output.width, height: core.output.height },
-            warnings: [],
-            skipped: [],
-            attempts: [],
-          } satisfies SegmentRecord;
+        index: s.index,
+        prompt: s.prompt,
+        status: 'pending',
+        requested: { durationSec: s.durationSec, width: core.output.width, height: core.output.height },
+        warnings: [],
+        skipped: [],
+        attempts: [],
+      } satisfies SegmentRecord;
     }),
     ledger: previous?.ledger ?? [],
     totalCostUsd: previous?.totalCostUsd ?? 0,
@@ -176,7 +167,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
 
   const input = async (path: string, name: string): Promise<ManifestInput> => {
     if (!existsSync(path)) {
-      throw new TtvError('INPUT_INVALID', `image not found: ${path}`, { field: name, value: path, fix: 'check the path (relative paths are resolved from the config file)' });
+      throw new TtvError('INPUT_INVALID', `image not found: ${path}`, {
+        field: name,
+        value: path,
+        fix: 'check the path (relative paths are resolved from the config file)',
+      });
     }
     const dest = join(runDir, 'frames', `${name}${extname(path).toLowerCase() || '.png'}`);
     await copyFile(path, dest);
@@ -191,7 +186,13 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
    * (keyframe mode's global `concurrency`): only the budget check and the call hold a slot, so preparing the
    * next segment and checking the finished one (probe, hash, manifest) never keep a generation waiting.
    */
-  const runSegment = async (planned: PlannedSegment, firstFrame: ManifestInput | undefined, lastFrame: ManifestInput | undefined, previousKey: string | undefined, gate: Gate = direct) => {
+  const runSegment = async (
+    planned: PlannedSegment,
+    firstFrame: ManifestInput | undefined,
+    lastFrame: ManifestInput | undefined,
+    previousKey: string | undefined,
+    gate: Gate = direct,
+  ) => {
     const rec = manifest.segments[planned.index]!;
     const inputMode: InputMode = lastFrame ? 'first-last-frame' : firstFrame ? 'first-frame' : 'text';
     const inputKey = sha256(
@@ -208,9 +209,19 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       }),
     );
     // Resume: a finished segment whose inputs are unchanged and whose file still verifies costs nothing.
-    const reusable = rec.status === 'done' && rec.inputKey === inputKey && rec.producerKey !== undefined && rec.producerKey === producerKeys.get(rec.backend ?? '');
+    const reusable =
+      rec.status === 'done' && rec.inputKey === inputKey && rec.producerKey !== undefined && rec.producerKey === producerKeys.get(rec.backend ?? '');
     if (reusable && rec.file && rec.sha256 && (await verifyFile(rec.file, rec.sha256))) {
-      emit({ type: 'done', segment: planned.index, backend: rec.backend!, model: rec.model!, costUsd: rec.costUsd ?? 0, durationSec: rec.durationSec ?? 0, file: rec.file, cached: true });
+      emit({
+        type: 'done',
+        segment: planned.index,
+        backend: rec.backend!,
+        model: rec.model!,
+        costUsd: rec.costUsd ?? 0,
+        durationSec: rec.durationSec ?? 0,
+        file: rec.file,
+        cached: true,
+      });
       return rec;
     }
     if (rec.inputKey !== inputKey) {
@@ -236,7 +247,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     let lastError: TtvError | undefined;
     let prompt = planned.prompt;
     const needsOf = (p: string) => ({ input: inputMode, prompt: p, durationSec: planned.durationSec, width: core.output.width, height: core.output.height });
-    let ordered = await orderForSegment(slots, needsOf(prompt), async (slot, deal) => (await instanceOf(slot)).estimateCost(requestFor(deal, needsOf(prompt))).usd);
+    let ordered = await orderForSegment(
+      slots,
+      needsOf(prompt),
+      async (slot, deal) => (await instanceOf(slot)).estimateCost(requestFor(deal, needsOf(prompt))).usd,
+    );
     // A job persisted by a crashed run is re-attached on its own backend first: never pay a second backend for it.
     const persisted = rec.job;
     if (persisted) {
@@ -299,10 +314,22 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
               throw new TtvError(
                 'BUDGET_EXCEEDED',
                 `segment ${planned.index} on ${name}/${request.model} would cost about $${estimate.toFixed(2)}; spent $${manifest.totalCostUsd.toFixed(2)}${reservedUsd ? ` (+$${reservedUsd.toFixed(2)} in flight)` : ''} of budget.maxUsd $${core.budget.maxUsd.toFixed(2)}`,
-                { field: 'budget.maxUsd', value: core.budget.maxUsd, fix: 'raise budget.maxUsd, choose a cheaper backend or model, or shorten the film; finished segments are kept and reused on the next run' },
+                {
+                  field: 'budget.maxUsd',
+                  value: core.budget.maxUsd,
+                  fix: 'raise budget.maxUsd, choose a cheaper backend or model, or shorten the film; finished segments are kept and reused on the next run',
+                },
               );
             }
-            const started: AttemptRecord = { backend: name, model: request.model, attempt, startedAt: now(), estimatedUsd: estimate, contentKey, ...(resumeJob ? { jobId: resumeJob.id, resumed: true } : {}) };
+            const started: AttemptRecord = {
+              backend: name,
+              model: request.model,
+              attempt,
+              startedAt: now(),
+              estimatedUsd: estimate,
+              contentKey,
+              ...(resumeJob ? { jobId: resumeJob.id, resumed: true } : {}),
+            };
             record = started;
             rec.attempts.push(started);
             rec.backend = name;
@@ -371,7 +398,16 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
           });
           delete rec.job;
           await writer.save();
-          emit({ type: 'done', segment: planned.index, backend: name, model: request.model, costUsd: result.costUsd, durationSec: probe.durationSec, file: result.file, cached: false });
+          emit({
+            type: 'done',
+            segment: planned.index,
+            backend: name,
+            model: request.model,
+            costUsd: result.costUsd,
+            durationSec: probe.durationSec,
+            file: result.file,
+            cached: false,
+          });
           return rec;
         } catch (raw) {
           if (reserved) reservedUsd -= estimate;
@@ -447,7 +483,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       lastError?.code === 'MODERATION' ? 'MODERATION' : 'GENERATION_FAILED',
       `segment ${planned.index} failed on every backend:\n    - ${failures.join('\n    - ') || 'no backend could take it'}`,
       {
-        fix: lastError?.fix ?? (lastError ? 'see each attempt above; fix its cause or add a fallback backend' : 'configure a backend whose models take this input (see the skip reasons above)'),
+        fix:
+          lastError?.fix ??
+          (lastError
+            ? 'see each attempt above; fix its cause or add a fallback backend'
+            : 'configure a backend whose models take this input (see the skip reasons above)'),
         details: { attempts: failures },
         ...(lastError ? { cause: lastError } : {}),
       },
@@ -455,7 +495,15 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     throw error;
   };
 
-  function addCost(segment: number, backend: string, model: string, attempt: number, estimatedUsd: number, actualUsd: number, outcome: 'ok' | 'error' | 'cancelled') {
+  function addCost(
+    segment: number,
+    backend: string,
+    model: string,
+    attempt: number,
+    estimatedUsd: number,
+    actualUsd: number,
+    outcome: 'ok' | 'error' | 'cancelled',
+  ) {
     manifest.ledger.push({ segment, backend, model, attempt, estimatedUsd, actualUsd, outcome, at: now() });
     manifest.totalCostUsd = Number((manifest.totalCostUsd + actualUsd).toFixed(6));
     if (actualUsd > 0) emit({ type: 'cost', segment, backend, usd: actualUsd, totalUsd: manifest.totalCostUsd });
@@ -533,9 +581,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     }
 
     const video = join(runDir, 'final.mp4');
-    const joinKey = sha256(
-      JSON.stringify({ segments: manifest.segments.map((s) => s.sha256), output: manifest.output, join: core.join }),
-    );
+    const joinKey = sha256(JSON.stringify({ segments: manifest.segments.map((s) => s.sha256), output: manifest.output, join: core.join }));
     if (manifest.final?.key === joinKey && manifest.final.file === video && (await verifyFile(video, manifest.final.sha256))) {
       emit({ type: 'join-done', file: video, durationSec: manifest.final.durationSec, method: 'cached' });
     } else {
@@ -543,9 +589,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       emit({ type: 'join-start', segments: plan.segments.length });
       const joined = await timed(() =>
         joinSegments(
-        manifest.segments.map((s, i) => ({ path: s.file!, dropFirstFrame: core.join.dropSeamFrames && i > 0 })),
-        video,
-        manifest.output,
+          manifest.segments.map((s, i) => ({ path: s.file!, dropFirstFrame: core.join.dropSeamFrames && i > 0 })),
+          video,
+          manifest.output,
           { signal, cacheDir: join(runDir, 'segments', 'normalised'), crf: core.join.crf, preset: core.join.preset },
         ),
       );
@@ -590,7 +636,17 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
 /** Whether a backend's result carries usable clip properties for an existing, non-empty file. */
 async function plausible(r: GenerateResult): Promise<boolean> {
   const positive = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0;
-  if (!positive(r.durationSec) || !positive(r.fps) || !Number.isInteger(r.frames) || r.frames < 1 || !Number.isInteger(r.width) || !Number.isInteger(r.height) || r.width < 2 || r.height < 2) return false;
+  if (
+    !positive(r.durationSec) ||
+    !positive(r.fps) ||
+    !Number.isInteger(r.frames) ||
+    r.frames < 1 ||
+    !Number.isInteger(r.width) ||
+    !Number.isInteger(r.height) ||
+    r.width < 2 ||
+    r.height < 2
+  )
+    return false;
   return stat(r.file).then(
     (s) => s.isFile() && s.size > 0,
     () => false,
@@ -629,7 +685,12 @@ async function cleanStaleTemps(dir: string): Promise<void> {
  * else exponential backoff `baseDelayMs · 2^(attempt-1)` capped at `maxDelayMs`, with "equal jitter" (a uniform
  * draw in the upper half of that window, so concurrent retries spread out but never retry immediately).
  */
-export function retryDelay(policy: { baseDelayMs: number; maxDelayMs: number }, attempt: number, error: Pick<TtvError, 'retryAfterMs'>, random: () => number): number {
+export function retryDelay(
+  policy: { baseDelayMs: number; maxDelayMs: number },
+  attempt: number,
+  error: Pick<TtvError, 'retryAfterMs'>,
+  random: () => number,
+): number {
   if (error.retryAfterMs !== undefined && error.retryAfterMs >= 0) return Math.round(error.retryAfterMs);
   const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.round(backoff / 2 + (backoff / 2) * Math.min(1, Math.max(0, random())));

@@ -26,9 +26,14 @@ describe('joinSegments', () => {
   it('stream-copies compatible segments', async () => {
     const out = clip('copy.mp4');
     const fractions: number[] = [];
-    const result = await joinSegments([{ path: clip('a.mp4') }, { path: clip('b.mp4') }], out, { width: 320, height: 180, fps: 24 }, {
-      onProgress: (f) => fractions.push(f),
-    });
+    const result = await joinSegments(
+      [{ path: clip('a.mp4') }, { path: clip('b.mp4') }],
+      out,
+      { width: 320, height: 180, fps: 24 },
+      {
+        onProgress: (f) => fractions.push(f),
+      },
+    );
     expect(result.method).toBe('copy');
     expect(result.normalised).toEqual([]);
     const probe = await probeVideo(out, { countFrames: true });
@@ -80,7 +85,10 @@ describe('joinSegments', () => {
     expect(await readTestFrameIndex(clip('drop-47.png'))).toBe(47);
 
     const both = await joinSegments(
-      [{ path: clip('a.mp4'), dropFirstFrame: true }, { path: clip('b.mp4'), dropFirstFrame: true }],
+      [
+        { path: clip('a.mp4'), dropFirstFrame: true },
+        { path: clip('b.mp4'), dropFirstFrame: true },
+      ],
       clip('drop2.mp4'),
       target,
       { cacheDir },
@@ -91,14 +99,19 @@ describe('joinSegments', () => {
   it('abort mid-join rejects with CANCELLED and leaves no output', async () => {
     const out = clip('aborted.mp4');
     const controller = new AbortController();
-    const promise = joinSegments([{ path: clip('c.mp4') }, { path: clip('d.mp4') }, { path: clip('e.mp4') }], out, { width: 640, height: 360, fps: 30 }, {
-      signal: controller.signal,
-      cacheDir: clip('cache-abort'),
-      preset: 'medium',
-      onProgress: (f) => {
-        if (f > 0) controller.abort();
+    const promise = joinSegments(
+      [{ path: clip('c.mp4') }, { path: clip('d.mp4') }, { path: clip('e.mp4') }],
+      out,
+      { width: 640, height: 360, fps: 30 },
+      {
+        signal: controller.signal,
+        cacheDir: clip('cache-abort'),
+        preset: 'medium',
+        onProgress: (f) => {
+          if (f > 0) controller.abort();
+        },
       },
-    });
+    );
     setTimeout(() => controller.abort(), 1500);
     await expect(promise).rejects.toMatchObject({ code: 'CANCELLED' });
     await expect(access(out)).rejects.toThrow();

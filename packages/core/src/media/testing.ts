@@ -110,7 +110,8 @@ export async function readTestFrameIndex(image: string, opts: CommonOptions = {}
       timeoutMs: opts.timeoutMs ?? 60_000,
     });
     const bytes = await readFile(raw);
-    if (bytes.length !== NUMBERED_BITS) throw new TtvError('FFMPEG_FAILED', `readTestFrameIndex: expected ${NUMBERED_BITS} bytes from ${image}, got ${bytes.length}`);
+    if (bytes.length !== NUMBERED_BITS)
+      throw new TtvError('FFMPEG_FAILED', `readTestFrameIndex: expected ${NUMBERED_BITS} bytes from ${image}, got ${bytes.length}`);
     let index = 0;
     for (let bit = 0; bit < NUMBERED_BITS; bit++) if ((bytes[bit] ?? 0) >= 128) index |= 1 << bit;
     return index;

@@ -24,7 +24,13 @@ export function splitSentences(text: string): string[] {
   return text
     .replace(/\r\n/g, '\n')
     .split(/\n\s*\n/)
-    .flatMap((para) => para.replace(/\s+/g, ' ').trim().match(/[^.!?]+(?:[.!?]+["'”’)]*|$)/g) ?? [])
+    .flatMap(
+      (para) =>
+        para
+          .replace(/\s+/g, ' ')
+          .trim()
+          .match(/[^.!?]+(?:[.!?]+["'”’)]*|$)/g) ?? [],
+    )
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
@@ -121,10 +127,14 @@ export function planStoryboard(core: CoreConfig): Plan {
     const missing = segments.find((s) => !s.keyframe);
     if (missing) {
       const field = sb.segments ? `storyboard.segments[${missing.index}].keyframe` : 'storyboard.keyframes';
-      throw new TtvError('CONFIG_INVALID', `${field}: keyframe mode needs a keyframe (the image the segment ends on) for every segment; segment ${missing.index} has none`, {
-        field,
-        fix: sb.segments ? `add keyframe: <image> to segment ${missing.index}` : `list ${segments.length} images in storyboard.keyframes`,
-      });
+      throw new TtvError(
+        'CONFIG_INVALID',
+        `${field}: keyframe mode needs a keyframe (the image the segment ends on) for every segment; segment ${missing.index} has none`,
+        {
+          field,
+          fix: sb.segments ? `add keyframe: <image> to segment ${missing.index}` : `list ${segments.length} images in storyboard.keyframes`,
+        },
+      );
     }
   }
   return {

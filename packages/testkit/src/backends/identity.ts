@@ -37,7 +37,15 @@ function info(config: z.output<typeof identityConfigSchema>): BackendInfo {
     kind: 'embedded',
     defaultModel: 'still',
     models: [
-      { id: 'still', inputs: ['first-frame', 'first-last-frame'], durations: { kind: 'range', min: 0.1, max: 60 }, resolutions: SIZES, fps: config.fps, maxPromptLength: 100_000, concurrency: 4 },
+      {
+        id: 'still',
+        inputs: ['first-frame', 'first-last-frame'],
+        durations: { kind: 'range', min: 0.1, max: 60 },
+        resolutions: SIZES,
+        fps: config.fps,
+        maxPromptLength: 100_000,
+        concurrency: 4,
+      },
     ],
   };
 }
@@ -57,10 +65,17 @@ export function createIdentityBackend(config: Partial<z.input<typeof identityCon
     async validate(request: GenerateRequest) {
       if (request.model !== model.id) throw invalid('model', `unknown model ${request.model}`, request.model, `use "${model.id}"`);
       if (!request.firstFrame) throw invalid('firstFrame', 'needs a first frame', undefined, 'set storyboard.image');
-      if (request.prompt.length > model.maxPromptLength) throw invalid('prompt', `prompt is ${request.prompt.length} characters`, request.prompt.length, `at most ${model.maxPromptLength}`);
-      if (!durationAllowed(model.durations, request.durationSec)) throw invalid('durationSec', `${request.durationSec} s is out of range`, request.durationSec, `use ${describeDurations(model.durations)} s`);
+      if (request.prompt.length > model.maxPromptLength)
+        throw invalid('prompt', `prompt is ${request.prompt.length} characters`, request.prompt.length, `at most ${model.maxPromptLength}`);
+      if (!durationAllowed(model.durations, request.durationSec))
+        throw invalid('durationSec', `${request.durationSec} s is out of range`, request.durationSec, `use ${describeDurations(model.durations)} s`);
       if (!model.resolutions.some((r) => r.width === request.width && r.height === request.height)) {
-        throw invalid('width', `${request.width}x${request.height} is not a supported size`, `${request.width}x${request.height}`, `use one of ${model.resolutions.map((r) => `${r.width}x${r.height}`).join(', ')}`);
+        throw invalid(
+          'width',
+          `${request.width}x${request.height} is not a supported size`,
+          `${request.width}x${request.height}`,
+          `use one of ${model.resolutions.map((r) => `${r.width}x${r.height}`).join(', ')}`,
+        );
       }
       for (const field of ['firstFrame', 'lastFrame'] as const) {
         const path = request[field];

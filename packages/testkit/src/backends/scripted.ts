@@ -117,7 +117,10 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
     async validate(request) {
       backend.validations++;
       if (request.prompt.length > cfg.maxPromptLength) {
-        throw new TtvError('INPUT_INVALID', `prompt is ${request.prompt.length} characters, limit ${cfg.maxPromptLength}`, { field: 'prompt', fix: 'shorten the prompt' });
+        throw new TtvError('INPUT_INVALID', `prompt is ${request.prompt.length} characters, limit ${cfg.maxPromptLength}`, {
+          field: 'prompt',
+          fix: 'shorten the prompt',
+        });
       }
     },
     estimateCost: (request) => ({ usd: Number((request.durationSec * cfg.usdPerSecond).toFixed(6)), basis: `${cfg.usdPerSecond} USD/s` }),

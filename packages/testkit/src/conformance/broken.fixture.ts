@@ -25,7 +25,9 @@ export function wrongSize(): VideoBackend {
     ...base,
     async generate(request, ctx) {
       const height = request.height + 60;
-      await produceAtomic(request.outputPath, (tmp) => encodeStill(request.firstFrame!, tmp, { durationSec: request.durationSec, fps: 16, width: request.width, height, signal: ctx.signal }));
+      await produceAtomic(request.outputPath, (tmp) =>
+        encodeStill(request.firstFrame!, tmp, { durationSec: request.durationSec, fps: 16, width: request.width, height, signal: ctx.signal }),
+      );
       const p = await probeVideo(request.outputPath);
       return clipResult(request.outputPath, p, { costUsd: 0 });
     },
@@ -59,7 +61,8 @@ export function plainErrors(): VideoBackend {
   return {
     ...base,
     async validate(request) {
-      if (!base.models[0]!.resolutions.some((r) => r.width === request.width && r.height === request.height)) throw new Error(`bad size ${request.width}x${request.height}`);
+      if (!base.models[0]!.resolutions.some((r) => r.width === request.width && r.height === request.height))
+        throw new Error(`bad size ${request.width}x${request.height}`);
       await base.validate(request).catch((e: Error) => {
         throw new Error(e.message);
       });
@@ -78,7 +81,9 @@ export function leaksSecret(apiKey: string): VideoBackend {
     ...base,
     async validate(request) {
       if (request.durationSec > 60) {
-        throw new TtvError('INPUT_INVALID', `POST https://api.example.test/v1/videos?key=${apiKey} rejected duration ${request.durationSec}`, { field: 'durationSec' });
+        throw new TtvError('INPUT_INVALID', `POST https://api.example.test/v1/videos?key=${apiKey} rejected duration ${request.durationSec}`, {
+          field: 'durationSec',
+        });
       }
       await base.validate(request);
     },

@@ -45,7 +45,13 @@ async function settle<T>(promise: Promise<T>, limitMs: number): Promise<Settled<
     timer = setTimeout(() => r('timeout'), limitMs);
   });
   try {
-    const outcome = await Promise.race([promise.then((value) => ({ value }), (error: unknown) => ({ error })), timeout]);
+    const outcome = await Promise.race([
+      promise.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+      timeout,
+    ]);
     const ms = Math.round(performance.now() - t0);
     if (outcome === 'timeout') return { timedOut: true, ms };
     return 'error' in outcome ? { ok: false, error: outcome.error, ms } : { ok: true, value: outcome.value, ms };
@@ -129,7 +135,9 @@ async function assertClip(model: ModelCapabilities, request: GenerateRequest, re
   }
   const fps = model.fps;
   if (Math.abs(probe.fps - fps) > fps * 0.01) {
-    fail(`the clip runs at ${probe.fps} fps but model ${model.id} declares ${fps} fps: encode at the declared fps, or declare the fps the model really produces`);
+    fail(
+      `the clip runs at ${probe.fps} fps but model ${model.id} declares ${fps} fps: encode at the declared fps, or declare the fps the model really produces`,
+    );
   }
   if (probe.width !== request.width || probe.height !== request.height) {
     fail(
@@ -193,12 +201,17 @@ async function expectInputInvalid(ctx: ConformanceContext, what: string, request
     const spend1 = await readCounter(ctx.options.spend);
     const net1 = await readCounter(ctx.options.network);
     if (spend1 !== spend0) {
-      fail(`validate spent while checking ${what} (spend counter ${spend0} → ${spend1}): validate must run before any job, upload or paid call; check inputs locally`);
+      fail(
+        `validate spent while checking ${what} (spend counter ${spend0} → ${spend1}): validate must run before any job, upload or paid call; check inputs locally`,
+      );
     }
     if (net1 !== net0) {
-      fail(`validate made ${Number(net1) - Number(net0)} network request(s) while checking ${what}: validate must check the request locally, with no network call`);
+      fail(
+        `validate made ${Number(net1) - Number(net0)} network request(s) while checking ${what}: validate must check the request locally, with no network call`,
+      );
     }
-    if ('timedOut' in outcome) fail(`validate did not settle within ${outcome.ms} ms for ${what}: validate must check locally and return fast (< ${VALIDATE_LIMIT_MS} ms)`);
+    if ('timedOut' in outcome)
+      fail(`validate did not settle within ${outcome.ms} ms for ${what}: validate must check locally and return fast (< ${VALIDATE_LIMIT_MS} ms)`);
     if (outcome.ok) fail(`validate accepted ${what}: ${howToFix}, and throw new TtvError('INPUT_INVALID', message, { field, value, fix })`);
     const error = outcome.error;
     if (!TtvError.is(error)) {
@@ -209,9 +222,12 @@ async function expectInputInvalid(ctx: ConformanceContext, what: string, request
     }
     if (error.code !== 'INPUT_INVALID') fail(`validate rejected ${what} with code ${error.code}: a bad request is INPUT_INVALID`);
     if (typeof error.field !== 'string' || !error.field) {
-      fail(`the INPUT_INVALID error for ${what} has no field: pass { field: '<request field>' } (e.g. 'firstFrame', 'durationSec') so users know what to change`);
+      fail(
+        `the INPUT_INVALID error for ${what} has no field: pass { field: '<request field>' } (e.g. 'firstFrame', 'durationSec') so users know what to change`,
+      );
     }
-    if (outcome.ms > VALIDATE_LIMIT_MS) fail(`validate took ${outcome.ms} ms to reject ${what}: validate must check locally and return fast (< ${VALIDATE_LIMIT_MS} ms)`);
+    if (outcome.ms > VALIDATE_LIMIT_MS)
+      fail(`validate took ${outcome.ms} ms to reject ${what}: validate must check locally and return fast (< ${VALIDATE_LIMIT_MS} ms)`);
   });
 }
 
@@ -249,17 +265,26 @@ async function provokeErrors(ctx: ConformanceContext): Promise<Array<{ what: str
   }
   await ctx.withBackend(async (backend) => {
     for (const [what, overrides] of variants) {
-      const outcome = await settle(Promise.resolve().then(async () => backend.validate(await ctx.request(overrides))), VALIDATE_LIMIT_MS + 3000);
+      const outcome = await settle(
+        Promise.resolve().then(async () => backend.validate(await ctx.request(overrides))),
+        VALIDATE_LIMIT_MS + 3000,
+      );
       if ('error' in outcome) errors.push({ what, error: outcome.error });
     }
     const aborted = await recorder(ctx);
     aborted.controller.abort();
-    const outcome = await settle(Promise.resolve().then(async () => backend.generate(await ctx.request(), aborted.context)), ABORT_LIMIT_MS);
+    const outcome = await settle(
+      Promise.resolve().then(async () => backend.generate(await ctx.request(), aborted.context)),
+      ABORT_LIMIT_MS,
+    );
     if ('error' in outcome) errors.push({ what: 'generate(already aborted signal)', error: outcome.error });
     if (ctx.tier === 'unit' && supportsImage(model)) {
       // Straight to generate (the engine validates first, but generate must still fail cleanly).
       const rec = await recorder(ctx);
-      const bad = await settle(Promise.resolve().then(async () => backend.generate(await ctx.request({ firstFrame: ctx.images.unreadable }), rec.context)), 60_000);
+      const bad = await settle(
+        Promise.resolve().then(async () => backend.generate(await ctx.request({ firstFrame: ctx.images.unreadable }), rec.context)),
+        60_000,
+      );
       if ('error' in bad) errors.push({ what: 'generate(unreadable first frame)', error: bad.error });
     }
   });
@@ -279,7 +304,9 @@ const capabilities: ConformanceCheck = {
   async run(ctx) {
     await ctx.withBackend(async (b) => {
       if (b.specificationVersion !== SPECIFICATION_VERSION) {
-        fail(`specificationVersion is ${JSON.stringify(b.specificationVersion)}: set specificationVersion: ${SPECIFICATION_VERSION} (the @ttv/core spec this backend implements)`);
+        fail(
+          `specificationVersion is ${JSON.stringify(b.specificationVersion)}: set specificationVersion: ${SPECIFICATION_VERSION} (the @ttv/core spec this backend implements)`,
+        );
       }
       if (typeof b.name !== 'string' || !b.name.trim()) fail('name is empty: set the short config name, e.g. "mybackend"');
       if (typeof b.displayName !== 'string' || !b.displayName.trim()) fail('displayName is empty: set a human-readable name');
@@ -291,7 +318,8 @@ const capabilities: ConformanceCheck = {
       const ids = b.models.map((m) => m.id);
       const dup = ids.find((id, i) => ids.indexOf(id) !== i);
       if (dup !== undefined) fail(`model id ${dup} is declared twice: model ids must be unique`);
-      if (!ids.includes(b.defaultModel)) fail(`defaultModel ${JSON.stringify(b.defaultModel)} is not among the models (${ids.join(', ')}): name a declared model`);
+      if (!ids.includes(b.defaultModel))
+        fail(`defaultModel ${JSON.stringify(b.defaultModel)} is not among the models (${ids.join(', ')}): name a declared model`);
       const problems = b.models.flatMap((m) => capabilityProblems(m));
       if (problems.length) fail(`capability problems: ${problems.join('; ')}`);
       for (const m of b.models) {
@@ -324,9 +352,16 @@ const validateValid: ConformanceCheck = {
       const outcome = await settle((async () => backend.validate(request))(), VALIDATE_LIMIT_MS + 3000);
       if ('timedOut' in outcome || outcome.ms > VALIDATE_LIMIT_MS) fail(`validate took over ${VALIDATE_LIMIT_MS} ms: it must check locally and return fast`);
       if (!outcome.ok) {
-        fail(`validate rejected a valid request (${sizeLabel(request)}, ${request.durationSec} s, inputs ${Object.keys(request).filter((k) => k.endsWith('Frame')).join('+') || 'text'}) with ${describeError(outcome.error)}`);
+        fail(
+          `validate rejected a valid request (${sizeLabel(request)}, ${request.durationSec} s, inputs ${
+            Object.keys(request)
+              .filter((k) => k.endsWith('Frame'))
+              .join('+') || 'text'
+          }) with ${describeError(outcome.error)}`,
+        );
       }
-      if ((await readCounter(ctx.options.spend)) !== spend0) fail('validate spent (the spend counter moved): validate must not submit, upload or call paid APIs');
+      if ((await readCounter(ctx.options.spend)) !== spend0)
+        fail('validate spent (the spend counter moved): validate must not submit, upload or call paid APIs');
       if ((await readCounter(ctx.options.network)) !== net0) fail('validate made network requests: validate must check the request locally');
     });
   },
@@ -338,7 +373,12 @@ const validateMissingImage: ConformanceCheck = {
   description: 'A firstFrame path with no file behind it is INPUT_INVALID naming the field, before any spend or network call.',
   applies: (ctx) => (supportsImage(ctx.model) ? true : 'the model takes no image input'),
   async run(ctx) {
-    await expectInputInvalid(ctx, 'a firstFrame path that does not exist', await ctx.request({ firstFrame: ctx.images.missing }), 'check that request.firstFrame exists (probeImage from @ttv/core)');
+    await expectInputInvalid(
+      ctx,
+      'a firstFrame path that does not exist',
+      await ctx.request({ firstFrame: ctx.images.missing }),
+      'check that request.firstFrame exists (probeImage from @ttv/core)',
+    );
   },
 };
 
@@ -348,7 +388,12 @@ const validateUnreadableImage: ConformanceCheck = {
   description: 'An input image that is not a decodable PNG/JPEG is INPUT_INVALID before any upload.',
   applies: (ctx) => (supportsImage(ctx.model) ? true : 'the model takes no image input'),
   async run(ctx) {
-    await expectInputInvalid(ctx, 'a firstFrame that is a text file named .png', await ctx.request({ firstFrame: ctx.images.unreadable }), 'probe the image (probeImage from @ttv/core) and check its format');
+    await expectInputInvalid(
+      ctx,
+      'a firstFrame that is a text file named .png',
+      await ctx.request({ firstFrame: ctx.images.unreadable }),
+      'probe the image (probeImage from @ttv/core) and check its format',
+    );
   },
 };
 
@@ -376,7 +421,12 @@ const validateDuration: ConformanceCheck = {
   applies: () => true,
   async run(ctx) {
     const d = badDuration(ctx.model);
-    await expectInputInvalid(ctx, `a ${d} s request`, await ctx.request({ durationSec: d }), 'check request.durationSec with durationAllowed(model.durations, seconds)');
+    await expectInputInvalid(
+      ctx,
+      `a ${d} s request`,
+      await ctx.request({ durationSec: d }),
+      'check request.durationSec with durationAllowed(model.durations, seconds)',
+    );
   },
 };
 
@@ -387,7 +437,12 @@ const validatePrompt: ConformanceCheck = {
   applies: (ctx) => (ctx.model.maxPromptLength < 5_000_000 ? true : 'maxPromptLength is too large to test'),
   async run(ctx) {
     const n = ctx.model.maxPromptLength + 1;
-    await expectInputInvalid(ctx, `a ${n}-character prompt (maxPromptLength ${n - 1})`, await ctx.request({ prompt: 'x'.repeat(n) }), 'compare request.prompt.length with maxPromptLength');
+    await expectInputInvalid(
+      ctx,
+      `a ${n}-character prompt (maxPromptLength ${n - 1})`,
+      await ctx.request({ prompt: 'x'.repeat(n) }),
+      'compare request.prompt.length with maxPromptLength',
+    );
   },
 };
 
@@ -398,7 +453,12 @@ const validateLastFrame: ConformanceCheck = {
   applies: (ctx) => (modelsLacking(ctx, 'first-last-frame') ? true : 'every model supports first-last-frame'),
   async run(ctx) {
     const model = modelsLacking(ctx, 'first-last-frame')!;
-    await expectInputInvalid(ctx, `a lastFrame for model ${model.id} (no first-last-frame)`, await ctx.request({ lastFrame: ctx.images.last }, model), "reject request.lastFrame unless the model's inputs include first-last-frame");
+    await expectInputInvalid(
+      ctx,
+      `a lastFrame for model ${model.id} (no first-last-frame)`,
+      await ctx.request({ lastFrame: ctx.images.last }, model),
+      "reject request.lastFrame unless the model's inputs include first-last-frame",
+    );
   },
 };
 
@@ -499,7 +559,13 @@ const abortMidway: ConformanceCheck = {
         const running = (async () => backend.generate(request, rec.context))();
         const timer = mode === 'midway' ? setTimeout(abort, 50) : undefined;
         if (mode === 'same-tick') abort();
-        const first = await Promise.race([running.then(() => 'settled' as const, () => 'settled' as const), abortFired]);
+        const first = await Promise.race([
+          running.then(
+            () => 'settled' as const,
+            () => 'settled' as const,
+          ),
+          abortFired,
+        ]);
         clearTimeout(timer);
         if (first === 'settled' && abortedAt === undefined) {
           // Finished before the abort could be sent: try again, aborting in the same tick as the call.
@@ -512,7 +578,9 @@ const abortMidway: ConformanceCheck = {
         if (mode === 'midway' && doneAtAbort && 'ok' in outcome && outcome.ok) continue;
         const sinceAbort = Math.round(settledAt - abortedAt);
         if ('timedOut' in outcome || sinceAbort > ABORT_LIMIT_MS) {
-          fail(`generate took ${sinceAbort} ms to settle after ctx.signal was aborted (limit ${ABORT_LIMIT_MS} ms): listen for the signal's abort event, stop waiting, kill processes and cancel remote jobs`);
+          fail(
+            `generate took ${sinceAbort} ms to settle after ctx.signal was aborted (limit ${ABORT_LIMIT_MS} ms): listen for the signal's abort event, stop waiting, kill processes and cancel remote jobs`,
+          );
         }
         if (outcome.ok) {
           fail(
@@ -522,9 +590,12 @@ const abortMidway: ConformanceCheck = {
         }
         const error = outcome.error;
         if (!TtvError.is(error) || error.code !== 'CANCELLED') {
-          fail(`generate rejected after an abort with ${describeError(error)}: an abort must reject with TtvError code CANCELLED (toTtvError maps AbortError to CANCELLED)`);
+          fail(
+            `generate rejected after an abort with ${describeError(error)}: an abort must reject with TtvError code CANCELLED (toTtvError maps AbortError to CANCELLED)`,
+          );
         }
-        if (existsSync(request.outputPath)) fail('generate was aborted but left a file at outputPath: write to a temp file and rename only on success (produceAtomic)');
+        if (existsSync(request.outputPath))
+          fail('generate was aborted but left a file at outputPath: write to a temp file and rename only on success (produceAtomic)');
         const stray = await strayFiles(request.outputPath);
         if (stray.length) fail(`generate was aborted but left ${stray.join(', ')} beside the output: remove temp files on failure (produceAtomic does)`);
         if (ctx.options.cancels && rec.jobs.length > 0) {
@@ -533,7 +604,8 @@ const abortMidway: ConformanceCheck = {
             await new Promise((r) => setTimeout(r, 100));
             cancels1 = await readCounter(ctx.options.cancels);
           }
-          if (cancels1 === cancels0) fail('generate was aborted after submitting a job but never cancelled it: on abort, call the service’s cancel/delete for the job');
+          if (cancels1 === cancels0)
+            fail('generate was aborted after submitting a job but never cancelled it: on abort, call the service’s cancel/delete for the job');
         }
         return;
       }
@@ -554,8 +626,9 @@ const abortBefore: ConformanceCheck = {
       const spend0 = await readCounter(ctx.options.spend);
       const outcome = await settle((async () => backend.generate(request, rec.context))(), ABORT_LIMIT_MS);
       const spend1 = await readCounter(ctx.options.spend);
-      if ('timedOut' in outcome) fail(`generate with an aborted signal did not settle within ${ABORT_LIMIT_MS} ms: check ctx.signal first (throwIfAborted from @ttv/core)`);
-      if (outcome.ok) fail("generate resolved although ctx.signal was already aborted: call throwIfAborted(ctx.signal) before doing anything");
+      if ('timedOut' in outcome)
+        fail(`generate with an aborted signal did not settle within ${ABORT_LIMIT_MS} ms: check ctx.signal first (throwIfAborted from @ttv/core)`);
+      if (outcome.ok) fail('generate resolved although ctx.signal was already aborted: call throwIfAborted(ctx.signal) before doing anything');
       if (!TtvError.is(outcome.error) || outcome.error.code !== 'CANCELLED') {
         fail(`generate with an aborted signal rejected with ${describeError(outcome.error)}: reject with TtvError CANCELLED (throwIfAborted(ctx.signal))`);
       }
@@ -577,8 +650,10 @@ const estimateCost: ConformanceCheck = {
       const spend0 = await readCounter(ctx.options.spend);
       const a = backend.estimateCost(request);
       const b = backend.estimateCost({ ...request });
-      if (a && typeof (a as unknown as Promise<unknown>).then === 'function') fail('estimateCost returned a Promise: it must be synchronous and offline (compute from the request and a price table)');
-      if (!a || typeof a.usd !== 'number' || !Number.isFinite(a.usd) || a.usd < 0) fail(`estimateCost returned usd ${JSON.stringify(a?.usd)}: return { usd } as a finite number ≥ 0`);
+      if (a && typeof (a as unknown as Promise<unknown>).then === 'function')
+        fail('estimateCost returned a Promise: it must be synchronous and offline (compute from the request and a price table)');
+      if (!a || typeof a.usd !== 'number' || !Number.isFinite(a.usd) || a.usd < 0)
+        fail(`estimateCost returned usd ${JSON.stringify(a?.usd)}: return { usd } as a finite number ≥ 0`);
       if (b.usd !== a.usd) fail(`estimateCost is not deterministic (${a.usd} then ${b.usd} for the same request): derive it from the request only`);
       if ((await readCounter(ctx.options.network)) !== net0) fail('estimateCost made network requests: it must be offline');
       if ((await readCounter(ctx.options.spend)) !== spend0) fail('estimateCost spent: it must be offline');
@@ -597,7 +672,9 @@ const errorCodes: ConformanceCheck = {
     if (errors.length === 0) fail('no call failed: validate accepted every bad request and generate ignored an aborted signal');
     for (const { what, error } of errors) {
       if (!TtvError.is(error)) {
-        fail(`${what} threw a plain ${describeError(error)} without a code: throw TtvError from @ttv/core (wrap unknown failures with toTtvError(e, 'GENERATION_FAILED'))`);
+        fail(
+          `${what} threw a plain ${describeError(error)} without a code: throw TtvError from @ttv/core (wrap unknown failures with toTtvError(e, 'GENERATION_FAILED'))`,
+        );
       }
       if (!Object.hasOwn(ERROR_CODES, error.code)) fail(`${what} threw code ${JSON.stringify(error.code)}, which is not one of ERROR_CODES: use a stable code`);
       if (typeof error.message !== 'string' || !error.message.trim()) fail(`${what} threw a ${error.code} with an empty message: say what went wrong`);
@@ -634,7 +711,9 @@ const secrets: ConformanceCheck = {
       for (const secret of list) {
         for (const [where, text] of parts) {
           if (text.includes(secret)) {
-            fail(`the error from ${what} contains the secret ${mask(secret)} in its ${where}: never put credentials (or request headers/URLs carrying them) in errors`);
+            fail(
+              `the error from ${what} contains the secret ${mask(secret)} in its ${where}: never put credentials (or request headers/URLs carrying them) in errors`,
+            );
           }
         }
       }
@@ -664,8 +743,10 @@ const remoteResume: ConformanceCheck = {
       }
       const entry = rec.jobs[0];
       if (!entry) fail('generate never called ctx.onJob: call await ctx.onJob({ id }) as soon as the service accepts the job, before waiting for it');
-      if (typeof entry.job.id !== 'string' || !entry.job.id) fail(`onJob got job id ${JSON.stringify(entry.job.id)}: pass the service's job id as a non-empty string`);
-      if (entry.persistedAt === undefined || entry.persistedAt > resolvedAt) fail('generate resolved before the onJob promise settled: await ctx.onJob(job) before waiting for the job');
+      if (typeof entry.job.id !== 'string' || !entry.job.id)
+        fail(`onJob got job id ${JSON.stringify(entry.job.id)}: pass the service's job id as a non-empty string`);
+      if (entry.persistedAt === undefined || entry.persistedAt > resolvedAt)
+        fail('generate resolved before the onJob promise settled: await ctx.onJob(job) before waiting for the job');
       let roundTrip: unknown;
       try {
         roundTrip = JSON.parse(JSON.stringify(entry.job));
@@ -673,7 +754,8 @@ const remoteResume: ConformanceCheck = {
         fail('the job handle is not JSON: keep JobHandle.data to plain JSON values');
       }
       const text = JSON.stringify(roundTrip);
-      for (const s of ctx.options.secrets ?? []) if (s && text.includes(s)) fail(`the job handle contains the secret ${mask(s)}: never put credentials in JobHandle.data`);
+      for (const s of ctx.options.secrets ?? [])
+        if (s && text.includes(s)) fail(`the job handle contains the secret ${mask(s)}: never put credentials in JobHandle.data`);
       job = roundTrip as JobHandle;
       await assertClip(ctx.model, first, result, rec);
     });
@@ -688,7 +770,8 @@ const remoteResume: ConformanceCheck = {
         fail(`generate with ctx.resumeJob (${job!.id}) rejected with ${describeError(error)}: re-attach to the job (poll and download it) instead of failing`);
       }
       const spend1 = await readCounter(ctx.options.spend);
-      if (spend1 !== spend0) fail(`resuming job ${job!.id} submitted again (spend counter ${spend0} → ${spend1}): when ctx.resumeJob is set, re-attach to that job, never submit`);
+      if (spend1 !== spend0)
+        fail(`resuming job ${job!.id} submitted again (spend counter ${spend0} → ${spend1}): when ctx.resumeJob is set, re-attach to that job, never submit`);
       const other = rec.jobs.find((j) => j.job.id !== job!.id);
       if (other) fail(`resuming job ${job!.id} reported a new job ${other.job.id} through onJob: when ctx.resumeJob is set, do not submit a new job`);
       await assertClip(ctx.model, second, result, rec);

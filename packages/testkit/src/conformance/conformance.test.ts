@@ -67,7 +67,9 @@ describe('the conformance suite', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(skipped).toHaveLength(CONFORMANCE_CHECKS.length);
     expect(skipped[0]).toMatch(/set PAID_API_KEY to run$/);
-    expect(() => describeBackendConformance({ name: 'x', create: () => createIdentityBackend(), skip: ['validate-sise'], api })).toThrow(/unknown check "validate-sise"/);
+    expect(() => describeBackendConformance({ name: 'x', create: () => createIdentityBackend(), skip: ['validate-sise'], api })).toThrow(
+      /unknown check "validate-sise"/,
+    );
   });
 
   it('skips checks that do not apply, with the reason', async () => {
@@ -75,7 +77,9 @@ describe('the conformance suite', () => {
       status: 'skipped',
       reason: expect.stringMatching(/not a resumable remote backend/),
     });
-    await expect(runConformanceCheck('validate-size', { name: 'identity', create: () => createIdentityBackend(), skip: identityWeakValidate })).resolves.toEqual({
+    await expect(
+      runConformanceCheck('validate-size', { name: 'identity', create: () => createIdentityBackend(), skip: identityWeakValidate }),
+    ).resolves.toEqual({
       status: 'skipped',
       reason: expect.stringMatching(/renders any size/),
     });
@@ -83,7 +87,9 @@ describe('the conformance suite', () => {
   });
 
   it('fails a backend that ignores abort, saying to honour ctx.signal', async () => {
-    await expect(runConformanceCheck('abort', { name: 'ignores-abort', create: ignoresAbort })).rejects.toThrow(/resolved \d+ ms after ctx\.signal was aborted.*honour ctx\.signal/);
+    await expect(runConformanceCheck('abort', { name: 'ignores-abort', create: ignoresAbort })).rejects.toThrow(
+      /resolved \d+ ms after ctx\.signal was aborted.*honour ctx\.signal/,
+    );
   });
 
   it('fails a backend that writes the wrong size, saying which size to produce', async () => {
@@ -95,13 +101,19 @@ describe('the conformance suite', () => {
   it('fails a backend that spends before validating', async () => {
     const counter = { n: 0 };
     const options = { name: 'spender', create: () => spendsBeforeValidate(counter), spend: { count: () => counter.n } };
-    await expect(runConformanceCheck('validate-missing-image', options)).rejects.toThrow(/validate spent .*\(spend counter \d+ → \d+\): validate must run before any job/);
+    await expect(runConformanceCheck('validate-missing-image', options)).rejects.toThrow(
+      /validate spent .*\(spend counter \d+ → \d+\): validate must run before any job/,
+    );
     await expect(runConformanceCheck('validate-valid', options)).rejects.toThrow(/validate spent/);
   });
 
   it('fails a backend that throws plain Errors, saying to throw TtvError', async () => {
-    await expect(runConformanceCheck('validate-size', { name: 'plain', create: plainErrors })).rejects.toThrow(/plain Error "bad size .*" instead of a TtvError: throw new TtvError\('INPUT_INVALID'/);
-    await expect(runConformanceCheck('error-codes', { name: 'plain', create: plainErrors })).rejects.toThrow(/threw a plain Error .* without a code: throw TtvError/);
+    await expect(runConformanceCheck('validate-size', { name: 'plain', create: plainErrors })).rejects.toThrow(
+      /plain Error "bad size .*" instead of a TtvError: throw new TtvError\('INPUT_INVALID'/,
+    );
+    await expect(runConformanceCheck('error-codes', { name: 'plain', create: plainErrors })).rejects.toThrow(
+      /threw a plain Error .* without a code: throw TtvError/,
+    );
     await expect(runConformanceCheck('abort-before-start', { name: 'plain', create: plainErrors })).rejects.toThrow(/reject with TtvError CANCELLED/);
   });
 

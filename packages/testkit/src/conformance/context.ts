@@ -43,9 +43,28 @@ export function smallestResolution(model: ModelCapabilities): { width: number; h
 async function makeLastImage(out: string, { width, height }: { width: number; height: number }): Promise<void> {
   const geq = "r='255*(1-X/W)':g='127.5+127.5*cos(6.2832*Y/H)':b='255*Y/H'";
   await produceAtomic(out, async (tmp) => {
-    await runFfmpeg(['-f', 'lavfi', '-i', `color=c=black:s=${width}x${height}`, '-vf', `format=gbrp,geq=${geq}`, '-frames:v', '1', '-pix_fmt', 'rgb24', '-c:v', 'png', '-f', 'image2', tmp], {
-      timeoutMs: 60_000,
-    });
+    await runFfmpeg(
+      [
+        '-f',
+        'lavfi',
+        '-i',
+        `color=c=black:s=${width}x${height}`,
+        '-vf',
+        `format=gbrp,geq=${geq}`,
+        '-frames:v',
+        '1',
+        '-pix_fmt',
+        'rgb24',
+        '-c:v',
+        'png',
+        '-f',
+        'image2',
+        tmp,
+      ],
+      {
+        timeoutMs: 60_000,
+      },
+    );
   });
 }
 

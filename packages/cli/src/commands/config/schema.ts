@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { configFlag, TtvCommand } from '../../lib/command.js';
 
 export default class ConfigSchema extends TtvCommand {
-  static override summary = 'Print the JSON Schema of ttv.yaml (core options and every installed backend\'s section)';
+  static override summary = "Print the JSON Schema of ttv.yaml (core options and every installed backend's section)";
   static override description = `For completion and validation in your editor. With the YAML extension (yaml-language-server), put this first line in ttv.yaml:
 
   # yaml-language-server: $schema=./ttv.schema.json

@@ -102,7 +102,10 @@ export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchem
     async validate(request) {
       if (request.prompt.length > 2000) throw new TtvError('INPUT_INVALID', 'prompt is longer than 2000 characters', { field: 'prompt' });
     },
-    estimateCost: (request) => ({ usd: Number((request.durationSec * cfg.usdPerSecond).toFixed(6)), basis: `${cfg.usdPerSecond} USD/s × ${request.durationSec} s` }),
+    estimateCost: (request) => ({
+      usd: Number((request.durationSec * cfg.usdPerSecond).toFixed(6)),
+      basis: `${cfg.usdPerSecond} USD/s × ${request.durationSec} s`,
+    }),
     async generate(request: GenerateRequest, ctx: GenerateContext): Promise<GenerateResult> {
       const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(cfg.jobTimeoutMs)]);
       let id: string;

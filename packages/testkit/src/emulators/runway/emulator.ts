@@ -11,14 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Fault, FaultMatch } from '../faults.js';
 import { type EmulatorServer, type RecordedRequest, sendBody, sendEmpty, sendJson, startHttpEmulator } from '../http.js';
-import {
-  type GenerationRequest,
-  IMAGE_MEDIA_TYPES,
-  type PromptImageRef,
-  type RunwayRoute,
-  RunwayValidationError,
-  validateGeneration,
-} from './models.js';
+import { type GenerationRequest, IMAGE_MEDIA_TYPES, type PromptImageRef, type RunwayRoute, RunwayValidationError, validateGeneration } from './models.js';
 import { type FrameSource, renderClip } from './render.js';
 
 export const RUNWAY_API_VERSION = '2024-11-06';
@@ -212,8 +205,7 @@ export async function startRunwayEmulator(opts: RunwayEmulatorOptions = {}): Pro
     return 1500;
   };
 
-  const sign = (id: string, exp: number, n: number): string =>
-    createHmac('sha256', secret).update(`${id}:${exp}:${n}`).digest('hex').slice(0, 32);
+  const sign = (id: string, exp: number, n: number): string => createHmac('sha256', secret).update(`${id}:${exp}:${n}`).digest('hex').slice(0, 32);
 
   let emulator!: RunwayEmulator;
 

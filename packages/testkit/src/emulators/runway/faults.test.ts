@@ -31,7 +31,9 @@ async function succeeded(c: RunwayML): Promise<{ id: string; url: string }> {
 describe('Runway emulator fault switches (through @runwayml/sdk)', () => {
   it('dailyLimit: 429 RateLimitError with Retry-After and the daily-limit message; the SDK retries it', async () => {
     emu.script.dailyLimit({ retryAfterSeconds: 7 });
-    const err = (await client(emu).imageToVideo.create(body()).catch((e: unknown) => e)) as APIError;
+    const err = (await client(emu)
+      .imageToVideo.create(body())
+      .catch((e: unknown) => e)) as APIError;
     expect(err).toBeInstanceOf(RunwayML.RateLimitError);
     expect(err.status).toBe(429);
     expect(err.error).toEqual({ error: DAILY_LIMIT_MESSAGE });
@@ -90,7 +92,9 @@ describe('Runway emulator fault switches (through @runwayml/sdk)', () => {
 
   it('connectionReset: the socket is destroyed without a reply (APIConnectionError)', async () => {
     emu.script.connectionReset({ match: { method: 'POST', path: '/v1/image_to_video' } });
-    const err = await client(emu).imageToVideo.create(body()).catch((e: unknown) => e);
+    const err = await client(emu)
+      .imageToVideo.create(body())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunwayML.APIConnectionError);
     expect(err).not.toBeInstanceOf(RunwayML.APIConnectionTimeoutError);
     expect(emu.requests.at(-1)?.fault).toBe('reset');
@@ -192,7 +196,9 @@ describe('Runway emulator fault switches (through @runwayml/sdk)', () => {
       body: JSON.stringify({ kind: 'status', status: 502, match: { path: '/v1/organization' }, headers: { 'retry-after-ms': '1' } }),
     });
     expect(r.status).toBe(200);
-    const err = await client(emu).organization.retrieve().catch((e: unknown) => e);
+    const err = await client(emu)
+      .organization.retrieve()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunwayML.InternalServerError);
     expect((err as APIError).error).toEqual({ error: expect.any(String) });
   });

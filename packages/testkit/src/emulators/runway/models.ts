@@ -284,7 +284,7 @@ export function validateGeneration(route: RunwayRoute, body: unknown, outputScal
   if (outputFormat !== undefined && outputFormat !== 'mp4') {
     throw new RunwayValidationError('outputFormat', "the emulator only renders 'mp4'");
   }
-  if (body['proresProfile'] !== undefined) throw new RunwayValidationError('proresProfile', "only valid with a ProRes outputFormat");
+  if (body['proresProfile'] !== undefined) throw new RunwayValidationError('proresProfile', 'only valid with a ProRes outputFormat');
 
   const { width, height } = ratioSize(ratio, outputScale);
   const withAudio = audio === true;

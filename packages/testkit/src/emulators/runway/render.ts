@@ -77,10 +77,11 @@ export async function renderClip(o: RenderOptions): Promise<void> {
       videoOut = '[xf]';
     }
   } else {
-    const hue = createHash('sha256')
-      .update(o.promptText ?? '')
-      .digest()
-      .readUInt16BE(0) % 360;
+    const hue =
+      createHash('sha256')
+        .update(o.promptText ?? '')
+        .digest()
+        .readUInt16BE(0) % 360;
     args.push('-f', 'lavfi', '-i', `testsrc2=s=${w}x${h}:r=${OUTPUT_FPS}`);
     nextInput++;
     filters.push(`[0:v]hue=h=${hue},setsar=1[base]`);

@@ -32,8 +32,20 @@ async function rejected(body: Record<string, unknown>, route: 'imageToVideo' | '
   return (err!.error as { error: string }).error;
 }
 
-const gen4 = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ model: 'gen4_turbo', promptImage: image, ratio: '1280:720', duration: 2, ...extra });
-const veo = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ model: 'veo3.1', promptImage: image, ratio: '1280:720', duration: 4, ...extra });
+const gen4 = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  model: 'gen4_turbo',
+  promptImage: image,
+  ratio: '1280:720',
+  duration: 2,
+  ...extra,
+});
+const veo = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  model: 'veo3.1',
+  promptImage: image,
+  ratio: '1280:720',
+  duration: 4,
+  ...extra,
+});
 
 describe('Runway emulator validation (through @runwayml/sdk)', () => {
   it('401 AuthenticationError for a wrong or missing key; 400 for a wrong X-Runway-Version', async () => {

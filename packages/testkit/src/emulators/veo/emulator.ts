@@ -109,7 +109,11 @@ const STATUS_BY_HTTP: Record<number, string> = {
   504: 'DEADLINE_EXCEEDED',
 };
 
-export function googleErrorBody(code: number, message: string, status = STATUS_BY_HTTP[code] ?? 'UNKNOWN'): { error: { code: number; message: string; status: string } } {
+export function googleErrorBody(
+  code: number,
+  message: string,
+  status = STATUS_BY_HTTP[code] ?? 'UNKNOWN',
+): { error: { code: number; message: string; status: string } } {
   return { error: { code, message, status } };
 }
 
@@ -183,7 +187,13 @@ export const veoFaults = {
   },
   /** A GCS upload request answered with `status`. */
   uploadError(status = 503, times = 1): Fault {
-    return { kind: 'status', status, times, match: { path: GCS_UPLOAD_PATH }, body: { error: { code: status, message: 'Backend Error', errors: [{ reason: 'backendError', message: 'Backend Error' }] } } };
+    return {
+      kind: 'status',
+      status,
+      times,
+      match: { path: GCS_UPLOAD_PATH },
+      body: { error: { code: status, message: 'Backend Error', errors: [{ reason: 'backendError', message: 'Backend Error' }] } },
+    };
   },
 } as const;
 
@@ -198,8 +208,7 @@ interface RouteMatch {
 }
 
 function matchVeoRoute(path: string): RouteMatch | undefined {
-  const m =
-    /^\/(v1|v1beta1)\/(?:projects\/([^/]+)\/locations\/([^/]+)\/)?publishers\/google\/models\/([^/:]+):([A-Za-z]+)$/.exec(path);
+  const m = /^\/(v1|v1beta1)\/(?:projects\/([^/]+)\/locations\/([^/]+)\/)?publishers\/google\/models\/([^/:]+):([A-Za-z]+)$/.exec(path);
   if (!m) return undefined;
   return {
     version: m[1]!,
@@ -321,7 +330,8 @@ export async function startVeoEmulator(options: VeoEmulatorOptions = {}): Promis
     const kind = sniffImage(data);
     if (!kind) throw new HttpError(400, `Unable to decode ${field}: the bytes are not a PNG, JPEG or WebP image.`);
     if (typeof mimeType === 'string' && mimeType) {
-      if (!Object.values(MIME_BY_KIND).includes(mimeType)) throw new HttpError(400, `${field}.mimeType ${mimeType} is not supported. Use image/png, image/jpeg or image/webp.`);
+      if (!Object.values(MIME_BY_KIND).includes(mimeType))
+        throw new HttpError(400, `${field}.mimeType ${mimeType} is not supported. Use image/png, image/jpeg or image/webp.`);
       if (MIME_BY_KIND[kind] !== mimeType) {
         throw new HttpError(400, `${field}.mimeType is ${mimeType} but the bytes are ${MIME_BY_KIND[kind]}.`);
       }
@@ -348,7 +358,10 @@ export async function startVeoEmulator(options: VeoEmulatorOptions = {}): Promis
 
     const durationSeconds = params['durationSeconds'] ?? 8;
     if (typeof durationSeconds !== 'number' || !Number.isInteger(durationSeconds) || !spec.durations.includes(durationSeconds)) {
-      throw new HttpError(400, `Unsupported output video duration ${String(durationSeconds)} seconds for ${spec.id}, supported durations are [${spec.durations.join(',')}] for feature text_to_video.`);
+      throw new HttpError(
+        400,
+        `Unsupported output video duration ${String(durationSeconds)} seconds for ${spec.id}, supported durations are [${spec.durations.join(',')}] for feature text_to_video.`,
+      );
     }
     const aspectRatio = params['aspectRatio'] ?? '16:9';
     if (typeof aspectRatio !== 'string' || !spec.aspectRatios.includes(aspectRatio as VeoAspectRatio)) {
@@ -450,7 +463,11 @@ export async function startVeoEmulator(options: VeoEmulatorOptions = {}): Promis
   const complete = async (op: Operation): Promise<Record<string, unknown>> => {
     const { script, request } = op;
     if (script.error) {
-      return { name: op.name, done: true, error: { code: script.error.code, message: script.error.message, ...(script.error.details ? { details: script.error.details } : {}) } };
+      return {
+        name: op.name,
+        done: true,
+        error: { code: script.error.code, message: script.error.message, ...(script.error.details ? { details: script.error.details } : {}) },
+      };
     }
     const filtered = Math.min(request.sampleCount, Math.max(0, script.raiFiltered?.count ?? 0));
     const response: Record<string, unknown> = { '@type': GENERATE_VIDEO_RESPONSE_TYPE, raiMediaFilteredCount: filtered };
@@ -462,7 +479,8 @@ export async function startVeoEmulator(options: VeoEmulatorOptions = {}): Promis
     const count = request.sampleCount - filtered;
     if (count > 0) {
       const result = op.render ? await op.render : { error: 'no render' };
-      if (!result.video) return { name: op.name, done: true, error: { code: 13, message: `Internal error while generating the video: ${result.error ?? 'unknown'}` } };
+      if (!result.video)
+        return { name: op.name, done: true, error: { code: 13, message: `Internal error while generating the video: ${result.error ?? 'unknown'}` } };
       const videos: Array<Record<string, string>> = [];
       for (let i = 0; i < count; i++) {
         if (request.storageUri) {

@@ -37,7 +37,13 @@ describe('in-memory GCS through @google-cloud/storage', () => {
 
     expect((await file.exists())[0]).toBe(true);
     const [meta] = await file.getMetadata();
-    expect(meta).toMatchObject({ name: 'dir/with space/clip.bin', bucket: 'ttv', size: String(data.length), crc32c: crc32cBase64(data), md5Hash: md5Base64(data) });
+    expect(meta).toMatchObject({
+      name: 'dir/with space/clip.bin',
+      bucket: 'ttv',
+      size: String(data.length),
+      crc32c: crc32cBase64(data),
+      md5Hash: md5Base64(data),
+    });
     expect(meta.metadata).toEqual({ run: '7' });
 
     const [down] = await file.download();

@@ -286,7 +286,8 @@ export function createGcsHandler(buckets: InMemoryBuckets, stats: GcsStats) {
       const session: UploadSession = {
         bucket,
         name,
-        contentType: (typeof meta['contentType'] === 'string' ? meta['contentType'] : undefined) ?? dataPart.headers['content-type'] ?? 'application/octet-stream',
+        contentType:
+          (typeof meta['contentType'] === 'string' ? meta['contentType'] : undefined) ?? dataPart.headers['content-type'] ?? 'application/octet-stream',
         ...(metadata ? { metadata } : {}),
         chunks: [],
         received: 0,

@@ -64,7 +64,10 @@ describe('Veo emulator through @google/genai (Vertex, project mode)', () => {
     expect(emu.stats().submits).toBe(1);
     const submit = emu.requestsTo('POST', /:predictLongRunning$/)[0]!;
     expect(submit.headers.authorization).toBe('Bearer fake');
-    expect(submit.json).toMatchObject({ instances: [{ image: { mimeType: 'image/png' }, lastFrame: { mimeType: 'image/png' } }], parameters: { durationSeconds: 4 } });
+    expect(submit.json).toMatchObject({
+      instances: [{ image: { mimeType: 'image/png' }, lastFrame: { mimeType: 'image/png' } }],
+      parameters: { durationSeconds: 4 },
+    });
   });
 
   it('writes to outputGcsUri, returning gcsUri that @google-cloud/storage downloads (9:16, JPEG input, audio)', async () => {

@@ -16,12 +16,54 @@ export interface VeoModelSpec {
 const BOTH_ASPECTS: readonly VeoAspectRatio[] = ['16:9', '9:16'];
 
 export const VEO_MODELS: Readonly<Record<string, VeoModelSpec>> = Object.freeze({
-  'veo-3.1-generate-001': { id: 'veo-3.1-generate-001', durations: [4, 6, 8], aspectRatios: BOTH_ASPECTS, resolutions: ['720p', '1080p'], audio: true, lastFrame: true },
-  'veo-3.1-fast-generate-001': { id: 'veo-3.1-fast-generate-001', durations: [4, 6, 8], aspectRatios: BOTH_ASPECTS, resolutions: ['720p', '1080p'], audio: true, lastFrame: true },
-  'veo-3.1-lite-generate-001': { id: 'veo-3.1-lite-generate-001', durations: [4, 6, 8], aspectRatios: BOTH_ASPECTS, resolutions: ['720p'], audio: true, lastFrame: true },
-  'veo-3.0-generate-001': { id: 'veo-3.0-generate-001', durations: [4, 6, 8], aspectRatios: BOTH_ASPECTS, resolutions: ['720p', '1080p'], audio: true, lastFrame: false },
-  'veo-3.0-fast-generate-001': { id: 'veo-3.0-fast-generate-001', durations: [8], aspectRatios: BOTH_ASPECTS, resolutions: ['720p', '1080p'], audio: true, lastFrame: false },
-  'veo-2.0-generate-001': { id: 'veo-2.0-generate-001', durations: [5, 6, 7, 8], aspectRatios: BOTH_ASPECTS, resolutions: ['720p'], audio: false, lastFrame: false },
+  'veo-3.1-generate-001': {
+    id: 'veo-3.1-generate-001',
+    durations: [4, 6, 8],
+    aspectRatios: BOTH_ASPECTS,
+    resolutions: ['720p', '1080p'],
+    audio: true,
+    lastFrame: true,
+  },
+  'veo-3.1-fast-generate-001': {
+    id: 'veo-3.1-fast-generate-001',
+    durations: [4, 6, 8],
+    aspectRatios: BOTH_ASPECTS,
+    resolutions: ['720p', '1080p'],
+    audio: true,
+    lastFrame: true,
+  },
+  'veo-3.1-lite-generate-001': {
+    id: 'veo-3.1-lite-generate-001',
+    durations: [4, 6, 8],
+    aspectRatios: BOTH_ASPECTS,
+    resolutions: ['720p'],
+    audio: true,
+    lastFrame: true,
+  },
+  'veo-3.0-generate-001': {
+    id: 'veo-3.0-generate-001',
+    durations: [4, 6, 8],
+    aspectRatios: BOTH_ASPECTS,
+    resolutions: ['720p', '1080p'],
+    audio: true,
+    lastFrame: false,
+  },
+  'veo-3.0-fast-generate-001': {
+    id: 'veo-3.0-fast-generate-001',
+    durations: [8],
+    aspectRatios: BOTH_ASPECTS,
+    resolutions: ['720p', '1080p'],
+    audio: true,
+    lastFrame: false,
+  },
+  'veo-2.0-generate-001': {
+    id: 'veo-2.0-generate-001',
+    durations: [5, 6, 7, 8],
+    aspectRatios: BOTH_ASPECTS,
+    resolutions: ['720p'],
+    audio: false,
+    lastFrame: false,
+  },
 });
 
 export const FRAME_INTERPOLATION_NOT_ALLOWLISTED = 'Frame interpolation is not allowlisted for project';

@@ -15,7 +15,17 @@ export type ImageKind = 'png' | 'jpeg' | 'webp';
 
 /** Detects an image type from its magic bytes. */
 export function sniffImage(data: Uint8Array): ImageKind | undefined {
-  if (data.length >= 8 && data[0] === 0x89 && data[1] === 0x50 && data[2] === 0x4e && data[3] === 0x47 && data[4] === 0x0d && data[5] === 0x0a && data[6] === 0x1a && data[7] === 0x0a) {
+  if (
+    data.length >= 8 &&
+    data[0] === 0x89 &&
+    data[1] === 0x50 &&
+    data[2] === 0x4e &&
+    data[3] === 0x47 &&
+    data[4] === 0x0d &&
+    data[5] === 0x0a &&
+    data[6] === 0x1a &&
+    data[7] === 0x0a
+  ) {
     return 'png';
   }
   if (data.length >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'jpeg';
@@ -81,11 +91,22 @@ export async function renderVeoVideo(options: RenderOptions): Promise<Buffer> {
     args.push('-filter_complex', filters.join(';'), '-map', `[${out}]`);
     if (options.audio) args.push('-map', `${input}:a`, '-c:a', 'aac', '-b:a', '64k');
     args.push(
-      '-frames:v', String(frames),
-      '-r', String(VEO_FPS),
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'stillimage', '-crf', '23',
-      '-pix_fmt', 'yuv420p',
-      '-movflags', '+faststart',
+      '-frames:v',
+      String(frames),
+      '-r',
+      String(VEO_FPS),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-tune',
+      'stillimage',
+      '-crf',
+      '23',
+      '-pix_fmt',
+      'yuv420p',
+      '-movflags',
+      '+faststart',
       output,
     );
     await runFfmpeg(args, { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: 5 * 60_000 });

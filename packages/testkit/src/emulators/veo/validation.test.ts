@@ -80,7 +80,12 @@ describe('auth and routing', () => {
 
   it('v1beta1 with a GA 3.1 model fails like the real service (RESOURCE_PROJECT_INVALID)', async () => {
     const path = `/v1beta1/projects/test-project/locations/us-central1/publishers/google/models/veo-3.1-generate-001:predictLongRunning`;
-    expectGoogleError(await submit('veo-3.1-generate-001', { prompt: 'x' }, { durationSeconds: 4 }, undefined, path), 400, 'INVALID_ARGUMENT', /RESOURCE_PROJECT_INVALID/);
+    expectGoogleError(
+      await submit('veo-3.1-generate-001', { prompt: 'x' }, { durationSeconds: 4 }, undefined, path),
+      400,
+      'INVALID_ARGUMENT',
+      /RESOURCE_PROJECT_INVALID/,
+    );
   });
 });
 
@@ -96,11 +101,21 @@ describe('parameter validation per model', () => {
   it('aspectRatio, resolution, sampleCount, seed, generateAudio', async () => {
     expectGoogleError(await submit('veo-3.1-generate-001', { prompt: 'x' }, { durationSeconds: 4, aspectRatio: '1:1' }), 400, 'INVALID_ARGUMENT', /aspect/);
     expectGoogleError(await submit('veo-3.1-generate-001', { prompt: 'x' }, { durationSeconds: 4, resolution: '4k' }), 400, 'INVALID_ARGUMENT', /resolution/);
-    expectGoogleError(await submit('veo-2.0-generate-001', { prompt: 'x' }, { durationSeconds: 8, resolution: '1080p' }), 400, 'INVALID_ARGUMENT', /resolution/);
+    expectGoogleError(
+      await submit('veo-2.0-generate-001', { prompt: 'x' }, { durationSeconds: 8, resolution: '1080p' }),
+      400,
+      'INVALID_ARGUMENT',
+      /resolution/,
+    );
     expectGoogleError(await submit('veo-3.1-generate-001', { prompt: 'x' }, { durationSeconds: 4, sampleCount: 5 }), 400, 'INVALID_ARGUMENT', /sampleCount/);
     expectGoogleError(await submit('veo-3.1-generate-001', { prompt: 'x' }, { durationSeconds: 4, sampleCount: 0 }), 400, 'INVALID_ARGUMENT', /sampleCount/);
     expectGoogleError(await submit('veo-3.1-generate-001', { prompt: 'x' }, { durationSeconds: 4, seed: -1 }), 400, 'INVALID_ARGUMENT', /seed/);
-    expectGoogleError(await submit('veo-2.0-generate-001', { prompt: 'x' }, { durationSeconds: 8, generateAudio: true }), 400, 'INVALID_ARGUMENT', /generateAudio/);
+    expectGoogleError(
+      await submit('veo-2.0-generate-001', { prompt: 'x' }, { durationSeconds: 8, generateAudio: true }),
+      400,
+      'INVALID_ARGUMENT',
+      /generateAudio/,
+    );
     expectGoogleError(await submit('veo-3.1-generate-001', {}, { durationSeconds: 4 }), 400, 'INVALID_ARGUMENT', /prompt/);
   });
 
@@ -116,7 +131,11 @@ describe('parameter validation per model', () => {
 
 describe('images', () => {
   it('rejects a mislabelled image (JPEG bytes sent as image/png) with 400 INVALID_ARGUMENT', async () => {
-    const r = await submit('veo-3.1-generate-001', { prompt: 'x', image: { bytesBase64Encoded: fx.jpeg.toString('base64'), mimeType: 'image/png' } }, { durationSeconds: 4 });
+    const r = await submit(
+      'veo-3.1-generate-001',
+      { prompt: 'x', image: { bytesBase64Encoded: fx.jpeg.toString('base64'), mimeType: 'image/png' } },
+      { durationSeconds: 4 },
+    );
     expectGoogleError(r, 400, 'INVALID_ARGUMENT', /image\/jpeg/);
     const ai = vertexClient(emu);
     await expect(
@@ -130,11 +149,20 @@ describe('images', () => {
 
   it('rejects non-image bytes and a missing mimeType', async () => {
     expectGoogleError(
-      await submit('veo-3.1-generate-001', { prompt: 'x', image: { bytesBase64Encoded: Buffer.from('hello').toString('base64'), mimeType: 'image/png' } }, { durationSeconds: 4 }),
+      await submit(
+        'veo-3.1-generate-001',
+        { prompt: 'x', image: { bytesBase64Encoded: Buffer.from('hello').toString('base64'), mimeType: 'image/png' } },
+        { durationSeconds: 4 },
+      ),
       400,
       'INVALID_ARGUMENT',
     );
-    expectGoogleError(await submit('veo-3.1-generate-001', { prompt: 'x', image: { bytesBase64Encoded: fx.png.toString('base64') } }, { durationSeconds: 4 }), 400, 'INVALID_ARGUMENT', /mimeType/);
+    expectGoogleError(
+      await submit('veo-3.1-generate-001', { prompt: 'x', image: { bytesBase64Encoded: fx.png.toString('base64') } }, { durationSeconds: 4 }),
+      400,
+      'INVALID_ARGUMENT',
+      /mimeType/,
+    );
   });
 
   it('reads gcsUri images from its own buckets; a missing object is 404 NOT_FOUND', async () => {
@@ -167,7 +195,12 @@ describe('lastFrame (frame interpolation)', () => {
   });
 
   it('on a 3.0 model: HTTP 400 FAILED_PRECONDITION on submit by default', async () => {
-    expectGoogleError(await submit('veo-3.0-generate-001', withLast(), { durationSeconds: 4 }), 400, 'FAILED_PRECONDITION', FRAME_INTERPOLATION_NOT_ALLOWLISTED);
+    expectGoogleError(
+      await submit('veo-3.0-generate-001', withLast(), { durationSeconds: 4 }),
+      400,
+      'FAILED_PRECONDITION',
+      FRAME_INTERPOLATION_NOT_ALLOWLISTED,
+    );
     expect(emu.operations()).toHaveLength(0);
   });
 

@@ -50,8 +50,26 @@ describe('FramePack (musubi-tuner fpack_generate_video.py) stand-in', () => {
   it('writes {save_path}/{time}_{seed}.mp4 with the section-based frame count at --fps, ending on the end image', async () => {
     const out = join(tmp, 'out');
     const r = await run([
-      ...models, '--image_path', start, '--end_image_path', end, '--prompt', 'a bird', '--video_size', '480', '832',
-      '--video_seconds', '2', '--fps', '30', '--infer_steps', '5', '--seed', '1234', '--save_path', out,
+      ...models,
+      '--image_path',
+      start,
+      '--end_image_path',
+      end,
+      '--prompt',
+      'a bird',
+      '--video_size',
+      '480',
+      '832',
+      '--video_seconds',
+      '2',
+      '--fps',
+      '30',
+      '--infer_steps',
+      '5',
+      '--seed',
+      '1234',
+      '--save_path',
+      out,
     ]);
     expect(r.exitCode, r.stderr).toBe(0);
     const files = readdirSync(out);

@@ -3,14 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  makeFakeCheckpoint,
-  readRunRecords,
-  type StandInEnvOptions,
-  standInScaled,
-  wan21StandIn,
-  wanOutputGeometry,
-} from './index.js';
+import { makeFakeCheckpoint, readRunRecords, type StandInEnvOptions, standInScaled, wan21StandIn, wanOutputGeometry } from './index.js';
 import { firstFrame, lastFrame, makeImage, probe, psnrY } from './standin.fixture.js';
 
 const SCALE = 8;
@@ -50,8 +43,21 @@ function run(args: string[], opts: StandInEnvOptions & { record?: string } = {})
 }
 
 const i2vArgs = (extra: string[] = []) => [
-  '--task', 'i2v-14B', '--size', '832*480', '--ckpt_dir', i2vCkpt, '--image', wide, '--prompt', 'a cat',
-  '--base_seed', '42', '--frame_num', '17', ...extra,
+  '--task',
+  'i2v-14B',
+  '--size',
+  '832*480',
+  '--ckpt_dir',
+  i2vCkpt,
+  '--image',
+  wide,
+  '--prompt',
+  'a cat',
+  '--base_seed',
+  '42',
+  '--frame_num',
+  '17',
+  ...extra,
 ];
 
 describe('Wan2.1 generate.py stand-in: argparse and asserts', () => {
@@ -113,12 +119,16 @@ describe('Wan2.1 generate.py stand-in: argparse and asserts', () => {
 
     const env3 = { RANK: '0', LOCAL_RANK: '0', WORLD_SIZE: '3' };
     const mism = await execa(wan.python, [wan.generatePy, ...i2vArgs(['--ulysses_size', '2'])], {
-      cwd: wan.wanDir, env: { ...wan.env({ loadMs: 10 }), ...env3 }, reject: false,
+      cwd: wan.wanDir,
+      env: { ...wan.env({ loadMs: 10 }), ...env3 },
+      reject: false,
     });
     expect(mism.exitCode).toBe(1);
     expect(mism.stderr).toContain('AssertionError: The number of ulysses_size and ring_size should be equal to the world size.');
     const heads = await execa(wan.python, [wan.generatePy, ...i2vArgs(['--ulysses_size', '3'])], {
-      cwd: wan.wanDir, env: { ...wan.env({ loadMs: 10 }), ...env3 }, reject: false,
+      cwd: wan.wanDir,
+      env: { ...wan.env({ loadMs: 10 }), ...env3 },
+      reject: false,
     });
     expect(heads.exitCode).toBe(1);
     expect(heads.stderr).toContain('AssertionError: `cfg.num_heads=40` cannot be divided evenly by `args.ulysses_size=3`.');
@@ -137,8 +147,22 @@ describe('Wan2.1 generate.py stand-in: crashes after loading', () => {
 
   it('flf2v with frame_num != 81 crashes the same way (hard-coded 81-frame mask)', async () => {
     const r = await run([
-      '--task', 'flf2v-14B', '--size', '1280*720', '--ckpt_dir', flfCkpt, '--first_frame', smoothA, '--last_frame', smoothB,
-      '--prompt', 'x', '--base_seed', '1', '--frame_num', '33',
+      '--task',
+      'flf2v-14B',
+      '--size',
+      '1280*720',
+      '--ckpt_dir',
+      flfCkpt,
+      '--first_frame',
+      smoothA,
+      '--last_frame',
+      smoothB,
+      '--prompt',
+      'x',
+      '--base_seed',
+      '1',
+      '--frame_num',
+      '33',
     ]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/RuntimeError: Sizes of tensors must match/);
@@ -169,7 +193,22 @@ describe('Wan2.1 generate.py stand-in: crashes after loading', () => {
     expect(r.stdout).toContain('Input prompt: Summer beach vacation style');
     expect(readRunRecords(r.record)[0]!.fallbacks).toEqual(['prompt', 'image']);
     // flf2v: one missing frame replaces both.
-    const f = await run(['--task', 'flf2v-14B', '--size', '832*480', '--ckpt_dir', flfCkpt, '--first_frame', smoothA, '--prompt', 'p', '--base_seed', '1', '--save_file', join(tmp, 'fb2.mp4')]);
+    const f = await run([
+      '--task',
+      'flf2v-14B',
+      '--size',
+      '832*480',
+      '--ckpt_dir',
+      flfCkpt,
+      '--first_frame',
+      smoothA,
+      '--prompt',
+      'p',
+      '--base_seed',
+      '1',
+      '--save_file',
+      join(tmp, 'fb2.mp4'),
+    ]);
     expect(f.exitCode).toBe(0);
     expect(f.stdout).toContain('Input first frame: examples/flf2v_input_first_frame.png');
     expect(readRunRecords(f.record)[0]!.fallbacks).toEqual(['first_frame', 'last_frame']);
@@ -200,7 +239,27 @@ describe('Wan2.1 generate.py stand-in: output', () => {
 
   it('i2v square input at 1280*720 → 960×960 (full scale, 5 frames)', async () => {
     const save = join(tmp, 'i2v-square.mp4');
-    const r = await run(['--task', 'i2v-14B', '--size', '1280*720', '--ckpt_dir', i2vCkpt, '--image', square, '--prompt', 'p', '--base_seed', '3', '--frame_num', '5', '--save_file', save], { scale: 1 });
+    const r = await run(
+      [
+        '--task',
+        'i2v-14B',
+        '--size',
+        '1280*720',
+        '--ckpt_dir',
+        i2vCkpt,
+        '--image',
+        square,
+        '--prompt',
+        'p',
+        '--base_seed',
+        '3',
+        '--frame_num',
+        '5',
+        '--save_file',
+        save,
+      ],
+      { scale: 1 },
+    );
     expect(r.exitCode).toBe(0);
     expect(wanOutputGeometry({ width: 1024, height: 1024 }, '1280*720')).toEqual({ width: 960, height: 960 });
     expect(await probe(save)).toMatchObject({ frames: 5, fps: '16/1', width: 960, height: 960 });
@@ -209,9 +268,14 @@ describe('Wan2.1 generate.py stand-in: output', () => {
 
   it('matches the reference geometry table', () => {
     const table: [number, number, string, number, number][] = [
-      [1920, 1080, '1280*720', 1280, 720], [1024, 576, '832*480', 832, 464], [1024, 1024, '832*480', 624, 624],
-      [1536, 1024, '1280*720', 1168, 768], [1536, 1024, '832*480', 768, 512], [832, 480, '1280*720', 1248, 720],
-      [720, 1280, '832*480', 464, 832], [720, 1280, '1280*720', 720, 1280],
+      [1920, 1080, '1280*720', 1280, 720],
+      [1024, 576, '832*480', 832, 464],
+      [1024, 1024, '832*480', 624, 624],
+      [1536, 1024, '1280*720', 1168, 768],
+      [1536, 1024, '832*480', 768, 512],
+      [832, 480, '1280*720', 1248, 720],
+      [720, 1280, '832*480', 464, 832],
+      [720, 1280, '1280*720', 720, 1280],
     ];
     for (const [w, h, size, ew, eh] of table) expect(wanOutputGeometry({ width: w, height: h }, size)).toEqual({ width: ew, height: eh });
   });
@@ -219,8 +283,22 @@ describe('Wan2.1 generate.py stand-in: output', () => {
   it('flf2v: 81 frames, starts on the first image and ends exactly on the fitted last image', async () => {
     const save = join(tmp, 'flf.mp4');
     const r = await run([
-      '--task', 'flf2v-14B', '--size', '1280*720', '--ckpt_dir', flfCkpt, '--first_frame', smoothA, '--last_frame', smoothB,
-      '--prompt', 'fly', '--base_seed', '9', '--save_file', save,
+      '--task',
+      'flf2v-14B',
+      '--size',
+      '1280*720',
+      '--ckpt_dir',
+      flfCkpt,
+      '--first_frame',
+      smoothA,
+      '--last_frame',
+      smoothB,
+      '--prompt',
+      'fly',
+      '--base_seed',
+      '9',
+      '--save_file',
+      save,
     ]);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain('50/50'); // flf2v defaults to 50 steps
@@ -246,7 +324,22 @@ describe('Wan2.1 generate.py stand-in: output', () => {
   });
 
   it('without --save_file writes Wan’s default name into the cwd', async () => {
-    const r = await run(['--task', 'i2v-14B', '--size', '832*480', '--ckpt_dir', i2vCkpt, '--image', wide, '--prompt', 'a red/blue fox', '--base_seed', '1', '--frame_num', '5']);
+    const r = await run([
+      '--task',
+      'i2v-14B',
+      '--size',
+      '832*480',
+      '--ckpt_dir',
+      i2vCkpt,
+      '--image',
+      wide,
+      '--prompt',
+      'a red/blue fox',
+      '--base_seed',
+      '1',
+      '--frame_num',
+      '5',
+    ]);
     expect(r.exitCode).toBe(0);
     const m = /Saving generated video to (i2v-14B_832\*480_1_1_a_red_blue_fox_\d{8}_\d{6}\.mp4)/.exec(r.stdout);
     expect(m).not.toBeNull();

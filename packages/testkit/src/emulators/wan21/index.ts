@@ -252,9 +252,6 @@ export function framepackStandIn(): FramepackStandIn {
       for (const f of Object.values(files)) writeFileSync(f, '');
       return files;
     },
-    modelArgs: (m) => [
-      '--dit', m.dit, '--vae', m.vae, '--text_encoder1', m.textEncoder1, '--text_encoder2', m.textEncoder2,
-      '--image_encoder', m.imageEncoder,
-    ],
+    modelArgs: (m) => ['--dit', m.dit, '--vae', m.vae, '--text_encoder1', m.textEncoder1, '--text_encoder2', m.textEncoder2, '--image_encoder', m.imageEncoder],
   };
 }

@@ -15,8 +15,14 @@ export interface Probe {
 export async function probe(file: string): Promise<Probe> {
   const { ffprobe } = standInFfmpeg();
   const { stdout } = await execa(ffprobe, [
-    '-v', 'error', '-count_frames', '-show_entries',
-    'stream=codec_type,codec_name,nb_read_frames,r_frame_rate,width,height,pix_fmt', '-of', 'json', file,
+    '-v',
+    'error',
+    '-count_frames',
+    '-show_entries',
+    'stream=codec_type,codec_name,nb_read_frames,r_frame_rate,width,height,pix_fmt',
+    '-of',
+    'json',
+    file,
   ]);
   const streams = (JSON.parse(stdout) as { streams: Record<string, string | number>[] }).streams;
   const v = streams.find((s) => s.codec_type === 'video')!;
@@ -39,16 +45,8 @@ export async function ffmpeg(args: string[]): Promise<{ stderr: string }> {
 
 /** Writes a test image: `kind` testsrc2 (sharp pattern), or a smooth gradient `a`/`b`. */
 export async function makeImage(file: string, width: number, height: number, kind: 'pattern' | 'a' | 'b'): Promise<string> {
-  const src =
-    kind === 'pattern'
-      ? ['-f', 'lavfi', '-i', `testsrc2=s=${width}x${height}`]
-      : ['-f', 'lavfi', '-i', `color=c=black:s=${width}x${height}`];
-  const vf =
-    kind === 'a'
-      ? [`-vf`, `geq=r='255*X/W':g='255*Y/H':b=96`]
-      : kind === 'b'
-        ? [`-vf`, `geq=r='40':g='255-255*X/W':b='255*Y/H'`]
-        : [];
+  const src = kind === 'pattern' ? ['-f', 'lavfi', '-i', `testsrc2=s=${width}x${height}`] : ['-f', 'lavfi', '-i', `color=c=black:s=${width}x${height}`];
+  const vf = kind === 'a' ? [`-vf`, `geq=r='255*X/W':g='255*Y/H':b=96`] : kind === 'b' ? [`-vf`, `geq=r='40':g='255-255*X/W':b='255*Y/H'`] : [];
   await ffmpeg(['-v', 'error', ...src, ...vf, '-frames:v', '1', file]);
   return file;
 }
@@ -66,9 +64,7 @@ export async function firstFrame(video: string, out: string): Promise<string> {
 
 /** Luma PSNR (dB) of `a` against `b` fitted with `fit` (an ffmpeg filter chain producing a's size). */
 export async function psnrY(a: string, b: string, fit: string): Promise<number> {
-  const { stderr } = await ffmpeg([
-    '-i', a, '-i', b, '-lavfi', `[0:v]format=gray[x];[1:v]${fit},format=gray[y];[x][y]psnr`, '-f', 'null', '-',
-  ]);
+  const { stderr } = await ffmpeg(['-i', a, '-i', b, '-lavfi', `[0:v]format=gray[x];[1:v]${fit},format=gray[y];[x][y]psnr`, '-f', 'null', '-']);
   const m = /PSNR y:([\d.]+|inf)/.exec(stderr);
   if (!m) throw new Error(`no PSNR in: ${stderr}`);
   return m[1] === 'inf' ? Infinity : Number(m[1]);

@@ -31,8 +31,28 @@ afterAll(() => {
 });
 
 const genArgs = (save: string, extra: string[] = []) => [
-  'generate.py', '--task', 'i2v-14B', '--size', '832*480', '--ckpt_dir', ckpt, '--image', img, '--prompt', 'p',
-  '--base_seed', '5', '--frame_num', '9', '--save_file', save, '--dit_fsdp', '--t5_fsdp', '--ulysses_size', '2', ...extra,
+  'generate.py',
+  '--task',
+  'i2v-14B',
+  '--size',
+  '832*480',
+  '--ckpt_dir',
+  ckpt,
+  '--image',
+  img,
+  '--prompt',
+  'p',
+  '--base_seed',
+  '5',
+  '--frame_num',
+  '9',
+  '--save_file',
+  save,
+  '--dit_fsdp',
+  '--t5_fsdp',
+  '--ulysses_size',
+  '2',
+  ...extra,
 ];
 
 function torchrun(port: number, args: string[], record: string, extraEnv: Record<string, string> = {}, opts = {}) {
@@ -58,8 +78,26 @@ describe('torchrun stand-in', () => {
     const recs = readRunRecords(record);
     const gens = recs.filter((x) => x.tool === 'wan21-generate').sort((a, b) => a.rank! - b.rank!);
     expect(gens.map((g) => g.env)).toEqual([
-      { CUDA_VISIBLE_DEVICES: '2,3', RANK: '0', LOCAL_RANK: '0', WORLD_SIZE: '2', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), OMP_NUM_THREADS: '1' },
-      { CUDA_VISIBLE_DEVICES: '2,3', RANK: '1', LOCAL_RANK: '1', WORLD_SIZE: '2', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), OMP_NUM_THREADS: '1' },
+      {
+        CUDA_VISIBLE_DEVICES: '2,3',
+        RANK: '0',
+        LOCAL_RANK: '0',
+        WORLD_SIZE: '2',
+        LOCAL_WORLD_SIZE: '2',
+        MASTER_ADDR: '127.0.0.1',
+        MASTER_PORT: String(port),
+        OMP_NUM_THREADS: '1',
+      },
+      {
+        CUDA_VISIBLE_DEVICES: '2,3',
+        RANK: '1',
+        LOCAL_RANK: '1',
+        WORLD_SIZE: '2',
+        LOCAL_WORLD_SIZE: '2',
+        MASTER_ADDR: '127.0.0.1',
+        MASTER_PORT: String(port),
+        OMP_NUM_THREADS: '1',
+      },
     ]);
     expect(gens.map((g) => g.saved)).toEqual([true, undefined]);
     expect(gens.every((g) => g.offloadModel === false)).toBe(true); // WORLD_SIZE > 1 → offload default False
@@ -72,7 +110,9 @@ describe('torchrun stand-in', () => {
   it('the 40 % ulysses rule applies per rank under torchrun', async () => {
     const port = await freePort();
     const r = await execa(wan.torchrun, ['--nproc_per_node=3', `--rdzv_endpoint=localhost:${port}`, ...genArgs(join(tmp, 'u3.mp4'), ['--ulysses_size', '3'])], {
-      cwd: wan.wanDir, env: wan.env({ loadMs: 10, record: join(tmp, 'u3.jsonl') }), reject: false,
+      cwd: wan.wanDir,
+      env: wan.env({ loadMs: 10, record: join(tmp, 'u3.jsonl') }),
+      reject: false,
     });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('AssertionError: `cfg.num_heads=40` cannot be divided evenly by `args.ulysses_size=3`.');
