@@ -45,9 +45,6 @@ function geq(prelude, paint) {
   return `format=gbrp,geq=r=${ch(0)}:g=${ch(1)}:b=${ch(2)}`;
 }
 
-/** Picks the channel's value from an [r, g, b] triple of expressions. */
-const rgb = (c, triple) => `(${triple[c]})`;
-
 const pictures = [
   {
     // Dawn: graded sky, a glowing low sun, two ranges of hills in silhouette.
