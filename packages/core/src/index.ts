@@ -66,6 +66,6 @@ export { type PollingDefaults, pollingConfigSchema, withJitter } from './spec/po
 export { type ClipProperties, clipResult } from './spec/result.js';
 
 // Utilities for backend authors
-export { produceAtomic, sha256, sha256File, tempPathFor, writeFileAtomic } from './util/fs.js';
+export { fsError, isMappedFsError, produceAtomic, sha256, sha256File, tempPathFor, writeFileAtomic } from './util/fs.js';
 export { redact, redactDeep, registerSecret } from './util/secrets.js';
 export { sleep } from './util/sleep.js';

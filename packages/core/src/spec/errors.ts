@@ -16,6 +16,11 @@ export const ERROR_CODES = {
   GENERATION_FAILED: { retryable: false, exitCode: 7, summary: 'the backend failed to generate the clip' },
   FFMPEG_FAILED: { retryable: false, exitCode: 8, summary: 'an ffmpeg or ffprobe command failed' },
   BUDGET_EXCEEDED: { retryable: false, exitCode: 9, summary: 'the run would cross its cost budget' },
+  DISK_FULL: { retryable: false, exitCode: 10, summary: 'the disk (or a quota) is full' },
+  NOT_WRITABLE: { retryable: false, exitCode: 10, summary: 'a file or folder cannot be written (permissions, read-only file system)' },
+  PATH_INVALID: { retryable: false, exitCode: 10, summary: 'a path is not what it must be (a file where a folder is needed, or the reverse)' },
+  RUN_LOCKED: { retryable: false, exitCode: 11, summary: 'another ttv process is working on this run folder' },
+  RUN_FOLDER_INVALID: { retryable: false, exitCode: 11, summary: 'the run folder cannot be used as it is (not a ttv run, or unrecoverable)' },
   CANCELLED: { retryable: false, exitCode: 130, summary: 'the operation was cancelled' },
   INTERNAL: { retryable: false, exitCode: 1, summary: 'an unexpected internal error' },
 } as const;

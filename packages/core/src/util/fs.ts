@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { TtvError } from '../spec/errors.js';
 
 /** A temp path beside `target` (same directory, so the final rename is atomic). */
 export function tempPathFor(target: string): string {
@@ -50,4 +51,48 @@ export async function sha256File(path: string): Promise<string> {
 
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** The errno codes ttv maps to its own codes, with what they mean for the user. */
+const FS_ERRORS: Record<string, { code: 'DISK_FULL' | 'NOT_WRITABLE' | 'PATH_INVALID'; why: string; fix: string }> = {
+  ENOSPC: {
+    code: 'DISK_FULL',
+    why: 'the disk is full',
+    fix: 'free disk space (or point --out at another disk) and run the same command again; finished work is kept',
+  },
+  EDQUOT: { code: 'DISK_FULL', why: 'the disk quota is exhausted', fix: 'free space within your quota and run the same command again; finished work is kept' },
+  EROFS: { code: 'NOT_WRITABLE', why: 'the file system is read-only', fix: 'choose a writable run folder (--out or output.dir)' },
+  EACCES: { code: 'NOT_WRITABLE', why: 'permission denied', fix: 'make the folder writable for this user, or choose another run folder (--out)' },
+  EPERM: { code: 'NOT_WRITABLE', why: 'operation not permitted', fix: 'make the folder writable for this user, or choose another run folder (--out)' },
+  ENOTDIR: {
+    code: 'PATH_INVALID',
+    why: 'a part of the path is a file, not a folder',
+    fix: 'remove or rename the file that stands where a folder is needed, or choose another run folder',
+  },
+  EISDIR: { code: 'PATH_INVALID', why: 'the path is a folder, not a file', fix: 'remove or rename the folder that stands where a file is needed' },
+  ENAMETOOLONG: { code: 'PATH_INVALID', why: 'the path is too long', fix: 'choose a shorter run folder path' },
+};
+
+/** Whether an error is a file-system error ttv maps to DISK_FULL, NOT_WRITABLE or PATH_INVALID. */
+export function isMappedFsError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && code in FS_ERRORS;
+}
+
+/**
+ * Maps a Node file-system error (ENOSPC, EDQUOT, EROFS, EACCES, EPERM, ENOTDIR, EISDIR, ENAMETOOLONG) to a
+ * TtvError that names the path and the fix; anything else is returned as it is. `what` says what was being
+ * written, e.g. `the manifest`, `segment 3`.
+ */
+export function fsError(error: unknown, path: string, what: string): unknown {
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  const known = typeof errno === 'string' ? FS_ERRORS[errno] : undefined;
+  if (!known || TtvError.is(error)) return error;
+  return new TtvError(known.code, `cannot write ${what} at ${path}: ${known.why} (${errno})`, {
+    field: 'path',
+    value: path,
+    fix: known.fix,
+    cause: error,
+    details: { errno },
+  });
 }
