@@ -96,7 +96,7 @@ export function createSolidBackend(config) {
 
   /** @type {VideoBackend} */
   const backend = {
-    specificationVersion: 1,
+    specificationVersion: 2,
     ...info,
 
     // 1. validate: local checks only (no spend, no network), INPUT_INVALID with field, value and fix.
@@ -166,7 +166,7 @@ export function createSolidBackend(config) {
 
 /** The plugin: `backend: solid` in a ttv config resolves to this package (ttv-backend-solid). */
 export default defineBackend({
-  specificationVersion: 1,
+  specificationVersion: 2,
   name: 'solid',
   displayName: 'Solid colour (example)',
   kind: 'local',

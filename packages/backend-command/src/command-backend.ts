@@ -19,13 +19,13 @@ import {
   type GenerateRequest,
   type GenerateResult,
   type InputMode,
+  type LocalVideoBackend,
   type ModelCapabilities,
   probeImage,
   probeVideo,
   type Resolution,
   TtvError,
   throwIfAborted,
-  type VideoBackend,
 } from '@ttv/core';
 import type { CommandConfig } from './config.js';
 import { type ArgTemplate, type OutputSpec, PRESETS, type Preset, type PresetName } from './presets.js';
@@ -224,8 +224,8 @@ export async function newestMatch(dir: string, glob: string): Promise<string | u
   return best?.path;
 }
 
-export class CommandBackend implements VideoBackend {
-  readonly specificationVersion = 1 as const;
+export class CommandBackend implements LocalVideoBackend {
+  readonly specificationVersion = 2 as const;
   readonly name: string;
   readonly displayName: string;
   readonly kind: BackendInfo['kind'];

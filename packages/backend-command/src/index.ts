@@ -8,7 +8,7 @@ import { CommandBackend, commandInfo } from './command-backend.js';
 import { type CommandConfig, configSchema } from './config.js';
 
 export const backend = defineBackend<CommandConfig>({
-  specificationVersion: 1,
+  specificationVersion: 2,
   name: 'command',
   displayName: 'Local command (FramePack, HunyuanVideo, LTX-Video, any CLI)',
   kind: 'local',

@@ -81,7 +81,7 @@ afterAll(async () => {
 describe('plugin', () => {
   it('exports the plugin as default and as `backend`, with a valid static description', () => {
     expect(backendDefault).toBe(backend);
-    expect(backend).toMatchObject({ specificationVersion: 1, name: 'kenburns', kind: 'embedded', secretFields: [] });
+    expect(backend).toMatchObject({ specificationVersion: 2, name: 'kenburns', kind: 'embedded', secretFields: [] });
     const info = backend.describe(defaultConfig);
     expect(info.defaultModel).toBe('kenburns');
     expect(info.models).toHaveLength(1);

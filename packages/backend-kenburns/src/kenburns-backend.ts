@@ -18,6 +18,7 @@ import {
   type GenerateContext,
   type GenerateRequest,
   type GenerateResult,
+  type LocalVideoBackend,
   type ModelCapabilities,
   probeImage,
   probeVideo,
@@ -26,7 +27,6 @@ import {
   runFfmpeg,
   TtvError,
   throwIfAborted,
-  type VideoBackend,
 } from '@ttv/core';
 import type { KenBurnsConfig } from './config.js';
 import { chooseMove, describeMove, type FilterGraph, firstFrameGraph, firstLastGraph } from './filters.js';
@@ -129,8 +129,8 @@ function seamZones(frames: number, crf: number): string {
   return last > 0 ? `zones=0,0,q=${qp}/${last},${last},q=${qp}` : `zones=0,0,q=${qp}`;
 }
 
-export class KenBurnsBackend implements VideoBackend {
-  readonly specificationVersion = 1 as const;
+export class KenBurnsBackend implements LocalVideoBackend {
+  readonly specificationVersion = 2 as const;
   readonly name: string;
   readonly displayName: string;
   readonly kind: BackendInfo['kind'];

@@ -8,7 +8,7 @@ import { backendInfo, KenBurnsBackend } from './kenburns-backend.js';
  * `configSchema`, so every default is filled in.
  */
 export const backend = defineBackend<KenBurnsConfig>({
-  specificationVersion: 1,
+  specificationVersion: 2,
   name: 'kenburns',
   displayName: 'Ken Burns (embedded)',
   kind: 'embedded',

@@ -32,7 +32,7 @@ const apiError = (status: number, body: unknown, headers: Record<string, string>
 describe('plugin', () => {
   it('exports the plugin as default and as `backend`, marks apiKey secret, describes offline', () => {
     expect(backendDefault).toBe(backend);
-    expect(backend).toMatchObject({ specificationVersion: 1, name: 'runway', kind: 'remote', secretFields: ['apiKey'] });
+    expect(backend).toMatchObject({ specificationVersion: 2, name: 'runway', kind: 'remote', secretFields: ['apiKey'] });
     const info = backend.describe(defaultConfig);
     expect(info.defaultModel).toBe('gen4_turbo');
     expect(info.models.map((m) => m.id)).toEqual(['gen4_turbo', 'gen4.5', 'veo3.1_fast', 'veo3.1']);

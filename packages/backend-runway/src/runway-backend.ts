@@ -23,6 +23,7 @@ import {
   type GenerateContext,
   type GenerateRequest,
   type GenerateResult,
+  type LocalVideoBackend,
   type ModelCapabilities,
   probeImage,
   probeVideo,
@@ -31,7 +32,6 @@ import {
   registerSecret,
   TtvError,
   throwIfAborted,
-  type VideoBackend,
   type VideoProbe,
   withJitter,
 } from '@ttv/core';
@@ -116,8 +116,8 @@ interface Job {
   cancelSent: boolean;
 }
 
-export class RunwayBackend implements VideoBackend {
-  readonly specificationVersion = 1 as const;
+export class RunwayBackend implements LocalVideoBackend {
+  readonly specificationVersion = 2 as const;
   readonly name: string;
   readonly displayName: string;
   readonly kind: BackendInfo['kind'];
@@ -302,7 +302,7 @@ export class RunwayBackend implements VideoBackend {
         `runway: task ${id} created (${model.id} ${ratio} ${request.durationSec} s, ~${creditsFor(model, request.durationSec, this.config.audio)} credits)`,
       );
       try {
-        await ctx.onJob({ id, data: { model: model.id, ratio, durationSec: request.durationSec } });
+        await ctx.onJob?.({ id, data: { model: model.id, ratio, durationSec: request.durationSec } });
       } catch (error) {
         // The engine could not record the job: do not leave an unrecorded task running (and charging).
         await this.cancelOnce(client, job, ctx);

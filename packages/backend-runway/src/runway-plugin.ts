@@ -8,7 +8,7 @@ import { backendInfo, createRunwayBackend } from './runway-backend.js';
  * a clip is generated, never at config load, so planning and estimates work without one.
  */
 export const backend = defineBackend<RunwayConfig>({
-  specificationVersion: 1,
+  specificationVersion: 2,
   name: 'runway',
   displayName: 'Runway',
   kind: 'remote',

@@ -19,7 +19,7 @@ const scope = { action: 'submitting', model: 'veo-3.1-generate-001', project: 'p
 describe('plugin and config', () => {
   it('exports the plugin (default and named) with secret fields and a static description', () => {
     expect(backendDefault).toBe(backend);
-    expect(backend).toMatchObject({ specificationVersion: 1, name: 'veo3', kind: 'remote', secretFields: ['apiKey', 'accessToken'] });
+    expect(backend).toMatchObject({ specificationVersion: 2, name: 'veo3', kind: 'remote', secretFields: ['apiKey', 'accessToken'] });
     const info = backend.describe(defaultConfig);
     expect(info.defaultModel).toBe('veo-3.1-fast-generate-001');
     expect(info.models).toHaveLength(1);

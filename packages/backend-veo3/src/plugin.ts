@@ -7,7 +7,7 @@ import { BACKEND_NAME, backendInfo, DISPLAY_NAME, VeoBackend } from './veo-backe
  * the environment: clients are built, and credentials fetched, on the first generate call (no network here).
  */
 export const backend = defineBackend<VeoConfig>({
-  specificationVersion: 1,
+  specificationVersion: 2,
   name: BACKEND_NAME,
   displayName: DISPLAY_NAME,
   kind: 'remote',

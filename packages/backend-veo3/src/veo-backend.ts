@@ -39,6 +39,7 @@ import {
   type GenerateContext,
   type GenerateRequest,
   type GenerateResult,
+  type LocalVideoBackend,
   type ModelCapabilities,
   probeImage,
   probeVideo,
@@ -47,7 +48,6 @@ import {
   resolveFfmpeg,
   TtvError,
   throwIfAborted,
-  type VideoBackend,
   type VideoProbe,
   withJitter,
 } from '@ttv/core';
@@ -123,8 +123,8 @@ export function modelOfOperation(name: string): string | undefined {
   return /\/models\/([^/]+)\/operations\/[^/]+$/.exec(name)?.[1];
 }
 
-export class VeoBackend implements VideoBackend {
-  readonly specificationVersion = 1 as const;
+export class VeoBackend implements LocalVideoBackend {
+  readonly specificationVersion = 2 as const;
   readonly name = BACKEND_NAME;
   readonly displayName = DISPLAY_NAME;
   readonly kind = 'remote' as const;
@@ -301,9 +301,9 @@ export class VeoBackend implements VideoBackend {
       } else {
         const prepared = await this.prepareInputs(request, model, ctx);
         staged = prepared.staged;
-        operationName = await this.submit(ai, request, model, prepared, ctx);
+        operationName = await this.submitOperation(ai, request, model, prepared, ctx);
         const job: VeoJobData = { model: model.id, staged, submittedAt: this.now() };
-        await ctx.onJob({ id: operationName, data: { ...job } });
+        await ctx.onJob?.({ id: operationName, data: { ...job } });
       }
 
       const op = await this.waitFor(ai, operationName, model, ctx);
@@ -390,7 +390,7 @@ export class VeoBackend implements VideoBackend {
     return uri;
   }
 
-  private async submit(
+  private async submitOperation(
     ai: GoogleGenAI,
     request: GenerateRequest,
     model: VeoModel,

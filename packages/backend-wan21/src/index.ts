@@ -7,7 +7,7 @@ import { configSchema, type Wan21Config } from './config.js';
 import { Wan21Backend, wanInfo } from './wan21-backend.js';
 
 export const backend = defineBackend<Wan21Config>({
-  specificationVersion: 1,
+  specificationVersion: 2,
   name: 'wan21',
   displayName: 'Wan2.1 (local GPUs)',
   kind: 'local',

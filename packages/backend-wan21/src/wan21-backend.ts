@@ -21,11 +21,11 @@ import {
   type GenerateContext,
   type GenerateRequest,
   type GenerateResult,
+  type LocalVideoBackend,
   type ModelCapabilities,
   probeVideo,
   TtvError,
   throwIfAborted,
-  type VideoBackend,
 } from '@ttv/core';
 import type { Wan21Config } from './config.js';
 import {
@@ -132,8 +132,8 @@ export async function freePort(): Promise<number> {
   throw new TtvError('UNAVAILABLE', 'could not find a free TCP port for the torchrun rendezvous');
 }
 
-export class Wan21Backend implements VideoBackend {
-  readonly specificationVersion = 1 as const;
+export class Wan21Backend implements LocalVideoBackend {
+  readonly specificationVersion = 2 as const;
   readonly name: string;
   readonly displayName: string;
   readonly kind: BackendInfo['kind'];

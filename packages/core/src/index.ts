@@ -23,18 +23,22 @@ export {
 } from './engine/manifest.js';
 export { type Negotiation, negotiate, type SegmentNeeds } from './engine/negotiate.js';
 export { defaultRunDir, type RunPipelineOptions, type RunResult, retryDelay, runPipeline } from './engine/pipeline.js';
+// The backend spec
+export { type CallOptions, callBackend, DEFAULT_JOB_POLICY } from './jobs/call.js';
+export { safeUrl } from './jobs/output.js';
 // Media toolkit (ffmpeg through execa)
 export * from './media/index.js';
 // Planning and the engine
 export { groupSentences, type Plan, type PlannedSegment, planStoryboard, splitSentences } from './plan/planner.js';
 // Registry and config
 export { BackendRegistry, candidatePackages, FIRST_PARTY_BACKENDS, installCommand, type LoadedBackend, type RegistryOptions } from './registry/registry.js';
-// The backend spec
 export {
+  type BackendBase,
   type BackendCreateContext,
   type BackendInfo,
   type BackendPlugin,
   type BackendWarning,
+  type CallContext,
   type CostEstimate,
   type DoctorCheck,
   type DurationSupport,
@@ -43,13 +47,20 @@ export {
   type GenerateRequest,
   type GenerateResult,
   type InputMode,
+  isRemoteBackend,
   type JobHandle,
+  type JobOutput,
+  type JobPolicy,
+  type JobStatus,
+  type LocalVideoBackend,
   type ModelCapabilities,
   type ProgressUpdate,
+  type RemoteVideoBackend,
   type Resolution,
   type ResourceLease,
   SPECIFICATION_VERSION,
   type SpecificationVersion,
+  type SubmitContext,
   type VideoBackend,
 } from './spec/backend.js';
 export {

@@ -132,12 +132,12 @@ describe('ttv generate on the embedded backend', () => {
 import { z } from ${JSON.stringify(new URL('../../../core/node_modules/zod/index.js', import.meta.url).href)};
 const info = (c) => ({ name: 'leaky', displayName: 'Leaky', kind: 'remote', defaultModel: 'm', models: [{ id: 'm', inputs: ['first-frame'], durations: { kind: 'range', min: 0.1, max: 10 }, resolutions: [{ width: ${W}, height: ${H} }], fps: ${FPS}, maxPromptLength: 1000, concurrency: 1 }] });
 export default {
-  specificationVersion: 1, name: 'leaky', displayName: 'Leaky', kind: 'remote', secretFields: ['apiKey'],
+  specificationVersion: 2, name: 'leaky', displayName: 'Leaky', kind: 'remote', secretFields: ['apiKey'],
   configSchema: z.object({ apiKey: z.string(), failFirst: z.boolean().default(true) }).strict(),
   describe: info,
   create(config, ctx) {
     let calls = 0;
-    return { specificationVersion: 1, ...info(config),
+    return { specificationVersion: 2, ...info(config),
       async validate() {},
       estimateCost: () => ({ usd: 0.01 }),
       async generate(req, gctx) {

@@ -40,10 +40,10 @@ const schema = { safeParse: (v) => (v && typeof v.baseUrl === 'string' ? { succe
 const model = { id: 'cloud-1', inputs: ['first-frame', 'first-last-frame'], durations: { kind: 'discrete', values: [5, 10] }, resolutions: [{ width: 1280, height: 720 }], fps: 24, maxPromptLength: 1000, concurrency: 2, usdPerSecond: 0.05 };
 const info = { name: 'fakeremote', displayName: 'Fake remote', kind: 'remote', models: [model], defaultModel: 'cloud-1' };
 export default {
-  specificationVersion: 1, name: 'fakeremote', displayName: 'Fake remote', kind: 'remote', configSchema: schema, secretFields: ['apiKey'],
+  specificationVersion: 2, name: 'fakeremote', displayName: 'Fake remote', kind: 'remote', configSchema: schema, secretFields: ['apiKey'],
   describe: () => info,
   create: (config) => ({
-    ...info, specificationVersion: 1,
+    ...info, specificationVersion: 2,
     async validate() {},
     estimateCost: (r) => ({ usd: 0.05 * r.durationSec, basis: '$0.05/s × ' + r.durationSec + ' s' }),
     async generate() { await fetch(config.baseUrl + '/v1/generate', { method: 'POST' }); throw new Error('not in tests'); },

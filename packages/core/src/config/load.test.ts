@@ -13,13 +13,14 @@ writeFileSync(
   join(dir, 'fake-backend.mjs'),
   `import { z } from 'zod';
 export default {
-  specificationVersion: 1, name: 'fake', displayName: 'Fake', kind: 'remote', secretFields: ['apiKey'],
+  specificationVersion: 2, name: 'fake', displayName: 'Fake', kind: 'remote', secretFields: ['apiKey'],
   configSchema: z.object({ apiKey: z.string().optional(), model: z.enum(['m1', 'm2']).default('m1') }).strict(),
   describe: (c) => ({ name: 'fake', displayName: 'Fake', kind: 'remote', defaultModel: c.model, models: [] }),
   create: () => { throw new Error('not used'); },
 };`,
 );
 writeFileSync(join(dir, 'old-spec.mjs'), `export default { specificationVersion: 0, name: 'old', create() {}, describe() {} };`);
+writeFileSync(join(dir, 'v1-spec.mjs'), `export default { specificationVersion: 1, name: 'v1', create() {}, describe() {} };`);
 writeFileSync(join(dir, 'not-a-backend.mjs'), `export const x = 1;`);
 // zod must resolve from the fixture dir: point the registry's search at this package too.
 const registry = new BackendRegistry({ searchDirs: [dir, new URL('../..', import.meta.url).pathname] });
@@ -133,6 +134,14 @@ describe('BackendRegistry', () => {
     expect((await registry.load('./fake-backend.mjs')).plugin.name).toBe('fake');
     await expect(registry.load('./old-spec.mjs')).rejects.toMatchObject({ code: 'BACKEND_INVALID', message: expect.stringContaining('spec v0') });
     await expect(registry.load('./not-a-backend.mjs')).rejects.toMatchObject({ code: 'BACKEND_INVALID' });
+  });
+
+  it('a plugin built for spec v1 is refused with what changed in v2 and how to fix it', async () => {
+    const e = (await registry.load('./v1-spec.mjs').catch((x: unknown) => x)) as TtvError;
+    expect(e.code).toBe('BACKEND_INVALID');
+    expect(e.message).toContain('spec v1');
+    expect(e.message).toContain('job protocol (submit → status');
+    expect(e.fix).toContain('spec v2');
   });
 
   it('the config names BACKEND_NOT_INSTALLED for an unknown backend', async () => {

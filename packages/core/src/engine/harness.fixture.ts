@@ -12,7 +12,7 @@ import type { PipelineEvent } from './events.js';
 export function pluginFor(backend: VideoBackend, extra: Partial<BackendPlugin> = {}): BackendPlugin {
   const info = { name: backend.name, displayName: backend.displayName, kind: backend.kind, models: backend.models, defaultModel: backend.defaultModel };
   return {
-    specificationVersion: 1,
+    specificationVersion: 2,
     name: backend.name,
     displayName: backend.displayName,
     kind: backend.kind,

@@ -3,6 +3,7 @@ import { appendFile, copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises
 import { extname, join } from 'node:path';
 import pLimit from 'p-limit';
 import type { LoadedConfig } from '../config/load.js';
+import { callBackend } from '../jobs/call.js';
 import { extractLastFrame, joinSegments, probeVideo } from '../media/index.js';
 import type { PlannedSegment } from '../plan/planner.js';
 import { planStoryboard } from '../plan/planner.js';
@@ -346,10 +347,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
               if (needs && slot.gpus) lease = await slot.gpus.acquire(needs.gpus, signal);
               const t0 = performance.now();
               try {
-                return await backend.generate(request, {
+                return await callBackend(backend, request, {
                   signal,
                   workDir,
                   idempotencyKey,
+                  estimatedUsd: estimate,
                   log: (line) => log(`${name}: ${line}`, planned.index),
                   onProgress: (p) => emit({ type: 'progress', segment: planned.index, ...p }),
                   onJob: async (job) => {

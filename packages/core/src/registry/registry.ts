@@ -14,6 +14,13 @@ export const FIRST_PARTY_BACKENDS: Record<string, string> = {
   command: 'any local generator CLI through a command template (FramePack, HunyuanVideo, LTX-Video)',
 };
 
+/** What changed since each older spec version, for the error a plugin built for it gets. */
+const SPEC_CHANGES: Record<string, string> = {
+  '1':
+    'since v2 a remote backend implements the job protocol (submit → status, optional cancel/release) and core runs the poll loop, the download and resume; ' +
+    '`generate` is for local backends only and its context no longer has onJob/resumeJob/idempotencyKey',
+};
+
 export interface LoadedBackend {
   plugin: BackendPlugin;
   /** The package or path it came from. */
@@ -173,10 +180,15 @@ export class BackendRegistry {
       });
     }
     if (plugin.specificationVersion !== SPECIFICATION_VERSION) {
+      const changed = SPEC_CHANGES[String(plugin.specificationVersion)];
       throw new TtvError(
         'BACKEND_INVALID',
-        `${found.specifier} implements ttv backend spec v${String(plugin.specificationVersion)}, but this @ttv/core speaks v${SPECIFICATION_VERSION}`,
-        { field: 'backend', value: name, fix: `install a version of ${found.specifier} built for @ttv/core with spec v${SPECIFICATION_VERSION}` },
+        `${found.specifier} implements ttv backend spec v${String(plugin.specificationVersion)}, but this @ttv/core speaks v${SPECIFICATION_VERSION}${changed ? `: ${changed}` : ''}`,
+        {
+          field: 'backend',
+          value: name,
+          fix: `install a version of ${found.specifier} built for @ttv/core with spec v${SPECIFICATION_VERSION} (its author: see docs/decisions/0003-backend-spec-v2.md), or a @ttv/core that speaks v${String(plugin.specificationVersion)}`,
+        },
       );
     }
     const version = readPackageVersion(found.url);

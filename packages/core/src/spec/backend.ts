@@ -4,9 +4,14 @@ import type { TtvError } from './errors.js';
 /**
  * The backend specification. A backend is used only through these types; the core never imports a backend.
  * Bump SPECIFICATION_VERSION only with a major release of @ttv/core; the registry refuses plugins built for
- * another version.
+ * another version, naming what changed (docs/decisions/0003-backend-spec-v2.md).
+ *
+ * v2 (this version): remote backends implement the job protocol (`submit` → `status` [→ `cancel`, `release`])
+ * and the engine owns the whole lifecycle (persisting the handle, polling, deadline, re-attach on resume,
+ * download with retries, keeping a paid job whose output was lost or whose cancel is not guaranteed). Local
+ * backends implement `generate`. v1 remote backends ran their own poll loops inside `generate`.
  */
-export const SPECIFICATION_VERSION = 1 as const;
+export const SPECIFICATION_VERSION = 2 as const;
 export type SpecificationVersion = typeof SPECIFICATION_VERSION;
 
 /** What a model can start from: a prompt only, a first frame, or a first and a last frame. */
@@ -91,28 +96,96 @@ export interface ResourceLease {
   gpus: number[];
 }
 
-export interface GenerateContext {
+/** What every backend call gets: the run's signal, a log line sink and a scratch directory. */
+export interface CallContext {
   signal: AbortSignal;
-  onProgress(update: ProgressUpdate): void;
-  /**
-   * Remote backends must call this as soon as the service has accepted the job and before waiting for it; the
-   * engine persists the handle (await it) so that a crash never leads to a second paid submission.
-   */
-  onJob(job: JobHandle): Promise<void>;
-  /** When set, the engine is resuming: do not submit a new job, re-attach to this one. */
-  resumeJob?: JobHandle;
-  /**
-   * A stable key for this logical attempt: the same when a crashed run re-runs the attempt, different for a
-   * genuine retry after a failure. Remote backends whose API supports idempotency keys should send it with the
-   * submission, which closes the window between "the service accepted the job" and "onJob was persisted".
-   */
-  idempotencyKey?: string;
-  /** Resources leased for this call, when the backend asked for them (see VideoBackend.resources). */
-  lease?: ResourceLease;
-  /** Run log (secrets are redacted by the engine). */
+  /** Run log (the engine prefixes the segment and the backend, and redacts secrets). */
   log(line: string): void;
   /** Scratch directory for this call; removed by the engine afterwards. */
   workDir: string;
+}
+
+/** What a local backend's `generate` gets. */
+export interface GenerateContext extends CallContext {
+  onProgress(update: ProgressUpdate): void;
+  /** Resources leased for this call, when the backend asked for them (see VideoBackend.resources). */
+  lease?: ResourceLease;
+  /**
+   * @deprecated Transitional, for backends that still run a remote job inside `generate` (the v1 way): records the
+   * job handle. Implement the job protocol (`submit`/`status`) instead; these three fields go before @ttv/core 1.0.
+   */
+  onJob?(job: JobHandle): Promise<void>;
+  /** @deprecated See `onJob`. */
+  resumeJob?: JobHandle;
+  /** @deprecated See `onJob`; `SubmitContext.idempotencyKey` replaces it. */
+  idempotencyKey?: string;
+}
+
+/**
+ * What `submit` gets. Its `signal` fires only when the submission itself takes too long (the job policy's
+ * `requestTimeoutMs`), never when the user cancels the run: a submission cut off half-way can leave a paid job
+ * whose id nobody learns. The engine lets a started submission finish, records the job, then cancels it (or,
+ * without a guaranteed cancel, keeps it to re-attach on the next run).
+ */
+export interface SubmitContext extends CallContext {
+  /**
+   * A stable key for this logical attempt: the same when a crashed run repeats the attempt, different for a
+   * genuine retry after a failure. Send it with the submission when the API takes idempotency keys: it closes
+   * the window between "the service accepted the job" and "the engine recorded it".
+   */
+  idempotencyKey: string;
+}
+
+/** Where a finished remote job's clip comes from. The engine fetches it (with retries), probes it and renames it into place. */
+export type JobOutput =
+  /** A URL the engine downloads (signed URLs need no headers; `headers` are never logged). */
+  | { url: string; headers?: Record<string, string> }
+  /** The clip's bytes (e.g. returned inline, base64-decoded). */
+  | { data: Uint8Array }
+  /** The backend writes the clip to `target` itself (e.g. from object storage with its own client). */
+  | { write(target: string, context: CallContext): Promise<void> };
+
+/** What `status` reports about a submitted job. */
+export type JobStatus =
+  | {
+      state: 'pending';
+      progress?: ProgressUpdate;
+      /** Wait this long before the next poll (e.g. the job is queued behind a concurrency limit). */
+      pollAfterMs?: number;
+    }
+  | {
+      state: 'succeeded';
+      /** What the job cost in USD (the service's figure when it reports one, else the list price). */
+      costUsd: number;
+      output: JobOutput;
+      warnings?: BackendWarning[];
+    }
+  /** The job ended without a clip: `error` says why (its `chargedUsd` if the service charged for it). */
+  | { state: 'failed'; error: TtvError };
+
+/**
+ * How the engine drives a remote backend's jobs. Backends set what their config section says (see
+ * `pollingConfigSchema`); the rest takes the defaults (`DEFAULT_JOB_POLICY`).
+ */
+export interface JobPolicy {
+  /** First wait between status polls. */
+  intervalMs: number;
+  /** Longest wait between polls (backoff cap). */
+  maxIntervalMs: number;
+  /** Multiplier applied to the wait after each poll. */
+  backoff: number;
+  /** Random ± fraction applied to every wait. */
+  jitter: number;
+  /** Consecutive transient status failures tolerated before giving up. */
+  maxErrors: number;
+  /** The whole job must finish within this (then it is cancelled, or kept when it cannot be). */
+  timeoutMs: number;
+  /** One submit or status request. */
+  requestTimeoutMs: number;
+  /** One download of the output. */
+  downloadTimeoutMs: number;
+  /** Downloads tried (a fresh `status` between attempts renews expired URLs). */
+  downloadAttempts: number;
 }
 
 export interface BackendWarning {
@@ -152,20 +225,16 @@ export interface DoctorCheck {
   fix?: string;
 }
 
-export interface VideoBackend extends BackendInfo {
+/** What every backend implements, local or remote. */
+export interface BackendBase extends BackendInfo {
   readonly specificationVersion: SpecificationVersion;
   /**
    * Checks a request against the model's rules and the inputs on disk, before any spend or network call.
    * Throws TtvError INPUT_INVALID naming the field, the value and the fix.
    */
   validate(request: GenerateRequest): Promise<void>;
-  /** Deterministic, offline, ≥ 0. */
+  /** Deterministic, offline, ≥ 0, and never below what the call will really be charged. */
   estimateCost(request: GenerateRequest): CostEstimate;
-  /**
-   * Generates one clip. Must honour `context.signal` (reject with CANCELLED, cancel remote jobs, kill processes,
-   * leave no file at outputPath) and map every failure to a TtvError with a stable code.
-   */
-  generate(request: GenerateRequest, context: GenerateContext): Promise<GenerateResult>;
   /** Local backends that need leased resources (e.g. GPUs) say how many per job... */
   resources?(request: GenerateRequest): { gpus: number } | undefined;
   /** ...and which GPUs the engine may lease to them (disjoint sets per concurrent job). */
@@ -175,6 +244,51 @@ export interface VideoBackend extends BackendInfo {
   /** Prerequisite checks for `ttv doctor`. */
   doctor?(): Promise<DoctorCheck[]>;
   dispose?(): Promise<void>;
+}
+
+/** A backend that makes the clip in this process or a subprocess (ffmpeg, a GPU model, a local CLI). */
+export interface LocalVideoBackend extends BackendBase {
+  /**
+   * Generates one clip. Must honour `context.signal` (reject with CANCELLED, kill processes, leave no file at
+   * outputPath), write `request.outputPath` atomically, and map every failure to a TtvError with a stable code.
+   */
+  generate(request: GenerateRequest, context: GenerateContext): Promise<GenerateResult>;
+  submit?: never;
+  status?: never;
+}
+
+/**
+ * A backend whose clips are made by a service, as jobs: the backend holds only what is unique to its API.
+ * The engine calls `submit` once per paid attempt, records the handle before it waits, polls `status` (interval,
+ * jitter, backoff, deadline, transient errors), fetches the output with retries, calls `cancel` when the run is
+ * cancelled or the deadline passes, and re-attaches with `status(handle)` after a crash.
+ */
+export interface RemoteVideoBackend extends BackendBase {
+  /**
+   * Starts one paid job and returns its handle as soon as the service accepted it. Do not wait for the job.
+   * Validate and upload inputs first; map failures to TtvErrors (RATE_LIMITED with retryAfterMs, AUTH, QUOTA,
+   * INPUT_INVALID, MODERATION, UNAVAILABLE).
+   */
+  submit(request: GenerateRequest, context: SubmitContext): Promise<JobHandle>;
+  /** One look at the job. Throw a retryable TtvError for a passing failure of the status call itself. */
+  status(job: JobHandle, context: CallContext): Promise<JobStatus>;
+  /**
+   * Stops the job at the service. Only for APIs that really cancel: without `cancel` (or when it fails), an
+   * interrupted job is kept, booked at its estimate and re-attached on the next run, because it runs on and bills.
+   */
+  cancel?(job: JobHandle, context: CallContext): Promise<void>;
+  /** Called once the job has ended (clip on disk, or failed): delete staged inputs or outputs. Never throws. */
+  release?(job: JobHandle, context: CallContext): Promise<void>;
+  /** Polling and timeouts for this backend's jobs (from its config section); the rest takes the defaults. */
+  readonly jobPolicy?: Partial<JobPolicy>;
+  generate?: never;
+}
+
+export type VideoBackend = LocalVideoBackend | RemoteVideoBackend;
+
+/** Whether a backend implements the job protocol (submit/status) rather than `generate`. */
+export function isRemoteBackend(backend: VideoBackend): backend is RemoteVideoBackend {
+  return typeof (backend as RemoteVideoBackend).submit === 'function' && typeof (backend as RemoteVideoBackend).status === 'function';
 }
 
 export interface BackendCreateContext {

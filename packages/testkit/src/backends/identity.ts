@@ -9,12 +9,12 @@ import {
   type GenerateContext,
   type GenerateRequest,
   type GenerateResult,
+  type LocalVideoBackend,
   probeImage,
   probeVideo,
   produceAtomic,
   runFfmpeg,
   TtvError,
-  type VideoBackend,
 } from '@ttv/core';
 import { z } from 'zod';
 
@@ -54,13 +54,13 @@ function info(config: z.output<typeof identityConfigSchema>): BackendInfo {
  * A backend whose clip is a still of its first frame (for first-last-frame requests, the last frame is the last
  * image). It isolates the media path from any model: chaining through it must not drift.
  */
-export function createIdentityBackend(config: Partial<z.input<typeof identityConfigSchema>> = {}): VideoBackend {
+export function createIdentityBackend(config: Partial<z.input<typeof identityConfigSchema>> = {}): LocalVideoBackend {
   const cfg = identityConfigSchema.parse(config);
   const described = info(cfg);
   const model = described.models[0]!;
   const invalid = (field: string, message: string, value: unknown, fix: string) => new TtvError('INPUT_INVALID', `identity: ${message}`, { field, value, fix });
   return {
-    specificationVersion: 1,
+    specificationVersion: 2,
     ...described,
     async validate(request: GenerateRequest) {
       if (request.model !== model.id) throw invalid('model', `unknown model ${request.model}`, request.model, `use "${model.id}"`);
@@ -123,7 +123,7 @@ export function createIdentityBackend(config: Partial<z.input<typeof identityCon
 
 /** The identity backend as a plugin (`backend: <path to this module>` or registered by tests). */
 export const identityPlugin = defineBackend({
-  specificationVersion: 1,
+  specificationVersion: 2,
   name: 'identity',
   displayName: 'Identity (testkit)',
   kind: 'embedded',

@@ -1,6 +1,7 @@
 import { copyFile, rm } from 'node:fs/promises';
 import {
   type BackendInfo,
+  type CallContext,
   clipResult,
   defineBackend,
   encodeStill,
@@ -8,10 +9,13 @@ import {
   type GenerateRequest,
   type GenerateResult,
   type InputMode,
+  type JobHandle,
+  type JobStatus,
   type ModelCapabilities,
   makeTestImage,
   probeVideo,
   produceAtomic,
+  type SubmitContext,
   sleep,
   TtvError,
   type TtvErrorCode,
@@ -51,7 +55,7 @@ export const scriptedConfigSchema = z
     /** GPUs the backend may be leased (makes it ask the engine for `gpusPerJob` GPUs per call). */
     gpus: z.array(z.number().int().nonnegative()).optional(),
     gpusPerJob: z.number().int().positive().default(1),
-    /** Whether calls report a job id through onJob like a remote API (default true). */
+    /** Remote (the job protocol: submit/status/cancel, the default) or local (generate; always with `gpus`). */
     submitsJobs: z.boolean().default(true),
   })
   .strict();
@@ -69,18 +73,21 @@ export interface ScriptedCall {
   outcome?: 'ok' | TtvErrorCode;
 }
 
-export interface ScriptedBackend extends VideoBackend {
-  /** Every generate call, in order. */
+/** What the scripted backend records, on top of the backend itself. */
+export interface ScriptedRecord {
+  /** Every call (a submission, a re-attach to a job, or a local generate), in order. */
   readonly calls: ScriptedCall[];
   /** Number of validate calls. */
   validations: number;
-  /** generate calls running right now, and the most seen at once. */
+  /** Calls running right now, and the most seen at once. */
   active: number;
   maxActive: number;
-  /** Outcomes to play, one per generate call; when empty, calls succeed. */
+  /** Outcomes to play, one per call; when empty, calls succeed. */
   readonly script: ScriptStep[];
-  rewordPrompt?: VideoBackend['rewordPrompt'];
 }
+
+/** Remote (the job protocol, `submitsJobs`, the default) or local (`generate`), with its record. */
+export type ScriptedBackend = VideoBackend & ScriptedRecord;
 
 function describeScripted(cfg: z.output<typeof scriptedConfigSchema>): BackendInfo {
   const model: ModelCapabilities = {
@@ -96,25 +103,77 @@ function describeScripted(cfg: z.output<typeof scriptedConfigSchema>): BackendIn
   return { name: cfg.name, displayName: `Scripted (${cfg.name})`, kind: cfg.kind, models: [model], defaultModel: model.id };
 }
 
+/** A job of the scripted service: it runs the step it was given for the step's latency. */
+interface ScriptedJob {
+  call: ScriptedCall;
+  step: ScriptStep;
+  request: GenerateRequest;
+  startedAt: number;
+  latencyMs: number;
+  /** Reported to the engine as ended (no longer counted as active). */
+  ended: boolean;
+  cancelled: boolean;
+}
+
 /**
  * A backend whose behaviour is a script: latency, a sequence of failures with codes and Retry-After, cost per
  * second. It renders small real clips (a still of its first frame, or a test pattern for text requests) so the
- * media path downstream is real. It records every call for assertions. It exposes job ids like a remote backend.
+ * media path downstream is real. It records every call for assertions. By default it is a remote backend (the
+ * job protocol: each submission is one job, a failed step fails the job, a `jobReusable` step keeps it for a
+ * re-attach); with `submitsJobs: false` it is a local one (`generate`).
  */
 export function createScriptedBackend(config: ScriptedConfig = {}, script: ScriptStep[] = []): ScriptedBackend {
   const cfg = scriptedConfigSchema.parse(config);
   let jobCounter = 0;
   let clipProbe: Awaited<ReturnType<typeof probeVideo>> | undefined;
-  const backend: ScriptedBackend = {
-    specificationVersion: 1,
+  const jobs = new Map<string, ScriptedJob>();
+
+  const begin = (call: ScriptedCall) => {
+    backend.calls.push(call);
+    backend.active++;
+    backend.maxActive = Math.max(backend.maxActive, backend.active);
+    return backend.script.shift() ?? { ok: true };
+  };
+  const end = (call: ScriptedCall, outcome: ScriptedCall['outcome']) => {
+    call.finishedAt = Date.now();
+    call.outcome = outcome;
+    backend.active--;
+  };
+  const failure = (step: ScriptStep): TtvError | undefined => {
+    if (step.ok === true || !('code' in step)) return undefined;
+    return new TtvError(step.code, step.message ?? `scripted ${step.code}`, {
+      ...(step.retryAfterMs !== undefined ? { retryAfterMs: step.retryAfterMs } : {}),
+      ...(step.chargedUsd !== undefined ? { chargedUsd: step.chargedUsd } : {}),
+      ...(step.jobReusable ? { jobReusable: true } : {}),
+    });
+  };
+  const costOf = (step: ScriptStep, request: GenerateRequest) =>
+    'costUsd' in step && step.costUsd !== undefined ? step.costUsd : backend.estimateCost(request).usd;
+
+  /** Renders the clip of a successful call into `target`. */
+  const render = async (request: GenerateRequest, target: string, workDir: string, signal: AbortSignal) => {
+    if (cfg.clip) return copyFile(cfg.clip, target);
+    const frames = Math.max(1, Math.round(request.durationSec * cfg.fps));
+    // Text-only requests render a test pattern, made in the call's scratch directory.
+    const image = request.firstFrame ?? `${workDir}/scripted-pattern-${Date.now()}-${Math.random().toString(36).slice(2)}.png`;
+    if (!request.firstFrame) await makeTestImage(image, { width: request.width, height: request.height });
+    try {
+      await encodeStill(image, target, { frames, fps: cfg.fps, width: request.width, height: request.height, signal });
+    } finally {
+      if (!request.firstFrame) await rm(image, { force: true });
+    }
+  };
+
+  const common = {
+    specificationVersion: 2 as const,
     ...describeScripted(cfg),
-    calls: [],
+    calls: [] as ScriptedCall[],
     validations: 0,
     active: 0,
     maxActive: 0,
     ...(cfg.gpus ? { resourcePool: { gpus: cfg.gpus }, resources: () => ({ gpus: cfg.gpusPerJob }) } : {}),
     script: [...script],
-    async validate(request) {
+    async validate(request: GenerateRequest) {
       backend.validations++;
       if (request.prompt.length > cfg.maxPromptLength) {
         throw new TtvError('INPUT_INVALID', `prompt is ${request.prompt.length} characters, limit ${cfg.maxPromptLength}`, {
@@ -123,71 +182,94 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
         });
       }
     },
-    estimateCost: (request) => ({ usd: Number((request.durationSec * cfg.usdPerSecond).toFixed(6)), basis: `${cfg.usdPerSecond} USD/s` }),
-    async generate(request: GenerateRequest, ctx: GenerateContext): Promise<GenerateResult> {
-      // An already-aborted call must not spend: nothing is recorded or submitted.
-      throwIfAborted(ctx.signal);
-      const call: ScriptedCall = {
-        request: { ...request },
-        startedAt: Date.now(),
-        ...(ctx.resumeJob ? { resumedJob: ctx.resumeJob.id } : {}),
-        ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
-        ...(ctx.lease ? { lease: { gpus: [...ctx.lease.gpus] } } : {}),
+    estimateCost: (request: GenerateRequest) => ({ usd: Number((request.durationSec * cfg.usdPerSecond).toFixed(6)), basis: `${cfg.usdPerSecond} USD/s` }),
+  };
+
+  const remote = {
+    jobPolicy: { intervalMs: 2, maxIntervalMs: 10, backoff: 1.5, jitter: 0 },
+    async submit(request: GenerateRequest, ctx: SubmitContext) {
+      const id = `${cfg.name}-job-${++jobCounter}`;
+      const call: ScriptedCall = { request: { ...request }, startedAt: Date.now(), jobId: id, idempotencyKey: ctx.idempotencyKey };
+      const step = begin(call);
+      jobs.set(id, { call, step, request: { ...request }, startedAt: Date.now(), latencyMs: step.latencyMs ?? cfg.latencyMs, ended: false, cancelled: false });
+      // What a re-attach by another instance (after a crash) needs to know about the job: plain JSON.
+      return { id, data: { request: { ...request } } };
+    },
+    async status(handle: JobHandle, ctx: CallContext): Promise<JobStatus> {
+      let job = jobs.get(handle.id);
+      if (!job || job.ended) {
+        // A re-attach (a crashed run's job, or one kept after its output was lost): the next step plays on it.
+        const request = job?.request ?? (handle.data?.['request'] as GenerateRequest | undefined);
+        const call: ScriptedCall = { request: { ...(request ?? ({} as GenerateRequest)) }, startedAt: Date.now(), resumedJob: handle.id };
+        const step = begin(call);
+        job = {
+          call,
+          step,
+          request: request ?? call.request,
+          startedAt: Date.now(),
+          latencyMs: step.latencyMs ?? cfg.latencyMs,
+          ended: false,
+          cancelled: false,
+        };
+        jobs.set(handle.id, job);
+      }
+      if (job.cancelled) return { state: 'failed', error: new TtvError('CANCELLED', `job ${handle.id} was cancelled`) };
+      if (Date.now() - job.startedAt < job.latencyMs) return { state: 'pending', progress: { fraction: 0.5 } };
+      const error = failure(job.step);
+      job.ended = true;
+      if (error) {
+        end(job.call, error.code);
+        return { state: 'failed', error };
+      }
+      end(job.call, 'ok');
+      const request = job.request;
+      return {
+        state: 'succeeded',
+        costUsd: costOf(job.step, request),
+        output: { write: (target: string) => render({ ...request, outputPath: target }, target, ctx.workDir, ctx.signal) },
       };
-      backend.calls.push(call);
-      backend.active++;
-      backend.maxActive = Math.max(backend.maxActive, backend.active);
-      const step = backend.script.shift() ?? { ok: true };
-      try {
-        if (!ctx.resumeJob && cfg.submitsJobs) {
-          call.jobId = `${cfg.name}-job-${++jobCounter}`;
-          await ctx.onJob({ id: call.jobId });
-        }
-        await sleep(step.latencyMs ?? cfg.latencyMs, ctx.signal);
-        ctx.onProgress({ fraction: 0.5 });
-        if (step.ok === false || 'code' in step) {
-          const s = step as Exclude<ScriptStep, { ok: true }>;
-          throw new TtvError(s.code, s.message ?? `scripted ${s.code}`, {
-            ...(s.retryAfterMs !== undefined ? { retryAfterMs: s.retryAfterMs } : {}),
-            ...(s.chargedUsd !== undefined ? { chargedUsd: s.chargedUsd } : {}),
-            ...(s.jobReusable ? { jobReusable: true } : {}),
-          });
-        }
-        const fps = cfg.fps;
-        const frames = Math.max(1, Math.round(request.durationSec * fps));
-        await produceAtomic(request.outputPath, async (tmp) => {
-          if (cfg.clip) return copyFile(cfg.clip, tmp);
-          // Text-only requests render a test pattern, made in the call's scratch directory.
-          const image = request.firstFrame ?? `${ctx.workDir}/scripted-pattern-${call.startedAt}.png`;
-          if (!request.firstFrame) await makeTestImage(image, { width: request.width, height: request.height });
-          try {
-            await encodeStill(image, tmp, { frames, fps, width: request.width, height: request.height, signal: ctx.signal });
-          } finally {
-            if (!request.firstFrame) await rm(image, { force: true });
-          }
-        });
-        // With a pre-made clip, probe it once (the engine probes every result anyway).
-        if (cfg.clip && !clipProbe) clipProbe = await probeVideo(cfg.clip);
-        const p = clipProbe ?? (await probeVideo(request.outputPath));
-        call.finishedAt = Date.now();
-        call.outcome = 'ok';
-        const costUsd = 'costUsd' in step && step.costUsd !== undefined ? step.costUsd : backend.estimateCost(request).usd;
-        return clipResult(request.outputPath, p, { costUsd });
-      } catch (e) {
-        call.finishedAt = Date.now();
-        call.outcome = (e as TtvError).code ?? 'GENERATION_FAILED';
-        throw e;
-      } finally {
-        backend.active--;
+    },
+    async cancel(handle: JobHandle) {
+      const job = jobs.get(handle.id);
+      if (job && !job.ended) {
+        job.cancelled = true;
+        job.ended = true;
+        end(job.call, 'CANCELLED');
       }
     },
   };
+
+  const local = {
+    async generate(request: GenerateRequest, ctx: GenerateContext): Promise<GenerateResult> {
+      // An already-aborted call must not spend: nothing is recorded.
+      throwIfAborted(ctx.signal);
+      const call: ScriptedCall = { request: { ...request }, startedAt: Date.now(), ...(ctx.lease ? { lease: { gpus: [...ctx.lease.gpus] } } : {}) };
+      const step = begin(call);
+      try {
+        await sleep(step.latencyMs ?? cfg.latencyMs, ctx.signal);
+        ctx.onProgress({ fraction: 0.5 });
+        const error = failure(step);
+        if (error) throw error;
+        await produceAtomic(request.outputPath, (tmp) => render(request, tmp, ctx.workDir, ctx.signal));
+        // With a pre-made clip, probe it once (the engine probes every result anyway).
+        if (cfg.clip && !clipProbe) clipProbe = await probeVideo(cfg.clip);
+        const p = clipProbe ?? (await probeVideo(request.outputPath));
+        end(call, 'ok');
+        return clipResult(request.outputPath, p, { costUsd: costOf(step, request) });
+      } catch (e) {
+        end(call, (e as TtvError).code ?? 'GENERATION_FAILED');
+        throw e;
+      }
+    },
+  };
+
+  const backend = (cfg.submitsJobs && !cfg.gpus ? { ...common, ...remote } : { ...common, ...local }) as ScriptedBackend;
   return backend;
 }
 
 /** Plugin form of the scripted backend (its script comes from `globalThis.__ttvScripts[name]` when present). */
 export const scriptedPlugin = defineBackend({
-  specificationVersion: 1,
+  specificationVersion: 2,
   name: 'scripted',
   displayName: 'Scripted (testkit)',
   kind: 'remote',

@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
+  type CallOptions,
+  callBackend,
   capabilityProblems,
   durationAllowed,
   ERROR_CODES,
   extractLastFrame,
   fitImage,
-  type GenerateContext,
   type GenerateRequest,
   type GenerateResult,
   imagePsnr,
@@ -81,7 +82,7 @@ async function strayFiles(outputPath: string): Promise<string[]> {
 }
 
 interface Recorder {
-  context: GenerateContext;
+  context: CallOptions;
   controller: AbortController;
   progress: ProgressUpdate[];
   jobs: Array<{ job: JobHandle; at: number; persistedAt?: number }>;
@@ -184,7 +185,7 @@ async function generateAndCheck(ctx: ConformanceContext, backend: VideoBackend, 
   const rec = await recorder(ctx);
   let result: GenerateResult;
   try {
-    result = await backend.generate(request, rec.context);
+    result = await callBackend(backend, request, rec.context);
   } catch (error) {
     fail(`generate rejected a valid request (${sizeLabel(request)}, ${request.durationSec} s, model ${request.model}) with ${describeError(error)}`);
   }
@@ -274,7 +275,7 @@ async function provokeErrors(ctx: ConformanceContext): Promise<Array<{ what: str
     const aborted = await recorder(ctx);
     aborted.controller.abort();
     const outcome = await settle(
-      Promise.resolve().then(async () => backend.generate(await ctx.request(), aborted.context)),
+      Promise.resolve().then(async () => callBackend(backend, await ctx.request(), aborted.context)),
       ABORT_LIMIT_MS,
     );
     if ('error' in outcome) errors.push({ what: 'generate(already aborted signal)', error: outcome.error });
@@ -282,7 +283,7 @@ async function provokeErrors(ctx: ConformanceContext): Promise<Array<{ what: str
       // Straight to generate (the engine validates first, but generate must still fail cleanly).
       const rec = await recorder(ctx);
       const bad = await settle(
-        Promise.resolve().then(async () => backend.generate(await ctx.request({ firstFrame: ctx.images.unreadable }), rec.context)),
+        Promise.resolve().then(async () => callBackend(backend, await ctx.request({ firstFrame: ctx.images.unreadable }), rec.context)),
         60_000,
       );
       if ('error' in bad) errors.push({ what: 'generate(unreadable first frame)', error: bad.error });
@@ -298,8 +299,8 @@ const capabilities: ConformanceCheck = {
   id: 'capabilities',
   title: 'declares well-formed capabilities',
   description:
-    'specificationVersion is 1, name/displayName/kind are set, models is non-empty with unique ids, defaultModel is one of them, ' +
-    'every model passes capabilityProblems, and the methods validate/estimateCost/generate exist.',
+    `specificationVersion is ${SPECIFICATION_VERSION}, name/displayName/kind are set, models is non-empty with unique ids, defaultModel is one of them, ` +
+    'every model passes capabilityProblems, validate/estimateCost exist, and either generate (local) or submit + status (remote, the job protocol).',
   applies: () => true,
   async run(ctx) {
     await ctx.withBackend(async (b) => {
@@ -311,8 +312,17 @@ const capabilities: ConformanceCheck = {
       if (typeof b.name !== 'string' || !b.name.trim()) fail('name is empty: set the short config name, e.g. "mybackend"');
       if (typeof b.displayName !== 'string' || !b.displayName.trim()) fail('displayName is empty: set a human-readable name');
       if (!['embedded', 'local', 'remote'].includes(b.kind)) fail(`kind is ${JSON.stringify(b.kind)}: use 'embedded', 'local' or 'remote'`);
-      for (const m of ['validate', 'estimateCost', 'generate'] as const) {
+      for (const m of ['validate', 'estimateCost'] as const) {
         if (typeof b[m] !== 'function') fail(`${m} is not a function: implement VideoBackend.${m}`);
+      }
+      const local = typeof b.generate === 'function';
+      const remote = typeof b.submit === 'function' && typeof b.status === 'function';
+      if (local === remote) {
+        fail(
+          local
+            ? 'the backend has both generate and submit/status: a local backend implements generate, a remote one submit + status (+ cancel) and no generate'
+            : 'the backend has neither generate nor submit + status: implement generate (local) or the job protocol submit + status (remote)',
+        );
       }
       if (!Array.isArray(b.models) || b.models.length === 0) fail('models is empty: declare at least one ModelCapabilities');
       const ids = b.models.map((m) => m.id);
@@ -556,7 +566,7 @@ const abortMidway: ConformanceCheck = {
         controller = rec.controller;
         const t0 = performance.now();
         // An async IIFE calls generate synchronously, so a same-tick abort lands after generate has started.
-        const running = (async () => backend.generate(request, rec.context))();
+        const running = (async () => callBackend(backend, request, rec.context))();
         const timer = mode === 'midway' ? setTimeout(abort, 50) : undefined;
         if (mode === 'same-tick') abort();
         const first = await Promise.race([
@@ -624,7 +634,7 @@ const abortBefore: ConformanceCheck = {
       const rec = await recorder(ctx);
       rec.controller.abort(new Error('conformance: aborted before start'));
       const spend0 = await readCounter(ctx.options.spend);
-      const outcome = await settle((async () => backend.generate(request, rec.context))(), ABORT_LIMIT_MS);
+      const outcome = await settle((async () => callBackend(backend, request, rec.context))(), ABORT_LIMIT_MS);
       const spend1 = await readCounter(ctx.options.spend);
       if ('timedOut' in outcome)
         fail(`generate with an aborted signal did not settle within ${ABORT_LIMIT_MS} ms: check ctx.signal first (throwIfAborted from @ttv/core)`);
@@ -736,7 +746,7 @@ const remoteResume: ConformanceCheck = {
       let resolvedAt = 0;
       let result: GenerateResult;
       try {
-        result = await backend.generate(first, rec.context);
+        result = await callBackend(backend, first, rec.context);
         resolvedAt = performance.now();
       } catch (error) {
         fail(`generate rejected a valid request with ${describeError(error)}`);
@@ -765,7 +775,7 @@ const remoteResume: ConformanceCheck = {
       const rec = await recorder(ctx, { resumeJob: job! });
       let result: GenerateResult;
       try {
-        result = await backend.generate(second, rec.context);
+        result = await callBackend(backend, second, rec.context);
       } catch (error) {
         fail(`generate with ctx.resumeJob (${job!.id}) rejected with ${describeError(error)}: re-attach to the job (poll and download it) instead of failing`);
       }

@@ -1,25 +1,13 @@
 /**
- * A remote backend for the paid-job emulator (emulator.ts), written the way a real paid backend must be:
- * `create` does no network I/O; `generate` submits with the engine's idempotency key, hands the job id to the
- * engine (`onJob`) before waiting, re-attaches to `resumeJob` instead of resubmitting, polls with timeouts and
- * the run's AbortSignal, cancels the job through the API when aborted, and downloads atomically.
+ * A remote backend for the paid-job emulator (emulator.ts), written against the v2 job protocol the way a real
+ * paid backend should be: `create` does no network I/O; `submit` sends the engine's idempotency key and returns
+ * the job id at once; `status` maps the job's state; `cancel` stops it at the service. It holds no poll loop,
+ * no download and no resume logic: core's `callBackend` owns the lifecycle. With `cancel: false` it behaves
+ * like a service without a remote cancel (Veo): an interrupted job is kept and re-attached, never paid twice.
  * Load it by path from a config (`backend: ./paid-backend.mjs` re-exporting `paidJobsPlugin`).
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import {
-  type BackendInfo,
-  clipResult,
-  defineBackend,
-  type GenerateContext,
-  type GenerateRequest,
-  type GenerateResult,
-  probeVideo,
-  produceAtomic,
-  sleep,
-  TtvError,
-  type TtvErrorCode,
-  type VideoBackend,
-} from '@ttv/core';
+import { readFile } from 'node:fs/promises';
+import { type BackendInfo, defineBackend, type GenerateRequest, type JobStatus, type RemoteVideoBackend, TtvError, type TtvErrorCode } from '@ttv/core';
 import { z } from 'zod';
 
 export const paidJobsConfigSchema = z
@@ -32,6 +20,8 @@ export const paidJobsConfigSchema = z
     requestTimeoutMs: z.number().int().positive().default(5000),
     /** Whole job. */
     jobTimeoutMs: z.number().int().positive().default(120_000),
+    /** Whether to offer a remote cancel (false: behave like an API that cannot cancel, e.g. Veo). */
+    cancel: z.boolean().default(true),
   })
   .strict();
 export type PaidJobsConfig = z.output<typeof paidJobsConfigSchema>;
@@ -69,7 +59,7 @@ function codeForStatus(status: number): TtvErrorCode {
   return 'GENERATION_FAILED';
 }
 
-export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchema>): VideoBackend {
+export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchema>): RemoteVideoBackend {
   const cfg = paidJobsConfigSchema.parse(config);
   const base = cfg.url.replace(/\/+$/, '');
 
@@ -96,9 +86,10 @@ export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchem
     return res;
   }
 
-  return {
-    specificationVersion: 1,
+  const backend: RemoteVideoBackend = {
+    specificationVersion: 2,
     ...info(cfg),
+    jobPolicy: { intervalMs: cfg.pollMs, maxIntervalMs: cfg.pollMs, backoff: 1, timeoutMs: cfg.jobTimeoutMs, requestTimeoutMs: cfg.requestTimeoutMs },
     async validate(request) {
       if (request.prompt.length > 2000) throw new TtvError('INPUT_INVALID', 'prompt is longer than 2000 characters', { field: 'prompt' });
     },
@@ -106,56 +97,39 @@ export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchem
       usd: Number((request.durationSec * cfg.usdPerSecond).toFixed(6)),
       basis: `${cfg.usdPerSecond} USD/s × ${request.durationSec} s`,
     }),
-    async generate(request: GenerateRequest, ctx: GenerateContext): Promise<GenerateResult> {
-      const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(cfg.jobTimeoutMs)]);
-      let id: string;
-      if (ctx.resumeJob) {
-        id = ctx.resumeJob.id;
-        ctx.log(`re-attaching to job ${id}`);
-      } else {
-        const image = request.firstFrame ? (await readFile(request.firstFrame)).toString('base64') : undefined;
-        const res = await call(
-          'POST',
-          '/v1/jobs',
-          ctx.signal,
-          { prompt: request.prompt, durationSec: request.durationSec, width: request.width, height: request.height, fps: cfg.fps, ...(image ? { image } : {}) },
-          ctx.idempotencyKey ? { 'idempotency-key': ctx.idempotencyKey } : {},
-        );
-        id = ((await res.json()) as { id: string }).id;
-        await ctx.onJob({ id });
-      }
-      let costUsd = 0;
-      try {
-        for (;;) {
-          const res = await call('GET', `/v1/jobs/${id}`, deadline);
-          const s = (await res.json()) as { status: string; progress?: number; costUsd?: number };
-          costUsd = s.costUsd ?? 0;
-          if (s.status === 'succeeded') break;
-          if (s.status === 'failed') throw new TtvError('GENERATION_FAILED', `job ${id} failed`, { chargedUsd: costUsd });
-          if (s.status === 'cancelled') throw new TtvError('CANCELLED', `job ${id} was cancelled`);
-          ctx.onProgress({ ...(s.progress !== undefined ? { fraction: s.progress } : {}), message: s.status });
-          await sleep(cfg.pollMs, deadline);
-        }
-        const out = await call('GET', `/v1/jobs/${id}/output`, deadline);
-        const data = Buffer.from(await out.arrayBuffer());
-        await produceAtomic(request.outputPath, (tmp) => writeFile(tmp, data));
-      } catch (error) {
-        if (ctx.signal.aborted || deadline.aborted) {
-          // Stop paying for a job nobody will collect (best effort, short timeout).
-          await call('POST', `/v1/jobs/${id}/cancel`, AbortSignal.timeout(1000)).catch(() => {});
-          if (ctx.signal.aborted) throw new TtvError('CANCELLED', 'cancelled', { cause: error });
-          throw new TtvError('TIMEOUT', `job ${id} did not finish within ${cfg.jobTimeoutMs} ms`, { cause: error, chargedUsd: costUsd });
-        }
-        throw error;
-      }
-      const p = await probeVideo(request.outputPath);
-      return clipResult(request.outputPath, p, { costUsd, jobId: id });
+    async submit(request: GenerateRequest, ctx) {
+      const image = request.firstFrame ? (await readFile(request.firstFrame)).toString('base64') : undefined;
+      const body = {
+        prompt: request.prompt,
+        durationSec: request.durationSec,
+        width: request.width,
+        height: request.height,
+        fps: cfg.fps,
+        ...(image ? { image } : {}),
+      };
+      const res = await call('POST', '/v1/jobs', ctx.signal, body, { 'idempotency-key': ctx.idempotencyKey });
+      return { id: ((await res.json()) as { id: string }).id };
     },
+    async status(job, ctx): Promise<JobStatus> {
+      const s = (await (await call('GET', `/v1/jobs/${job.id}`, ctx.signal)).json()) as { status: string; progress?: number; costUsd?: number };
+      if (s.status === 'succeeded') return { state: 'succeeded', costUsd: s.costUsd ?? 0, output: { url: `${base}/v1/jobs/${job.id}/output` } };
+      if (s.status === 'failed') return { state: 'failed', error: new TtvError('GENERATION_FAILED', `job ${job.id} failed`, { chargedUsd: s.costUsd ?? 0 }) };
+      if (s.status === 'cancelled') return { state: 'failed', error: new TtvError('CANCELLED', `job ${job.id} was cancelled`) };
+      return { state: 'pending', progress: { ...(s.progress !== undefined ? { fraction: s.progress } : {}), message: s.status } };
+    },
+    ...(cfg.cancel
+      ? {
+          async cancel(job, ctx) {
+            await call('POST', `/v1/jobs/${job.id}/cancel`, ctx.signal);
+          },
+        }
+      : {}),
   };
+  return backend;
 }
 
 export const paidJobsPlugin = defineBackend({
-  specificationVersion: 1,
+  specificationVersion: 2,
   name: 'paidjobs',
   displayName: 'Paid jobs (testkit emulator)',
   kind: 'remote',
