@@ -27,10 +27,10 @@ import {
   TtvError,
   throwIfAborted,
 } from '@ttv/core';
+import { checkImage, deterministicSeed, invalidInput, processFailure, runProcess } from '@ttv/core/backend';
 import type { CommandConfig } from './config.js';
 import { type ArgTemplate, type OutputSpec, PRESETS, type Preset, type PresetName } from './presets.js';
-import { processFailure, runProcess } from './process.js';
-import { deterministicSeed, expandArgs, globToRegExp, MissingPlaceholder, placeholders, REQUEST_PLACEHOLDERS } from './template.js';
+import { expandArgs, globToRegExp, MissingPlaceholder, placeholders, REQUEST_PLACEHOLDERS } from './template.js';
 
 /** A preset merged with the user's overrides, paths resolved. */
 export interface ResolvedTool {
@@ -186,29 +186,9 @@ export function commandInfo(config: CommandConfig, configDir?: string): BackendI
   };
 }
 
-function invalid(message: string, field: string, value: unknown, fix: string, cause?: unknown): TtvError {
-  return new TtvError('INPUT_INVALID', message, { field, value, fix, ...(cause === undefined ? {} : { cause }) });
-}
+const invalid = invalidInput;
 
 /** Checks that `path` exists and is a readable still image (PNG, JPEG, WebP, …). Shared with backend-wan21. */
-export async function checkImage(
-  path: string | undefined,
-  field: string,
-  what: string,
-  signal?: AbortSignal,
-): Promise<{ width: number; height: number; format: string }> {
-  if (!path) throw invalid(`${what} needs ${field}`, field, path, `give the segment a ${field === 'lastFrame' ? 'last (keyframe)' : 'first'} image`);
-  if (!existsSync(path)) throw invalid(`${field} not found: ${path}`, field, path, 'check the image path');
-  try {
-    return await probeImage(path, signal ? { signal } : {});
-  } catch (error) {
-    if (TtvError.is(error) && error.code === 'INPUT_INVALID') {
-      throw invalid(`${field} ${path} is not a readable image`, field, path, 'point it at a PNG or JPEG file', error);
-    }
-    throw error;
-  }
-}
-
 /** Newest regular file in `dir` whose name matches `glob` (undefined if none). */
 export async function newestMatch(dir: string, glob: string): Promise<string | undefined> {
   if (!existsSync(dir)) return undefined;
@@ -292,8 +272,8 @@ export class CommandBackend implements LocalVideoBackend {
     if (request.firstFrame === undefined && !tool.inputs.includes('text')) {
       throw invalid(`${model.id} needs a first frame`, 'firstFrame', undefined, 'set storyboard.image');
     }
-    if (request.firstFrame !== undefined) await checkImage(request.firstFrame, 'firstFrame', model.id);
-    if (request.lastFrame !== undefined) await checkImage(request.lastFrame, 'lastFrame', model.id);
+    if (request.firstFrame !== undefined) await checkImage(request.firstFrame, 'firstFrame', { backend: `command/${model.id}` });
+    if (request.lastFrame !== undefined) await checkImage(request.lastFrame, 'lastFrame', { backend: `command/${model.id}` });
     const frames = tool.frames(request.durationSec, tool.fps);
     if (!(frames >= 1))
       throw invalid(`${request.durationSec} s gives no frames at ${tool.fps} fps`, 'durationSec', request.durationSec, 'lengthen the segment');

@@ -1,7 +1,7 @@
 /**
  * @ttv/backend-command: runs any local video generator CLI through an argument template (no shell), with
- * presets for FramePack (musubi-tuner fpack_generate_video.py), HunyuanVideo-I2V and LTX-Video. Also home of the
- * process runner shared by ttv's local backends (`@ttv/backend-command/process`).
+ * presets for FramePack (musubi-tuner fpack_generate_video.py), HunyuanVideo-I2V and LTX-Video. The process runner
+ * it uses is core's (`@ttv/core/backend`).
  */
 import { defineBackend } from '@ttv/core';
 import { CommandBackend, commandInfo } from './command-backend.js';
@@ -19,8 +19,7 @@ export const backend = defineBackend<CommandConfig>({
 });
 
 export default backend;
-export { CommandBackend, checkImage, commandInfo, newestMatch, type ResolvedTool, resolveTool } from './command-backend.js';
+export { CommandBackend, commandInfo, newestMatch, type ResolvedTool, resolveTool } from './command-backend.js';
 export { type CommandConfig, configSchema } from './config.js';
 export { type ArgTemplate, framepackDurations, framepackFrames, type OutputSpec, PRESET_NAMES, PRESETS, type Preset, type PresetName } from './presets.js';
-export * from './process.js';
-export { deterministicSeed, expandArgs, globToRegExp, placeholders, REQUEST_PLACEHOLDERS } from './template.js';
+export { expandArgs, globToRegExp, placeholders, REQUEST_PLACEHOLDERS } from './template.js';

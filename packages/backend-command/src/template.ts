@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ArgTemplate } from './presets.js';
 
 const PLACEHOLDER = /\{(\w+)\}/g;
@@ -66,9 +65,6 @@ export function expandArgs(args: readonly ArgTemplate[], values: Record<string, 
 }
 
 /** A seed derived from the prompt and segment index, for requests without one (reproducible reruns). */
-export function deterministicSeed(prompt: string, segmentIndex = 0): number {
-  return Number.parseInt(createHash('sha256').update(`${segmentIndex}\0${prompt}`).digest('hex').slice(0, 8), 16) & 0x7fffffff;
-}
 
 /** `*.mp4`-style glob (only `*` and `?`) to a whole-name regex. */
 export function globToRegExp(glob: string): RegExp {

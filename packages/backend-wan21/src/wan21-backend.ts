@@ -12,7 +12,6 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { checkImage, deterministicSeed, type ProcessOutcome, processFailure, runProcess } from '@ttv/backend-command';
 import {
   type BackendInfo,
   type CostEstimate,
@@ -27,6 +26,7 @@ import {
   TtvError,
   throwIfAborted,
 } from '@ttv/core';
+import { checkImage, deterministicSeed, invalidInput, type ProcessOutcome, processFailure, runProcess } from '@ttv/core/backend';
 import type { Wan21Config } from './config.js';
 import {
   AREA_SIZES,
@@ -89,9 +89,7 @@ export function wanInfo(config: Wan21Config): BackendInfo {
   return { name: 'wan21', displayName: 'Wan2.1 (local GPUs)', kind: 'local', models: [model('i2v-14B'), model('flf2v-14B')], defaultModel: 'i2v-14B' };
 }
 
-function invalid(message: string, field: string, value: unknown, fix: string, cause?: unknown): TtvError {
-  return new TtvError('INPUT_INVALID', message, { field, value, fix, ...(cause === undefined ? {} : { cause }) });
-}
+const invalid = invalidInput;
 
 const pick = (v: number | Partial<Record<WanTask, number>> | undefined, task: WanTask): number | undefined => (typeof v === 'number' ? v : v?.[task]);
 
@@ -347,8 +345,8 @@ export class Wan21Backend implements LocalVideoBackend {
         'give the segment a start image and an end keyframe (keyframe mode)',
       );
     }
-    const first = await checkImage(request.firstFrame, 'firstFrame', `wan21/${task}`, signal);
-    if (request.lastFrame !== undefined) await checkImage(request.lastFrame, 'lastFrame', `wan21/${task}`, signal);
+    const first = await checkImage(request.firstFrame, 'firstFrame', { backend: `wan21/${task}`, ...(signal ? { signal } : {}) });
+    if (request.lastFrame !== undefined) await checkImage(request.lastFrame, 'lastFrame', { backend: `wan21/${task}`, ...(signal ? { signal } : {}) });
 
     return {
       task,

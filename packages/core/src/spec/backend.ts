@@ -45,6 +45,11 @@ export interface ModelCapabilities {
   usdPerSecond?: number;
 }
 
+/** What `checkRequest` needs to know of a backend: its models (a `BackendInfo`, or the result of `describe`). */
+export interface BackendCapabilitiesLike {
+  models: ModelCapabilities[];
+}
+
 export interface BackendInfo {
   /** Short config name, e.g. `kenburns`, `runway`. */
   name: string;

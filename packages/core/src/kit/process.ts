@@ -10,8 +10,8 @@
  * - It never throws for a failed run: it returns a ProcessOutcome and `processFailure` maps it to a TtvError.
  */
 
-import { TtvError } from '@ttv/core';
 import { execa } from 'execa';
+import { TtvError } from '../spec/errors.js';
 
 export interface ProcessProgress {
   step: number;

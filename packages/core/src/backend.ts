@@ -1,0 +1,64 @@
+/**
+ * `@ttv/core/backend`: the kit for backend authors. Everything a backend package needs besides the media toolkit
+ * (`@ttv/core/media`): the spec it implements, the errors it throws, the checks every `validate` starts with,
+ * the process runner for local generators, and the small pieces every backend would otherwise copy.
+ * See docs/writing-a-backend.md.
+ */
+
+export { type CallOptions, callBackend, DEFAULT_JOB_POLICY } from './jobs/call.js';
+export { safeUrl } from './jobs/output.js';
+export { checkRequest } from './kit/check-request.js';
+export { type CheckImageOptions, checkImage } from './kit/images.js';
+export { invalidInput } from './kit/input.js';
+export {
+  displayCommand,
+  type FailureContext,
+  isCudaOom,
+  outputTail,
+  type ProcessOutcome,
+  type ProcessProgress,
+  processFailure,
+  type RunProcessOptions,
+  runProcess,
+  TQDM_PATTERN,
+} from './kit/process.js';
+export { deterministicSeed } from './kit/seed.js';
+export {
+  type BackendBase,
+  type BackendCapabilitiesLike,
+  type BackendCreateContext,
+  type BackendInfo,
+  type BackendPlugin,
+  type BackendWarning,
+  type CallContext,
+  type CostEstimate,
+  type DoctorCheck,
+  type DurationSupport,
+  defineBackend,
+  type GenerateContext,
+  type GenerateRequest,
+  type GenerateResult,
+  type InputMode,
+  isRemoteBackend,
+  type JobHandle,
+  type JobOutput,
+  type JobPolicy,
+  type JobStatus,
+  type LocalVideoBackend,
+  type ModelCapabilities,
+  type ProgressUpdate,
+  type RemoteVideoBackend,
+  type Resolution,
+  type ResourceLease,
+  SPECIFICATION_VERSION,
+  type SpecificationVersion,
+  type SubmitContext,
+  type VideoBackend,
+} from './spec/backend.js';
+export { describeDurations, durationAllowed, nearestDuration, nearestResolution, resolutionLabel, supportsInput } from './spec/capabilities.js';
+export { ERROR_CODES, TtvError, type TtvErrorCode, type TtvErrorOptions, throwIfAborted, toTtvError, ttvError } from './spec/errors.js';
+export { type PollingDefaults, pollingConfigSchema, withJitter } from './spec/polling.js';
+export { type ClipProperties, clipResult } from './spec/result.js';
+export { fsError, produceAtomic, sha256, sha256File, tempPathFor, writeFileAtomic } from './util/fs.js';
+export { redact, registerSecret } from './util/secrets.js';
+export { sleep } from './util/sleep.js';

@@ -1,0 +1,67 @@
+import type { BackendCapabilitiesLike, GenerateRequest, ModelCapabilities } from '../spec/backend.js';
+import { describeDurations, durationAllowed, resolutionLabel } from '../spec/capabilities.js';
+import { invalidInput } from './input.js';
+
+/**
+ * The capability checks every backend's `validate` starts with, worded once: the model exists, the size is one
+ * it declares, the duration is allowed, the prompt fits, and the inputs match what the model takes (a last
+ * frame only for first-last-frame models, a first frame unless the model makes clips from text). Throws
+ * INPUT_INVALID naming the field, the value and the fix; returns the model. Checks that need files or the
+ * backend's own rules (image formats, seeds, API limits) follow it in the backend.
+ */
+export function checkRequest(backend: string, capabilities: BackendCapabilitiesLike, request: GenerateRequest): ModelCapabilities {
+  const model = capabilities.models.find((m) => m.id === request.model);
+  if (!model) {
+    const ids = capabilities.models.map((m) => m.id).join(', ');
+    throw invalidInput(`${backend} has no model "${request.model}"`, 'model', request.model, `use one of ${ids} (${backend}.model)`);
+  }
+  const size = { width: request.width, height: request.height };
+  if (!model.resolutions.some((r) => r.width === size.width && r.height === size.height)) {
+    const sizes = model.resolutions.map(resolutionLabel);
+    const shown = sizes.length <= 8 ? sizes.join(', ') : `${sizes.slice(0, 8).join(', ')}, … (${sizes.length} sizes)`;
+    throw invalidInput(`${backend}/${model.id} does not make ${resolutionLabel(size)}`, 'resolution', resolutionLabel(size), `use one of ${shown}`);
+  }
+  if (!durationAllowed(model.durations, request.durationSec)) {
+    const allowed = describeDurations(model.durations);
+    throw invalidInput(
+      `${backend}/${model.id} makes clips of ${allowed} s, not ${request.durationSec} s`,
+      'durationSec',
+      request.durationSec,
+      `choose a segment duration of ${allowed} s (segmentDuration or the segment's duration)`,
+    );
+  }
+  if (request.prompt.length > model.maxPromptLength) {
+    throw invalidInput(
+      `prompt is ${request.prompt.length} characters; ${backend}/${model.id} accepts at most ${model.maxPromptLength}`,
+      'prompt',
+      `${request.prompt.slice(0, 40)}…`,
+      `shorten the segment prompt to ${model.maxPromptLength} characters`,
+    );
+  }
+  if (request.lastFrame !== undefined && !model.inputs.includes('first-last-frame')) {
+    const withLast = capabilities.models.filter((m) => m.inputs.includes('first-last-frame')).map((m) => m.id);
+    throw invalidInput(
+      `${backend}/${model.id} does not take a last frame (it takes ${model.inputs.join(', ')})`,
+      'lastFrame',
+      request.lastFrame,
+      withLast.length ? `use ${withLast.join(' or ')} for keyframe mode, or chaining mode` : 'use chaining mode, or a backend with first-last-frame generation',
+    );
+  }
+  if (request.firstFrame === undefined && !model.inputs.includes('text')) {
+    throw invalidInput(
+      `${backend}/${model.id} needs a first frame (it cannot start from text alone)`,
+      'firstFrame',
+      request.firstFrame,
+      'set storyboard.image to a PNG or JPEG file (or give the segment a keyframe), or choose a backend with text-to-video',
+    );
+  }
+  if (request.firstFrame !== undefined && model.inputs.length === 1 && model.inputs[0] === 'text') {
+    throw invalidInput(
+      `${backend}/${model.id} makes clips from text only and takes no first frame`,
+      'firstFrame',
+      request.firstFrame,
+      'use a model with image-to-video',
+    );
+  }
+  return model;
+}
