@@ -17,6 +17,7 @@ export interface Executor {
   /**
    * Runs every task whose dependencies succeeded (a task whose dependency failed is not run). Resolves when all
    * are settled; rejects with the first failure that is not a cancellation, else the first failure by index.
+   * `signal` is the run's cancellation (the in-process executor leaves it to the tasks, which all watch it).
    */
   run(tasks: ExecutorTask[], runTask: (index: number) => Promise<void>, options: { signal: AbortSignal }): Promise<void>;
   /**
