@@ -5,9 +5,11 @@ export { interpolateEnv } from './config/interpolate.js';
 export { type ConfiguredBackend, type LoadConfigOptions, type LoadedConfig, loadConfig, parseConfig, parseSection } from './config/load.js';
 export { type CoreConfig, coreConfigSchema, type SegmentInput, segmentSchema, storyboardSchema } from './config/schema.js';
 export { zodToConfigError } from './config/zod-errors.js';
+export { Budget, type BudgetLimits, type BudgetState } from './engine/budget.js';
 export { type BackendSlot, orderForSegment, resolveChain } from './engine/chain.js';
 export { type BackendEstimate, type CostSource, type EstimateRunOptions, estimateRun, type RunEstimate, type SegmentEstimate } from './engine/estimate.js';
 export type { PipelineEvent, PipelineEventType } from './engine/events.js';
+export { type Executor, type ExecutorTask, inProcessExecutor } from './engine/executor.js';
 export { GpuPool } from './engine/leases.js';
 export {
   type AttemptRecord,
@@ -22,8 +24,8 @@ export {
   type SkipRecord,
 } from './engine/manifest.js';
 export { type Negotiation, negotiate, type SegmentNeeds } from './engine/negotiate.js';
-export { defaultRunDir, type RunPipelineOptions, type RunResult, retryDelay, runPipeline } from './engine/pipeline.js';
-// The backend spec
+export { defaultRunDir, type RunPipelineOptions, type RunResult, type RunTimings, retryDelay, runPipeline } from './engine/pipeline.js';
+export { endsSegment, type FailureDecision, type FailurePolicySettings, failurePolicy } from './engine/policy.js';
 export { type CallOptions, callBackend, DEFAULT_JOB_POLICY } from './jobs/call.js';
 export { safeUrl } from './jobs/output.js';
 // Media toolkit (ffmpeg through execa)

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { createScriptedBackend } from '../../../testkit/src/index.js';
 import type { VideoBackend } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
-import { estimateRun } from './estimate.js';
+import { budgetOutlook, estimateRun } from './estimate.js';
 import { type Assets, chainingStoryboard, configured, keyframeStoryboard, makeAssets, makeConfig, noRegistry, pluginFor } from './harness.fixture.js';
 
 let assets: Assets;
@@ -66,4 +66,20 @@ test('a segment no backend can take is reported, with the reasons', async () => 
   expect(e.impossibleSegments).toEqual([1]);
   expect(e.segments[1]!.chain[0]!.skipped).toMatch(/prompt is 20 characters; tiny\/tiny-model accepts at most 2/);
   expect(e.totalUsd).toBe(0.1);
+});
+
+test.each([
+  // [chosen USD per segment, limits, stopsBeforeSegment, warnsAfterSegment, total]
+  [[2, 2, 2], { maxUsd: 4, warnUsd: 1 }, 2, 0, 6],
+  [[1, 1], {}, undefined, undefined, 2],
+  [[0, 0.5, 0.5], { warnUsd: 0 }, undefined, 1, 1],
+  [[undefined, 3], { maxUsd: 2.5 }, 1, undefined, 3],
+  [[0.1, 0.2], { maxUsd: 0.3, warnUsd: 0.3 }, undefined, 1, 0.3],
+] as const)('budgetOutlook %j %j: stops before %s, warns after %s, total %s', (usds, limits, stops, warns, total) => {
+  const segments = usds.map((usd, index) => ({ index, chosen: { backend: 'a', model: 'm', ...(usd === undefined ? {} : { usd }) } }));
+  const outlook = budgetOutlook(segments, limits);
+  expect(outlook.totalUsd).toBe(total);
+  expect(outlook.budget.stopsBeforeSegment).toBe(stops);
+  expect(outlook.budget.warnsAfterSegment).toBe(warns);
+  expect(outlook.budget.withinBudget).toBe(stops === undefined);
 });

@@ -1,10 +1,11 @@
 import type { LoadedConfig } from '../config/load.js';
-import { planStoryboard } from '../plan/planner.js';
+import { type Plan, type PlannedSegment, planStoryboard } from '../plan/planner.js';
 import type { BackendRegistry } from '../registry/registry.js';
 import type { BackendInfo, InputMode, VideoBackend } from '../spec/backend.js';
 import { toTtvError } from '../spec/errors.js';
+import { Budget, type BudgetLimits } from './budget.js';
 import { type BackendSlot, orderForSegment, requestFor, resolveChain } from './chain.js';
-import { negotiate } from './negotiate.js';
+import { type Negotiation, negotiate } from './negotiate.js';
 
 /** Where a backend's prices come from in an estimate. */
 export type CostSource = 'estimateCost' | 'describe' | 'unknown';
@@ -85,29 +86,58 @@ export async function estimateRun(
   const core = config.core;
   const plan = planStoryboard(core);
   const slots = await resolveChain(config, registry);
-  const instances = new Map<BackendSlot, VideoBackend | undefined>();
-  const notes = new Map<BackendSlot, string>();
-  const instanceOf = async (slot: BackendSlot): Promise<VideoBackend | undefined> => {
-    if (!instances.has(slot)) {
+  const pricer = new Pricer(config, options.env ?? process.env);
+  try {
+    const segments: SegmentEstimate[] = [];
+    for (const planned of plan.segments) segments.push(await estimateSegment(core, plan, planned, slots, pricer));
+    const outlook = budgetOutlook(segments, core.budget);
+    return {
+      mode: plan.mode,
+      segments,
+      totalUsd: outlook.totalUsd,
+      impossibleSegments: segments.filter((s) => !s.chosen).map((s) => s.index),
+      unpricedSegments: segments.filter((s) => s.chosen && s.chosen.usd === undefined).map((s) => s.index),
+      budget: outlook.budget,
+      backends: slots.map((slot) => pricer.summary(slot)),
+      assumptions: [
+        'every segment succeeds on its first call with the first backend that can take it (retries and charged failures cost more)',
+        'segments a previous run already finished are counted again (a re-run reuses them for free)',
+      ],
+    };
+  } finally {
+    await pricer.dispose();
+  }
+}
+
+type Deal = Extract<Negotiation, { ok: true }>;
+
+/** Prices calls offline: with the backend's own `estimateCost` when it can be created, else its published rate. */
+class Pricer {
+  private readonly instances = new Map<BackendSlot, VideoBackend | undefined>();
+  private readonly notes = new Map<BackendSlot, string>();
+
+  constructor(
+    private readonly config: LoadedConfig,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  private async instanceOf(slot: BackendSlot): Promise<VideoBackend | undefined> {
+    if (!this.instances.has(slot)) {
       try {
-        instances.set(
+        this.instances.set(
           slot,
-          await slot.configured.plugin.create(slot.configured.config, { configDir: config.configDir, env: options.env ?? process.env, log: () => {} }),
+          await slot.configured.plugin.create(slot.configured.config, { configDir: this.config.configDir, env: this.env, log: () => {} }),
         );
       } catch (e) {
-        instances.set(slot, undefined);
-        notes.set(slot, `could not be created offline (${toTtvError(e).message}); priced from its published usdPerSecond`);
+        this.instances.set(slot, undefined);
+        this.notes.set(slot, `could not be created offline (${toTtvError(e).message}); priced from its published usdPerSecond`);
       }
     }
-    return instances.get(slot);
-  };
-  const priceOf = async (
-    slot: BackendSlot,
-    deal: Extract<ReturnType<typeof negotiate>, { ok: true }>,
-    prompt: string,
-    input: InputMode,
-  ): Promise<{ usd?: number; basis?: string }> => {
-    const backend = await instanceOf(slot);
+    return this.instances.get(slot);
+  }
+
+  async price(slot: BackendSlot, deal: Deal, prompt: string, input: InputMode): Promise<{ usd?: number; basis?: string }> {
+    const backend = await this.instanceOf(slot);
     if (backend) {
       const e = backend.estimateCost(requestFor(deal, { input, prompt, durationSec: deal.durationSec, width: deal.width, height: deal.height }));
       return { usd: e.usd, ...(e.basis ? { basis: e.basis } : {}) };
@@ -119,80 +149,87 @@ export async function estimateRun(
       };
     }
     return {};
-  };
-
-  try {
-    const segments: SegmentEstimate[] = [];
-    for (const planned of plan.segments) {
-      const input: InputMode = plan.mode === 'keyframe' ? 'first-last-frame' : planned.index > 0 || plan.image ? 'first-frame' : 'text';
-      const needs = { input, prompt: planned.prompt, durationSec: planned.durationSec, width: core.output.width, height: core.output.height };
-      const ordered = await orderForSegment(slots, needs, async (slot, deal) => (await priceOf(slot, deal, planned.prompt, input)).usd);
-      const chain: BackendEstimate[] = [];
-      for (const slot of ordered) {
-        const deal = negotiate(slot.configured, needs);
-        const base = { backend: slot.configured.name, kind: slot.configured.info.kind };
-        if (!deal.ok) {
-          chain.push({ ...base, skipped: deal.reason, warnings: [] });
-          continue;
-        }
-        chain.push({
-          ...base,
-          model: deal.model.id,
-          durationSec: deal.durationSec,
-          width: deal.width,
-          height: deal.height,
-          ...(await priceOf(slot, deal, planned.prompt, input)),
-          warnings: deal.warnings.map((w) => w.message),
-        });
-      }
-      const first = chain.find((c) => !c.skipped);
-      segments.push({
-        index: planned.index,
-        prompt: planned.prompt,
-        requestedSec: planned.durationSec,
-        input,
-        chain,
-        ...(first ? { chosen: { backend: first.backend, model: first.model!, ...(first.usd !== undefined ? { usd: first.usd } : {}) } } : {}),
-      });
-    }
-
-    let total = 0;
-    let stopsBeforeSegment: number | undefined;
-    let warnsAfterSegment: number | undefined;
-    for (const s of segments) {
-      const usd = s.chosen?.usd ?? 0;
-      if (stopsBeforeSegment === undefined && core.budget.maxUsd !== undefined && total + usd > core.budget.maxUsd + 1e-9) stopsBeforeSegment = s.index;
-      total = Number((total + usd).toFixed(6));
-      if (warnsAfterSegment === undefined && core.budget.warnUsd !== undefined && total >= core.budget.warnUsd && usd > 0) warnsAfterSegment = s.index;
-    }
-    return {
-      mode: plan.mode,
-      segments,
-      totalUsd: total,
-      impossibleSegments: segments.filter((s) => !s.chosen).map((s) => s.index),
-      unpricedSegments: segments.filter((s) => s.chosen && s.chosen.usd === undefined).map((s) => s.index),
-      budget: {
-        ...(core.budget.maxUsd !== undefined ? { maxUsd: core.budget.maxUsd } : {}),
-        ...(core.budget.warnUsd !== undefined ? { warnUsd: core.budget.warnUsd } : {}),
-        withinBudget: stopsBeforeSegment === undefined,
-        ...(stopsBeforeSegment !== undefined ? { stopsBeforeSegment } : {}),
-        ...(warnsAfterSegment !== undefined ? { warnsAfterSegment } : {}),
-      },
-      backends: await Promise.all(
-        slots.map(async (slot) => {
-          let costSource: CostSource = 'unknown';
-          if (instances.get(slot)) costSource = 'estimateCost';
-          else if (instances.has(slot) && slot.configured.info.models.some((m) => m.usdPerSecond !== undefined)) costSource = 'describe';
-          const note = notes.get(slot) ?? (instances.has(slot) ? undefined : 'not priced: no segment can use it');
-          return { name: slot.configured.name, kind: slot.configured.info.kind, costSource, ...(note ? { note } : {}) };
-        }),
-      ),
-      assumptions: [
-        'every segment succeeds on its first call with the first backend that can take it (retries and charged failures cost more)',
-        'segments a previous run already finished are counted again (a re-run reuses them for free)',
-      ],
-    };
-  } finally {
-    await Promise.all([...instances.values()].map((b) => b?.dispose?.().catch(() => {})));
   }
+
+  /** Where this backend's prices came from. */
+  summary(slot: BackendSlot): RunEstimate['backends'][number] {
+    let costSource: CostSource = 'unknown';
+    if (this.instances.get(slot)) costSource = 'estimateCost';
+    else if (this.instances.has(slot) && slot.configured.info.models.some((m) => m.usdPerSecond !== undefined)) costSource = 'describe';
+    const note = this.notes.get(slot) ?? (this.instances.has(slot) ? undefined : 'not priced: no segment can use it');
+    return { name: slot.configured.name, kind: slot.configured.info.kind, costSource, ...(note ? { note } : {}) };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.instances.values()].map((b) => b?.dispose?.().catch(() => {})));
+  }
+}
+
+/** One segment: every backend of its (ordered) chain with its deal and price or skip reason, and the one chosen. */
+async function estimateSegment(
+  core: LoadedConfig['core'],
+  plan: Plan,
+  planned: PlannedSegment,
+  slots: BackendSlot[],
+  pricer: Pricer,
+): Promise<SegmentEstimate> {
+  const input: InputMode = plan.mode === 'keyframe' ? 'first-last-frame' : planned.index > 0 || plan.image ? 'first-frame' : 'text';
+  const needs = { input, prompt: planned.prompt, durationSec: planned.durationSec, width: core.output.width, height: core.output.height };
+  const ordered = await orderForSegment(slots, needs, async (slot, deal) => (await pricer.price(slot, deal, planned.prompt, input)).usd);
+  const chain: BackendEstimate[] = [];
+  for (const slot of ordered) {
+    const deal = negotiate(slot.configured, needs);
+    const base = { backend: slot.configured.name, kind: slot.configured.info.kind };
+    if (!deal.ok) {
+      chain.push({ ...base, skipped: deal.reason, warnings: [] });
+      continue;
+    }
+    chain.push({
+      ...base,
+      model: deal.model.id,
+      durationSec: deal.durationSec,
+      width: deal.width,
+      height: deal.height,
+      ...(await pricer.price(slot, deal, planned.prompt, input)),
+      warnings: deal.warnings.map((w) => w.message),
+    });
+  }
+  const first = chain.find((c) => !c.skipped);
+  return {
+    index: planned.index,
+    prompt: planned.prompt,
+    requestedSec: planned.durationSec,
+    input,
+    chain,
+    ...(first ? { chosen: { backend: first.backend, model: first.model!, ...(first.usd !== undefined ? { usd: first.usd } : {}) } } : {}),
+  };
+}
+
+/**
+ * The chosen calls against the budget, with the engine's own `Budget`: the first segment whose call it would
+ * refuse (BUDGET_EXCEEDED before that segment) and the first after which it would give the warnUsd warning.
+ */
+export function budgetOutlook(
+  segments: Pick<SegmentEstimate, 'index' | 'chosen'>[],
+  limits: BudgetLimits,
+): { totalUsd: number; budget: RunEstimate['budget'] } {
+  const budget = new Budget(limits);
+  let stopsBeforeSegment: number | undefined;
+  let warnsAfterSegment: number | undefined;
+  for (const s of segments) {
+    const usd = s.chosen?.usd ?? 0;
+    if (stopsBeforeSegment === undefined && budget.wouldCross(usd)) stopsBeforeSegment = s.index;
+    // A free call changes nothing, and the estimate reports the warning after a segment that cost something.
+    if (usd > 0 && budget.book(usd).warning && warnsAfterSegment === undefined) warnsAfterSegment = s.index;
+  }
+  return {
+    totalUsd: budget.spentUsd,
+    budget: {
+      ...(limits.maxUsd !== undefined ? { maxUsd: limits.maxUsd } : {}),
+      ...(limits.warnUsd !== undefined ? { warnUsd: limits.warnUsd } : {}),
+      withinBudget: stopsBeforeSegment === undefined,
+      ...(stopsBeforeSegment !== undefined ? { stopsBeforeSegment } : {}),
+      ...(warnsAfterSegment !== undefined ? { warnsAfterSegment } : {}),
+    },
+  };
 }

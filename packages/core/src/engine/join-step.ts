@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { joinSegments } from '../media/index.js';
+import { sha256, sha256File } from '../util/fs.js';
+import type { Manifest } from './manifest.js';
+import type { RunState } from './run-state.js';
+import { verifyFile } from './segment.js';
+
+/**
+ * The join step: concatenates the finished segments into `final.mp4` (recorded in `manifest.final`). An
+ * unchanged film (same segment hashes and join settings) whose file still verifies is not joined again.
+ */
+export async function joinStep(state: RunState): Promise<NonNullable<Manifest['final']>> {
+  const { manifest, core, runDir } = state;
+  const video = join(runDir, 'final.mp4');
+  const joinKey = sha256(JSON.stringify({ segments: manifest.segments.map((s) => s.sha256), output: manifest.output, join: core.join }));
+  if (manifest.final?.key === joinKey && manifest.final.file === video && (await verifyFile(video, manifest.final.sha256))) {
+    state.emit({ type: 'join-done', file: video, durationSec: manifest.final.durationSec, method: 'cached' });
+    return manifest.final;
+  }
+  delete manifest.final;
+  state.emit({ type: 'join-start', segments: state.plan.segments.length });
+  const joined = await state.timed(() =>
+    joinSegments(
+      manifest.segments.map((s, i) => ({ path: s.file!, dropFirstFrame: core.join.dropSeamFrames && i > 0 })),
+      video,
+      manifest.output,
+      { signal: state.signal, cacheDir: join(runDir, 'segments', 'normalised'), crf: core.join.crf, preset: core.join.preset },
+    ),
+  );
+  const { probe } = joined;
+  manifest.final = {
+    file: video,
+    sha256: await sha256File(video),
+    durationSec: probe.durationSec,
+    frames: probe.frames,
+    width: probe.width,
+    height: probe.height,
+    fps: probe.fps,
+    method: joined.method,
+    key: joinKey,
+  };
+  state.emit({ type: 'join-done', file: video, durationSec: probe.durationSec, method: joined.method });
+  return manifest.final;
+}

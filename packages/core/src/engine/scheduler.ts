@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { extractLastFrame } from '../media/index.js';
+import { type TtvError, toTtvError } from '../spec/errors.js';
+import { sha256File } from '../util/fs.js';
+import { redact } from '../util/secrets.js';
+import type { ExecutorTask } from './executor.js';
+import type { ManifestInput, SegmentRecord } from './manifest.js';
+import { copyInput, now, pad, type RunState } from './run-state.js';
+import { runSegment, type SegmentInputs } from './segment.js';
+
+/**
+ * The schedule step: copies the storyboard's images into the run folder, queues every segment and hands them to
+ * the executor as tasks (chaining: each depends on the previous one; keyframe: independent). Each task works
+ * out its own inputs from the run state. Rejects with the run's first segment failure.
+ */
+export async function scheduleSegments(state: RunState): Promise<void> {
+  const { plan } = state;
+  if (plan.image) state.inputs.firstImage = await copyInput(state.runDir, plan.image, 'input-000-first');
+  if (plan.mode === 'keyframe') {
+    state.inputs.keyframes = await Promise.all(plan.segments.map((s) => copyInput(state.runDir, s.keyframe!, `keyframe-${pad(s.index)}`)));
+  }
+  for (const planned of plan.segments) state.emit({ type: 'queued', segment: planned.index });
+  const tasks: ExecutorTask[] = plan.segments.map((s) => ({ index: s.index, dependsOn: plan.mode === 'chaining' && s.index > 0 ? [s.index - 1] : [] }));
+  await state.executor.run(tasks, (index) => segmentTask(state, index), { signal: state.signal });
+}
+
+/** One segment as a task: its inputs, the segment step, and on failure the segment marked failed or cancelled. */
+export async function segmentTask(state: RunState, index: number): Promise<void> {
+  const planned = state.plan.segments[index]!;
+  const inputs = await segmentInputs(state, index);
+  try {
+    await runSegment(state, planned, inputs);
+  } catch (e) {
+    const error = toTtvError(e);
+    markFailed(state, index, error);
+    throw error;
+  }
+  if (state.plan.mode === 'chaining') await state.writer.save();
+}
+
+/**
+ * What segment `index` is made from. Keyframe: the previous keyframe (the first image for segment 0) and its own.
+ * Chaining: the first image for segment 0, else the exact last frame of the previous (finished) segment, and
+ * that segment's content key (a regenerated predecessor invalidates its successors).
+ */
+export async function segmentInputs(state: RunState, index: number): Promise<SegmentInputs> {
+  const { firstImage, keyframes } = state.inputs;
+  if (state.plan.mode === 'keyframe') {
+    const first = index === 0 ? firstImage : keyframes[index - 1];
+    return { ...(first ? { firstFrame: first } : {}), lastFrame: keyframes[index]! };
+  }
+  if (index === 0) return firstImage ? { firstFrame: firstImage } : {};
+  const previous = state.manifest.segments[index - 1]!;
+  const firstFrame = await lastFrameOf(state, previous);
+  return { firstFrame, ...(previous.contentKey ? { previousKey: previous.contentKey } : {}) };
+}
+
+/** The last frame of a finished segment: the recorded one while it verifies, else extracted (and recorded). */
+async function lastFrameOf(state: RunState, rec: SegmentRecord): Promise<ManifestInput> {
+  if (rec.lastFrame && existsSync(rec.lastFrame.path) && (await sha256File(rec.lastFrame.path)) === rec.lastFrame.sha256) return rec.lastFrame;
+  const path = join(state.runDir, 'frames', `seg-${pad(rec.index)}-last.png`);
+  await state.timed(() => extractLastFrame(rec.file!, path, { signal: state.signal }));
+  rec.lastFrame = { path, sha256: await sha256File(path) };
+  return rec.lastFrame;
+}
+
+function markFailed(state: RunState, segment: number, error: TtvError): void {
+  const rec = state.manifest.segments[segment]!;
+  rec.status = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
+  rec.error = { code: error.code, message: redact(error.message) };
+  rec.finishedAt = now();
+  state.emit({ type: 'failed', segment, error });
+}

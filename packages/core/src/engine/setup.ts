@@ -1,0 +1,140 @@
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import { type Plan, planStoryboard } from '../plan/planner.js';
+import type { BackendRegistry } from '../registry/registry.js';
+import { sha256, writeFileAtomic } from '../util/fs.js';
+import { sleep as abortableSleep } from '../util/sleep.js';
+import { Budget, WARN_PREFIX } from './budget.js';
+import { type BackendSlot, resolveChain } from './chain.js';
+import type { PipelineEvent } from './events.js';
+import { type Executor, inProcessExecutor } from './executor.js';
+import { MANIFEST_VERSION, type Manifest, ManifestWriter, readManifest, type SegmentRecord } from './manifest.js';
+import { createReporter, now, type RunState } from './run-state.js';
+
+export interface RunPipelineOptions {
+  config: LoadedConfig;
+  /** Used to expand `backend: auto` (explicit chains are already loaded by loadConfig). */
+  registry: Pick<BackendRegistry, 'listInstalled' | 'load'>;
+  /** Run folder; default `output.dir`, else `runs/<name>` beside the config file. */
+  runDir?: string;
+  signal?: AbortSignal;
+  onEvent?: (event: PipelineEvent) => void;
+  /** Injectable for tests (fake timers). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Injectable jitter source, 0..1. */
+  random?: () => number;
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Where segment tasks and backend calls run (one executor per run). Default: in this process, with
+   * `concurrency` call slots.
+   */
+  executor?: Executor;
+}
+
+export function defaultRunDir(config: LoadedConfig): string {
+  return config.core.output.dir ?? join(config.configDir, 'runs', config.name);
+}
+
+/**
+ * The set-up step: plans the film, prepares the run folder (sub-folders, stale temp files, the redacted config
+ * copy), loads and merges the manifest of an earlier run (saved at once, status `running`), emits `run-start`,
+ * resolves the fallback chain and opens the budget. Errors here end the run before anything is recorded as failed.
+ */
+export async function setUpRun(options: RunPipelineOptions): Promise<RunState> {
+  const { config } = options;
+  const core = config.core;
+  const plan = planStoryboard(core);
+  const runDir = options.runDir ?? defaultRunDir(config);
+  const reporter = createReporter(runDir, options.onEvent);
+  await prepareRunFolder(runDir);
+  await writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config.redacted, null, 2)}\n`);
+  const previous = await readManifest(runDir);
+  const manifest = mergeManifest(config, plan, previous);
+  const writer = new ManifestWriter(runDir, manifest);
+  await writer.save();
+  reporter.emit({ type: 'run-start', runDir, mode: core.mode, segments: plan.segments.length, resumed: previous !== undefined });
+  const slots = await resolveChain(config, options.registry);
+  return Object.assign(reporter, {
+    config,
+    core,
+    runDir,
+    signal: options.signal ?? new AbortController().signal,
+    sleep: options.sleep ?? abortableSleep,
+    random: options.random ?? Math.random,
+    env: options.env ?? process.env,
+    plan,
+    manifest,
+    writer,
+    slots,
+    // A finished segment stays valid while the backend that made it is still in the chain with the same settings
+    // (adding a fallback or reordering the chain does not re-pay finished segments).
+    producerKeys: new Map(slots.map((s) => [s.configured.name, producerKey(s)])),
+    budget: new Budget(core.budget, { spentUsd: manifest.totalCostUsd, warned: manifest.warnings.some((w) => w.startsWith(WARN_PREFIX)) }),
+    executor: options.executor ?? inProcessExecutor({ concurrency: core.concurrency }),
+    inputs: { keyframes: [] },
+  });
+}
+
+/** Creates `segments/` and `frames/` and removes temp files a killed run left behind. */
+async function prepareRunFolder(runDir: string): Promise<void> {
+  await mkdir(join(runDir, 'segments'), { recursive: true });
+  await mkdir(join(runDir, 'frames'), { recursive: true });
+  await cleanStaleTemps(join(runDir, 'segments'));
+  await cleanStaleTemps(join(runDir, 'frames'));
+  await cleanStaleTemps(runDir);
+}
+
+async function cleanStaleTemps(dir: string): Promise<void> {
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    if (entry.startsWith('.') && entry.includes('.tmp')) await rm(join(dir, entry), { force: true });
+  }
+}
+
+/** This run's manifest: the plan's segments, keeping what an earlier run of the folder recorded for each. */
+export function mergeManifest(config: LoadedConfig, plan: Plan, previous: Manifest | undefined): Manifest {
+  const core = config.core;
+  return {
+    version: MANIFEST_VERSION,
+    name: config.name,
+    mode: core.mode,
+    status: 'running',
+    createdAt: previous?.createdAt ?? now(),
+    updatedAt: now(),
+    configFile: config.file,
+    output: { width: core.output.width, height: core.output.height, fps: core.output.fps },
+    segments: plan.segments.map((s) => {
+      const old = previous?.segments[s.index];
+      if (old) {
+        // Attempts a killed run left open never finished: say so (their job, if any, is still in `job`).
+        for (const a of old.attempts) if (a.outcome === undefined) a.outcome = 'interrupted';
+        return { ...old, prompt: s.prompt };
+      }
+      return {
+        index: s.index,
+        prompt: s.prompt,
+        status: 'pending',
+        requested: { durationSec: s.durationSec, width: core.output.width, height: core.output.height },
+        warnings: [],
+        skipped: [],
+        attempts: [],
+      } satisfies SegmentRecord;
+    }),
+    ledger: previous?.ledger ?? [],
+    totalCostUsd: previous?.totalCostUsd ?? 0,
+    warnings: previous?.warnings ?? [],
+    ...(previous?.final ? { final: previous.final } : {}),
+  };
+}
+
+/** Hash of a backend's name and config section, secret fields left out. */
+function producerKey(slot: BackendSlot): string {
+  const config = JSON.parse(JSON.stringify(slot.configured.config ?? {})) as Record<string, unknown>;
+  for (const field of slot.configured.plugin.secretFields ?? []) {
+    const path = field.split('.');
+    let o: unknown = config;
+    for (const k of path.slice(0, -1)) o = o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined;
+    if (o && typeof o === 'object') delete (o as Record<string, unknown>)[path.at(-1)!];
+  }
+  return sha256(JSON.stringify([slot.configured.name, config]));
+}
