@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../config/load.js';
-import { planStoryboard } from '../plan/planner.js';
+import { type FirstFrameSource, planStoryboard } from '../plan/planner.js';
 import type { BackendRegistry } from '../registry/registry.js';
 import type { BackendInfo, InputMode, VideoBackend } from '../spec/backend.js';
 import { toTtvError } from '../spec/errors.js';
@@ -31,6 +31,10 @@ export interface SegmentEstimate {
   prompt: string;
   requestedSec: number;
   input: InputMode;
+  /** Where the segment's first frame comes from (the planned segment's `firstFrame`). */
+  firstFrame: FirstFrameSource;
+  /** Keyframe mode: absolute path of the image the segment ends on (from `segments[i].keyframe` or `keyframes[i]`). */
+  keyframe?: string;
   /** Every backend of the chain, in the order the engine would try them for this segment. */
   chain: BackendEstimate[];
   /** The first backend that can take it: what the engine would call first. */
@@ -124,7 +128,7 @@ export async function estimateRun(
   try {
     const segments: SegmentEstimate[] = [];
     for (const planned of plan.segments) {
-      const input: InputMode = plan.mode === 'keyframe' ? 'first-last-frame' : planned.index > 0 || plan.image ? 'first-frame' : 'text';
+      const input: InputMode = planned.input;
       const needs = { input, prompt: planned.prompt, durationSec: planned.durationSec, width: core.output.width, height: core.output.height };
       const ordered = await orderForSegment(slots, needs, async (slot, deal) => (await priceOf(slot, deal, planned.prompt, input)).usd);
       const chain: BackendEstimate[] = [];
@@ -151,6 +155,8 @@ export async function estimateRun(
         prompt: planned.prompt,
         requestedSec: planned.durationSec,
         input,
+        firstFrame: planned.firstFrame,
+        ...(planned.keyframe ? { keyframe: planned.keyframe } : {}),
         chain,
         ...(first ? { chosen: { backend: first.backend, model: first.model!, ...(first.usd !== undefined ? { usd: first.usd } : {}) } } : {}),
       });
