@@ -167,7 +167,19 @@ export class BackendRegistry {
       throw new TtvError(
         'BACKEND_NOT_INSTALLED',
         `backend "${name}" is not installed: looked for ${tried} from ${this.searchDirs.join(', ')}${known ? '' : ` (first-party backends: ${Object.keys(FIRST_PARTY_BACKENDS).join(', ')})`}`,
-        { field: 'backend', value: name, fix: `${cmd}   (global CLI: ttv plugins install ${name})`, details: { installCommand: cmd } },
+        {
+          field: 'backend',
+          value: name,
+          fix:
+            known || isPathLike(name)
+              ? `${cmd}   (global CLI: ttv plugins install ${name})`
+              : `check the name (first-party: ${Object.keys(FIRST_PARTY_BACKENDS).join(', ')}; installed: ${
+                  this.listInstalled()
+                    .map((b) => b.name)
+                    .join(', ') || 'none'
+                }); for a third-party backend published as ${candidatePackages(name).join(' or ')}: ${cmd}   (global CLI: ttv plugins install ${name})`,
+          details: { installCommand: cmd },
+        },
       );
     }
     let mod: Record<string, unknown>;
