@@ -3,6 +3,7 @@
 //   packages/cli/ttv.schema.json   JSON Schema of ttv.yaml with every workspace backend's section (for editors)
 //   docs/config-reference.md       the same as Markdown tables
 // Run after `pnpm turbo run build`: node scripts/gen-config-reference.mjs   (--check: fail if the outputs differ)
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -88,9 +89,15 @@ for (const p of [...plugins].sort((a, b) => a.name.localeCompare(b.name))) {
   md += `\n## \`${p.name}:\` — ${p.displayName} (${p.kind})\n\nUsed when the chain names \`${p.name}\`. Package: \`@ttv/backend-${p.name}\`.${p.secretFields?.length ? ` Secret fields (never written or printed): ${p.secretFields.map((f) => `\`${f}\``).join(', ')}.` : ''}\n\n${[...header, ...rows(s.properties, p.name, [])].join('\n')}\n`;
 }
 
+// The Markdown goes through Biome's formatter (as `pnpm lint` checks it), so --check and lint agree.
+const formatted = execFileSync(join(root, 'node_modules/.bin/biome'), ['format', '--stdin-file-path=docs/config-reference.md'], {
+  cwd: root,
+  input: md,
+  encoding: 'utf8',
+});
 const targets = [
   [join(root, 'packages/cli/ttv.schema.json'), schemaText],
-  [join(root, 'docs/config-reference.md'), md],
+  [join(root, 'docs/config-reference.md'), formatted],
 ];
 if (process.argv.includes('--check')) {
   const stale = targets.filter(([f, t]) => !existsSync(f) || readFileSync(f, 'utf8') !== t).map(([f]) => f);
