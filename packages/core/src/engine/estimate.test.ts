@@ -67,3 +67,13 @@ test('a segment no backend can take is reported, with the reasons', async () => 
   expect(e.segments[1]!.chain[0]!.skipped).toMatch(/prompt is 20 characters; tiny\/tiny-model accepts at most 2/);
   expect(e.totalUsd).toBe(0.1);
 });
+
+test('each segment estimate carries its keyframe and first-frame source, also for a prompt + keyframes storyboard', async () => {
+  const flf = createScriptedBackend({ name: 'flf', inputs: ['first-last-frame'], usdPerSecond: 0.1 });
+  const core = { mode: 'keyframe', storyboard: { image: assets.image, prompt: 'One. Two.', keyframes: assets.keyframes.slice(0, 2) } };
+  const e = await estimateRun(makeConfig({ assets, backends: [flf], core }), noRegistry);
+  expect(e.segments.map((s) => [s.input, s.firstFrame, s.keyframe])).toEqual([
+    ['first-last-frame', 'image', assets.keyframes[0]],
+    ['first-last-frame', 'previous-keyframe', assets.keyframes[1]],
+  ]);
+});
