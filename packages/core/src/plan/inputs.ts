@@ -90,7 +90,11 @@ export async function validatePlanInputs(plan: Plan, options: ValidatePlanInputs
     try {
       link = await lstat(image.path);
     } catch (cause) {
-      throw inputError(image, 'image not found', `check ${image.key} (relative paths are resolved from the config file's folder)`, cause);
+      const errno = (cause as NodeJS.ErrnoException).code;
+      if (errno === 'ENOENT' || errno === 'ENOTDIR') {
+        throw inputError(image, 'image not found', `check ${image.key} (relative paths are resolved from the config file's folder)`, cause);
+      }
+      throw inputError(image, `cannot be read (${errno ?? (cause as Error).message})`, `make ${image.path} readable for this user`, cause);
     }
     let target = image.path;
     if (link.isSymbolicLink()) {
@@ -107,7 +111,17 @@ export async function validatePlanInputs(plan: Plan, options: ValidatePlanInputs
         warnings.push(`${image.key} ${what}: ${image.path}`);
       }
     }
-    const st = await stat(target);
+    let st: Awaited<ReturnType<typeof stat>>;
+    try {
+      st = await stat(target);
+    } catch (cause) {
+      throw inputError(
+        image,
+        `cannot be read (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`,
+        `make ${image.path} readable for this user`,
+        cause,
+      );
+    }
     if (!st.isFile()) {
       const kind = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : 'not a regular file';
       throw inputError(image, `is ${kind}, not an image file`, `point ${image.key} at a PNG or JPEG file`);
