@@ -3,7 +3,7 @@
 
 export { interpolateEnv } from './config/interpolate.js';
 export { type ConfiguredBackend, type LoadConfigOptions, type LoadedConfig, loadConfig, parseConfig, parseSection } from './config/load.js';
-export { type CoreConfig, coreConfigSchema, type SegmentInput, segmentSchema, storyboardSchema } from './config/schema.js';
+export { type CoreConfig, coreConfigSchema, LIMITS, type SegmentInput, segmentSchema, storyboardSchema, X264_PRESETS } from './config/schema.js';
 export { zodToConfigError } from './config/zod-errors.js';
 export { Budget, type BudgetLimits, type BudgetState } from './engine/budget.js';
 export { type BackendSlot, orderForSegment, resolveChain } from './engine/chain.js';
@@ -31,7 +31,29 @@ export { safeUrl } from './jobs/output.js';
 // Media toolkit (ffmpeg through execa)
 export * from './media/index.js';
 // Planning and the engine
-export { groupSentences, type Plan, type PlannedSegment, planStoryboard, splitSentences } from './plan/planner.js';
+export {
+  type CheckedImage,
+  checkPlanPrompts,
+  MAX_IMAGE_BYTES,
+  MAX_IMAGE_SIDE,
+  MIN_IMAGE_SIDE,
+  type PlanImage,
+  type PreflightOptions,
+  planImages,
+  preflightRun,
+  type ValidatePlanInputsOptions,
+  type ValidatePlanInputsResult,
+  validatePlanInputs,
+} from './plan/inputs.js';
+export {
+  type FirstFrameSource,
+  groupSentences,
+  MAX_SEGMENTS,
+  type Plan,
+  type PlannedSegment,
+  planStoryboard,
+  splitSentences,
+} from './plan/planner.js';
 // Registry and config
 export { BackendRegistry, candidatePackages, FIRST_PARTY_BACKENDS, installCommand, type LoadedBackend, type RegistryOptions } from './registry/registry.js';
 export {
@@ -80,5 +102,5 @@ export { type ClipProperties, clipResult } from './spec/result.js';
 
 // Utilities for backend authors
 export { fsError, isMappedFsError, produceAtomic, sha256, sha256File, tempPathFor, writeFileAtomic } from './util/fs.js';
-export { redact, redactDeep, registerSecret } from './util/secrets.js';
+export { redact, redactDeep, registerSecret, registerUrlCredentials } from './util/secrets.js';
 export { sleep } from './util/sleep.js';

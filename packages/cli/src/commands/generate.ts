@@ -34,8 +34,12 @@ export default class Generate extends Command {
     const progress = flags.quiet ? undefined : new ProgressRenderer(process.stderr, process.stderr.isTTY === true && !flags.json);
     try {
       const { config, registry } = await loadProject(flags.config, this.config.dataDir);
-      const { runPipeline } = await import('@ttv/core');
+      const { preflightRun, runPipeline, redact } = await import('@ttv/core');
       const { resolve } = await import('node:path');
+      // Everything checked before the run folder is created and before the first (paid) call: the plan, every prompt
+      // against the chain, every input image (named by its config key).
+      const preflight = await preflightRun(config);
+      for (const w of preflight.warnings) process.stderr.write(`${redact(`Warning: ${w}`)}\n`);
       const result = await runPipeline({
         config,
         registry,

@@ -3,65 +3,88 @@ import { configFlag, jsonFlag, TtvCommand, table } from '../lib/command.js';
 export default class Plan extends TtvCommand {
   static override summary = 'Show the segments a run would make and the backend each would use, without generating';
   static override description =
-    'Splits the storyboard (or the long prompt) into segments exactly as `ttv generate` would, negotiates each against the fallback chain, and shows the model, clip length and size each segment would get, and why a backend would be skipped. No clip is generated and no network call is made.';
+    'Splits the storyboard (or the long prompt) into segments exactly as `ttv generate` would, checks the input images, negotiates each segment against the fallback chain, and shows the model, clip length and size each segment would get, and why a backend would be skipped. No clip is generated and no network call is made. Exits 2 when no backend of the chain can take a segment (the run would fail there).';
   static override examples = ['<%= config.bin %> plan', '<%= config.bin %> plan -c examples/demo/long-prompt.yaml', '<%= config.bin %> plan --json'];
   static override flags = { config: configFlag, json: jsonFlag };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Plan);
+    let exitCode = 0;
     try {
-      const { loadDryRun } = await import('../lib/dry-run.js');
-      const dry = await loadDryRun(flags.config, this.config.dataDir);
+      const { loadDryRun, printable, EXIT_WOULD_FAIL } = await import('../lib/dry-run.js');
+      const { redact } = await import('@ttv/core');
+      const { config, estimate, warnings } = await loadDryRun(flags.config, this.config.dataDir);
+      const say = (s: string) => this.log(redact(s));
+      const impossible = estimate.impossibleSegments;
+      if (impossible.length > 0) exitCode = EXIT_WOULD_FAIL;
+      const totalDurationSec = estimate.segments.reduce((a, s) => a + s.requestedSec, 0);
+      const chain = estimate.backends.map((b) => b.name);
+      const chosenOf = (s: (typeof estimate.segments)[number]) => (s.chosen ? s.chain.find((c) => c.backend === s.chosen!.backend) : undefined);
       if (flags.json) {
-        this.printJson({
-          ok: true,
-          name: dry.name,
-          mode: dry.mode,
-          configFile: dry.configFile,
-          chain: dry.chain,
-          totalDurationSec: dry.totalDurationSec,
-          segments: dry.segments.map((s) => ({
-            index: s.index,
-            prompt: s.prompt,
-            durationSec: s.durationSec,
-            input: s.input,
-            ...(s.keyframe ? { keyframe: s.keyframe } : {}),
-            backend: s.chosen?.backend ?? null,
-            model: s.chosen?.model ?? null,
-            clip: s.chosen ? { durationSec: s.chosen.durationSec, width: s.chosen.width, height: s.chosen.height } : null,
-            warnings: s.chosen?.warnings ?? [],
-            skipped: s.options.filter((o) => !o.ok).map((o) => ({ backend: o.backend, reason: o.reason })),
-          })),
-          unplaceable: dry.unplaceable,
+        this.printJson(
+          {
+            ok: true,
+            runnable: impossible.length === 0,
+            name: config.name,
+            mode: estimate.mode,
+            configFile: config.file,
+            chain,
+            totalDurationSec,
+            segments: estimate.segments.map((s) => {
+              const chosen = chosenOf(s);
+              return {
+                index: s.index,
+                prompt: s.prompt,
+                durationSec: s.requestedSec,
+                input: s.input,
+                firstFrame: s.firstFrame,
+                ...(s.keyframe ? { keyframe: s.keyframe } : {}),
+                backend: chosen?.backend ?? null,
+                model: chosen?.model ?? null,
+                clip: chosen ? { durationSec: chosen.durationSec, width: chosen.width, height: chosen.height } : null,
+                warnings: chosen?.warnings ?? [],
+                skipped: s.chain.filter((c) => c.skipped !== undefined).map((c) => ({ backend: c.backend, reason: c.skipped })),
+              };
+            }),
+            unplaceable: impossible,
+            warnings,
+          },
+          redact,
+        );
+      } else {
+        for (const w of warnings) process.stderr.write(`${redact(`Warning: ${w}`)}\n`);
+        say(`${config.name}: ${estimate.mode} mode, ${estimate.segments.length} segments, ${totalDurationSec.toFixed(1)} s, chain ${chain.join(' → ')}`);
+        say('');
+        const rows = estimate.segments.map((s) => {
+          const chosen = chosenOf(s);
+          const prompt = printable(s.prompt);
+          return [
+            String(s.index),
+            `${s.requestedSec}s`,
+            s.input,
+            chosen ? `${chosen.backend}/${chosen.model}` : 'NONE',
+            chosen ? `${chosen.durationSec}s ${chosen.width}x${chosen.height}` : '-',
+            prompt.length > 60 ? `${prompt.slice(0, 57)}…` : prompt,
+          ];
         });
-        return;
-      }
-      this.log(`${dry.name}: ${dry.mode} mode, ${dry.segments.length} segments, ${dry.totalDurationSec.toFixed(1)} s, chain ${dry.chain.join(' → ')}`);
-      this.log('');
-      const rows = dry.segments.map((s) => [
-        String(s.index),
-        `${s.durationSec}s`,
-        s.input,
-        s.chosen ? `${s.chosen.backend}/${s.chosen.model}` : 'NONE',
-        s.chosen ? `${s.chosen.durationSec}s ${s.chosen.width}x${s.chosen.height}` : '-',
-        s.prompt.length > 60 ? `${s.prompt.slice(0, 57)}…` : s.prompt,
-      ]);
-      this.log(table(rows, ['#', 'want', 'input', 'backend/model', 'clip', 'prompt']));
-      const notes = dry.segments.flatMap((s) => [
-        ...s.options.filter((o) => !o.ok).map((o) => `  segment ${s.index}: skips ${o.backend}: ${o.reason}`),
-        ...(s.chosen?.warnings ?? []).map((w) => `  segment ${s.index}: ${w}`),
-      ]);
-      if (notes.length > 0) {
-        this.log('');
-        this.log('Why:');
-        for (const n of notes) this.log(n);
-      }
-      if (dry.unplaceable.length > 0) {
-        this.log('');
-        this.log(`No backend of the chain can take segment(s) ${dry.unplaceable.join(', ')}: the run would fail there.`);
+        say(table(rows, ['#', 'want', 'input', 'backend/model', 'clip', 'prompt']));
+        const notes = estimate.segments.flatMap((s) => [
+          ...s.chain.filter((c) => c.skipped !== undefined).map((c) => `  segment ${s.index}: skips ${c.backend}: ${printable(c.skipped!)}`),
+          ...(chosenOf(s)?.warnings ?? []).map((w) => `  segment ${s.index}: ${printable(w)}`),
+        ]);
+        if (notes.length > 0) {
+          say('');
+          say('Why:');
+          for (const n of notes) say(n);
+        }
+        if (impossible.length > 0) {
+          say('');
+          say(`No backend of the chain can take segment(s) ${impossible.join(', ')}: the run would fail there (exit ${EXIT_WOULD_FAIL}).`);
+        }
       }
     } catch (error) {
       await this.fail(error, flags.json);
     }
+    if (exitCode !== 0) this.exit(exitCode);
   }
 }

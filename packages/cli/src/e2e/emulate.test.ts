@@ -71,7 +71,7 @@ describe('ttv emulate (subprocess, runs until Ctrl-C)', () => {
         await child;
       }
     }
-  });
+  }, 120_000); // three emulators and three `ttv plan` subprocesses, each decoding the first frame with ffprobe
 
   it('an unknown service is refused with exit 2', async () => {
     const r = await execa(process.execPath, [CLI_BIN, 'emulate', 'sora'], { reject: false, stdin: 'ignore' });

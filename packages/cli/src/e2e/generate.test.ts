@@ -94,7 +94,10 @@ describe('ttv generate on the embedded backend', () => {
     expect(out.ok).toBe(false);
     expect(out.error.code).toBe('INPUT_INVALID');
     expect(out.error.message).toContain(join(dir, 'nope.png'));
-    expect(existsSync(join(dir, 'runs', 'missing', 'final.mp4'))).toBe(false);
+    // Named by its config key, and refused before the run folder exists (not a copy under runs/).
+    expect(out.error.field).toBe('storyboard.image');
+    expect(out.error.message).not.toContain(join('runs', 'missing'));
+    expect(existsSync(join(dir, 'runs', 'missing'))).toBe(false);
   });
 
   it('an unknown backend fails with BACKEND_NOT_INSTALLED and the install command', async () => {

@@ -7,8 +7,9 @@ export const jsonFlag = Flags.boolean({ summary: 'Print one JSON object on stdou
 
 /** Base class: one way to print JSON and to fail (`[CODE] message` + fix on stderr, or `{ok:false,error}` JSON). */
 export abstract class TtvCommand extends Command {
-  protected printJson(value: unknown): void {
-    this.log(JSON.stringify(value, null, 2));
+  /** Prints `value` as JSON; `redact` (core's, for output that carries config values) masks secrets in it. */
+  protected printJson(value: unknown, redact: (text: string) => string = (t) => t): void {
+    this.log(redact(JSON.stringify(value, null, 2)));
   }
 
   protected async fail(error: unknown, json: boolean): Promise<never> {

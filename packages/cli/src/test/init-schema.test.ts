@@ -16,10 +16,16 @@ describe('ttv init', () => {
     expect(yaml).toMatch(/^kenburns:$/m);
     expect(yaml).toMatch(/^ {2}# motion: auto$/m);
     expect(JSON.parse(readFileSync(join(dir, 'ttv.schema.json'), 'utf8')).properties.kenburns).toBeDefined();
+    expect(readdirSync(dir).sort()).toEqual(['ttv.schema.json', 'ttv.yaml']); // no temp files left
+    // The plan checks the input images: first the starter says where the first frame goes, then it plans as is.
+    const before = await run(['plan', '--json'], dir);
+    expect(before.exit).toBe(2);
+    expect(JSON.parse(before.stdout).error).toMatchObject({ code: 'INPUT_INVALID', field: 'storyboard.image', value: join(dir, 'images', 'first.png') });
+    const { makeTestImage } = await import('@ttv/core');
+    await makeTestImage(join(dir, 'images', 'first.png'), { width: 64, height: 36 });
     const plan = await run(['plan', '--json'], dir);
     expect(plan.exit, plan.stderr).toBe(0);
     expect(JSON.parse(plan.stdout).segments).toHaveLength(3);
-    expect(readdirSync(dir).sort()).toEqual(['ttv.schema.json', 'ttv.yaml']); // no temp files left
   });
 
   it('refuses to overwrite without --force (exit 2), overwrites with it', async () => {

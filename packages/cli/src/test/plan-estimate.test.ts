@@ -12,6 +12,8 @@ let emu: Emu;
 beforeAll(async () => {
   const mod = await loadEmulatorModule('runway');
   emu = await (mod.startRunwayEmulator as () => Promise<Emu>)();
+  const { makeTestImage } = await import('@ttv/core');
+  for (const name of ['first.png', 'a.png', 'k1.png', 'k2.png']) await makeTestImage(join(dir, name), { width: 64, height: 36 });
   await write(dir, 'fake-remote.mjs', FAKE_REMOTE);
   await write(
     dir,
@@ -130,11 +132,76 @@ describe('ttv estimate', () => {
     expect(emu.requests).toHaveLength(0);
   });
 
-  it('says when the run would cross budget.maxUsd', async () => {
+  it('says when the run would cross budget.maxUsd, and exits 9', async () => {
     await write(dir, 'over.yaml', (await import('node:fs')).readFileSync(`${dir}/ttv.yaml`, 'utf8').replace('maxUsd: 0.6', 'maxUsd: 0.3'));
     const r = await run(['estimate', '-c', 'over.yaml'], dir);
-    expect(r.exit).toBe(0);
+    expect(r.exit).toBe(9);
     expect(r.stdout).toMatch(/OVER BUDGET/);
+    const j = await run(['estimate', '-c', 'over.yaml', '--json'], dir);
+    expect(j.exit).toBe(9);
+    expect(JSON.parse(j.stdout)).toMatchObject({ overBudget: true, budget: { withinBudget: false } });
+  });
+});
+
+describe('plan: one vocabulary, exit codes, safe output', () => {
+  it('a prompt + keyframes storyboard shows the keyframes generate uses (was keyframe: undefined)', async () => {
+    await write(
+      dir,
+      'kf.yaml',
+      'backend: kenburns\nmode: keyframe\nstoryboard:\n  image: first.png\n  prompt: One here. Two there.\n  keyframes: [k1.png, k2.png]\n',
+    );
+    const r = await run(['plan', '-c', 'kf.yaml', '--json'], dir);
+    expect(r.exit, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { segments: Array<{ keyframe?: string; input: string; firstFrame: string }> };
+    expect(out.segments.map((s) => [s.keyframe, s.input, s.firstFrame])).toEqual([
+      [join(dir, 'k1.png'), 'first-last-frame', 'image'],
+      [join(dir, 'k2.png'), 'first-last-frame', 'previous-keyframe'],
+    ]);
+  });
+
+  it('exits 2 when it says the run would fail (a segment no backend can take)', async () => {
+    await write(
+      dir,
+      'impossible.yaml',
+      `backend: ./fake-remote.mjs\nfakeremote: { baseUrl: ${emu.url} }\nstoryboard:\n  image: first.png\n  segments: [{ prompt: one }, { prompt: "${'y'.repeat(1200)}" }]\n`,
+    );
+    const r = await run(['plan', '-c', 'impossible.yaml'], dir);
+    expect(r.exit).toBe(2);
+    expect(r.stdout).toMatch(/the run would fail there/);
+    const j = await run(['plan', '-c', 'impossible.yaml', '--json'], dir);
+    expect(j.exit).toBe(2);
+    expect(JSON.parse(j.stdout)).toMatchObject({ runnable: false, unplaceable: [1] });
+  });
+
+  it('checks the input images up front, naming the config key', async () => {
+    await write(
+      dir,
+      'noimage.yaml',
+      'backend: kenburns\nmode: keyframe\nstoryboard:\n  image: first.png\n  prompt: One. Two.\n  keyframes: [k1.png, missing.png]\n',
+    );
+    const r = await run(['plan', '-c', 'noimage.yaml', '--json'], dir);
+    expect(r.exit).toBe(2);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'INPUT_INVALID', field: 'storyboard.keyframes[1]' });
+    const e = await run(['estimate', '-c', 'noimage.yaml'], dir);
+    expect(e.exit).toBe(2);
+    expect(e.stderr).toMatch(/\[INPUT_INVALID\] storyboard\.keyframes\[1\]: image not found/);
+  });
+
+  it('escapes control characters of prompts and redacts ${…TOKEN} values', async () => {
+    process.env.TTV_TEST_TOKEN = 'tok-0123456789-secret';
+    try {
+      await write(dir, 'ctrl.yaml', 'backend: kenburns\nstoryboard:\n  image: first.png\n  segments:\n    - prompt: "red\\e[31m alert\\a ${TTV_TEST_TOKEN}"\n');
+      const r = await run(['plan', '-c', 'ctrl.yaml'], dir);
+      expect(r.exit, r.stderr).toBe(0);
+      expect(r.stdout).not.toContain('\u001b');
+      expect(r.stdout).not.toContain('\u0007');
+      expect(r.stdout).toContain('red\\x1b[31m alert\\x07 ***');
+      expect(r.stdout).not.toContain('tok-0123456789-secret');
+      const j = await run(['plan', '-c', 'ctrl.yaml', '--json'], dir);
+      expect(j.stdout).not.toContain('tok-0123456789-secret');
+    } finally {
+      delete process.env.TTV_TEST_TOKEN;
+    }
   });
 });
 

@@ -150,3 +150,64 @@ describe('BackendRegistry', () => {
     expect(e.fix).toContain('@ttv/backend-nosuchthing');
   });
 });
+
+describe('validation before the first paid call (Hardening 4, 10)', () => {
+  it.each([
+    ['output:\n  width: 100000\n  height: 100000\n', 'output.width', /at most 7680/, /set output.width to at most 7680/],
+    ['output:\n  height: 8\n', 'output.height', /at least 16/, /set output.height to at least 16/],
+    ['output:\n  fps: 0.001\n', 'output.fps', /fps must be at least 1/, /at least 1/],
+    ['output:\n  fps: 100000\n', 'output.fps', /fps must be at most 240/, /at most 240/],
+    ['join:\n  preset: superslow\n', 'join.preset', /superslow/, /"veryslow"/],
+    ['storyboard:\n  totalDuration: 1e7\n  prompt: One.\n', 'storyboard.totalDuration', /at most 36000/, /at most 36000/],
+  ])('rejects %j naming the key, the value and the fix', async (yaml, field, message, fix) => {
+    const e = await fails(`${yaml}${yaml.startsWith('storyboard') ? 'backend: ./fake-backend.mjs\n' : story}`);
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.field).toBe(field);
+    expect(e.message).toMatch(message);
+    expect(e.fix).toMatch(fix);
+  });
+
+  it('an unknown key in a backend section suggests the right one', async () => {
+    const e = await fails(`fake:\n  modle: m2\n${story}`);
+    expect(e.message).toContain('fake.modle: unknown key "modle" (did you mean "model"?)');
+    expect(e.fix).toBe('rename "modle" to "model"');
+  });
+
+  it('a YAML alias bomb is CONFIG_INVALID, not INTERNAL', async () => {
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
+      'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]',
+      '',
+    ].join('\n');
+    const e = await fails(bomb);
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.field).toBe('(yaml)');
+    expect(e.fix).toMatch(/aliases/);
+  });
+
+  it('a password inside a URL is redacted in the config copy and in any text', async () => {
+    const secretUrl = 'https://alice:hunter2-pass@example.com/v1';
+    const yaml = `backend: ./fake-backend.mjs\nstoryboard:\n  image: a.png\n  segments:\n    - prompt: "at \${BASE_URL}"\n`;
+    const r = await parseConfig(yaml, file, { registry, env: { BASE_URL: secretUrl } });
+    expect(JSON.stringify(r.redacted)).not.toContain('hunter2-pass');
+    expect(JSON.stringify(r.redacted)).toContain('https://alice:***@example.com/v1');
+    expect(redact('failed: hunter2-pass rejected')).toBe('failed: *** rejected');
+    expect(redact('GET http://u:short@host/x')).toBe('GET http://u:***@host/x');
+  });
+});
+
+describe('BackendRegistry suggestions', () => {
+  it('a typo of a first-party backend says "did you mean", not "install a package that does not exist"', async () => {
+    const e = (await registry.load('kenburn').catch((x: unknown) => x)) as TtvError;
+    expect(e.code).toBe('BACKEND_NOT_INSTALLED');
+    expect(e.message).toContain('did you mean "kenburns"?');
+    expect(e.fix).toMatch(/^write kenburns instead of kenburn/);
+    expect(e.fix).not.toContain('ttv-backend-kenburn ');
+    expect(e.fix).not.toContain('@ttv/backend-kenburn ');
+    const chained = await fails(story.replace('backend: ./fake-backend.mjs', 'backends: [./fake-backend.mjs, kenburn]'));
+    expect(chained.message).toContain('did you mean "kenburns"?');
+  });
+});

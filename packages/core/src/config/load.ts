@@ -5,11 +5,14 @@ import type { z } from 'zod';
 import type { BackendRegistry, LoadedBackend } from '../registry/registry.js';
 import type { BackendInfo, BackendPlugin } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
-import { redactDeep, registerSecret } from '../util/secrets.js';
+import { redactDeep, registerSecret, registerUrlCredentials } from '../util/secrets.js';
 import { suggest } from '../util/suggest.js';
 import { interpolateEnv } from './interpolate.js';
 import { CORE_CONFIG_KEYS, type CoreConfig, coreConfigSchema, coreConfigShape } from './schema.js';
 import { zodToConfigError } from './zod-errors.js';
+
+/** Most alias expansions a config may use (yaml's `maxAliasCount`). */
+const MAX_ALIAS_COUNT = 100;
 
 export interface ConfiguredBackend {
   name: string;
@@ -62,16 +65,17 @@ function absolutize(core: CoreConfig, dir: string): CoreConfig {
   };
 }
 
-function nestedKeys(path: ReadonlyArray<PropertyKey>): string[] {
-  // Keys allowed at a path of the core schema, for "did you mean" suggestions.
-  let shape: Record<string, unknown> | undefined = coreConfigShape as unknown as Record<string, unknown>;
+/** Keys allowed at a path of a schema (an object shape, or a schema wrapping one), for "did you mean" suggestions. */
+function keysAt(root: Record<string, unknown> | undefined, path: ReadonlyArray<PropertyKey>): string[] {
+  let shape = root;
   for (const p of path) {
     if (typeof p === 'number') continue;
-    const next = shape?.[String(p)] as { unwrap?: () => unknown; def?: unknown } | undefined;
-    shape = shapeOf(next);
+    shape = shapeOf(shape?.[String(p)]);
   }
   return shape ? Object.keys(shape) : [];
 }
+
+const nestedKeys = (path: ReadonlyArray<PropertyKey>): string[] => keysAt(coreConfigShape as unknown as Record<string, unknown>, path);
 
 function shapeOf(schema: unknown): Record<string, unknown> | undefined {
   let s = schema as { shape?: Record<string, unknown>; unwrap?: () => unknown; def?: { innerType?: unknown; element?: unknown; in?: unknown } } | undefined;
@@ -86,7 +90,10 @@ function shapeOf(schema: unknown): Record<string, unknown> | undefined {
 /** Validates a backend's section with its own schema; errors are prefixed with the section name. */
 export function parseSection(plugin: BackendPlugin, raw: unknown, file?: string): unknown {
   const result = (plugin.configSchema as z.ZodType).safeParse(raw ?? {});
-  if (!result.success) throw zodToConfigError(result.error, raw, { prefix: plugin.name, ...(file ? { file } : {}) });
+  if (!result.success) {
+    const root = shapeOf(plugin.configSchema);
+    throw zodToConfigError(result.error, raw, { prefix: plugin.name, ...(file ? { file } : {}), knownKeys: (path) => keysAt(root, path) });
+  }
   for (const field of plugin.secretFields ?? []) {
     const value = field.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), result.data);
     if (typeof value === 'string') registerSecret(value);
@@ -126,7 +133,17 @@ export async function parseConfig(text: string, file: string, options: LoadConfi
       fix: 'fix the YAML syntax at the line shown (indentation, a missing ":" or an unclosed quote)',
     });
   }
-  const parsed = doc.toJS() as unknown;
+  let parsed: unknown;
+  try {
+    parsed = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+  } catch (cause) {
+    // yaml refuses documents whose aliases expand beyond maxAliasCount (a "billion laughs" bomb).
+    throw new TtvError('CONFIG_INVALID', `${file}: the YAML cannot be expanded: ${(cause as Error).message}`, {
+      field: '(yaml)',
+      fix: `use fewer YAML aliases (*name): at most ${MAX_ALIAS_COUNT} expansions; write repeated values out instead`,
+      cause,
+    });
+  }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new TtvError('CONFIG_INVALID', `${file}: the config must be a YAML mapping (key: value lines)`, {
       field: '(root)',
@@ -135,6 +152,7 @@ export async function parseConfig(text: string, file: string, options: LoadConfi
     });
   }
   const raw = interpolateEnv(parsed, env, file) as Record<string, unknown>;
+  registerUrlCredentials(raw);
   const coreRaw: Record<string, unknown> = {};
   const others: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) (CORE_CONFIG_KEYS.includes(k) ? coreRaw : others)[k] = v;

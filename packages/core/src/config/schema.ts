@@ -1,5 +1,29 @@
 import { z } from 'zod';
 
+/** Film and frame limits checked before anything is generated. */
+export const LIMITS = {
+  minSize: 16,
+  maxSize: 7680,
+  minFps: 1,
+  maxFps: 240,
+  /** Longest film the planner plans for, in seconds (10 hours). */
+  maxTotalDurationSec: 36_000,
+  /** Most segments a plan may have. */
+  maxSegments: 2000,
+} as const;
+
+/** ffmpeg's libx264 presets, fastest first. */
+export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow', 'placebo'] as const;
+
+const size = (what: 'width' | 'height', fallback: number) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number of pixels`)
+    .min(LIMITS.minSize, `${what} must be at least ${LIMITS.minSize} pixels; use e.g. 1280x720`)
+    .max(LIMITS.maxSize, `${what} must be at most ${LIMITS.maxSize} pixels (8K); use e.g. 1920x1080 or 3840x2160`)
+    .multipleOf(2, `${what} must be even`)
+    .default(fallback);
+
 const positive = (what: string) => z.number({ error: `${what} must be a number` }).positive(`${what} must be > 0`);
 
 export const segmentSchema = z
@@ -15,9 +39,16 @@ export const segmentSchema = z
 export const storyboardSchema = z
   .object({
     image: z.string().min(1).optional().describe('The first frame of the film (PNG/JPEG, relative to the config file).'),
-    segments: z.array(segmentSchema).min(1, 'segments must list at least one segment').optional(),
+    segments: z
+      .array(segmentSchema)
+      .min(1, 'segments must list at least one segment')
+      .max(LIMITS.maxSegments, `segments may list at most ${LIMITS.maxSegments} segments; make several films`)
+      .optional(),
     prompt: z.string().min(1).optional().describe('One long script; the built-in planner splits it into segments of segmentDuration.'),
-    totalDuration: positive('totalDuration').optional().describe('With prompt: the film length in seconds to plan for.'),
+    totalDuration: positive('totalDuration')
+      .max(LIMITS.maxTotalDurationSec, `totalDuration must be at most ${LIMITS.maxTotalDurationSec} seconds (10 hours); make several films`)
+      .optional()
+      .describe('With prompt: the film length in seconds to plan for.'),
     keyframes: z.array(z.string().min(1)).optional().describe('With prompt in keyframe mode: the images segments end on, in order.'),
   })
   .strict()
@@ -49,9 +80,14 @@ export const coreConfigShape = {
   seed: z.number().int().nonnegative().optional().describe('Base seed; segment i uses seed + i.'),
   output: z
     .object({
-      width: z.number().int().positive().multipleOf(2, 'width must be even').default(1280),
-      height: z.number().int().positive().multipleOf(2, 'height must be even').default(720),
-      fps: positive('fps').default(24),
+      width: size('width', 1280).describe(`Film width in pixels: even, ${LIMITS.minSize}–${LIMITS.maxSize}.`),
+      height: size('height', 720).describe(`Film height in pixels: even, ${LIMITS.minSize}–${LIMITS.maxSize}.`),
+      fps: z
+        .number({ error: 'fps must be a number' })
+        .min(LIMITS.minFps, `fps must be at least ${LIMITS.minFps}; use e.g. 24, 25 or 30`)
+        .max(LIMITS.maxFps, `fps must be at most ${LIMITS.maxFps}; use e.g. 24, 25, 30 or 60`)
+        .default(24)
+        .describe(`Frames per second of the film, ${LIMITS.minFps}–${LIMITS.maxFps}.`),
       dir: z.string().optional().describe('Run folder (default runs/<name>); --out overrides it.'),
     })
     .strict()
@@ -81,7 +117,7 @@ export const coreConfigShape = {
     .object({
       dropSeamFrames: z.boolean().default(true).describe('Drop the first frame of every segment after the first (it repeats the seam frame).'),
       crf: z.number().int().min(0).max(51).default(18),
-      preset: z.string().default('veryfast'),
+      preset: z.enum(X264_PRESETS).default('veryfast').describe('ffmpeg x264 preset of the final encode (slower = smaller file).'),
     })
     .strict()
     .prefault({}),

@@ -51,6 +51,10 @@ export function zodToConfigError(
     lines.push(`${path}: ${issue.message} (found ${show(value)})`);
     if (issue.code === 'invalid_value' && 'values' in issue) {
       fixes.push(`set ${path} to one of ${(issue.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`);
+    } else if (issue.code === 'too_big' && typeof issue.maximum === 'number' && typeof value === 'number') {
+      fixes.push(`set ${path} to at most ${issue.maximum}`);
+    } else if (issue.code === 'too_small' && typeof issue.minimum === 'number' && typeof value === 'number') {
+      fixes.push(`set ${path} to at least ${issue.minimum}`);
     } else if (value === undefined) {
       fixes.push(`add ${path}`);
     } else {

@@ -83,3 +83,13 @@ test.each([
   expect(outlook.budget.warnsAfterSegment).toBe(warns);
   expect(outlook.budget.withinBudget).toBe(stops === undefined);
 });
+
+test('each segment estimate carries its keyframe and first-frame source, also for a prompt + keyframes storyboard', async () => {
+  const flf = createScriptedBackend({ name: 'flf', inputs: ['first-last-frame'], usdPerSecond: 0.1 });
+  const core = { mode: 'keyframe', storyboard: { image: assets.image, prompt: 'One. Two.', keyframes: assets.keyframes.slice(0, 2) } };
+  const e = await estimateRun(makeConfig({ assets, backends: [flf], core }), noRegistry);
+  expect(e.segments.map((s) => [s.input, s.firstFrame, s.keyframe])).toEqual([
+    ['first-last-frame', 'image', assets.keyframes[0]],
+    ['first-last-frame', 'previous-keyframe', assets.keyframes[1]],
+  ]);
+});

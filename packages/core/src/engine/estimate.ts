@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../config/load.js';
-import { type Plan, type PlannedSegment, planStoryboard } from '../plan/planner.js';
+import { type FirstFrameSource, type Plan, type PlannedSegment, planStoryboard } from '../plan/planner.js';
 import type { BackendRegistry } from '../registry/registry.js';
 import type { BackendInfo, InputMode, VideoBackend } from '../spec/backend.js';
 import { toTtvError } from '../spec/errors.js';
@@ -32,6 +32,10 @@ export interface SegmentEstimate {
   prompt: string;
   requestedSec: number;
   input: InputMode;
+  /** Where the segment's first frame comes from (the planned segment's `firstFrame`). */
+  firstFrame: FirstFrameSource;
+  /** Keyframe mode: absolute path of the image the segment ends on (from `segments[i].keyframe` or `keyframes[i]`). */
+  keyframe?: string;
   /** Every backend of the chain, in the order the engine would try them for this segment. */
   chain: BackendEstimate[];
   /** The first backend that can take it: what the engine would call first. */
@@ -173,7 +177,7 @@ async function estimateSegment(
   slots: BackendSlot[],
   pricer: Pricer,
 ): Promise<SegmentEstimate> {
-  const input: InputMode = plan.mode === 'keyframe' ? 'first-last-frame' : planned.index > 0 || plan.image ? 'first-frame' : 'text';
+  const input: InputMode = planned.input;
   const needs = { input, prompt: planned.prompt, durationSec: planned.durationSec, width: core.output.width, height: core.output.height };
   const ordered = await orderForSegment(slots, needs, async (slot, deal) => (await pricer.price(slot, deal, planned.prompt, input)).usd);
   const chain: BackendEstimate[] = [];
@@ -200,6 +204,8 @@ async function estimateSegment(
     prompt: planned.prompt,
     requestedSec: planned.durationSec,
     input,
+    firstFrame: planned.firstFrame,
+    ...(planned.keyframe ? { keyframe: planned.keyframe } : {}),
     chain,
     ...(first ? { chosen: { backend: first.backend, model: first.model!, ...(first.usd !== undefined ? { usd: first.usd } : {}) } } : {}),
   };

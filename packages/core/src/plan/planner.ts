@@ -1,5 +1,15 @@
-import type { CoreConfig } from '../config/schema.js';
+import { type CoreConfig, LIMITS } from '../config/schema.js';
+import type { InputMode } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
+
+/** Most segments a plan may have (a bound on memory and on a mistyped totalDuration or segmentDuration). */
+export const MAX_SEGMENTS = LIMITS.maxSegments;
+
+/**
+ * What a segment's first frame comes from: the film's image (`storyboard.image`), the last frame of the previous
+ * segment (chaining), the previous segment's keyframe (keyframe mode), or nothing (text-only generation).
+ */
+export type FirstFrameSource = 'image' | 'previous-last-frame' | 'previous-keyframe' | 'none';
 
 export interface PlannedSegment {
   index: number;
@@ -9,6 +19,14 @@ export interface PlannedSegment {
   seed?: number;
   /** Keyframe mode: absolute path of the image this segment ends on. */
   keyframe?: string;
+  /** The input mode the engine asks backends for: text, first-frame (chaining) or first-last-frame (keyframe). */
+  input: InputMode;
+  /** Where the segment's first frame comes from. */
+  firstFrame: FirstFrameSource;
+  /** The config key the segment's prompt comes from, e.g. `storyboard.segments[3].prompt` or `storyboard.prompt`. */
+  promptKey: string;
+  /** The config key of `keyframe`, e.g. `storyboard.segments[3].keyframe` or `storyboard.keyframes[2]`. */
+  keyframeKey?: string;
 }
 
 export interface Plan {
@@ -63,6 +81,14 @@ export function groupSentences(sentences: string[], n: number): string[] {
   return groups;
 }
 
+function tooManySegments(n: number, field: string, value: unknown): TtvError {
+  return new TtvError('CONFIG_INVALID', `${field}: the plan would have ${n} segments; ttv plans at most ${MAX_SEGMENTS}`, {
+    field,
+    value,
+    fix: `shorten storyboard.totalDuration or raise segmentDuration so the film has at most ${MAX_SEGMENTS} segments (or make several films)`,
+  });
+}
+
 /**
  * Turns the storyboard into segments. Explicit segments are taken as written; one long `prompt` is split by the
  * built-in planner: sentences grouped into `round(totalDuration / segmentDuration)` segments (or one per
@@ -71,15 +97,32 @@ export function groupSentences(sentences: string[], n: number): string[] {
 export function planStoryboard(core: CoreConfig): Plan {
   const sb = core.storyboard;
   const segments: PlannedSegment[] = [];
+  const keyframeMode = core.mode === 'keyframe';
+  const input: (index: number) => Pick<PlannedSegment, 'input' | 'firstFrame'> = (index) => {
+    if (keyframeMode) return { input: 'first-last-frame', firstFrame: index === 0 ? 'image' : 'previous-keyframe' };
+    if (index > 0) return { input: 'first-frame', firstFrame: 'previous-last-frame' };
+    return sb.image ? { input: 'first-frame', firstFrame: 'image' } : { input: 'text', firstFrame: 'none' };
+  };
   if (sb.segments) {
+    if (sb.segments.length > MAX_SEGMENTS) throw tooManySegments(sb.segments.length, 'storyboard.segments', sb.segments.length);
     sb.segments.forEach((s, index) => {
+      const prompt = s.prompt.trim();
+      if (prompt === '') {
+        throw new TtvError('CONFIG_INVALID', `storyboard.segments[${index}].prompt is blank: every segment needs a prompt`, {
+          field: `storyboard.segments[${index}].prompt`,
+          value: s.prompt,
+          fix: `write what happens in segment ${index}, or remove the segment`,
+        });
+      }
       segments.push({
         index,
-        prompt: s.prompt.trim(),
+        prompt,
         durationSec: s.duration ?? core.segmentDuration,
         ...(s.negativePrompt ? { negativePrompt: s.negativePrompt } : {}),
         ...(s.seed !== undefined ? { seed: s.seed } : core.seed !== undefined ? { seed: core.seed + index } : {}),
-        ...(s.keyframe ? { keyframe: s.keyframe } : {}),
+        ...(s.keyframe ? { keyframe: s.keyframe, keyframeKey: `storyboard.segments[${index}].keyframe` } : {}),
+        ...input(index),
+        promptKey: `storyboard.segments[${index}].prompt`,
       });
     });
   } else {
@@ -96,6 +139,9 @@ export function planStoryboard(core: CoreConfig): Plan {
     if (core.mode === 'keyframe' && keyframes.length > 0) n = keyframes.length;
     else if (sb.totalDuration) n = Math.max(1, Math.round(sb.totalDuration / core.segmentDuration));
     else n = sentences.length;
+    if (n > MAX_SEGMENTS) {
+      throw tooManySegments(n, sb.totalDuration ? 'storyboard.totalDuration' : 'storyboard.prompt', sb.totalDuration ?? `${sentences.length} sentences`);
+    }
     const duration = sb.totalDuration ? sb.totalDuration / n : core.segmentDuration;
     groupSentences(sentences, n).forEach((prompt, index) => {
       segments.push({
@@ -103,7 +149,9 @@ export function planStoryboard(core: CoreConfig): Plan {
         prompt,
         durationSec: Number(duration.toFixed(3)),
         ...(core.seed !== undefined ? { seed: core.seed + index } : {}),
-        ...(keyframes[index] ? { keyframe: keyframes[index] } : {}),
+        ...(keyframes[index] ? { keyframe: keyframes[index], keyframeKey: `storyboard.keyframes[${index}]` } : {}),
+        ...input(index),
+        promptKey: 'storyboard.prompt',
       });
     });
   }

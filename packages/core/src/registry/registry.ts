@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve as resolveModule } from 'import-meta-resolve';
 import { type BackendPlugin, SPECIFICATION_VERSION } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
+import { suggest } from '../util/suggest.js';
 
 /** First-party backends published as `@ttv/backend-<name>`. */
 export const FIRST_PARTY_BACKENDS: Record<string, string> = {
@@ -154,10 +155,38 @@ export class BackendRegistry {
       const tried = candidatePackages(name).join(', ');
       const cmd = installCommand(name, this.searchDirs[0] ?? process.cwd());
       const known = FIRST_PARTY_BACKENDS[name] !== undefined;
+      // A typo of a first-party or installed backend: suggest that name rather than installing a package that does not exist.
+      const hint =
+        known || isPathLike(name) ? undefined : suggest(name, new Set([...Object.keys(FIRST_PARTY_BACKENDS), ...this.listInstalled().map((b) => b.name)]));
+      if (hint) {
+        const installed = this.isInstalled(hint);
+        throw new TtvError(
+          'BACKEND_NOT_INSTALLED',
+          `backend "${name}" is not installed (did you mean "${hint}"?): looked for ${tried} from ${this.searchDirs.join(', ')}`,
+          {
+            field: 'backend',
+            value: name,
+            fix: `write ${hint} instead of ${name} in backend/backends${installed ? '' : ` and install it: ${installCommand(hint, this.searchDirs[0] ?? process.cwd())}`}`,
+            details: { suggestion: hint },
+          },
+        );
+      }
       throw new TtvError(
         'BACKEND_NOT_INSTALLED',
         `backend "${name}" is not installed: looked for ${tried} from ${this.searchDirs.join(', ')}${known ? '' : ` (first-party backends: ${Object.keys(FIRST_PARTY_BACKENDS).join(', ')})`}`,
-        { field: 'backend', value: name, fix: `${cmd}   (global CLI: ttv plugins install ${name})`, details: { installCommand: cmd } },
+        {
+          field: 'backend',
+          value: name,
+          fix:
+            known || isPathLike(name)
+              ? `${cmd}   (global CLI: ttv plugins install ${name})`
+              : `check the name (first-party: ${Object.keys(FIRST_PARTY_BACKENDS).join(', ')}; installed: ${
+                  this.listInstalled()
+                    .map((b) => b.name)
+                    .join(', ') || 'none'
+                }); for a third-party backend published as ${candidatePackages(name).join(' or ')}: ${cmd}   (global CLI: ttv plugins install ${name})`,
+          details: { installCommand: cmd },
+        },
       );
     }
     let mod: Record<string, unknown>;

@@ -17,8 +17,29 @@ export function registeredSecretCount(): number {
   return secrets.size;
 }
 
+/** `scheme://user:password@` in a URL: the password is masked wherever ttv prints or writes text. */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*):([^\s/?#@]+)@/gi;
+
+/**
+ * Registers the passwords of every `scheme://user:password@host` URL found in the strings of a JSON-like value
+ * (e.g. a backend's `baseUrl`), so that `redact` masks them even where they are not printed as a URL.
+ */
+export function registerUrlCredentials(value: unknown): void {
+  if (typeof value === 'string') {
+    for (const m of value.matchAll(URL_CREDENTIALS)) {
+      try {
+        registerSecret(decodeURIComponent(m[3]!));
+      } catch {
+        // not valid percent-encoding: the raw form is registered below
+      }
+      registerSecret(m[3]);
+    }
+  } else if (Array.isArray(value)) value.forEach(registerUrlCredentials);
+  else if (value && typeof value === 'object') Object.values(value).forEach(registerUrlCredentials);
+}
+
 export function redact(text: string): string {
-  let out = text;
+  let out = text.replace(URL_CREDENTIALS, '$1$2:***@');
   for (const secret of secrets) {
     if (out.includes(secret)) out = out.split(secret).join('***');
   }
