@@ -8,25 +8,13 @@
  * Everything heavy comes from @ttv/core's media helpers (bundled ffmpeg), so this package has no binary of
  * its own. Plain JavaScript with JSDoc types: no build step.
  */
-import {
-  clipResult,
-  defineBackend,
-  describeDurations,
-  durationAllowed,
-  encodeStill,
-  probeImage,
-  probeVideo,
-  produceAtomic,
-  runFfmpeg,
-  TtvError,
-  throwIfAborted,
-} from '@ttv/core';
+import { checkImage, checkRequest, clipResult, defineBackend, produceAtomic, throwIfAborted } from '@ttv/core/backend';
+import { encodeStill, probeVideo, runFfmpeg } from '@ttv/core/media';
 import { z } from 'zod';
 
-/** @typedef {import('@ttv/core').VideoBackend} VideoBackend */
-/** @typedef {import('@ttv/core').GenerateRequest} GenerateRequest */
-/** @typedef {import('@ttv/core').ModelCapabilities} ModelCapabilities */
-/** @typedef {import('@ttv/core').BackendInfo} BackendInfo */
+/** @typedef {import('@ttv/core/backend').LocalVideoBackend} LocalVideoBackend */
+/** @typedef {import('@ttv/core/backend').ModelCapabilities} ModelCapabilities */
+/** @typedef {import('@ttv/core/backend').BackendInfo} BackendInfo */
 
 /** The `solid:` section of a ttv config. Strict: a misspelt key is a CONFIG_INVALID error. */
 export const configSchema = z
@@ -76,60 +64,24 @@ export function describeSolid(config) {
 }
 
 /**
- * @param {string} message
- * @param {string} field
- * @param {unknown} value
- * @param {string} fix
- */
-function invalid(message, field, value, fix) {
-  return new TtvError('INPUT_INVALID', message, { field, value, fix });
-}
-
-/**
  * @param {SolidConfig} config
- * @returns {VideoBackend}
+ * @returns {LocalVideoBackend}
  */
 export function createSolidBackend(config) {
   const info = describeSolid(config);
   /** @param {number} seconds */
   const frameCount = (seconds) => Math.max(1, Math.round(seconds * config.fps));
 
-  /** @type {VideoBackend} */
+  /** @type {LocalVideoBackend} */
   const backend = {
     specificationVersion: 2,
     ...info,
 
-    // 1. validate: local checks only (no spend, no network), INPUT_INVALID with field, value and fix.
+    // 1. validate: local checks only (no spend, no network). The kit's checkRequest covers model, size,
+    //    duration, prompt length and which inputs the model takes, with INPUT_INVALID naming field, value and fix.
     async validate(request) {
-      const model = info.models.find((m) => m.id === request.model);
-      if (!model) throw invalid(`solid has no model "${request.model}"`, 'model', request.model, 'use model: still or solid');
-      if (!durationAllowed(model.durations, request.durationSec)) {
-        throw invalid(
-          `solid renders ${describeDurations(model.durations)} s clips, not ${request.durationSec} s`,
-          'durationSec',
-          request.durationSec,
-          'choose a duration between 0.5 and 10 s',
-        );
-      }
-      if (!model.resolutions.some((r) => r.width === request.width && r.height === request.height)) {
-        const sizes = model.resolutions.map((r) => `${r.width}x${r.height}`).join(', ');
-        throw invalid(`solid does not render ${request.width}x${request.height}`, 'resolution', `${request.width}x${request.height}`, `use one of ${sizes}`);
-      }
-      if (request.prompt.length > model.maxPromptLength) {
-        throw invalid(`prompt is ${request.prompt.length} characters, over ${model.maxPromptLength}`, 'prompt', request.prompt.length, 'shorten the prompt');
-      }
-      if (request.lastFrame !== undefined) {
-        throw invalid(`model ${model.id} cannot end on a given frame`, 'lastFrame', request.lastFrame, 'use chaining mode, or a backend with first-last-frame');
-      }
-      if (model.inputs.includes('first-frame')) {
-        if (!request.firstFrame) throw invalid('model still needs a first frame', 'firstFrame', undefined, 'set storyboard.image, or use model: solid');
-        try {
-          await probeImage(request.firstFrame);
-        } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
-          throw invalid(`firstFrame is not a readable image: ${reason}`, 'firstFrame', request.firstFrame, 'point it at a PNG or JPEG file');
-        }
-      }
+      const model = checkRequest('solid', info, request);
+      if (model.inputs.includes('first-frame')) await checkImage(request.firstFrame, 'firstFrame', { backend: 'solid' });
     },
 
     // 2. estimateCost: offline and deterministic. Rendering locally is free.
