@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import pLimit from 'p-limit';
 import type { LoadedConfig } from '../config/load.js';
@@ -9,14 +9,15 @@ import { planStoryboard } from '../plan/planner.js';
 import type { BackendRegistry } from '../registry/registry.js';
 import type { GenerateRequest, GenerateResult, InputMode, JobHandle, VideoBackend } from '../spec/backend.js';
 import { TtvError, toTtvError } from '../spec/errors.js';
-import { sha256, sha256File, writeFileAtomic } from '../util/fs.js';
+import { fsError, sha256, sha256File, writeFileAtomic } from '../util/fs.js';
 import { redact } from '../util/secrets.js';
 import { sleep as abortableSleep } from '../util/sleep.js';
 import { type BackendSlot, orderForSegment, requestFor, resolveChain } from './chain.js';
 import type { PipelineEvent } from './events.js';
 import { GpuPool } from './leases.js';
-import { type AttemptRecord, MANIFEST_VERSION, type Manifest, type ManifestInput, ManifestWriter, readManifest, type SegmentRecord } from './manifest.js';
+import { type AttemptRecord, MANIFEST_VERSION, type Manifest, type ManifestInput, ManifestWriter, type SegmentRecord } from './manifest.js';
 import { negotiate } from './negotiate.js';
+import { adoptSegment, openRunFolder } from './run-folder.js';
 
 export interface RunPipelineOptions {
   config: LoadedConfig;
@@ -31,6 +32,11 @@ export interface RunPipelineOptions {
   /** Injectable jitter source, 0..1. */
   random?: () => number;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Start the run over even when the run folder shows paid work that cannot be recovered (a damaged manifest
+   * without backup or journal); the previous manifest and journal are kept aside. Everything is paid again.
+   */
+  restart?: boolean;
 }
 
 export interface RunResult {
@@ -91,11 +97,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     }
   };
 
-  await mkdir(join(runDir, 'segments'), { recursive: true });
-  await mkdir(join(runDir, 'frames'), { recursive: true });
-  await cleanStaleTemps(join(runDir, 'segments'));
-  await cleanStaleTemps(join(runDir, 'frames'));
-  await cleanStaleTemps(runDir);
+  // --- run folder (run-folder.ts): checks the folder, takes run.lock, cleans ttv's temps, recovers the previous manifest.
+  const folder = await openRunFolder(runDir, { restart: options.restart === true, onWarning: (message) => emit({ type: 'warning', message }) });
+  // --- end run folder
   const logFile = join(runDir, 'run.log');
   let logChain = Promise.resolve();
   const log = (line: string, segment?: number) => {
@@ -103,9 +107,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     emit({ type: 'log', line: clean, ...(segment === undefined ? {} : { segment }) });
     logChain = logChain.then(() => appendFile(logFile, `${now()} ${segment === undefined ? '' : `[seg ${segment}] `}${clean}\n`)).catch(() => {});
   };
-  await writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config.redacted, null, 2)}\n`);
+  await writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config.redacted, null, 2)}\n`).catch((e: unknown) => {
+    throw fsError(e, join(runDir, 'config.json'), 'the run config');
+  });
 
-  const previous = await readManifest(runDir);
+  const previous = folder.previous;
   const manifest: Manifest = {
     version: MANIFEST_VERSION,
     name: config.name,
@@ -208,6 +214,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
         previousKey,
       }),
     );
+    adoptSegment(rec, inputKey, producerKeys); // run-folder.ts: a segment adopted from segments/ takes this run's keys
     // Resume: a finished segment whose inputs are unchanged and whose file still verifies costs nothing.
     const reusable =
       rec.status === 'done' && rec.inputKey === inputKey && rec.producerKey !== undefined && rec.producerKey === producerKeys.get(rec.backend ?? '');
@@ -624,6 +631,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     await logChain;
     throw error;
   } finally {
+    await folder.release(); // run folder lock (run-folder.ts)
     await Promise.all(
       slots.map(async (s) => {
         if (s.instance) await (await s.instance.catch(() => undefined))?.dispose?.();
@@ -672,12 +680,6 @@ async function lastFrameOf(rec: SegmentRecord, runDir: string, signal: AbortSign
   await timed(() => extractLastFrame(rec.file!, path, { signal }));
   rec.lastFrame = { path, sha256: await sha256File(path) };
   return rec.lastFrame;
-}
-
-async function cleanStaleTemps(dir: string): Promise<void> {
-  for (const entry of await readdir(dir).catch(() => [] as string[])) {
-    if (entry.startsWith('.') && entry.includes('.tmp')) await rm(join(dir, entry), { force: true });
-  }
 }
 
 /**
