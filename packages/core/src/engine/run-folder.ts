@@ -224,6 +224,11 @@ async function setAside(runDir: string): Promise<string[]> {
  * it), or DISK_FULL / NOT_WRITABLE / PATH_INVALID.
  */
 export async function openRunFolder(runDir: string, options: OpenRunFolderOptions = {}): Promise<OpenedRunFolder> {
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    options.onWarning?.(message);
+  };
   await checkFolder(runDir);
   for (const dir of [runDir, join(runDir, 'segments'), join(runDir, 'frames')]) {
     await mkdir(dir, { recursive: true }).catch((error: unknown) => {
@@ -233,11 +238,6 @@ export async function openRunFolder(runDir: string, options: OpenRunFolderOption
   const lock = await acquireRunLock(runDir, {
     onTakeOver: (stale) => warn(`took over a stale lock${stale ? ` of process ${stale.pid} (started ${stale.startedAt}), which is no longer running` : ''}`),
   });
-  const warnings: string[] = [];
-  function warn(message: string) {
-    warnings.push(message);
-    options.onWarning?.(message);
-  }
   try {
     await cleanTemps(runDir);
     const opened = (previous: Manifest | undefined, source: OpenedRunFolder['source']): OpenedRunFolder => {
