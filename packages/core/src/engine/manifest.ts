@@ -1,4 +1,4 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, type FileHandle, open, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { BackendWarning, JobHandle } from '../spec/backend.js';
 import { fsError, writeFileAtomic } from '../util/fs.js';
@@ -240,6 +240,21 @@ export type JournalEntry =
   | { type: 'segment'; at: string; record: SegmentRecord }
   | { type: 'charge'; at: string; entry: LedgerEntry };
 
+async function endsWithNewline(file: string): Promise<boolean> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(file, 'r');
+    const { size } = await handle.stat();
+    if (size === 0) return true;
+    const { buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
+    return buffer[0] === 0x0a;
+  } catch {
+    return true; // no journal yet
+  } finally {
+    await handle?.close();
+  }
+}
+
 /** What in a segment record is worth journaling: its job and its result. */
 function journalSignature(s: SegmentRecord): string | undefined {
   if (s.status === 'done' && s.sha256) return `done:${s.sha256}:${s.contentKey}:${s.inputKey}`;
@@ -264,6 +279,7 @@ export class ManifestWriter {
   private journaled = new Map<number, string>();
   private ledgerJournaled: number;
   private runJournaled = false;
+  private journalClean = false;
   /** Number of writes actually made (for tests and benches). */
   writes = 0;
   constructor(
@@ -309,7 +325,15 @@ export class ManifestWriter {
     const journaledTo = { ledger: m.ledger.length, segments: m.segments.map((s) => [s.index, journalSignature(s)] as const) };
     let target = journalPath(this.runDir);
     try {
-      if (lines) await appendFile(target, lines);
+      if (lines) {
+        // A line cut short by a crash or a full disk must not swallow the next one: start on a fresh line.
+        if (!this.journalClean) this.journalClean = await endsWithNewline(target);
+        await appendFile(target, this.journalClean ? lines : `\n${lines}`).catch((error: unknown) => {
+          this.journalClean = false;
+          throw error;
+        });
+        this.journalClean = true;
+      }
       this.runJournaled = true;
       this.ledgerJournaled = journaledTo.ledger;
       for (const [i, sig] of journaledTo.segments) if (sig) this.journaled.set(i, sig);

@@ -113,7 +113,12 @@ describe('damaged or deleted manifest', () => {
     await runPipeline({ config: film(b), registry: noRegistry, runDir, onEvent: log.onEvent });
     expect(emulator.paidSubmissions - before).toBe(0);
     expect(b.submissions).toBe(0);
-    expect(log.of('warning').map((w) => w.message).join('\n')).toMatch(/not valid JSON.*resumed from manifest\.json\.bak/);
+    expect(
+      log
+        .of('warning')
+        .map((w) => w.message)
+        .join('\n'),
+    ).toMatch(/not valid JSON.*resumed from manifest\.json\.bak/);
     expect((await readManifest(runDir))!.status).toBe('done');
   });
 
@@ -143,7 +148,12 @@ describe('damaged or deleted manifest', () => {
     expect(b.submissions).toBe(0);
     expect(b.resumes).toBe(1); // segment 1's job re-attached and downloaded, not paid again
     expect(log.of('started').map((s) => [s.segment, s.resumedJob !== undefined])).toEqual([[1, true]]);
-    expect(log.of('warning').map((w) => w.message).join('\n')).toMatch(/recovered from journal\.jsonl: 1 finished segment\(s\), 1 submitted job\(s\)/);
+    expect(
+      log
+        .of('warning')
+        .map((w) => w.message)
+        .join('\n'),
+    ).toMatch(/recovered from journal\.jsonl: 1 finished segment\(s\), 1 submitted job\(s\)/);
     // the charges survive: segment 0 and segment 1 are each paid once in the ledger
     expect(r.manifest.ledger.filter((l) => l.actualUsd > 0).map((l) => l.segment)).toEqual([0, 1]);
   });
@@ -157,7 +167,12 @@ describe('damaged or deleted manifest', () => {
     const r = await runPipeline({ config: film(b), registry: noRegistry, runDir, onEvent: log.onEvent });
     expect(emulator.paidSubmissions - before).toBe(0);
     expect(b.submissions + b.resumes).toBe(0);
-    expect(log.of('warning').map((w) => w.message).join('\n')).toMatch(/adopted 2 segment file\(s\).*seg-000\.mp4, seg-001\.mp4/);
+    expect(
+      log
+        .of('warning')
+        .map((w) => w.message)
+        .join('\n'),
+    ).toMatch(/adopted 2 segment file\(s\).*seg-000\.mp4, seg-001\.mp4/);
     expect(r.manifest.segments.every((s) => s.status === 'done' && !s.adopted)).toBe(true);
     // and a further run reuses them as ordinary finished segments
     const b2 = paid();
@@ -207,7 +222,9 @@ describe('lock', () => {
     const first = runPipeline({ config: makeConfig({ assets, backends: [slow], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir });
     // wait until the first run holds the lock
     while (!existsSync(lockPath(runDir))) await new Promise((r) => setTimeout(r, 5));
-    const error = await rejection(runPipeline({ config: makeConfig({ assets, backends: [other], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir }));
+    const error = await rejection(
+      runPipeline({ config: makeConfig({ assets, backends: [other], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir }),
+    );
     expect(error.code).toBe('RUN_LOCKED');
     expect(error.exitCode).toBe(11);
     expect(error.message).toContain(`process ${process.pid}`);
@@ -225,9 +242,19 @@ describe('lock', () => {
     await writeFile(lockPath(runDir), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), startedAt: '2026-01-01T00:00:00Z', token: 'x' }));
     const log = eventLog();
     const a = createScriptedBackend({ name: 'a', clip: assets.clip });
-    await runPipeline({ config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir, onEvent: log.onEvent });
+    await runPipeline({
+      config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1, 1, assets) }),
+      registry: noRegistry,
+      runDir,
+      onEvent: log.onEvent,
+    });
     expect(a.calls).toHaveLength(1);
-    expect(log.of('warning').map((w) => w.message).join('\n')).toMatch(/took over a stale lock of process 4206649/);
+    expect(
+      log
+        .of('warning')
+        .map((w) => w.message)
+        .join('\n'),
+    ).toMatch(/took over a stale lock of process 4206649/);
     expect(existsSync(lockPath(runDir))).toBe(false);
   });
 });
@@ -275,7 +302,11 @@ describe('run folder safety', () => {
 test('keyframe mode: a moved run folder makes zero backend calls', async () => {
   const runDir = await freshRunDir(assets);
   const core = keyframeStoryboard(2, assets);
-  await runPipeline({ config: makeConfig({ assets, backends: [createScriptedBackend({ name: 'a', clip: assets.clip })], core }), registry: noRegistry, runDir });
+  await runPipeline({
+    config: makeConfig({ assets, backends: [createScriptedBackend({ name: 'a', clip: assets.clip })], core }),
+    registry: noRegistry,
+    runDir,
+  });
   await rename(runDir, `${runDir}-k`);
   const a = createScriptedBackend({ name: 'a', clip: assets.clip });
   await runPipeline({ config: makeConfig({ assets, backends: [a], core }), registry: noRegistry, runDir: `${runDir}-k` });
