@@ -1,7 +1,6 @@
 // File-system failures while writing the manifest: a fault injected into node:fs/promises (root ignores chmod).
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { createScriptedBackend } from '../../../testkit/src/index.js';
 import { TtvError } from '../spec/errors.js';
