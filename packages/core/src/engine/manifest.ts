@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { appendFile, type FileHandle, open, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { BackendWarning, JobHandle } from '../spec/backend.js';
@@ -277,7 +278,7 @@ export class ManifestWriter {
   private chain: Promise<void> = Promise.resolve();
   private pending: Promise<void> | undefined;
   private journaled = new Map<number, string>();
-  private ledgerJournaled: number;
+  private ledgerJournaled = 0;
   private runJournaled = false;
   private journalClean = false;
   /** Number of writes actually made (for tests and benches). */
@@ -286,7 +287,9 @@ export class ManifestWriter {
     readonly runDir: string,
     readonly manifest: Manifest,
   ) {
-    // What the manifest held when it was opened is on disk already (or was recovered from it).
+    // What the manifest held when it was opened is in the journal already (or was recovered from it); without a
+    // journal (a new run, or a folder from a ttv that wrote none) the first write journals everything.
+    if (!existsSync(journalPath(runDir))) return;
     for (const s of manifest.segments) {
       const sig = journalSignature(s);
       if (sig) this.journaled.set(s.index, sig);

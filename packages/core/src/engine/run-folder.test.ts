@@ -100,6 +100,19 @@ describe('moved run folder', () => {
     expect(b.submissions + b.resumes).toBe(0);
     expect(r.manifest.segments.map((s) => s.file)).toEqual([join(moved, 'segments', 'seg-000.mp4'), join(moved, 'segments', 'seg-001.mp4')]);
     expect(JSON.parse(await readFile(manifestPath(moved), 'utf8')).version).toBe(2);
+    // the folder had no journal: the first run on it journals what it took over, so losing the manifest now is recoverable
+    await rm(manifestPath(moved));
+    await rm(manifestBackupPath(moved));
+    const b2 = paid();
+    const log = eventLog();
+    await runPipeline({ config: film(b2), registry: noRegistry, runDir: moved, onEvent: log.onEvent });
+    expect(b2.submissions + b2.resumes).toBe(0);
+    expect(
+      log
+        .of('warning')
+        .map((w) => w.message)
+        .join('\n'),
+    ).toMatch(/recovered from journal\.jsonl: 2 finished segment\(s\), 0 submitted job\(s\), 2 charge\(s\)/);
   });
 });
 
