@@ -107,9 +107,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     emit({ type: 'log', line: clean, ...(segment === undefined ? {} : { segment }) });
     logChain = logChain.then(() => appendFile(logFile, `${now()} ${segment === undefined ? '' : `[seg ${segment}] `}${clean}\n`)).catch(() => {});
   };
-  await writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config.redacted, null, 2)}\n`).catch((e: unknown) => {
-    throw fsError(e, join(runDir, 'config.json'), 'the run config');
-  });
+  await folder.guard(
+    writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config.redacted, null, 2)}\n`).catch((e: unknown) => {
+      throw fsError(e, join(runDir, 'config.json'), 'the run config');
+    }),
+  );
 
   const previous = folder.previous;
   const manifest: Manifest = {
@@ -144,10 +146,10 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     ...(previous?.final ? { final: previous.final } : {}),
   };
   const writer = new ManifestWriter(runDir, manifest);
-  await writer.save();
+  await folder.guard(writer.save());
   emit({ type: 'run-start', runDir, mode: core.mode, segments: plan.segments.length, resumed: previous !== undefined });
 
-  const slots = await resolveChain(config, registry);
+  const slots = await folder.guard(resolveChain(config, registry));
   // A finished segment stays valid while the backend that made it is still in the chain with the same settings
   // (adding a fallback or reordering the chain does not re-pay finished segments).
   const producerKeys = new Map(slots.map((s) => [s.configured.name, producerKey(s)]));

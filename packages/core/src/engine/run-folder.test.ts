@@ -249,6 +249,16 @@ describe('lock', () => {
     expect(again.calls).toHaveLength(0); // resumed, not locked out
   });
 
+  test('a run that fails in its set-up (no usable backend) releases the lock', async () => {
+    const runDir = await freshRunDir(assets);
+    const a = createScriptedBackend({ name: 'a', clip: assets.clip });
+    const broken = makeConfig({ assets, backends: [a], chain: ['auto'], core: chainingStoryboard(1, 1, assets) });
+    expect((await rejection(runPipeline({ config: broken, registry: noRegistry, runDir }))).code).toBe('CONFIG_INVALID');
+    expect(existsSync(lockPath(runDir))).toBe(false);
+    await runPipeline({ config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir });
+    expect(a.calls).toHaveLength(1);
+  });
+
   test('a stale lock (its process is gone) is taken over with a warning', async () => {
     const runDir = await freshRunDir(assets);
     const { hostname } = await import('node:os');

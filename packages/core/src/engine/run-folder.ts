@@ -40,6 +40,8 @@ export interface OpenedRunFolder {
   lock: RunLock;
   /** Releases the lock; idempotent. */
   release(): Promise<void>;
+  /** `work`, releasing the lock if it fails (for the set-up steps between opening the folder and the run's own try/finally). */
+  guard<T>(work: Promise<T>): Promise<T>;
 }
 
 /** Names that mark a folder as a ttv run folder. */
@@ -242,7 +244,19 @@ export async function openRunFolder(runDir: string, options: OpenRunFolderOption
     await cleanTemps(runDir);
     const opened = (previous: Manifest | undefined, source: OpenedRunFolder['source']): OpenedRunFolder => {
       if (previous) previous.warnings = [...(previous.warnings ?? []), ...warnings];
-      return { runDir, previous, source, warnings, lock, release: () => lock.release() };
+      return {
+        runDir,
+        previous,
+        source,
+        warnings,
+        lock,
+        release: () => lock.release(),
+        guard: (work) =>
+          work.catch(async (error: unknown) => {
+            await lock.release();
+            throw error;
+          }),
+      };
     };
     if (options.restart) {
       const moved = await setAside(runDir);
