@@ -633,13 +633,16 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     await logChain;
     throw error;
   } finally {
-    await folder.release(); // run folder lock (run-folder.ts)
-    await Promise.all(
-      slots.map(async (s) => {
-        if (s.instance) await (await s.instance.catch(() => undefined))?.dispose?.();
-      }),
-    );
-    await rm(join(runDir, 'work'), { recursive: true, force: true }).catch(() => {});
+    try {
+      await Promise.all(
+        slots.map(async (s) => {
+          if (s.instance) await (await s.instance.catch(() => undefined))?.dispose?.();
+        }),
+      );
+      await rm(join(runDir, 'work'), { recursive: true, force: true }).catch(() => {});
+    } finally {
+      await folder.release(); // run folder lock (run-folder.ts): last, once nothing of this run touches the folder
+    }
   }
 }
 
