@@ -98,7 +98,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
   };
 
   // --- run folder (run-folder.ts): checks the folder, takes run.lock, cleans ttv's temps, recovers the previous manifest.
-  const folder = await openRunFolder(runDir, { restart: options.restart === true, onWarning: (message) => emit({ type: 'warning', message }) });
+  const folder = await openRunFolder(runDir, {
+    restart: options.restart === true,
+    segments: plan.segments.length,
+    onWarning: (message) => emit({ type: 'warning', message }),
+  });
   // --- end run folder
   const logFile = join(runDir, 'run.log');
   let logChain = Promise.resolve();

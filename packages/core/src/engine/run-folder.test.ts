@@ -195,7 +195,8 @@ describe('damaged or deleted manifest', () => {
 
   test('a damaged manifest with nothing to recover from is refused (RUN_FOLDER_INVALID) unless restart; restart pays again', async () => {
     const { runDir } = await paidRun();
-    await writeFile(manifestPath(runDir), '{"version": 2, "segm');
+    // cut short in the middle of a record that still names a submitted job
+    await writeFile(manifestPath(runDir), '{"version": 2, "segments": [{"index": 0, "job": {"backend": "paidjobs", "handle": {"id": "job-77-abc"}}, "segm');
     await rm(manifestBackupPath(runDir));
     await rm(journalPath(runDir));
     await writeFile(join(runDir, 'segments', 'seg-000.mp4'), 'not a video');
@@ -206,7 +207,7 @@ describe('damaged or deleted manifest', () => {
     expect(error.code).toBe('RUN_FOLDER_INVALID');
     expect(error.message).toMatch(/manifest\.json is not valid JSON/);
     expect(error.message).toMatch(/seg-000\.mp4/);
-    expect(error.message).toMatch(/pay for every segment again/);
+    expect(error.message).toMatch(/pay for all 2 segment\(s\) again, including the remote job\(s\) already submitted \(job-77-abc\)/);
     expect(error.fix).toMatch(/--restart/);
     expect(b.submissions).toBe(0);
     expect(existsSync(lockPath(runDir))).toBe(false);

@@ -26,6 +26,8 @@ import {
 export interface OpenRunFolderOptions {
   /** Start over even when the folder shows paid work (`ttv generate --restart`); the old manifest and journal are kept aside. */
   restart?: boolean;
+  /** Number of segments the run plans (said in the refusal: what would be paid again). */
+  segments?: number;
   /** Told about every recovery step (a damaged manifest, a backup used, segments adopted). */
   onWarning?: (message: string) => void;
 }
@@ -204,6 +206,16 @@ async function fromSegments(runDir: string): Promise<{ manifest?: Manifest; adop
   };
 }
 
+/** Job ids still legible in damaged files (`"handle": { "id": … }`), to say which paid jobs a restart would repeat. */
+async function jobIdsIn(files: string[]): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const file of files) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    for (const m of text.matchAll(/"handle"\s*:\s*\{\s*"id"\s*:\s*"([^"]{1,200})"/g)) ids.add(m[1]!);
+  }
+  return [...ids];
+}
+
 /** Moves the previous run's manifest, backup and journal aside (`<name>.<time>.old`) for a restart. */
 async function setAside(runDir: string): Promise<string[]> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -305,14 +317,16 @@ export async function openRunFolder(runDir: string, options: OpenRunFolderOption
       problems.push(`segments/ holds ${scanned.unusable.length} file(s) that do not probe as videos (${scanned.unusable.join(', ')})`);
 
     if (problems.length) {
+      const jobs = await jobIdsIn([manifestPath(runDir), manifestBackupPath(runDir), journalPath(runDir)]);
+      const every = options.segments === undefined ? 'every segment' : `all ${options.segments} segment(s)`;
       throw new TtvError(
         'RUN_FOLDER_INVALID',
-        `the run folder ${runDir} shows earlier work that cannot be recovered: ${problems.join('; ')}. Starting over would generate and pay for every segment again, and any job already submitted would be submitted (and paid for) again`,
+        `the run folder ${runDir} shows earlier work that cannot be recovered: ${problems.join('; ')}. Starting over would generate and pay for ${every} again${jobs.length ? `, including the remote job(s) already submitted (${jobs.join(', ')}), which would be submitted and paid for a second time` : ', and any remote job already submitted would be submitted and paid for a second time'}`,
         {
           field: 'runDir',
           value: runDir,
           fix: 'restore manifest.json (or manifest.json.bak / journal.jsonl) from a backup and run the same command again, or pass --restart to start the run over and pay again',
-          details: { problems },
+          details: { problems, jobs },
         },
       );
     }
