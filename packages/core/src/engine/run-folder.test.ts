@@ -218,6 +218,19 @@ describe('damaged or deleted manifest', () => {
     expect((await readdir(runDir)).some((f) => /^manifest\.json\..+\.old$/.test(f))).toBe(true);
   });
 
+  test('segment files are not adopted when the damaged manifest names a submitted job that would be paid again', async () => {
+    const { runDir } = await paidRun();
+    await writeFile(manifestPath(runDir), '{"version": 2, "segments": [{"index": 2, "job": {"handle": {"id": "job-88-def"}}, "st');
+    await rm(manifestBackupPath(runDir));
+    await rm(journalPath(runDir));
+    const b = paid();
+    const error = await rejection(runPipeline({ config: film(b), registry: noRegistry, runDir }));
+    expect(error.code).toBe('RUN_FOLDER_INVALID');
+    expect(error.message).toMatch(/2 finished segment file\(s\) that could be adopted/);
+    expect(error.message).toMatch(/\(job-88-def\), which would be submitted and paid for a second time/);
+    expect(b.submissions + b.resumes).toBe(0);
+  });
+
   test('a manifest from a newer ttv is refused, never overwritten', async () => {
     const runDir = await freshRunDir(assets);
     await writeFile(manifestPath(runDir), JSON.stringify({ version: 99, segments: [], ledger: [] }));

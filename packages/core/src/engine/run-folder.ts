@@ -307,17 +307,21 @@ export async function openRunFolder(runDir: string, options: OpenRunFolderOption
     if (journal.lines) problems.push(`journal.jsonl holds ${journal.lines} line(s), none usable`);
 
     const scanned = await fromSegments(runDir);
-    if (scanned.manifest) {
+    // Submitted jobs named in the damaged files cannot be re-attached without their records: adopting the segment
+    // files and going on would submit (and pay for) them again, so that needs the user's word, like a restart.
+    const lostJobs = problems.length ? await jobIdsIn([manifestPath(runDir), manifestBackupPath(runDir), journalPath(runDir)]) : [];
+    if (scanned.manifest && lostJobs.length === 0) {
       warn(
         `no usable manifest, backup or journal; adopted ${scanned.adopted.length} segment file(s) from segments/ that probe as videos (${scanned.adopted.map((i) => `seg-${String(i).padStart(3, '0')}.mp4`).join(', ')}): they are assumed to match the current prompts and backend${scanned.unusable.length ? `; ${scanned.unusable.join(', ')} did not probe and will be generated again` : ''}`,
       );
       return opened(scanned.manifest, 'segments');
     }
+    if (scanned.adopted.length) problems.push(`segments/ holds ${scanned.adopted.length} finished segment file(s) that could be adopted`);
     if (scanned.unusable.length)
       problems.push(`segments/ holds ${scanned.unusable.length} file(s) that do not probe as videos (${scanned.unusable.join(', ')})`);
 
     if (problems.length) {
-      const jobs = await jobIdsIn([manifestPath(runDir), manifestBackupPath(runDir), journalPath(runDir)]);
+      const jobs = lostJobs;
       const every = options.segments === undefined ? 'every segment' : `all ${options.segments} segment(s)`;
       throw new TtvError(
         'RUN_FOLDER_INVALID',
