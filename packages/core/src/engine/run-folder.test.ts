@@ -55,6 +55,8 @@ async function rejection(p: Promise<unknown>): Promise<TtvError> {
   throw new Error('expected the run to fail');
 }
 
+// Paid runs go through HTTP and ffmpeg: give them room on a loaded machine (the describes below allow 180 s).
+
 /** Runs a 2-segment film on the paid backend; returns the run folder and the paid submissions it made. */
 async function paidRun(runDir?: string) {
   const dir = runDir ?? (await freshRunDir(assets));
@@ -64,7 +66,7 @@ async function paidRun(runDir?: string) {
   return { runDir: dir, result: r };
 }
 
-describe('moved run folder', () => {
+describe('moved run folder', { timeout: 180_000 }, () => {
   test('the manifest stores paths relative to the run folder; a moved folder resumes with zero backend calls', async () => {
     const { runDir } = await paidRun();
     const onDisk = JSON.parse(await readFile(manifestPath(runDir), 'utf8')) as Manifest;
@@ -116,7 +118,7 @@ describe('moved run folder', () => {
   });
 });
 
-describe('damaged or deleted manifest', () => {
+describe('damaged or deleted manifest', { timeout: 180_000 }, () => {
   test('a truncated manifest.json resumes from manifest.json.bak: zero paid resubmissions', async () => {
     const { runDir } = await paidRun();
     await truncate(manifestPath(runDir), 100);
@@ -241,7 +243,7 @@ describe('damaged or deleted manifest', () => {
   });
 });
 
-describe('lock', () => {
+describe('lock', { timeout: 180_000 }, () => {
   test('a second run on the same folder fails at once with RUN_LOCKED naming the holder; the lock is released after', async () => {
     const runDir = await freshRunDir(assets);
     const slow = createScriptedBackend({ name: 'a', clip: assets.clip }, [{ ok: true, latencyMs: 300 }]);
