@@ -6,17 +6,21 @@ import { ProgressRenderer } from '../lib/progress.js';
 export default class Generate extends Command {
   static override summary = 'Generate the film described by a ttv.yaml';
   static override description =
-    'Plans the storyboard into segments, generates each with the configured backend chain, and joins them into final.mp4 in the run folder. Re-running the same command resumes: finished segments are reused, submitted jobs re-attached.';
+    'Plans the storyboard into segments, generates each with the configured backend chain, and joins them into final.mp4 in the run folder. Re-running the same command resumes: finished segments are reused, submitted jobs re-attached. A damaged or deleted manifest.json is recovered from manifest.json.bak, journal.jsonl or the segment files; a run folder whose paid work cannot be recovered is refused unless --restart. One run per folder at a time (run.lock; a second run exits 11 with RUN_LOCKED).';
   static override examples = [
     '<%= config.bin %> generate',
     '<%= config.bin %> generate --config examples/demo/chaining.yaml --out runs/demo',
     '<%= config.bin %> generate --json',
+    '<%= config.bin %> generate --out runs/demo --restart',
   ];
   static override flags = {
     config: Flags.string({ char: 'c', summary: 'Config file (default: ./ttv.yaml)' }),
     out: Flags.string({ char: 'o', summary: 'Run folder (default: output.dir, else runs/<name> beside the config)' }),
     json: Flags.boolean({ summary: 'Print one JSON object with the result on stdout (progress goes to stderr)' }),
     quiet: Flags.boolean({ char: 'q', summary: 'No progress output' }),
+    restart: Flags.boolean({
+      summary: 'Start the run over even when the run folder shows paid work that cannot be recovered (everything is generated and paid for again)',
+    }),
   };
 
   async run(): Promise<void> {
@@ -34,17 +38,16 @@ export default class Generate extends Command {
     const progress = flags.quiet ? undefined : new ProgressRenderer(process.stderr, process.stderr.isTTY === true && !flags.json);
     try {
       const { config, registry } = await loadProject(flags.config, this.config.dataDir);
-      const { preflightRun, runPipeline, redact } = await import('@ttv/core');
+      const { runPipeline } = await import('@ttv/core');
       const { resolve } = await import('node:path');
-      // Everything checked before the run folder is created and before the first (paid) call: the plan, every prompt
-      // against the chain, every input image (named by its config key).
-      const preflight = await preflightRun(config);
-      for (const w of preflight.warnings) process.stderr.write(`${redact(`Warning: ${w}`)}\n`);
+      // runPipeline checks the plan, every prompt against the chain and every input image (named by its config key)
+      // before the run folder is created and before the first (paid) call; its warnings arrive as events.
       const result = await runPipeline({
         config,
         registry,
         signal: controller.signal,
         ...(flags.out ? { runDir: resolve(flags.out) } : {}),
+        ...(flags.restart ? { restart: true } : {}),
         ...(progress ? { onEvent: (e) => progress.handle(e) } : {}),
       });
       progress?.stop();

@@ -220,3 +220,30 @@ describe('cancellation', () => {
     }
   }, 60_000);
 });
+
+describe('run folder lock', () => {
+  test('a second generate on the same folder exits 11 at once with RUN_LOCKED naming the first run; the first finishes', async () => {
+    const emulator = await startJobsEmulator({ jobMs: 150, usdPerSecond: 0.1 });
+    try {
+      const { config, runDir } = await project('locked', emulator);
+      const first = startCli(config, runDir);
+      while (!existsSync(join(runDir, 'run.lock'))) await new Promise((r) => setTimeout(r, 5));
+      const startedAt = Date.now();
+      const second = startCli(config, runDir);
+      const end2 = await second.exited;
+      expect(end2.code, second.lines.join('\n')).toBe(11);
+      expect(end2.at - startedAt).toBeLessThan(30_000); // CLI start-up on a loaded machine; it does not wait for the lock
+      const out = second.lines.join('\n');
+      expect(out).toContain('[RUN_LOCKED]');
+      expect(out).toContain(`process ${first.child.pid}`);
+      const end1 = await first.exited;
+      expect(end1.code, first.lines.join('\n')).toBe(0);
+      expect(end2.at).toBeLessThan(end1.at); // refused while the first run was still working, not after it
+      expect(emulator.paidSubmissions).toBe(SEGMENTS); // the second run paid for nothing
+      expect(existsSync(join(runDir, 'run.lock'))).toBe(false);
+      await verifyFinishedRun(runDir, emulator);
+    } finally {
+      await emulator.close();
+    }
+  }, 120_000);
+});

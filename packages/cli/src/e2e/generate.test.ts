@@ -57,7 +57,9 @@ describe('ttv generate on the embedded backend', () => {
     expect(await imagePsnr(last0, first1)).toBeGreaterThan(35);
     const manifest = JSON.parse(await readFile(join(out.runDir, 'manifest.json'), 'utf8'));
     expect(manifest.status).toBe('done');
-    expect(manifest.segments[1].inputs.firstFrame.path).toBe(last0);
+    // paths in the manifest are relative to the run folder (a moved run folder resumes)
+    expect(manifest.segments[1].inputs.firstFrame.path).toBe('frames/seg-000-last.png');
+    expect(join(out.runDir, manifest.segments[1].inputs.firstFrame.path)).toBe(last0);
     expect(manifest.segments.map((s: { prompt: string }) => s.prompt)).toEqual(['one', 'two', 'three']);
     for (const sub of ['segments', 'frames']) expect(existsSync(join(out.runDir, sub))).toBe(true);
   });

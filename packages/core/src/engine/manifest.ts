@@ -1,10 +1,15 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { appendFile, type FileHandle, open, readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { BackendWarning, JobHandle } from '../spec/backend.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { fsError, writeFileAtomic } from '../util/fs.js';
 import { redactDeep } from '../util/secrets.js';
 
-export const MANIFEST_VERSION = 1;
+/**
+ * 2: file paths (segment files, inputs, last frames, the final film) are stored relative to the run folder, so a
+ * moved or copied run folder resumes. 1: absolute paths (converted on read).
+ */
+export const MANIFEST_VERSION = 2;
 
 export type SegmentStatus = 'pending' | 'running' | 'submitted' | 'done' | 'failed' | 'cancelled';
 
@@ -68,6 +73,8 @@ export interface SegmentRecord {
     /** Already in the ledger from an attempt that failed after the job was paid (TtvError.jobReusable). */
     chargedUsd?: number;
   };
+  /** Adopted from `segments/` after the manifest was lost (verified by probe): the next run takes its keys as they are. */
+  adopted?: boolean;
   /** Last frame extracted from this segment (chaining mode). */
   lastFrame?: ManifestInput;
   warnings: BackendWarning[];
@@ -121,13 +128,139 @@ export function manifestPath(runDir: string): string {
   return join(runDir, 'manifest.json');
 }
 
-export async function readManifest(runDir: string): Promise<Manifest | undefined> {
-  try {
-    const m = JSON.parse(await readFile(manifestPath(runDir), 'utf8')) as Manifest;
-    return m.version === MANIFEST_VERSION ? m : undefined;
-  } catch {
-    return undefined;
+export function manifestBackupPath(runDir: string): string {
+  return join(runDir, 'manifest.json.bak');
+}
+
+export function journalPath(runDir: string): string {
+  return join(runDir, 'journal.jsonl');
+}
+
+/** What `loadManifestFile` found: a manifest (paths absolute, in the given run folder) or why not. */
+export type ManifestLoad = { ok: true; manifest: Manifest } | { ok: false; reason: 'missing' | 'damaged' | 'newer'; message: string; version?: number };
+
+/** Maps the file paths of a manifest in place (every path the engine stores). */
+function mapPaths(m: Manifest, f: (path: string) => string): Manifest {
+  for (const s of m.segments ?? []) {
+    if (s.file) s.file = f(s.file);
+    if (s.inputs?.firstFrame) s.inputs.firstFrame.path = f(s.inputs.firstFrame.path);
+    if (s.inputs?.lastFrame) s.inputs.lastFrame.path = f(s.inputs.lastFrame.path);
+    if (s.lastFrame) s.lastFrame.path = f(s.lastFrame.path);
   }
+  if (m.final?.file) m.final.file = f(m.final.file);
+  return m;
+}
+
+const inside = (root: string, path: string) => {
+  const r = relative(root, path);
+  return r !== '' && !r.startsWith(`..${sep}`) && r !== '..' && !isAbsolute(r);
+};
+
+/** A path inside the run folder becomes relative (with `/`); anything else stays as it is. */
+export function toRunRelative(runDir: string, path: string): string {
+  const abs = resolve(path);
+  return inside(resolve(runDir), abs) ? relative(resolve(runDir), abs).split(sep).join('/') : path;
+}
+
+/** A manifest copy whose paths inside `runDir` are relative (what is written to disk). */
+export function relativiseManifest(runDir: string, m: Manifest): Manifest {
+  return mapPaths(structuredClone(m), (p) => toRunRelative(runDir, p));
+}
+
+/** Resolves a v2 manifest's relative paths against `runDir`, in place. */
+export function absolutiseManifest(runDir: string, m: Manifest): Manifest {
+  return mapPaths(m, (p) => (isAbsolute(p) ? p : resolve(runDir, p)));
+}
+
+/**
+ * The run folder a v1 manifest (absolute paths) was written in, from the engine's layout: `<run>/final.mp4`,
+ * `<run>/segments/seg-NNN.mp4`, `<run>/frames/…`.
+ */
+function v1RunDir(m: Manifest): string | undefined {
+  if (m.final?.file) return dirname(m.final.file);
+  for (const s of m.segments ?? []) {
+    for (const p of [s.file, s.lastFrame?.path, s.inputs?.firstFrame?.path, s.inputs?.lastFrame?.path]) {
+      if (p && isAbsolute(p) && /^(segments|frames)$/.test(dirname(p).split(/[\\/]/).at(-1) ?? '')) return dirname(dirname(p));
+    }
+  }
+  return undefined;
+}
+
+/** Converts a parsed manifest of any known version to the current one, with absolute paths in `runDir`. */
+export function upgradeManifest(runDir: string, m: Manifest): Manifest {
+  if (m.version === 1) {
+    const oldDir = v1RunDir(m) ?? runDir;
+    // Paths inside the run folder it was written in are moved to where the folder is now.
+    mapPaths(m, (p) => (isAbsolute(p) && inside(oldDir, p) ? resolve(runDir, relative(oldDir, p)) : p));
+    m.version = MANIFEST_VERSION;
+    return m;
+  }
+  return absolutiseManifest(runDir, m);
+}
+
+function isManifestShape(m: unknown): m is Manifest {
+  const o = m as Partial<Manifest> | null;
+  return typeof o === 'object' && o !== null && typeof o.version === 'number' && Array.isArray(o.segments) && Array.isArray(o.ledger);
+}
+
+/** Reads one manifest file (`manifest.json` or its backup) of `runDir`, saying why it cannot be used. */
+export async function loadManifestFile(file: string, runDir: string): Promise<ManifestLoad> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, reason: 'missing', message: `${file} does not exist` };
+    return { ok: false, reason: 'damaged', message: `${file} cannot be read: ${(error as Error).message}` };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: 'damaged', message: `${file} is not valid JSON (${text.length} bytes): ${(error as Error).message}` };
+  }
+  if (!isManifestShape(parsed)) return { ok: false, reason: 'damaged', message: `${file} is not a ttv manifest` };
+  if (parsed.version > MANIFEST_VERSION) {
+    return { ok: false, reason: 'newer', version: parsed.version, message: `${file} has version ${parsed.version}; this ttv reads up to ${MANIFEST_VERSION}` };
+  }
+  return { ok: true, manifest: upgradeManifest(runDir, parsed) };
+}
+
+/** The run's manifest with absolute paths (v1 manifests converted), or undefined when there is none usable. */
+export async function readManifest(runDir: string): Promise<Manifest | undefined> {
+  const r = await loadManifestFile(manifestPath(runDir), runDir);
+  return r.ok ? r.manifest : undefined;
+}
+
+/**
+ * One line of `journal.jsonl`, the append-only record of paid work written beside the manifest (before it):
+ * the run's identity, every segment record whose job or result changed (job submitted with its handle, segment
+ * done with file + sha256), and every ledger entry (charges). Paths are relative to the run folder.
+ */
+export type JournalEntry =
+  | { type: 'run'; at: string; name: string; mode: Manifest['mode']; createdAt: string; configFile: string; output: Manifest['output'] }
+  | { type: 'segment'; at: string; record: SegmentRecord }
+  | { type: 'charge'; at: string; entry: LedgerEntry };
+
+async function endsWithNewline(file: string): Promise<boolean> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(file, 'r');
+    const { size } = await handle.stat();
+    if (size === 0) return true;
+    const { buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
+    return buffer[0] === 0x0a;
+  } catch {
+    return true; // no journal yet
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** What in a segment record is worth journaling: its job and its result. */
+function journalSignature(s: SegmentRecord): string | undefined {
+  if (s.status === 'done' && s.sha256) return `done:${s.sha256}:${s.contentKey}:${s.inputKey}`;
+  if (s.job) return `job:${s.job.handle.id}:${s.job.contentKey}:${s.job.chargedUsd ?? 0}`;
+  return undefined;
 }
 
 /**
@@ -135,24 +268,98 @@ export async function readManifest(runDir: string): Promise<Manifest | undefined
  * when segments finish concurrently. `save()` resolves once a write that started after the call is on disk;
  * saves requested while a write is waiting to start share it (its snapshot is taken when it starts, so it holds
  * every change made before). Secrets are masked on the way out.
+ *
+ * Each write first appends what changed in paid work to `journal.jsonl`, then writes `manifest.json.bak` and
+ * `manifest.json` (the same snapshot), so a damaged or deleted manifest is recovered (see run-folder.ts). Paths
+ * inside the run folder are stored relative to it. File-system failures are mapped to DISK_FULL / NOT_WRITABLE /
+ * PATH_INVALID naming the file; the files on disk then hold the last complete write.
  */
 export class ManifestWriter {
   private chain: Promise<void> = Promise.resolve();
   private pending: Promise<void> | undefined;
+  private journaled = new Map<number, string>();
+  private ledgerJournaled = 0;
+  private runJournaled = false;
+  private journalClean = false;
   /** Number of writes actually made (for tests and benches). */
   writes = 0;
   constructor(
     readonly runDir: string,
     readonly manifest: Manifest,
-  ) {}
+  ) {
+    // What the manifest held when it was opened is in the journal already (or was recovered from it); without a
+    // journal (a new run, or a folder from a ttv that wrote none) the first write journals everything.
+    if (!existsSync(journalPath(runDir))) return;
+    for (const s of manifest.segments) {
+      const sig = journalSignature(s);
+      if (sig) this.journaled.set(s.index, sig);
+    }
+    this.ledgerJournaled = manifest.ledger.length;
+  }
+
+  private journalLines(): string {
+    const at = new Date().toISOString();
+    const m = this.manifest;
+    const entries: JournalEntry[] = [];
+    if (!this.runJournaled) {
+      entries.push({ type: 'run', at, name: m.name, mode: m.mode, createdAt: m.createdAt, configFile: m.configFile, output: m.output });
+    }
+    for (const s of m.segments) {
+      const sig = journalSignature(s);
+      if (sig && this.journaled.get(s.index) !== sig) entries.push({ type: 'segment', at, record: s });
+    }
+    for (const entry of m.ledger.slice(this.ledgerJournaled)) entries.push({ type: 'charge', at, entry });
+    if (entries.length === 0) return '';
+    const rel = (p: string) => toRunRelative(this.runDir, p);
+    return entries
+      .map((e) => {
+        if (e.type !== 'segment') return JSON.stringify(redactDeep(e));
+        const record = structuredClone(e.record);
+        mapPaths({ segments: [record] } as unknown as Manifest, rel);
+        return JSON.stringify(redactDeep({ ...e, record }));
+      })
+      .map((l) => `${l}\n`)
+      .join('');
+  }
+
+  private async write(): Promise<void> {
+    const m = this.manifest;
+    const lines = this.journalLines();
+    const journaledTo = { ledger: m.ledger.length, segments: m.segments.map((s) => [s.index, journalSignature(s)] as const) };
+    let target = journalPath(this.runDir);
+    try {
+      if (lines) {
+        // A line cut short by a crash or a full disk must not swallow the next one: start on a fresh line.
+        if (!this.journalClean) this.journalClean = await endsWithNewline(target);
+        await appendFile(target, this.journalClean ? lines : `\n${lines}`).catch((error: unknown) => {
+          this.journalClean = false;
+          throw error;
+        });
+        this.journalClean = true;
+      }
+      this.runJournaled = true;
+      this.ledgerJournaled = journaledTo.ledger;
+      for (const [i, sig] of journaledTo.segments) if (sig) this.journaled.set(i, sig);
+      const snapshot = JSON.stringify(
+        redactDeep({ ...relativiseManifest(this.runDir, m), version: MANIFEST_VERSION, updatedAt: new Date().toISOString() }),
+        null,
+        2,
+      );
+      target = manifestBackupPath(this.runDir);
+      await writeFileAtomic(target, `${snapshot}\n`);
+      target = manifestPath(this.runDir);
+      await writeFileAtomic(target, `${snapshot}\n`);
+    } catch (error) {
+      throw fsError(error, target, target.endsWith('.jsonl') ? 'the run journal' : 'the manifest');
+    }
+  }
 
   save(): Promise<void> {
     if (this.pending) return this.pending;
     const write = this.chain.then(() => {
       this.pending = undefined;
       this.writes++;
-      const snapshot = JSON.stringify(redactDeep({ ...this.manifest, updatedAt: new Date().toISOString() }), null, 2);
-      return writeFileAtomic(manifestPath(this.runDir), `${snapshot}\n`);
+      return this.write();
     });
     this.pending = write;
     this.chain = write.catch(() => {});

@@ -81,10 +81,15 @@ async function failRun(state: RunState, e: unknown): Promise<TtvError> {
 
 /** Disposes the backends this run created and removes its scratch folder. */
 async function closeRun(state: RunState): Promise<void> {
-  await Promise.all(
-    state.slots.map(async (s) => {
-      if (s.instance) await (await s.instance.catch(() => undefined))?.dispose?.();
-    }),
-  );
-  await rm(join(state.runDir, 'work'), { recursive: true, force: true }).catch(() => {});
+  try {
+    await Promise.all(
+      state.slots.map(async (s) => {
+        if (s.instance) await (await s.instance.catch(() => undefined))?.dispose?.();
+      }),
+    );
+    await rm(join(state.runDir, 'work'), { recursive: true, force: true }).catch(() => {});
+  } finally {
+    // The run folder's lock goes last, once nothing of this run touches the folder.
+    await state.folder.release();
+  }
 }

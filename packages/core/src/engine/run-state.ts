@@ -14,6 +14,7 @@ import type { PipelineEvent } from './events.js';
 import type { Executor } from './executor.js';
 import { GpuPool } from './leases.js';
 import type { Manifest, ManifestInput, ManifestWriter } from './manifest.js';
+import type { OpenedRunFolder } from './run-folder.js';
 
 export interface RunTimings {
   totalMs: number;
@@ -45,6 +46,8 @@ export interface RunState extends RunReporter {
   config: LoadedConfig;
   core: LoadedConfig['core'];
   runDir: string;
+  /** The locked run folder (released last, when the run closes). */
+  folder: OpenedRunFolder;
   signal: AbortSignal;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;

@@ -10,6 +10,7 @@ import { type BackendSlot, orderForSegment, requestFor } from './chain.js';
 import type { ManifestInput, SegmentRecord } from './manifest.js';
 import { negotiate, type SegmentNeeds } from './negotiate.js';
 import { failurePolicy } from './policy.js';
+import { adoptSegment } from './run-folder.js';
 import { backendOf, now, pad, type RunState } from './run-state.js';
 
 /** What a segment is generated from (chaining: the previous segment's last frame and content key). */
@@ -27,6 +28,8 @@ export interface SegmentInputs {
 export async function runSegment(state: RunState, planned: PlannedSegment, inputs: SegmentInputs): Promise<SegmentRecord> {
   const rec = state.manifest.segments[planned.index]!;
   const inputKey = inputKeyOf(state, planned, inputs);
+  // A segment adopted from segments/ when the manifest was lost takes this run's keys (run-folder.ts).
+  adoptSegment(rec, inputKey, state.producerKeys);
   if (await reusable(state, rec, inputKey)) {
     state.emit({
       type: 'done',

@@ -1,15 +1,16 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
-import { type Plan, planStoryboard } from '../plan/planner.js';
+import { preflightRun } from '../plan/inputs.js';
+import type { Plan } from '../plan/planner.js';
 import type { BackendRegistry } from '../registry/registry.js';
-import { sha256, writeFileAtomic } from '../util/fs.js';
+import { fsError, sha256, writeFileAtomic } from '../util/fs.js';
 import { sleep as abortableSleep } from '../util/sleep.js';
 import { Budget, WARN_PREFIX } from './budget.js';
 import { type BackendSlot, resolveChain } from './chain.js';
 import type { PipelineEvent } from './events.js';
 import { type Executor, inProcessExecutor } from './executor.js';
-import { MANIFEST_VERSION, type Manifest, ManifestWriter, readManifest, type SegmentRecord } from './manifest.js';
+import { MANIFEST_VERSION, type Manifest, ManifestWriter, type SegmentRecord } from './manifest.js';
+import { openRunFolder } from './run-folder.js';
 import { createReporter, now, type RunState } from './run-state.js';
 
 export interface RunPipelineOptions {
@@ -30,6 +31,11 @@ export interface RunPipelineOptions {
    * `concurrency` call slots.
    */
   executor?: Executor;
+  /**
+   * Start over in a run folder whose manifest is damaged beyond recovery although it shows paid work (otherwise
+   * refused with RUN_FOLDER_INVALID, saying what would be paid again).
+   */
+  restart?: boolean;
 }
 
 export function defaultRunDir(config: LoadedConfig): string {
@@ -44,22 +50,37 @@ export function defaultRunDir(config: LoadedConfig): string {
 export async function setUpRun(options: RunPipelineOptions): Promise<RunState> {
   const { config } = options;
   const core = config.core;
-  const plan = planStoryboard(core);
+  const signal = options.signal ?? new AbortController().signal;
+  // Every prompt and input image is checked before the run folder exists or anything is paid.
+  const { plan, warnings } = await preflightRun(config, { signal });
   const runDir = options.runDir ?? defaultRunDir(config);
   const reporter = createReporter(runDir, options.onEvent);
-  await prepareRunFolder(runDir);
-  await writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config.redacted, null, 2)}\n`);
-  const previous = await readManifest(runDir);
+  for (const message of warnings) reporter.emit({ type: 'warning', message });
+  // The folder is checked (a ttv run folder, or empty), locked, cleaned of ttv's temp files, and the previous
+  // manifest recovered (backup, journal, or the segment files themselves).
+  const folder = await openRunFolder(runDir, {
+    restart: options.restart === true,
+    segments: plan.segments.length,
+    onWarning: (message) => reporter.emit({ type: 'warning', message }),
+  });
+  const configCopy = join(runDir, 'config.json');
+  await folder.guard(
+    writeFileAtomic(configCopy, `${JSON.stringify(config.redacted, null, 2)}\n`).catch((e: unknown) => {
+      throw fsError(e, configCopy, 'the run config');
+    }),
+  );
+  const previous = folder.previous;
   const manifest = mergeManifest(config, plan, previous);
   const writer = new ManifestWriter(runDir, manifest);
-  await writer.save();
+  await folder.guard(writer.save());
   reporter.emit({ type: 'run-start', runDir, mode: core.mode, segments: plan.segments.length, resumed: previous !== undefined });
-  const slots = await resolveChain(config, options.registry);
+  const slots = await folder.guard(resolveChain(config, options.registry));
   return Object.assign(reporter, {
     config,
     core,
     runDir,
-    signal: options.signal ?? new AbortController().signal,
+    folder,
+    signal,
     sleep: options.sleep ?? abortableSleep,
     random: options.random ?? Math.random,
     env: options.env ?? process.env,
@@ -74,21 +95,6 @@ export async function setUpRun(options: RunPipelineOptions): Promise<RunState> {
     executor: options.executor ?? inProcessExecutor({ concurrency: core.concurrency }),
     inputs: { keyframes: [] },
   });
-}
-
-/** Creates `segments/` and `frames/` and removes temp files a killed run left behind. */
-async function prepareRunFolder(runDir: string): Promise<void> {
-  await mkdir(join(runDir, 'segments'), { recursive: true });
-  await mkdir(join(runDir, 'frames'), { recursive: true });
-  await cleanStaleTemps(join(runDir, 'segments'));
-  await cleanStaleTemps(join(runDir, 'frames'));
-  await cleanStaleTemps(runDir);
-}
-
-async function cleanStaleTemps(dir: string): Promise<void> {
-  for (const entry of await readdir(dir).catch(() => [] as string[])) {
-    if (entry.startsWith('.') && entry.includes('.tmp')) await rm(join(dir, entry), { force: true });
-  }
 }
 
 /** This run's manifest: the plan's segments, keeping what an earlier run of the folder recorded for each. */
