@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTempName } from '../util/fs.js';
 import { extractFrame, joinSegments, makeTestClip, probeVideo, readTestFrameIndex, resolveFfmpeg, runFfmpeg } from './index.js';
+import { readMp4VideoTrack } from './mp4.js';
 import { ffmpegFsError } from './run.js';
 
 let dir: string;
@@ -133,24 +134,38 @@ describe('joinSegments', () => {
     });
   });
 
-  it('a copy join of inputs that carry their probe probes only the result', async () => {
+  it('a copy join of inputs that carry their probe runs no ffprobe, and reports what ffprobe would', async () => {
     const real = resolveFfmpeg();
     // A folder without a quote in its name (the shell script quotes paths with ').
     const wrapDir = await mkdtemp(join(tmpdir(), 'ttv-wrap-'));
     const log = join(wrapDir, 'ffprobe-calls.log');
     const wrapper = join(wrapDir, 'ffprobe-logged.sh');
+    await writeFile(log, '');
     await writeFile(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec '${real.ffprobe}' "$@"\n`);
     await chmod(wrapper, 0o755);
     const binaries = { ...real, ffprobe: wrapper };
     const inputs = await Promise.all(['a.mp4', 'b.mp4'].map(async (n) => ({ path: clip(n), probe: await probeVideo(clip(n)) })));
     const result = await joinSegments(inputs, clip('known.mp4'), { width: 320, height: 180, fps: 24 }, { binaries });
     expect(result.method).toBe('copy');
+    expect(await readFile(log, 'utf8')).toBe('');
+    const probed = await probeVideo(clip('known.mp4'));
+    expect(result.probe).toMatchObject({ ...probed, durationSec: expect.any(Number) });
+    expect(result.probe.durationSec).toBeCloseTo(probed.durationSec, 2);
     expect(result.probe.frames).toBe(78);
-    const calls = (await readFile(log, 'utf8')).trim().split('\n');
-    expect(calls).toHaveLength(1);
-    expect(calls[0]).toContain('known.mp4');
-    expect(calls[0]).not.toContain('-count_frames');
     await rm(wrapDir, { recursive: true, force: true });
+  });
+
+  it('readMp4VideoTrack reads the header, and tells a truncated file', async () => {
+    const track = await readMp4VideoTrack(clip('a.mp4'));
+    expect(track).toMatchObject({ frames: 48, width: 320, height: 180, complete: true });
+    expect(track?.durationSec).toBeCloseTo(2, 2);
+    const cut = clip('a-truncated.mp4');
+    await copyFile(clip('a.mp4'), cut);
+    await truncate(cut, (await stat(cut)).size - 1000);
+    expect(await readMp4VideoTrack(cut)).toMatchObject({ frames: 48, complete: false });
+    expect(await readMp4VideoTrack(clip('missing.mp4'))).toBeUndefined();
+    await writeFile(clip('junk.mp4'), 'not an mp4 at all');
+    expect(await readMp4VideoTrack(clip('junk.mp4'))).toBeUndefined();
   });
 
   it('a clip cut with -ss … -c copy is normalised, not copied: the join shows exactly its shown frames', async () => {

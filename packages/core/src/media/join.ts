@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import { TtvError, throwIfAborted } from '../spec/errors.js';
 import { fsError, isMappedFsError, produceAtomic, removeStaleTemps, sha256, sha256File, tempPathFor } from '../util/fs.js';
 import type { FfmpegBinaries } from './binaries.js';
+import { readMp4VideoTrack } from './mp4.js';
 import { probeVideo, type VideoProbe } from './probe.js';
 import { runFfmpeg } from './run.js';
 import { assertWritten } from './verify.js';
@@ -318,15 +319,33 @@ async function joinInner(inputs: JoinInput[], output: string, target: JoinTarget
         ...runOpts,
         writes: { path: tmp, what: 'the joined video', reportPath: output },
       });
-      await assertWritten(tmp, `joined video ${basename(output)}`);
-      // A container probe (no decode): the concat demuxer copied packets whose count and sizes it knows.
-      const result = await probeVideo(tmp, { signal: opts.signal, binaries: opts.binaries }).catch(async (error: unknown) => {
-        if (TtvError.is(error) && error.code === 'INPUT_INVALID') {
-          await assertRoom(dirname(resolve(output)), output, 'the joined video');
-          throw new TtvError('FFMPEG_FAILED', `joined video ${output} does not probe: ${error.message}`, { cause: error });
-        }
-        throw error;
-      });
+      const sizeBytes = await assertWritten(tmp, `joined video ${basename(output)}`);
+      // A stream copy keeps every stream parameter of its (identical) inputs: read the frame count, size and
+      // duration from the MP4 header the muxer wrote (no ffprobe, no decode), and check the file holds every sample.
+      const header = copy ? await readMp4VideoTrack(tmp) : undefined;
+      if (header && !header.complete) {
+        await assertRoom(dirname(resolve(output)), output, 'the joined video');
+        throw new TtvError('FFMPEG_FAILED', `joined video ${output} is truncated (${sizeBytes} bytes, less than its header lists)`, { value: output });
+      }
+      const first = probes[0]!;
+      const fromHeader = header && {
+        ...first,
+        frames: header.frames,
+        width: header.width,
+        height: header.height,
+        durationSec: header.durationSec,
+        timeBase: header.timeBase,
+        sizeBytes,
+      };
+      const result =
+        fromHeader ??
+        (await probeVideo(tmp, { signal: opts.signal, binaries: opts.binaries }).catch(async (error: unknown) => {
+          if (TtvError.is(error) && error.code === 'INPUT_INVALID') {
+            await assertRoom(dirname(resolve(output)), output, 'the joined video');
+            throw new TtvError('FFMPEG_FAILED', `joined video ${output} does not probe: ${error.message}`, { cause: error });
+          }
+          throw error;
+        }));
       if (Math.abs(result.frames - expected) > tolerance || result.width !== target.width || result.height !== target.height) {
         await assertRoom(dirname(resolve(output)), output, 'the joined video');
         throw new TtvError(
