@@ -110,6 +110,14 @@ describe('exact frame extraction', () => {
     await expect(probeImage(out)).rejects.toMatchObject({ code: 'INPUT_INVALID' });
   });
 
+  it('an output path through a file is PATH_INVALID naming it, with a fix', async () => {
+    const clip = join(dir, 'small.mp4');
+    await makeTestClip(clip, { width: 64, height: 36, fps: 8, frames: 4 });
+    const error = await extractLastFrame(clip, join(clip, 'last.png')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PATH_INVALID', fix: expect.any(String) });
+    expect((error as Error).message).toContain(clip);
+  });
+
   it('a bad input reads as INPUT_INVALID naming the path', async () => {
     const text = join(dir, 'notes.mp4');
     await writeFile(text, 'not a video\n');

@@ -1,9 +1,8 @@
 import { TtvError } from '../spec/errors.js';
-import { produceAtomic } from '../util/fs.js';
 import type { FfmpegBinaries } from './binaries.js';
 import { probeVideo } from './probe.js';
 import { runFfmpeg } from './run.js';
-import { ACCURATE_SWS, assertWritten } from './verify.js';
+import { ACCURATE_SWS, assertWritten, produceMedia } from './verify.js';
 
 export interface FrameOptions {
   signal?: AbortSignal;
@@ -14,9 +13,10 @@ export interface FrameOptions {
 const PNG_OUT = ['-pix_fmt', 'rgb24', '-f', 'image2', '-c:v', 'png'];
 
 async function extract(video: string, outPng: string, input: string[], output: string[], what: string, opts: FrameOptions): Promise<void> {
-  await produceAtomic(outPng, async (tmp) => {
+  await produceMedia(outPng, `the ${what} of ${video}`, async (tmp) => {
     try {
       await runFfmpeg([...input, '-i', video, ...output, ...ACCURATE_SWS, ...PNG_OUT, tmp], {
+        writes: { path: tmp, what: `the ${what} of ${video}`, reportPath: outPng },
         signal: opts.signal,
         binaries: opts.binaries,
         timeoutMs: opts.timeoutMs ?? 120_000,

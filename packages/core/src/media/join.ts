@@ -2,12 +2,12 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { TtvError, throwIfAborted } from '../spec/errors.js';
-import { fsError, isMappedFsError, produceAtomic, removeStaleTemps, sha256, sha256File, tempPathFor } from '../util/fs.js';
+import { fsError, produceAtomic, removeStaleTemps, sha256, sha256File, tempPathFor } from '../util/fs.js';
 import type { FfmpegBinaries } from './binaries.js';
 import { readMp4VideoTrack } from './mp4.js';
 import { probeVideo, type VideoProbe } from './probe.js';
 import { runFfmpeg } from './run.js';
-import { assertWritten } from './verify.js';
+import { assertWritten, mapMediaFsError } from './verify.js';
 
 export interface JoinInput {
   path: string;
@@ -175,12 +175,6 @@ interface RunOpts {
   timeoutMs: number;
 }
 
-/** A Node file-system error (ENOSPC, EROFS, EACCES, ENOTDIR, …) as the coded TtvError naming its path. */
-function mapFsError(error: unknown, fallbackPath: string, what: string): unknown {
-  if (!isMappedFsError(error)) return error;
-  return fsError(error, (error as NodeJS.ErrnoException).path ?? fallbackPath, what);
-}
-
 /**
  * Joins segments into one MP4. Stream copy (concat demuxer) when nothing is dropped and every input already
  * matches each other and the target; otherwise each input is normalised once to the target (cached by content
@@ -198,7 +192,7 @@ export async function joinSegments(inputs: JoinInput[], output: string, target: 
   try {
     return await joinInner(inputs, output, target, opts);
   } catch (error) {
-    throw mapFsError(error, output, 'the joined video');
+    throw mapMediaFsError(error, output, 'the joined video');
   }
 }
 
