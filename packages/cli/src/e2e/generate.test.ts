@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { extractFirstFrame, extractFrame, imagePsnr, makeTestImage, probeVideo } from '@ttv/core';
+import { extractFirstFrame, extractFrame, imagePsnr, makeTestImage, probeVideo, resolveFfmpeg } from '@ttv/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scratchDir, ttv, writeConfig } from './helpers.js';
 
@@ -171,5 +171,29 @@ export default {
     }
     const manifest = JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8'));
     expect(manifest.segments[0].attempts[0].error).toContain('***');
+  });
+
+  it('ffmpeg.ffmpegPath and ffmpeg.ffprobePath are the binaries a generate run uses', async () => {
+    const bins = resolveFfmpeg();
+    const log = join(dir, 'wrapper-calls.log');
+    // Wrappers that log each call and exec the real binary.
+    for (const tool of ['ffmpeg', 'ffprobe'] as const) {
+      const wrapper = join(dir, `my-${tool}.sh`);
+      await writeFile(wrapper, `#!/bin/sh\necho "${tool} $*" >> '${log}'\nexec '${bins[tool]}' "$@"\n`);
+      await chmod(wrapper, 0o755);
+    }
+    const file = await writeConfig(
+      dir,
+      `name: wrapped\nmode: chaining\n${base}ffmpeg:\n  ffmpegPath: my-ffmpeg.sh\n  ffprobePath: my-ffprobe.sh\nstoryboard:\n  image: a.png\n  segments:\n    - prompt: one\n`,
+      'wrapped.yaml',
+    );
+    const run = await ttv(['generate', '--config', file, '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const calls = (await readFile(log, 'utf8')).trim().split('\n');
+    // The kenburns render (filter_complex), and at least one probe.
+    expect(calls.some((c) => c.startsWith('ffmpeg ') && c.includes('-filter_complex'))).toBe(true);
+    expect(calls.some((c) => c.startsWith('ffprobe '))).toBe(true);
+    const out = JSON.parse(run.stdout) as JsonResult;
+    expect((await probeVideo(out.video)).frames).toBe(24);
   });
 });

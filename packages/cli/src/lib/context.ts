@@ -31,5 +31,8 @@ export async function loadProject(configFlag: string | undefined, dataDir?: stri
   const file = findConfig(configFlag);
   const registry = new core.BackendRegistry({ searchDirs: searchDirs(dirname(file), dataDir) });
   const config = await core.loadConfig(file, { registry });
+  // ffmpeg.ffmpegPath / ffprobePath apply to every media call of this process (generate, backends, the join),
+  // not only to what `ttv doctor` reports.
+  core.useFfmpegBinaries(config.core.ffmpeg);
   return { config, registry };
 }

@@ -80,13 +80,33 @@ function pick(tool: 'ffmpeg' | 'ffprobe', candidates: Candidate[], tried: string
 }
 
 let cached: { key: string; value: FfmpegBinaries } | undefined;
+let configured: { ffmpegPath?: string; ffprobePath?: string } = {};
 
 /**
- * Finds ffmpeg and ffprobe, in this order: explicit option → FFMPEG_PATH / FFPROBE_PATH → ffmpeg-static (only
+ * Sets the binaries every later media call uses when it is not given explicit options (process-wide): the CLI
+ * calls it with the project's `ffmpeg.ffmpegPath` / `ffmpeg.ffprobePath` once the config is loaded, so
+ * `generate`, the backends and the joiner all run the binary `ttv doctor` reports. Undefined keys fall back to
+ * FFMPEG_PATH / FFPROBE_PATH and the bundled binaries; `useFfmpegBinaries({})` clears the setting.
+ */
+export function useFfmpegBinaries(paths: { ffmpegPath?: string | undefined; ffprobePath?: string | undefined }): void {
+  configured = {
+    ...(paths.ffmpegPath ? { ffmpegPath: paths.ffmpegPath } : {}),
+    ...(paths.ffprobePath ? { ffprobePath: paths.ffprobePath } : {}),
+  };
+}
+
+/**
+ * Finds ffmpeg and ffprobe, in this order: explicit option → `useFfmpegBinaries` → FFMPEG_PATH / FFPROBE_PATH → ffmpeg-static (only
  * when its downloaded binary is present) → the binaries shipped inside @ffmpeg-installer/@ffprobe-installer →
  * PATH. Throws FFMPEG_FAILED listing everything that was tried.
  */
-export function resolveFfmpeg(options: ResolveFfmpegOptions = {}): FfmpegBinaries {
+export function resolveFfmpeg(explicit: ResolveFfmpegOptions = {}): FfmpegBinaries {
+  // Explicit options win, then what useFfmpegBinaries set for the process.
+  const options: ResolveFfmpegOptions = {
+    ...explicit,
+    ffmpegPath: explicit.ffmpegPath ?? configured.ffmpegPath,
+    ffprobePath: explicit.ffprobePath ?? configured.ffprobePath,
+  };
   const env = options.env ?? process.env;
   const key = JSON.stringify([options.ffmpegPath, options.ffprobePath, env.FFMPEG_PATH, env.FFPROBE_PATH, env.PATH]);
   if (cached?.key === key) return cached.value;

@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { TtvError } from '../spec/errors.js';
-import { produceAtomic, tempPathFor } from '../util/fs.js';
+import { tempPathFor } from '../util/fs.js';
 import type { FfmpegBinaries } from './binaries.js';
 import { probeImage } from './probe.js';
 import { runFfmpeg } from './run.js';
-import { ACCURATE_SWS, assertWritten } from './verify.js';
+import { ACCURATE_SWS, assertWritten, produceMedia } from './verify.js';
 
 interface CommonOptions {
   signal?: AbortSignal;
@@ -46,7 +46,7 @@ export async function encodeStill(image: string, outMp4: string, opts: EncodeSti
   const w = opts.width ?? 'trunc(iw/2)*2';
   const h = opts.height ?? 'trunc(ih/2)*2';
   const fps = String(opts.fps);
-  await produceAtomic(outMp4, async (tmp) => {
+  await produceMedia(outMp4, `the still clip of ${image}`, async (tmp) => {
     await runFfmpeg(
       [
         ...['-loop', '1', '-framerate', fps, '-i', image],
@@ -111,14 +111,14 @@ export async function fitImage(input: string, output: string, opts: FitImageOpti
   };
 
   if (!jpeg || opts.maxBytes === undefined) {
-    return produceAtomic(output, async (tmp) => {
+    return produceMedia(output, `the fitted image of ${input}`, async (tmp) => {
       const bytes = await encode(tmp, opts.width, opts.height, 2);
       return { width: opts.width, height: opts.height, mimeType, bytes };
     });
   }
 
   const maxBytes = opts.maxBytes;
-  return produceAtomic(output, async (tmp) => {
+  return produceMedia(output, `the fitted image of ${input}`, async (tmp) => {
     const probeTmp = tempPathFor(output);
     try {
       const fits = async (w: number, h: number, q: number) => (await encode(probeTmp, w, h, q)) <= maxBytes;

@@ -72,11 +72,50 @@ describe('exact frame extraction', () => {
     expect(await readTestFrameIndex(early)).toBe(119);
   });
 
+  it('last frame of clips whose timestamps do not start at 0 (MPEG-TS, Matroska and MP4 with an offset)', async () => {
+    const clip = join(dir, 'num-24-121.mp4');
+    const variants: Array<[string, string[]]> = [
+      ['ts', ['-c', 'copy', '-f', 'mpegts']],
+      ['mkv', ['-c', 'copy', '-output_ts_offset', '3', '-f', 'matroska']],
+      ['mp4', ['-c', 'copy', '-output_ts_offset', '3', '-f', 'mp4']],
+    ];
+    for (const [ext, args] of variants) {
+      const shifted = join(dir, `shifted.${ext}`);
+      await runFfmpeg(['-i', clip, ...args, shifted]);
+      expect((await probeVideo(shifted)).frames).toBe(121);
+      const last = join(dir, `shifted-${ext}-last.png`);
+      await extractLastFrame(shifted, last);
+      expect(await readTestFrameIndex(last), ext).toBe(120);
+    }
+  });
+
+  it('last frame of a clip cut with -ss … -c copy is its last shown frame', async () => {
+    const clip = join(dir, 'num-24-121.mp4');
+    const cut = join(dir, 'cut.mp4');
+    await runFfmpeg(['-ss', '1', '-i', clip, '-c', 'copy', cut]);
+    const probe = await probeVideo(cut);
+    expect(probe.frames).toBe(121 - 24);
+    const last = join(dir, 'cut-last.png');
+    await extractLastFrame(cut, last);
+    expect(await readTestFrameIndex(last)).toBe(120);
+    const first = join(dir, 'cut-first.png');
+    await extractFirstFrame(cut, first);
+    expect(await readTestFrameIndex(first)).toBe(24);
+  });
+
   it('a frame index past the end fails with FFMPEG_FAILED and writes nothing', async () => {
     const clip = join(dir, 'num-16-5.mp4');
     const out = join(dir, 'past-end.png');
     await expect(extractFrame(clip, 5, out)).rejects.toMatchObject({ code: 'FFMPEG_FAILED' });
     await expect(probeImage(out)).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+  });
+
+  it('an output path through a file is PATH_INVALID naming it, with a fix', async () => {
+    const clip = join(dir, 'small.mp4');
+    await makeTestClip(clip, { width: 64, height: 36, fps: 8, frames: 4 });
+    const error = await extractLastFrame(clip, join(clip, 'last.png')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PATH_INVALID', fix: expect.any(String) });
+    expect((error as Error).message).toContain(clip);
   });
 
   it('a bad input reads as INPUT_INVALID naming the path', async () => {

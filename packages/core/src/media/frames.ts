@@ -1,9 +1,8 @@
 import { TtvError } from '../spec/errors.js';
-import { produceAtomic } from '../util/fs.js';
 import type { FfmpegBinaries } from './binaries.js';
 import { probeVideo } from './probe.js';
 import { runFfmpeg } from './run.js';
-import { ACCURATE_SWS, assertWritten } from './verify.js';
+import { ACCURATE_SWS, assertWritten, produceMedia } from './verify.js';
 
 export interface FrameOptions {
   signal?: AbortSignal;
@@ -14,9 +13,10 @@ export interface FrameOptions {
 const PNG_OUT = ['-pix_fmt', 'rgb24', '-f', 'image2', '-c:v', 'png'];
 
 async function extract(video: string, outPng: string, input: string[], output: string[], what: string, opts: FrameOptions): Promise<void> {
-  await produceAtomic(outPng, async (tmp) => {
+  await produceMedia(outPng, `the ${what} of ${video}`, async (tmp) => {
     try {
       await runFfmpeg([...input, '-i', video, ...output, ...ACCURATE_SWS, ...PNG_OUT, tmp], {
+        writes: { path: tmp, what: `the ${what} of ${video}`, reportPath: outPng },
         signal: opts.signal,
         binaries: opts.binaries,
         timeoutMs: opts.timeoutMs ?? 120_000,
@@ -37,7 +37,16 @@ async function extract(video: string, outPng: string, input: string[], output: s
  * shorter than 1 s. Never `-sseof` with `-frames:v 1` alone: that keeps the first frame after the seek point.
  */
 export async function extractLastFrame(video: string, outPng: string, opts: FrameOptions = {}): Promise<void> {
-  return extract(video, outPng, ['-sseof', '-1'], ['-vf', 'reverse', '-frames:v', '1'], 'last frame', opts);
+  try {
+    return await extract(video, outPng, ['-sseof', '-1'], ['-vf', 'reverse', '-frames:v', '1'], 'last frame', opts);
+  } catch (error) {
+    if (!TtvError.is(error) || error.code !== 'FFMPEG_FAILED') throw error;
+  }
+  // `-sseof` assumes timestamps start at 0: where they do not (MPEG-TS starts at 1.4 s, Matroska or MP4 with an
+  // offset) ffmpeg 4.1 seeks past the end, or into a GOP it cannot decode, and writes nothing with exit 0. Fall
+  // back to decoding the clip and selecting its last shown frame by number.
+  const probe = await probeVideo(video, { signal: opts.signal, binaries: opts.binaries });
+  return extractFrame(video, probe.frames - 1, outPng, opts);
 }
 
 /** Writes frame 0 of `video` as an RGB PNG. */

@@ -2,16 +2,26 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { TtvError, throwIfAborted } from '../spec/errors.js';
-import { produceAtomic, sha256, sha256File, tempPathFor } from '../util/fs.js';
+import { fsError, produceAtomic, removeStaleTemps, sha256, sha256File, tempPathFor } from '../util/fs.js';
 import type { FfmpegBinaries } from './binaries.js';
+import { readMp4VideoTrack } from './mp4.js';
 import { probeVideo, type VideoProbe } from './probe.js';
 import { runFfmpeg } from './run.js';
-import { assertWritten } from './verify.js';
+import { assertWritten, mapMediaFsError } from './verify.js';
 
 export interface JoinInput {
   path: string;
   /** Drop frame 0 (the seam frame an I2V segment shares with the previous segment's last frame). */
   dropFirstFrame?: boolean;
+  /**
+   * What is already known about this file (e.g. the probe the engine's manifest stores for a segment), exactly as
+   * `probeVideo` returned it for these bytes. Given, the join does not probe the file again: a stream-copy join of
+   * inputs that all carry a probe spawns only the concat and one container probe of the result. The caller vouches
+   * that the file has not changed since (the engine checks the sha256 first).
+   */
+  probe?: VideoProbe;
+  /** SHA-256 (hex) of the file, when known: the normalisation cache key uses it instead of hashing the file. */
+  sha256?: string;
 }
 
 export interface JoinTarget {
@@ -63,7 +73,9 @@ function copyCompatible(probes: VideoProbe[], target: JoinTarget): boolean {
       p.sar === first.sar &&
       sameFps(p.fps, first.fps) &&
       p.timeBase === first.timeBase &&
-      p.hasAudio === first.hasAudio,
+      p.hasAudio === first.hasAudio &&
+      // Frames hidden by an edit list would show again in a stream copy.
+      !p.hiddenFrames,
   );
 }
 
@@ -109,27 +121,96 @@ function expectedFrames(probe: VideoProbe, drop: boolean, fps: number): number {
   return sameFps(probe.fps, fps) ? frames : Math.max(1, Math.round((frames * fps) / probe.fps));
 }
 
+/** Why a normalised segment is unusable (wrong frame count, size, or a tail that does not decode), or undefined. */
+async function checkNormalised(path: string, frames: number, tolerance: number, target: JoinTarget, runOpts: RunOpts): Promise<string | undefined> {
+  let probe: VideoProbe;
+  try {
+    probe = await probeVideo(path, { signal: runOpts.signal, binaries: runOpts.binaries });
+  } catch (error) {
+    if (TtvError.is(error) && error.code === 'INPUT_INVALID') return `it does not probe (${error.message.split('\n')[0]})`;
+    throw error;
+  }
+  if (Math.abs(probe.frames - frames) > tolerance || probe.width !== target.width || probe.height !== target.height) {
+    return `it has ${probe.frames} frames at ${probe.width}x${probe.height}, expected ${frames}${tolerance ? ` ±${tolerance}` : ''} at ${target.width}x${target.height}`;
+  }
+  // A short write can leave a header that promises every frame over data that stops early: decode the last second.
+  let decoded = 0;
+  try {
+    const { stderr } = await runFfmpeg(['-sseof', '-1', '-i', path, '-map', '0:v:0', '-f', 'null', '-'], {
+      ...runOpts,
+      timeoutMs: Math.min(runOpts.timeoutMs, 120_000),
+      onProgress: (p) => {
+        decoded = Math.max(decoded, Number(p.frame) || 0);
+      },
+    });
+    if (stderr.trim()) return `its last second does not decode cleanly: ${stderr.trim().split('\n')[0]}`;
+  } catch (error) {
+    if (TtvError.is(error) && error.code === 'FFMPEG_FAILED') return `its last second does not decode (${error.message.split('\n').at(-1)})`;
+    throw error;
+  }
+  if (decoded === 0) return 'its last second decodes to no frames';
+  return undefined;
+}
+
+/**
+ * After a bad write: if the folder has no room left, DISK_FULL naming `reportPath`. ffmpeg does not always say so
+ * (it can exit 0 after a short write), so try to write 256 KiB there ourselves while the bad file still holds its
+ * space.
+ */
+async function assertRoom(dir: string, reportPath: string, what: string): Promise<void> {
+  const probe = tempPathFor(join(dir, '.ttv-space-check'));
+  try {
+    await writeFile(probe, Buffer.alloc(256 * 1024));
+  } catch (error) {
+    const mapped = fsError(error, reportPath, what);
+    if (TtvError.is(mapped)) throw mapped;
+  } finally {
+    await rm(probe, { force: true });
+  }
+}
+
+interface RunOpts {
+  signal: AbortSignal | undefined;
+  binaries: FfmpegBinaries | undefined;
+  timeoutMs: number;
+}
+
 /**
  * Joins segments into one MP4. Stream copy (concat demuxer) when nothing is dropped and every input already
  * matches each other and the target; otherwise each input is normalised once to the target (cached by content
  * key in `cacheDir`, at most 2 encodes at a time) and the normalised files are copy-concatenated. The output is
- * written atomically and verified by probing (frame count = sum of inputs at the target fps minus dropped
- * frames, ±1 per input whose fps was converted), else FFMPEG_FAILED.
+ * written atomically and verified by a container probe (frame count = sum of the inputs' shown frames, or of the
+ * normalised segments' frames), else FFMPEG_FAILED.
+ *
+ * Inputs that carry `probe` (and `sha256`) are not probed (hashed) again. Every normalised segment, cached or
+ * fresh, must have the expected frame count and a last second that decodes; a bad cache entry (e.g. a short write
+ * when the disk filled up) is deleted and re-made. Temp files are removed on failure, and temp files of killed
+ * runs (tempPathFor names whose pid is gone) are removed from the cache folder and beside the output. A full disk,
+ * read-only folder or bad path throws DISK_FULL / NOT_WRITABLE / PATH_INVALID naming the path and the fix.
  */
 export async function joinSegments(inputs: JoinInput[], output: string, target: JoinTarget, opts: JoinOptions = {}): Promise<JoinResult> {
+  try {
+    return await joinInner(inputs, output, target, opts);
+  } catch (error) {
+    throw mapMediaFsError(error, output, 'the joined video');
+  }
+}
+
+async function joinInner(inputs: JoinInput[], output: string, target: JoinTarget, opts: JoinOptions): Promise<JoinResult> {
   if (inputs.length === 0) throw new TtvError('INPUT_INVALID', 'joinSegments: no input segments', { field: 'inputs' });
   validateTarget(target);
   throwIfAborted(opts.signal);
   const timeoutMs = opts.timeoutMs ?? 30 * 60_000;
-  const runOpts = { signal: opts.signal, binaries: opts.binaries, timeoutMs };
-  const probes = await Promise.all(inputs.map((i) => probeVideo(i.path, { signal: opts.signal, binaries: opts.binaries })));
+  const runOpts: RunOpts = { signal: opts.signal, binaries: opts.binaries, timeoutMs };
+  const probes = await Promise.all(inputs.map((i) => i.probe ?? probeVideo(i.path, { signal: opts.signal, binaries: opts.binaries })));
   const report = (fraction: number) => opts.onProgress?.(Math.min(1, Math.max(0, fraction)));
   report(0);
+  const outName = basename(output);
+  await removeStaleTemps(dirname(resolve(output)), (t) => t === outName);
 
   const copy = !inputs.some((i) => i.dropFirstFrame) && copyCompatible(probes, target);
   let parts: string[];
   let expected: number;
-  let tolerance = 0;
   let normalised: string[] = [];
   const concatShare = copy ? 1 : 0.1;
 
@@ -139,6 +220,7 @@ export async function joinSegments(inputs: JoinInput[], output: string, target: 
   } else {
     const cacheDir = opts.cacheDir ?? join(dirname(resolve(output)), '.ttv-join-cache');
     await mkdir(cacheDir, { recursive: true });
+    await removeStaleTemps(cacheDir);
     // Stop sibling encodes as soon as one fails or the caller aborts.
     const inner = new AbortController();
     const onAbort = () => inner.abort(opts.signal?.reason);
@@ -159,29 +241,44 @@ export async function joinSegments(inputs: JoinInput[], output: string, target: 
               throw new TtvError('INPUT_INVALID', `${input.path}: cannot drop the first frame of a ${probe.frames}-frame clip`, { value: input.path });
             }
             const args = normaliseArgs(target, probe, drop, opts);
-            const key = sha256(JSON.stringify({ v: CACHE_VERSION, input: await sha256File(input.path), target, drop, args }));
+            const key = sha256(JSON.stringify({ v: CACHE_VERSION, input: input.sha256 ?? (await sha256File(input.path)), target, drop, args }));
             const cached = join(cacheDir, `${key}.mp4`);
-            const hit = await stat(cached).then(
-              (s) => s.isFile() && s.size > 0,
+            const frames = expectedFrames(probe, drop, target.fps);
+            // The encode is capped at `frames`; an fps conversion may come out one short.
+            const tolerance = sameFps(probe.fps, target.fps) ? 0 : 1;
+            const check = (path: string) => checkNormalised(path, frames, tolerance, target, { ...runOpts, signal: inner.signal });
+            const exists = await stat(cached).then(
+              (s) => s.isFile(),
               () => false,
             );
-            if (!hit) {
-              const durationUs = ((probe.frames - (drop ? 1 : 0)) / probe.fps) * 1e6;
-              await produceAtomic(cached, async (tmp) => {
-                await runFfmpeg(['-i', input.path, ...args, tmp], {
-                  ...runOpts,
-                  signal: inner.signal,
-                  onProgress: (p) => {
-                    const us = Number(p.out_time_ms ?? p.out_time_us);
-                    if (Number.isFinite(us) && durationUs > 0) {
-                      done[index] = Math.min(1, us / durationUs);
-                      progress();
-                    }
-                  },
-                });
-                await assertWritten(tmp, `normalised segment of ${input.path}`);
-              });
+            if (exists && (await check(cached)) !== undefined) await rm(cached, { force: true });
+            else if (exists) {
+              done[index] = 1;
+              progress();
+              return cached;
             }
+            const durationUs = ((probe.frames - (drop ? 1 : 0)) / probe.fps) * 1e6;
+            const what = `the normalised segment of ${input.path}`;
+            await produceAtomic(cached, async (tmp) => {
+              await runFfmpeg(['-i', input.path, ...args, tmp], {
+                ...runOpts,
+                signal: inner.signal,
+                writes: { path: tmp, what, reportPath: cached },
+                onProgress: (p) => {
+                  const us = Number(p.out_time_ms ?? p.out_time_us);
+                  if (Number.isFinite(us) && durationUs > 0) {
+                    done[index] = Math.min(1, us / durationUs);
+                    progress();
+                  }
+                },
+              });
+              await assertWritten(tmp, `normalised segment of ${input.path}`);
+              const bad = await check(tmp);
+              if (bad) {
+                await assertRoom(cacheDir, cached, what);
+                throw new TtvError('FFMPEG_FAILED', `normalising ${input.path} wrote a bad file: ${bad}`, { value: input.path });
+              }
+            });
             done[index] = 1;
             progress();
             return cached;
@@ -204,25 +301,47 @@ export async function joinSegments(inputs: JoinInput[], output: string, target: 
     }
     parts = normalised;
     expected = 0;
-    for (const [index, p] of probes.entries()) {
-      expected += expectedFrames(p, inputs[index]!.dropFirstFrame === true, target.fps);
-      if (!sameFps(p.fps, target.fps)) tolerance += 1;
-    }
+    for (const [index, p] of probes.entries()) expected += expectedFrames(p, inputs[index]!.dropFirstFrame === true, target.fps);
   }
+  const tolerance = copy ? 0 : probes.filter((p) => !sameFps(p.fps, target.fps)).length;
 
   const listFile = `${tempPathFor(output)}.txt`;
   try {
     await writeFile(listFile, concatList(parts));
     const probe = await produceAtomic(output, async (tmp) => {
-      await runFfmpeg(['-f', 'concat', '-safe', '0', '-i', listFile, '-map', '0', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', tmp], runOpts);
-      await assertWritten(tmp, `joined video ${basename(output)}`);
-      const result = await probeVideo(tmp, { signal: opts.signal, binaries: opts.binaries }).catch((error: unknown) => {
-        if (TtvError.is(error) && error.code === 'INPUT_INVALID') {
-          throw new TtvError('FFMPEG_FAILED', `joined video ${output} does not probe: ${error.message}`, { cause: error });
-        }
-        throw error;
+      await runFfmpeg(['-f', 'concat', '-safe', '0', '-i', listFile, '-map', '0', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', tmp], {
+        ...runOpts,
+        writes: { path: tmp, what: 'the joined video', reportPath: output },
       });
+      const sizeBytes = await assertWritten(tmp, `joined video ${basename(output)}`);
+      // A stream copy keeps every stream parameter of its (identical) inputs: read the frame count, size and
+      // duration from the MP4 header the muxer wrote (no ffprobe, no decode), and check the file holds every sample.
+      const header = copy ? await readMp4VideoTrack(tmp) : undefined;
+      if (header && !header.complete) {
+        await assertRoom(dirname(resolve(output)), output, 'the joined video');
+        throw new TtvError('FFMPEG_FAILED', `joined video ${output} is truncated (${sizeBytes} bytes, less than its header lists)`, { value: output });
+      }
+      const first = probes[0]!;
+      const fromHeader = header && {
+        ...first,
+        frames: header.frames,
+        width: header.width,
+        height: header.height,
+        durationSec: header.durationSec,
+        timeBase: header.timeBase,
+        sizeBytes,
+      };
+      const result =
+        fromHeader ??
+        (await probeVideo(tmp, { signal: opts.signal, binaries: opts.binaries }).catch(async (error: unknown) => {
+          if (TtvError.is(error) && error.code === 'INPUT_INVALID') {
+            await assertRoom(dirname(resolve(output)), output, 'the joined video');
+            throw new TtvError('FFMPEG_FAILED', `joined video ${output} does not probe: ${error.message}`, { cause: error });
+          }
+          throw error;
+        }));
       if (Math.abs(result.frames - expected) > tolerance || result.width !== target.width || result.height !== target.height) {
+        await assertRoom(dirname(resolve(output)), output, 'the joined video');
         throw new TtvError(
           'FFMPEG_FAILED',
           `joined video ${output} has ${result.frames} frames at ${result.width}x${result.height}, expected ${expected}${tolerance ? ` ±${tolerance}` : ''} at ${target.width}x${target.height}`,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TtvError } from '../spec/errors.js';
 import { fitImage, imagePsnr, makeTestClip, makeTestImage, probeImage, probeVideo, resolveFfmpeg, runFfmpeg, runFfprobe } from './index.js';
+import { chooseFps } from './probe.js';
 
 let dir: string;
 const at = (name: string) => join(dir, name);
@@ -60,6 +61,65 @@ describe('probeVideo / probeImage', () => {
     await invalid(probeImage(at('notes.txt')), at('notes.txt'));
     await invalid(probeImage(at('clip.mp4')), at('clip.mp4'));
     expect(await probeImage(at('grad.png'))).toEqual({ width: 640, height: 360, format: 'png' });
+  });
+});
+
+describe('probeVideo edge cases', () => {
+  it('probes MPEG-TS (the bundled ffprobe crashes on it), with and without audio', async () => {
+    const ts = at('clip.ts');
+    await runFfmpeg(['-i', at('clip.mp4'), '-c', 'copy', '-f', 'mpegts', ts]);
+    const p = await probeVideo(ts);
+    expect(p).toMatchObject({ frames: 45, fps: 30, width: 320, height: 180, codec: 'h264', pixFmt: 'yuv420p', hasAudio: false });
+    expect(p.durationSec).toBeCloseTo(1.5, 1);
+    expect(p.sizeBytes).toBe((await stat(ts)).size);
+    const withAudio = at('audio.ts');
+    await runFfmpeg([
+      '-i',
+      at('clip.mp4'),
+      '-f',
+      'lavfi',
+      '-i',
+      'anullsrc=r=48000:cl=stereo',
+      '-shortest',
+      '-c:v',
+      'copy',
+      '-c:a',
+      'aac',
+      '-f',
+      'mpegts',
+      withAudio,
+    ]);
+    expect(await probeVideo(withAudio)).toMatchObject({ frames: 45, hasAudio: true });
+    // A text file with a .ts name is still INPUT_INVALID.
+    await writeFile(at('notes.ts'), 'G'.repeat(400));
+    await invalid(probeVideo(at('notes.ts')), at('notes.ts'));
+  });
+
+  it('counts the frames a clip cut with -ss … -c copy shows, not the ones its edit list hides', async () => {
+    const src = at('long48.mp4');
+    await makeTestClip(src, { width: 320, height: 180, fps: 24, frames: 48 });
+    const cut = at('cut.mp4');
+    await runFfmpeg(['-ss', '0.5', '-i', src, '-c', 'copy', cut]);
+    const { stdout } = await runFfprobe(['-select_streams', 'v:0', '-show_entries', 'stream=nb_frames', '-of', 'csv=p=0', cut]);
+    expect(Number(stdout.trim())).toBe(48); // stored
+    const p = await probeVideo(cut);
+    expect(p.frames).toBe(36); // shown
+    expect(p.hiddenFrames).toBe(12);
+    expect((await probeVideo(cut, { countFrames: true })).frames).toBe(36);
+    expect((await probeVideo(src)).hiddenFrames).toBeUndefined();
+  });
+
+  it('chooseFps: a 24 fps film is not labelled 23.976 (nor the reverse)', () => {
+    // r_frame_rate says 24000/1001 while the average and frames/duration say 24.
+    expect(chooseFps('24000/1001', '24/1', 120, 5)).toBe(24);
+    expect(chooseFps('24/1', '24000/1001', 120, 5.005)).toBeCloseTo(23.976, 3);
+    expect(chooseFps('24/1', '24/1', 120, 5)).toBe(24);
+    expect(chooseFps('24000/1001', '24000/1001', 120, 5.005)).toBeCloseTo(23.976, 3);
+    // Joined clips average slightly off the nominal rate: keep the nominal one.
+    expect(chooseFps('24/1', '201000/8377', 67, 2.792333)).toBe(24);
+    expect(chooseFps('30000/1001', '30/1', 300, 10)).toBe(30);
+    expect(chooseFps(undefined, '16/1')).toBe(16);
+    expect(chooseFps('0/0', undefined)).toBeUndefined();
   });
 });
 

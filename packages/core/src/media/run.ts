@@ -1,4 +1,5 @@
 import { TtvError, throwIfAborted } from '../spec/errors.js';
+import { fsError } from '../util/fs.js';
 import { type FfmpegBinaries, resolveFfmpeg } from './binaries.js';
 
 export interface RunMediaOptions {
@@ -8,6 +9,38 @@ export interface RunMediaOptions {
   binaries?: FfmpegBinaries;
   /** Called with ffmpeg's `-progress` key/value blocks (`out_time_ms`, `frame`, …) when given. */
   onProgress?: (progress: Record<string, string>) => void;
+  /**
+   * The file this call writes and what it is (for messages), e.g. `{ path: tmp, what: 'the joined video' }`. When
+   * ffmpeg reports a file-system error writing it ("No space left on device" — even with exit 0 —, "Read-only file
+   * system", "Permission denied", "Not a directory"), the call throws DISK_FULL / NOT_WRITABLE / PATH_INVALID
+   * naming `reportPath ?? path` and the fix, instead of FFMPEG_FAILED. Default: the last argument.
+   */
+  writes?: { path: string; what: string; reportPath?: string };
+}
+
+/** ffmpeg's strerror texts for the errno codes ttv maps (util/fs.ts fsError). */
+const FS_MESSAGES: Array<[RegExp, string, 'any' | 'output']> = [
+  [/No space left on device/i, 'ENOSPC', 'any'],
+  [/Disk quota exceeded/i, 'EDQUOT', 'any'],
+  [/Read-only file system/i, 'EROFS', 'output'],
+  [/Permission denied/i, 'EACCES', 'output'],
+  [/Not a directory/i, 'ENOTDIR', 'output'],
+];
+
+/**
+ * A file-system error ffmpeg reported in `stderr` while writing `path`, as the coded TtvError; undefined if none.
+ * ENOSPC counts wherever it appears (ffmpeg may exit 0 after a short write, printing only "Error writing trailer
+ * … No space left on device"); the others only on a line naming the output (they may concern an input).
+ */
+export function ffmpegFsError(stderr: string, path: string, what: string, reportPath = path): TtvError | undefined {
+  for (const [pattern, errno, scope] of FS_MESSAGES) {
+    const line = stderr.split('\n').find((l) => pattern.test(l) && (scope === 'any' || (path.length > 1 && !path.startsWith('pipe:') && l.includes(path))));
+    if (!line) continue;
+    const cause = Object.assign(new Error(`ffmpeg: ${line.trim()}`), { code: errno, path });
+    const mapped = fsError(cause, reportPath, what);
+    if (TtvError.is(mapped)) return mapped;
+  }
+  return undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -67,13 +100,19 @@ async function run(tool: 'ffmpeg' | 'ffprobe', args: string[], options: RunMedia
       retryable: false,
     });
   }
+  const stderr = String(result.stderr ?? '');
+  if (tool === 'ffmpeg') {
+    const target = options.writes ?? { path: args.at(-1) ?? '', what: 'ffmpeg output' };
+    const mapped = ffmpegFsError(stderr, target.path, target.what, options.writes?.reportPath);
+    if (mapped) throw mapped;
+  }
   if (result.failed) {
     const reason = result.exitCode === undefined ? `was killed (${result.signal ?? 'unknown signal'})` : `exited ${result.exitCode}`;
     throw new TtvError('FFMPEG_FAILED', `${tool} ${reason}: ${tool} ${args.join(' ')}\n${tail(String(result.stderr ?? ''))}`, {
       details: { exitCode: result.exitCode, binary: file },
     });
   }
-  return { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+  return { stdout: String(result.stdout ?? ''), stderr };
 }
 
 /** Runs ffmpeg with `-hide_banner -nostdin -y -v error` prepended. Throws FFMPEG_FAILED / TIMEOUT / CANCELLED. */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TtvError } from '../spec/errors.js';
 
@@ -10,6 +10,45 @@ export function tempPathFor(target: string): string {
   const dot = name.lastIndexOf('.');
   const ext = dot > 0 ? name.slice(dot) : '';
   return join(dirname(target), `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp${ext}`);
+}
+
+/** `.NAME.PID.HEX8.tmp[.ext]` (what tempPathFor makes), optionally followed by one more suffix such as `.txt`. */
+const TEMP_NAME = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp(\.[^./]+)?(\.[^./]+)?$/;
+
+/** The target's file name and the writer's pid, when `name` is a temp name made by tempPathFor; else undefined. */
+export function parseTempName(name: string): { target: string; pid: number } | undefined {
+  const m = TEMP_NAME.exec(name);
+  return m ? { target: m[1]!, pid: Number(m[2]) } : undefined;
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temp files in `dir` left by a ttv process that was killed: only names made by tempPathFor (optionally
+ * only for targets `accept` allows), and only when the pid in the name is no longer running (so concurrent runs
+ * keep theirs). Returns the removed paths. Never throws for a missing folder.
+ */
+export async function removeStaleTemps(dir: string, accept: (target: string) => boolean = () => true): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const parsed = parseTempName(name);
+    if (!parsed || !accept(parsed.target) || alive(parsed.pid)) continue;
+    const path = join(dir, name);
+    await rm(path, { force: true }).then(
+      () => removed.push(path),
+      () => {},
+    );
+  }
+  return removed;
 }
 
 /** Writes `data` to `target` atomically: a temp file in the same directory, then rename. */
