@@ -254,8 +254,10 @@ export class RunwayBackend implements RemoteVideoBackend {
     if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 4_294_967_295)) {
       throw invalid(`runway seeds are integers 0–4294967295, not ${seed}`, 'seed', seed, 'use a smaller seed');
     }
-    await this.checkImage(request.firstFrame, 'firstFrame');
-    if (request.lastFrame !== undefined) await this.checkImage(request.lastFrame, 'lastFrame');
+    await Promise.all([
+      this.checkImage(request.firstFrame, 'firstFrame'),
+      request.lastFrame !== undefined ? this.checkImage(request.lastFrame, 'lastFrame') : undefined,
+    ]);
   }
 
   private async checkImage(path: string, field: 'firstFrame' | 'lastFrame'): Promise<void> {
@@ -407,8 +409,11 @@ export class RunwayBackend implements RemoteVideoBackend {
         signal: ctx.signal,
         upload: (path, filename, mimeType) => this.upload(path, filename, mimeType, ctx.signal),
       });
-    const first = await prep(request.firstFrame!, 'first');
-    const last = request.lastFrame !== undefined ? await prep(request.lastFrame, 'last') : undefined;
+    // Both frames at once: this runs inside the submission, which a Ctrl-C waits for.
+    const [first, last] = await Promise.all([
+      prep(request.firstFrame!, 'first'),
+      request.lastFrame !== undefined ? prep(request.lastFrame, 'last') : undefined,
+    ]);
     for (const img of [first, last]) {
       if (img) ctx.log(`${img === first ? 'first' : 'last'} frame ${img.width}x${img.height} ${img.mimeType} ${img.bytes} bytes (${img.via})`);
     }
