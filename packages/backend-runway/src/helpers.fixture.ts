@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GenerateContext, type GenerateRequest, type JobHandle, type ProgressUpdate, TtvError } from '@ttv/core';
+import { type CallOptions, type GenerateRequest, type JobHandle, type ProgressUpdate, TtvError } from '@ttv/core';
 import type { RunwayEmulator } from '@ttv/testkit';
 import { configSchema, type RunwayConfigInput } from './config.js';
 import { createRunwayBackend, type RunwayBackend, type RunwayBackendOptions } from './runway-backend.js';
@@ -28,14 +28,15 @@ export function backendFor(
 }
 
 export interface Recorded {
-  ctx: GenerateContext;
+  /** What `callBackend(backend, request, rec.ctx)` gets: records jobs, progress and logs. */
+  ctx: CallOptions;
   jobs: JobHandle[];
   progress: ProgressUpdate[];
   logs: string[];
   abort: AbortController;
 }
 
-export function recordingContext(workDir: string, overrides: Partial<GenerateContext> = {}): Recorded {
+export function recordingContext(workDir: string, overrides: Partial<CallOptions> = {}): Recorded {
   const abort = new AbortController();
   const rec: Recorded = { jobs: [], progress: [], logs: [], abort, ctx: undefined as never };
   rec.ctx = {

@@ -1,6 +1,7 @@
 /**
  * @ttv/backend-runway: Runway image-to-video (gen4_turbo, gen4.5, veo3.1, veo3.1_fast) through the official
- * `@runwayml/sdk`, with ttv's own polling, cancellation, resume, cost reporting and error mapping.
+ * `@runwayml/sdk`, as a remote job (submit, status, cancel): core's callBackend polls, cancels, resumes and downloads; this package
+ * maps Runway's API, costs and errors.
  */
 import { backend } from './runway-plugin.js';
 
@@ -24,4 +25,13 @@ export {
   USD_PER_CREDIT,
   VEO_RATIOS,
 } from './models.js';
-export { backendInfo, createRunwayBackend, DEFAULT_BASE_URL, ENV_API_KEY, RunwayBackend, type RunwayBackendOptions } from './runway-backend.js';
+export {
+  backendInfo,
+  createRunwayBackend,
+  DEFAULT_BASE_URL,
+  ENV_API_KEY,
+  jobPolicyOf,
+  RunwayBackend,
+  type RunwayBackendOptions,
+  type RunwayJobData,
+} from './runway-backend.js';

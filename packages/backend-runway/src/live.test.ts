@@ -1,8 +1,8 @@
-// Against the real Runway API: runs only when RUNWAYML_API_SECRET is set (skipped otherwise). The generation
-// test spends about 10 credits ($0.10): one 2 s gen4_turbo clip.
+// Against the real Runway API, through core's callBackend: runs only when RUNWAYML_API_SECRET is set (skipped
+// otherwise). The generation test spends about 10 credits ($0.10): one 2 s gen4_turbo clip.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTestImage, probeVideo } from '@ttv/core';
+import { callBackend, makeTestImage, probeVideo } from '@ttv/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from './config.js';
 import { baseRequest, recordingContext, rejection, tempDir } from './helpers.fixture.js';
@@ -36,7 +36,7 @@ describe.skipIf(!key)('runway live API (RUNWAYML_API_SECRET set)', () => {
     const backend = createRunwayBackend(configSchema.parse({}), { ...process.env, RUNWAYML_API_SECRET: wrong });
     const workDir = join(dir, 'w-auth');
     await mkdir(workDir, { recursive: true });
-    const error = await rejection(backend.generate(baseRequest(dir, image, { outputPath: join(dir, 'auth.mp4') }), recordingContext(workDir).ctx));
+    const error = await rejection(callBackend(backend, baseRequest(dir, image, { outputPath: join(dir, 'auth.mp4') }), recordingContext(workDir).ctx));
     expect(error.code).toBe('AUTH');
     expect(JSON.stringify(error.toJSON()) + error.message).not.toContain(wrong);
   });
@@ -49,7 +49,7 @@ describe.skipIf(!key)('runway live API (RUNWAYML_API_SECRET set)', () => {
       await mkdir(workDir, { recursive: true });
       const rec = recordingContext(workDir);
       const request = baseRequest(dir, image, { outputPath: join(dir, 'live.mp4'), prompt: 'slow camera push in, soft light' });
-      const result = await backend.generate(request, rec.ctx);
+      const result = await callBackend(backend, request, rec.ctx);
       expect(rec.jobs).toHaveLength(1);
       const probe = await probeVideo(result.file);
       expect(probe.durationSec).toBeGreaterThan(1.5);

@@ -1,7 +1,7 @@
 /** The plugin, its config section, the model table, error mapping and image preparation: offline. */
 import { join } from 'node:path';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@runwayml/sdk';
-import { capabilityProblems, makeTestImage, negotiate, probeImage, registerSecret, TtvError } from '@ttv/core';
+import { capabilityProblems, isRemoteBackend, makeTestImage, negotiate, probeImage, registerSecret, TtvError } from '@ttv/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection, tempDir } from './helpers.fixture.js';
 import backendDefault, {
@@ -39,7 +39,7 @@ describe('plugin', () => {
     for (const m of info.models) expect(capabilityProblems(m)).toEqual([]);
   });
 
-  it('create reads RUNWAYML_API_SECRET from the context env; without one it still creates (AUTH comes at generate)', async () => {
+  it('create reads RUNWAYML_API_SECRET from the context env; without one it still creates (AUTH comes at submit)', async () => {
     const withKey = await backend.create(defaultConfig, { configDir: dir, env: { RUNWAYML_API_SECRET: 'key_from_env_123' }, log: () => {} });
     expect(withKey).toBeInstanceOf(RunwayBackend);
     expect(await withKey.doctor!().then((c) => c[0])).toMatchObject({ ok: true, detail: expect.stringContaining('RUNWAYML_API_SECRET') });
@@ -60,6 +60,30 @@ describe('config section', () => {
     const fields = shape.shape ?? shape.def.in?.shape ?? {};
     expect(Object.keys(fields).length).toBeGreaterThan(10);
     for (const [k, v] of Object.entries(fields)) expect(v.description, k).toBeTruthy();
+  });
+
+  it('polling and timeouts become the job policy core drives the tasks with; the backend speaks the job protocol', () => {
+    const b = createRunwayBackend(
+      configSchema.parse({
+        polling: { intervalMs: 1000, maxIntervalMs: 9000, backoff: 2, jitter: 0.1, maxErrors: 3 },
+        timeouts: { requestMs: 7000, taskMs: 600_000, downloadMs: 120_000 },
+      }),
+      {},
+    );
+    expect(b.jobPolicy).toEqual({
+      intervalMs: 1000,
+      maxIntervalMs: 9000,
+      backoff: 2,
+      jitter: 0.1,
+      maxErrors: 3,
+      timeoutMs: 600_000,
+      requestTimeoutMs: 7000,
+      downloadTimeoutMs: 120_000,
+    });
+    expect(createRunwayBackend(defaultConfig, {}).jobPolicy).toMatchObject({ intervalMs: 5000, maxIntervalMs: 20_000, timeoutMs: 1_800_000 });
+    expect(isRemoteBackend(b)).toBe(true);
+    expect(typeof b.cancel).toBe('function');
+    expect('generate' in b).toBe(false);
   });
 
   it('refuses removed models, and a ratio or duration the configured model does not make', () => {

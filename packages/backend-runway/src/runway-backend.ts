@@ -1,42 +1,40 @@
 /**
- * The Runway backend: image-to-video (first frame, or first + last frame on Veo) through `@runwayml/sdk`.
+ * The Runway backend: image-to-video (first frame, or first + last frame on Veo) through `@runwayml/sdk`, as a
+ * remote job (backend spec v2). It holds only what is unique to Runway's API (see /work/shared/reference/runway.md):
  *
- * Lifecycle of one clip (see /work/shared/reference/runway.md):
- *   validate → fit the images to the ratio, send them inline (or upload) → `imageToVideo.create` with the SDK's
- *   retries off (a POST without an idempotency key must never be replayed: that could start a second billable
- *   task) → `ctx.onJob(task id)` before waiting → our own poll loop over `tasks.retrieve` (backoff + jitter,
- *   THROTTLED polled slowly, progress from `progress`) → on SUCCEEDED stream `output[0]` to a temp file, check
- *   it with ffprobe, rename; an expired URL is refreshed by re-reading the task.
- * An abort (or giving up on a live task) cancels the task through the API exactly once. A resume re-attaches to
- * the task id and never creates a task.
+ *   submit: validate → fit the images to the ratio, send them inline (or upload) → `imageToVideo.create` with the
+ *     SDK's retries off (a POST without an idempotency key must never be replayed: that could start a second
+ *     billable task) → the task id, with what its list price needs;
+ *   status: `tasks.retrieve` → pending (THROTTLED polled slowly, progress from `progress`), succeeded (the
+ *     task's reported cost, `output[0]`), or failed (mapped by `failureCode`);
+ *   cancel: `tasks.delete`.
+ *
+ * Core's `callBackend` owns the rest: recording the task before waiting, polling (backoff, jitter, deadline,
+ * transient failures), cancelling on abort or deadline, re-attaching on resume, downloading the output with
+ * retries (a fresh `status` between attempts renews an expired signed URL), probing and the atomic rename.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import RunwayML from '@runwayml/sdk';
 import {
   type BackendInfo,
   type BackendWarning,
+  type CallContext,
   type CostEstimate,
-  clipResult,
   type DoctorCheck,
   describeDurations,
   durationAllowed,
-  type GenerateContext,
   type GenerateRequest,
-  type GenerateResult,
-  type LocalVideoBackend,
+  type JobHandle,
+  type JobPolicy,
+  type JobStatus,
   type ModelCapabilities,
   probeImage,
-  probeVideo,
-  produceAtomic,
-  redact,
+  type RemoteVideoBackend,
   registerSecret,
+  type SubmitContext,
+  safeUrl,
   TtvError,
-  throwIfAborted,
-  type VideoProbe,
-  withJitter,
 } from '@ttv/core';
 import type { RunwayConfig } from './config.js';
-import { DownloadError, downloadTo, safeUrl } from './download.js';
 import { mapSdkError, mapTaskFailure } from './errors.js';
 import { prepareImage } from './images.js';
 import {
@@ -58,27 +56,28 @@ export type CreateBody = Parameters<RunwayML['imageToVideo']['create']>[0];
 export const DEFAULT_BASE_URL = 'https://api.dev.runwayml.com';
 export const ENV_API_KEY = 'RUNWAYML_API_SECRET';
 const ENV_BASE_URL = 'RUNWAYML_BASE_URL';
-/** Download attempts per clip (expired URLs are refreshed between attempts). */
-const DOWNLOAD_ATTEMPTS = 4;
 const IMAGE_FORMATS = ['png', 'jpeg', 'webp'];
 /** Preference order when the engine picks a model for a mode the configured model lacks: cheapest first. */
 const MODEL_ORDER = ['gen4_turbo', 'gen4.5', 'veo3.1_fast', 'veo3.1'] as const;
 
 export interface RunwayBackendOptions {
-  /** The key (config or env), resolved by `create`. Missing → AUTH at generate time. */
+  /** The key (config or env), resolved by `create`. Missing → AUTH at submit time. */
   apiKey?: string | undefined;
   /** Where the key came from, for messages (`runway.apiKey`, `RUNWAYML_API_SECRET`). */
   apiKeySource?: string;
   /** Base URL (config, else env RUNWAYML_BASE_URL, else the public API). */
   baseUrl?: string;
-  log?: (line: string) => void;
-  /** Injectable for tests: waits `ms` (rejects when `signal` fires). */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-  /** Injectable for tests: 0..1. */
-  random?: () => number;
-  now?: () => number;
-  /** fetch used for the SDK and downloads (default global fetch). */
+  /** fetch used by the SDK (default global fetch). Outputs are downloaded by core. */
   fetch?: typeof fetch;
+}
+
+/** What the engine records with a task id (JSON, no secrets): enough to price the task on re-attach. */
+export interface RunwayJobData {
+  model: string;
+  ratio: string;
+  durationSec: number;
+  /** What `submit` had to leave out (e.g. a negative prompt the model does not take), reported on success. */
+  warnings?: BackendWarning[];
 }
 
 export function backendInfo(config: RunwayConfig): BackendInfo {
@@ -88,16 +87,23 @@ export function backendInfo(config: RunwayConfig): BackendInfo {
   return { name: 'runway', displayName: 'Runway', kind: 'remote', models, defaultModel: config.model };
 }
 
-function invalid(message: string, field: string, value: unknown, fix: string, cause?: unknown): TtvError {
-  return new TtvError('INPUT_INVALID', message, { field, value, fix, ...(cause === undefined ? {} : { cause }) });
+/** The job policy from the config's `polling` and `timeouts` sections. */
+export function jobPolicyOf(config: RunwayConfig): Partial<JobPolicy> {
+  const { polling, timeouts } = config;
+  return {
+    intervalMs: polling.intervalMs,
+    maxIntervalMs: polling.maxIntervalMs,
+    backoff: polling.backoff,
+    jitter: polling.jitter,
+    maxErrors: polling.maxErrors,
+    timeoutMs: timeouts.taskMs,
+    requestTimeoutMs: timeouts.requestMs,
+    downloadTimeoutMs: timeouts.downloadMs,
+  };
 }
 
-const defaultSleep = async (ms: number, signal: AbortSignal): Promise<void> => {
-  await delay(ms, undefined, { signal });
-};
-
-function isTerminal(status: Task['status']): boolean {
-  return status === 'SUCCEEDED' || status === 'FAILED' || status === 'CANCELLED';
+function invalid(message: string, field: string, value: unknown, fix: string, cause?: unknown): TtvError {
+  return new TtvError('INPUT_INVALID', message, { field, value, fix, ...(cause === undefined ? {} : { cause }) });
 }
 
 function costCredits(task: Task): number | undefined {
@@ -105,30 +111,37 @@ function costCredits(task: Task): number | undefined {
   return typeof cost?.credits === 'number' && Number.isFinite(cost.credits) && cost.credits >= 0 ? cost.credits : undefined;
 }
 
-/** State of one generate call after a task exists. */
-interface Job {
-  id: string;
-  /** The last task object seen. */
-  task?: Task;
-  /** The task reached a terminal state (no cancel needed). */
-  terminal: boolean;
-  /** A cancel was already sent (exactly one per task). */
-  cancelSent: boolean;
+function usd(credits: number): number {
+  return Number((credits * USD_PER_CREDIT).toFixed(4));
 }
 
-export class RunwayBackend implements LocalVideoBackend {
+/**
+ * Like `mapSdkError`, but work cut off by the engine's request timeout (the signal's reason is a `TimeoutError`)
+ * is a TIMEOUT, not a cancellation.
+ */
+function mapCallError(error: unknown, what: string, signal: AbortSignal): TtvError {
+  const timedOut = signal.aborted && (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
+  if (timedOut && !(TtvError.is(error) && error.code !== 'CANCELLED')) {
+    return new TtvError('TIMEOUT', `runway ${what}: not done within the request timeout`, {
+      fix: 'check your network, or raise runway.timeouts.requestMs',
+      cause: error,
+    });
+  }
+  return mapSdkError(error, what, signal);
+}
+
+export class RunwayBackend implements RemoteVideoBackend {
   readonly specificationVersion = 2 as const;
   readonly name: string;
   readonly displayName: string;
   readonly kind: BackendInfo['kind'];
   readonly models: ModelCapabilities[];
   readonly defaultModel: string;
+  readonly jobPolicy: Partial<JobPolicy>;
 
-  private readonly log: (line: string) => void;
-  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  private readonly random: () => number;
-  private readonly now: () => number;
   private client?: RunwayML;
+  /** The last status logged per task, so the log shows changes rather than every poll. */
+  private readonly lastStatus = new Map<string, string>();
 
   constructor(
     readonly config: RunwayConfig,
@@ -140,10 +153,7 @@ export class RunwayBackend implements LocalVideoBackend {
     this.kind = info.kind;
     this.models = info.models;
     this.defaultModel = info.defaultModel;
-    this.log = options.log ?? (() => {});
-    this.sleep = options.sleep ?? defaultSleep;
-    this.random = options.random ?? Math.random;
-    this.now = options.now ?? Date.now;
+    this.jobPolicy = jobPolicyOf(config);
     if (options.apiKey) registerSecret(options.apiKey);
   }
 
@@ -151,7 +161,7 @@ export class RunwayBackend implements LocalVideoBackend {
     return this.options.baseUrl ?? DEFAULT_BASE_URL;
   }
 
-  /** The SDK client (created on first use). SDK retries are off: ttv's engine and poll loop decide. */
+  /** The SDK client (created on first use). SDK retries are off: ttv's engine decides what is retried. */
   sdk(): RunwayML {
     if (this.client) return this.client;
     const apiKey = this.options.apiKey;
@@ -244,8 +254,10 @@ export class RunwayBackend implements LocalVideoBackend {
     if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 4_294_967_295)) {
       throw invalid(`runway seeds are integers 0–4294967295, not ${seed}`, 'seed', seed, 'use a smaller seed');
     }
-    await this.checkImage(request.firstFrame, 'firstFrame');
-    if (request.lastFrame !== undefined) await this.checkImage(request.lastFrame, 'lastFrame');
+    await Promise.all([
+      this.checkImage(request.firstFrame, 'firstFrame'),
+      request.lastFrame !== undefined ? this.checkImage(request.lastFrame, 'lastFrame') : undefined,
+    ]);
   }
 
   private async checkImage(path: string, field: 'firstFrame' | 'lastFrame'): Promise<void> {
@@ -274,54 +286,117 @@ export class RunwayBackend implements LocalVideoBackend {
     };
   }
 
-  // ------------------------------------------------------------------ generate
+  // ------------------------------------------------------------------ the job protocol
 
-  async generate(request: GenerateRequest, ctx: GenerateContext): Promise<GenerateResult> {
-    throwIfAborted(ctx.signal);
+  /** Validates, prepares the images and creates one task (exactly one request, never replayed). */
+  async submit(request: GenerateRequest, ctx: SubmitContext): Promise<JobHandle> {
     await this.validate(request);
     const client = this.sdk();
     const model = this.model(request.model);
     const ratio = ratioFor(model, request.width, request.height)!;
     const warnings: BackendWarning[] = [];
-
-    let job: Job;
-    if (ctx.resumeJob) {
-      job = { id: ctx.resumeJob.id, terminal: false, cancelSent: false };
-      ctx.log(`runway: resuming task ${job.id}`);
-    } else {
-      const body = await this.buildBody(request, model, ratio, ctx, warnings);
-      throwIfAborted(ctx.signal);
-      let id: string;
-      try {
-        ({ id } = await client.imageToVideo.create(body, this.reqOpts(ctx.signal)));
-      } catch (error) {
-        throw mapSdkError(error, 'create', ctx.signal);
-      }
-      job = { id, terminal: false, cancelSent: false };
-      ctx.log(
-        `runway: task ${id} created (${model.id} ${ratio} ${request.durationSec} s, ~${creditsFor(model, request.durationSec, this.config.audio)} credits)`,
-      );
-      try {
-        await ctx.onJob?.({ id, data: { model: model.id, ratio, durationSec: request.durationSec } });
-      } catch (error) {
-        // The engine could not record the job: do not leave an unrecorded task running (and charging).
-        await this.cancelOnce(client, job, ctx);
-        throw error;
-      }
-    }
-
+    let body: CreateBody;
     try {
-      const done = await this.waitForTask(client, job, ctx);
-      return await this.finish(client, job, done, request, model, ctx, warnings);
+      body = await this.buildBody(request, model, ratio, ctx, warnings);
+    } catch (error) {
+      throw mapCallError(error, 'image preparation', ctx.signal);
+    }
+    let id: string;
+    try {
+      ({ id } = await client.imageToVideo.create(body, this.reqOpts(ctx.signal)));
+    } catch (error) {
+      throw mapCallError(error, 'create', ctx.signal);
+    }
+    ctx.log(`task ${id} created (${model.id} ${ratio} ${request.durationSec} s, ~${creditsFor(model, request.durationSec, this.config.audio)} credits)`);
+    const data: RunwayJobData = { model: model.id, ratio, durationSec: request.durationSec, ...(warnings.length > 0 ? { warnings } : {}) };
+    return { id, data: data as unknown as Record<string, unknown> };
+  }
+
+  /** One look at the task. */
+  async status(job: JobHandle, ctx: CallContext): Promise<JobStatus> {
+    let task: Task;
+    try {
+      task = await this.sdk().tasks.retrieve(job.id, this.reqOpts(ctx.signal));
     } catch (raw) {
-      const error = mapSdkError(raw, 'task', ctx.signal);
-      if (!job.terminal) await this.cancelOnce(client, job, ctx);
+      const error = mapCallError(raw, 'poll', ctx.signal);
+      if ((error.details as { status?: number } | undefined)?.status === 404) {
+        this.lastStatus.delete(job.id);
+        throw new TtvError('GENERATION_FAILED', `runway task ${job.id} no longer exists (deleted or expired)`, {
+          retryable: true,
+          fix: 'the task is started again on the next attempt',
+          details: { taskId: job.id },
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    if (this.lastStatus.get(job.id) !== task.status) ctx.log(`task ${job.id} ${task.status}`);
+    this.lastStatus.set(job.id, task.status);
+    const reported = costCredits(task);
+    switch (task.status) {
+      case 'SUCCEEDED': {
+        this.lastStatus.delete(job.id);
+        const url = (task as { output?: string[] }).output?.[0];
+        if (!url) throw new TtvError('GENERATION_FAILED', `runway task ${job.id} SUCCEEDED without an output URL`, { retryable: true });
+        const data = jobData(job);
+        const credits = reported ?? this.listCredits(data);
+        return { state: 'succeeded', costUsd: usd(credits), output: { url }, ...(data?.warnings?.length ? { warnings: data.warnings } : {}) };
+      }
+      case 'FAILED':
+        this.lastStatus.delete(job.id);
+        return { state: 'failed', error: mapTaskFailure(task, (reported ?? 0) * USD_PER_CREDIT) };
+      case 'CANCELLED':
+        this.lastStatus.delete(job.id);
+        return {
+          state: 'failed',
+          error: new TtvError('CANCELLED', `runway task ${job.id} was cancelled (outside this run)`, {
+            ...(reported ? { chargedUsd: usd(reported) } : {}),
+            details: { taskId: job.id },
+          }),
+        };
+      case 'THROTTLED':
+        // Queued behind the organization's concurrency limit: not an error, but no point polling fast.
+        return {
+          state: 'pending',
+          progress: { fraction: 0, message: 'THROTTLED (queued behind the organization’s concurrency limit)' },
+          pollAfterMs: Math.max(this.config.polling.intervalMs, this.config.polling.maxIntervalMs),
+        };
+      case 'RUNNING': {
+        const progress = (task as { progress?: unknown }).progress;
+        return {
+          state: 'pending',
+          progress: {
+            ...(typeof progress === 'number' && Number.isFinite(progress) ? { fraction: Math.min(1, Math.max(0, progress)) } : {}),
+            message: 'RUNNING',
+          },
+        };
+      }
+      default:
+        return { state: 'pending', progress: { fraction: 0, message: task.status } };
+    }
+  }
+
+  /** Cancels a live task (Runway's `DELETE /v1/tasks/{id}`); a task that no longer exists needs no cancel. */
+  async cancel(job: JobHandle, ctx: CallContext): Promise<void> {
+    this.lastStatus.delete(job.id);
+    try {
+      await this.sdk().tasks.delete(job.id, this.reqOpts(ctx.signal));
+    } catch (raw) {
+      const error = mapCallError(raw, 'cancel', ctx.signal);
+      if ((error.details as { status?: number } | undefined)?.status === 404) return;
       throw error;
     }
   }
 
+  /** The list price of a task from its handle (the model and duration it was created with). */
+  private listCredits(data: RunwayJobData | undefined): number {
+    const model = data && isModelId(data.model) ? MODELS[data.model] : undefined;
+    if (!model || !(data!.durationSec > 0)) return 0;
+    return creditsFor(model, data!.durationSec, this.config.audio);
+  }
+
   /** The create body. Never sends a field the model does not take (promptText, audio, negativePrompt, contentModeration). */
-  private async buildBody(request: GenerateRequest, model: RunwayModel, ratio: string, ctx: GenerateContext, warnings: BackendWarning[]): Promise<CreateBody> {
+  private async buildBody(request: GenerateRequest, model: RunwayModel, ratio: string, ctx: SubmitContext, warnings: BackendWarning[]): Promise<CreateBody> {
     const { width, height } = ratioResolution(ratio);
     const prep = (file: string, name: string) =>
       prepareImage(file, {
@@ -334,10 +409,13 @@ export class RunwayBackend implements LocalVideoBackend {
         signal: ctx.signal,
         upload: (path, filename, mimeType) => this.upload(path, filename, mimeType, ctx.signal),
       });
-    const first = await prep(request.firstFrame!, 'first');
-    const last = request.lastFrame !== undefined ? await prep(request.lastFrame, 'last') : undefined;
+    // Both frames at once: this runs inside the submission, which a Ctrl-C waits for.
+    const [first, last] = await Promise.all([
+      prep(request.firstFrame!, 'first'),
+      request.lastFrame !== undefined ? prep(request.lastFrame, 'last') : undefined,
+    ]);
     for (const img of [first, last]) {
-      if (img) ctx.log(`runway: ${img === first ? 'first' : 'last'} frame ${img.width}x${img.height} ${img.mimeType} ${img.bytes} bytes (${img.via})`);
+      if (img) ctx.log(`${img === first ? 'first' : 'last'} frame ${img.width}x${img.height} ${img.mimeType} ${img.bytes} bytes (${img.via})`);
     }
     const body: Record<string, unknown> = {
       model: model.id,
@@ -374,224 +452,6 @@ export class RunwayBackend implements LocalVideoBackend {
     }
   }
 
-  private jittered(ms: number): number {
-    return withJitter(ms, this.config.polling.jitter, this.random);
-  }
-
-  /** Polls until the task is terminal. Transient poll errors are tolerated (the task keeps running meanwhile). */
-  private async waitForTask(client: RunwayML, job: Job, ctx: GenerateContext): Promise<Task> {
-    const p = this.config.polling;
-    const deadline = this.now() + this.config.timeouts.taskMs;
-    let wait = p.intervalMs;
-    let errors = 0;
-    let lastStatus = '';
-    // A fresh task is never done at once: wait first. A resumed one may be: look at once.
-    let first = ctx.resumeJob !== undefined;
-    for (;;) {
-      if (!first) {
-        try {
-          await this.sleep(this.jittered(wait), ctx.signal);
-        } catch (error) {
-          throw new TtvError('CANCELLED', 'runway: cancelled while waiting for the task', { cause: error });
-        }
-      }
-      first = false;
-      throwIfAborted(ctx.signal);
-      if (this.now() > deadline) {
-        throw new TtvError(
-          'TIMEOUT',
-          `runway task ${job.id} did not finish within ${Math.round(this.config.timeouts.taskMs / 1000)} s (last status ${lastStatus || 'unknown'}); it was cancelled`,
-          {
-            fix: 'raise runway.timeouts.taskMs (tasks can queue THROTTLED for a long time at tier 1), or lower concurrency',
-            details: { taskId: job.id },
-          },
-        );
-      }
-      let task: Task;
-      try {
-        task = await client.tasks.retrieve(job.id, this.reqOpts(ctx.signal));
-      } catch (raw) {
-        const error = mapSdkError(raw, 'poll', ctx.signal);
-        const status = (error.details as { status?: number } | undefined)?.status;
-        if (status === 404) {
-          job.terminal = true; // nothing left to cancel
-          throw new TtvError('GENERATION_FAILED', `runway task ${job.id} no longer exists (deleted or expired)`, {
-            retryable: true,
-            fix: 'the task is started again on the next attempt',
-            details: { taskId: job.id },
-            cause: error,
-          });
-        }
-        if (error.retryable && ++errors < p.maxErrors) {
-          ctx.log(`runway: poll of ${job.id} failed (${error.code}, ${errors}/${p.maxErrors}); the task keeps running, polling again`);
-          wait = Math.min(Math.max(p.maxIntervalMs, p.intervalMs), Math.max(wait * p.backoff, error.retryAfterMs ?? 0));
-          continue;
-        }
-        throw error;
-      }
-      errors = 0;
-      job.task = task;
-      if (task.status !== lastStatus) ctx.log(`runway: task ${job.id} ${task.status}`);
-      lastStatus = task.status;
-      if (isTerminal(task.status)) {
-        job.terminal = true;
-        return task;
-      }
-      if (task.status === 'RUNNING') {
-        const progress = (task as { progress?: unknown }).progress;
-        ctx.onProgress({
-          ...(typeof progress === 'number' && Number.isFinite(progress) ? { fraction: Math.min(1, Math.max(0, progress)) } : {}),
-          message: 'RUNNING',
-        });
-        wait = Math.min(p.maxIntervalMs, wait * p.backoff);
-      } else if (task.status === 'THROTTLED') {
-        // Queued behind the organization's concurrency limit: not an error, but no point polling fast.
-        ctx.onProgress({ fraction: 0, message: 'THROTTLED (queued: the organization is at its concurrency limit)' });
-        wait = Math.max(p.intervalMs, p.maxIntervalMs);
-      } else {
-        ctx.onProgress({ fraction: 0, message: task.status });
-        wait = Math.min(p.maxIntervalMs, wait * p.backoff);
-      }
-    }
-  }
-
-  /** Cancels a live task through the API, at most once per task; never throws. */
-  private async cancelOnce(client: RunwayML, job: Job, ctx: GenerateContext): Promise<void> {
-    if (job.cancelSent || job.terminal) return;
-    job.cancelSent = true;
-    try {
-      // Our own signal may be the reason we cancel: the cancel gets its own short timeout instead.
-      await client.tasks.delete(job.id, { timeout: Math.min(this.config.timeouts.requestMs, 30_000), maxRetries: 0 });
-      ctx.log(`runway: task ${job.id} cancelled`);
-    } catch (error) {
-      ctx.log(`runway: could not cancel task ${job.id}: ${mapSdkError(error, 'cancel').message}`);
-    }
-  }
-
-  private async finish(
-    client: RunwayML,
-    job: Job,
-    task: Task,
-    request: GenerateRequest,
-    model: RunwayModel,
-    ctx: GenerateContext,
-    warnings: BackendWarning[],
-  ): Promise<GenerateResult> {
-    const listCredits = creditsFor(model, request.durationSec, this.config.audio);
-    const reported = costCredits(task);
-    if (task.status === 'FAILED') {
-      throw mapTaskFailure(task, (reported ?? 0) * USD_PER_CREDIT);
-    }
-    if (task.status === 'CANCELLED') {
-      throw new TtvError('CANCELLED', `runway task ${task.id} was cancelled (outside this run)`, {
-        ...(reported ? { chargedUsd: reported * USD_PER_CREDIT } : {}),
-        details: { taskId: task.id },
-      });
-    }
-    if (task.status !== 'SUCCEEDED') throw new TtvError('INTERNAL', `runway task ${task.id}: unexpected status ${task.status}`);
-    const credits = reported ?? listCredits;
-    const costUsd = Number((credits * USD_PER_CREDIT).toFixed(4));
-    try {
-      const probe = await this.download(client, job, task, request, ctx);
-      const expected = ratioResolution(ratioFor(model, request.width, request.height)!);
-      if (probe.width !== expected.width || probe.height !== expected.height) {
-        warnings.push({
-          type: 'other',
-          field: 'resolution',
-          message: `runway returned ${probe.width}x${probe.height} for ratio ${expected.width}:${expected.height}`,
-        });
-      }
-      if (Math.abs(probe.durationSec - request.durationSec) > Math.max(0.5, request.durationSec * 0.1)) {
-        warnings.push({ type: 'other', field: 'duration', message: `runway returned ${probe.durationSec.toFixed(2)} s for ${request.durationSec} s` });
-      }
-      ctx.onProgress({ fraction: 1, message: 'downloaded' });
-      return clipResult(request.outputPath, probe, { costUsd, warnings, jobId: task.id });
-    } catch (error) {
-      const e = TtvError.is(error) ? error : mapSdkError(error, 'download', ctx.signal);
-      // The task succeeded and was paid for, whatever happened to the download: the engine keeps the task id and
-      // the next attempt (or run) re-attaches to it and downloads again, instead of paying for a new task.
-      throw new TtvError(e.code, e.message, {
-        retryable: e.retryable,
-        chargedUsd: costUsd,
-        jobReusable: true,
-        ...(e.fix ? { fix: e.fix } : {}),
-        ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-        details: { ...(e.details ?? {}), taskId: task.id },
-        cause: e,
-      });
-    }
-  }
-
-  /**
-   * Streams the output to a temp file beside outputPath, checks it with ffprobe (a video of the model's aspect),
-   * then renames it. Expired URLs are refreshed by re-reading the task; truncated or corrupt downloads retried.
-   */
-  private async download(client: RunwayML, job: Job, task: Task, request: GenerateRequest, ctx: GenerateContext): Promise<VideoProbe> {
-    const expected = ratioResolution(ratioFor(this.model(request.model), request.width, request.height)!);
-    let url = (task as { output?: string[] }).output?.[0];
-    return produceAtomic(request.outputPath, async (tmp) => {
-      let lastError: unknown;
-      for (let attempt = 1; attempt <= DOWNLOAD_ATTEMPTS; attempt++) {
-        throwIfAborted(ctx.signal);
-        if (!url || attempt > 1) {
-          if (attempt > 1)
-            await this.sleep(this.jittered(Math.min(5000, 250 * 2 ** attempt)), ctx.signal).catch((e: unknown) => {
-              throw new TtvError('CANCELLED', 'runway: cancelled during the download', { cause: e });
-            });
-          if (!url || (lastError instanceof DownloadError && lastError.kind === 'expired')) {
-            let fresh: Task;
-            try {
-              fresh = await client.tasks.retrieve(job.id, this.reqOpts(ctx.signal));
-            } catch (error) {
-              throw mapSdkError(error, 'refresh output URL', ctx.signal);
-            }
-            url = (fresh as { output?: string[] }).output?.[0];
-            if (!url) throw new TtvError('GENERATION_FAILED', `runway task ${job.id} SUCCEEDED without an output URL`, { retryable: true });
-            ctx.log(`runway: fresh output URL for ${job.id}`);
-          }
-        }
-        try {
-          const bytes = await downloadTo(url!, tmp, {
-            signal: ctx.signal,
-            timeoutMs: this.config.timeouts.downloadMs,
-            ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
-          });
-          let probe: VideoProbe;
-          try {
-            probe = await probeVideo(tmp, { signal: ctx.signal });
-          } catch (error) {
-            if (ctx.signal.aborted) throw error;
-            throw new DownloadError(`the output of ${job.id} is not a readable video (${bytes} bytes)`, 'transient', { cause: error });
-          }
-          const want = expected.width / expected.height;
-          if (Math.abs(probe.width / probe.height - want) / want > 0.02) {
-            throw new TtvError(
-              'GENERATION_FAILED',
-              `runway task ${job.id} returned ${probe.width}x${probe.height}, not the ${expected.width}:${expected.height} ratio asked for`,
-              {
-                details: { taskId: job.id },
-              },
-            );
-          }
-          ctx.log(
-            `runway: downloaded ${bytes} bytes from ${safeUrl(url!)} (${probe.width}x${probe.height}, ${probe.frames} frames, ${probe.durationSec.toFixed(2)} s)`,
-          );
-          return probe;
-        } catch (error) {
-          if (error instanceof DownloadError && error.kind === 'cancelled') throw new TtvError('CANCELLED', error.message, { cause: error });
-          if (!(error instanceof DownloadError)) throw error;
-          lastError = error;
-          ctx.log(`runway: ${redact(error.message)} (attempt ${attempt}/${DOWNLOAD_ATTEMPTS})`);
-        }
-      }
-      const e = lastError as DownloadError;
-      throw new TtvError('UNAVAILABLE', `runway: could not download the output of task ${job.id}: ${e.message}`, {
-        fix: 'check your network; the run can be resumed (the task id is kept)',
-        cause: e,
-      });
-    });
-  }
-
   // ------------------------------------------------------------------ doctor
 
   async doctor(): Promise<DoctorCheck[]> {
@@ -617,6 +477,11 @@ export class RunwayBackend implements LocalVideoBackend {
     }
     return checks;
   }
+}
+
+function jobData(job: JobHandle): RunwayJobData | undefined {
+  const data = job.data as Partial<RunwayJobData> | undefined;
+  return data && typeof data.model === 'string' && typeof data.durationSec === 'number' ? (data as RunwayJobData) : undefined;
 }
 
 /** Resolves the key and the base URL from the config and the environment, and builds the backend. */

@@ -15,5 +15,5 @@ export const backend = defineBackend<RunwayConfig>({
   configSchema,
   secretFields: ['apiKey'],
   describe: (config) => backendInfo(config),
-  create: (config, ctx) => createRunwayBackend(config, ctx.env, { log: ctx.log }),
+  create: (config, ctx) => createRunwayBackend(config, ctx.env),
 });
