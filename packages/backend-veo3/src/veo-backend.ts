@@ -289,6 +289,11 @@ export class VeoBackend implements RemoteVideoBackend {
 
   // ---- the job protocol ----------------------------------------------------------------------------------
 
+  /**
+   * `ctx.signal` fires only on the submission's own timeout (core lets a started submission finish after Ctrl-C).
+   * predictLongRunning takes no idempotency key, so `ctx.idempotencyKey` is not sent: core records the operation
+   * name as soon as this returns.
+   */
   async submit(request: GenerateRequest, ctx: SubmitContext): Promise<JobHandle> {
     await this.validate(request);
     const model = MODELS[request.model as keyof typeof MODELS];
