@@ -4,9 +4,9 @@
  * (pnpm turbo run build --filter @ttv/cli... --filter @ttv/backend-veo3); skipped with a note otherwise.
  */
 
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractFirstFrame, extractLastFrame, fitImage, imagePsnr, makeTestImage, probeVideo } from '@ttv/core';
@@ -33,20 +33,48 @@ interface JsonResult {
   segments: Array<{ index: number; backend: string; model: string; status: string; costUsd: number; file: string; warnings: string[] }>;
 }
 
-function ttv(args: string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+/** Starts `ttv` (a subprocess, so a test can send it signals); `done` settles when it exits. */
+function ttvProcess(args: string[]): { child: ChildProcess; done: Promise<{ exitCode: number | null; stdout: string; stderr: string }> } {
   // Only what the run needs: no GOOGLE_* from the developer's shell; the token comes through env interpolation.
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: process.env['HOME'], TTV_TEST_VEO_TOKEN: TOKEN };
   for (const k of ['FFMPEG_PATH', 'FFPROBE_PATH']) if (process.env[k]) env[k] = process.env[k];
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+  const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+  const done = new Promise<{ exitCode: number | null; stdout: string; stderr: string }>((resolvePromise, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (exitCode) => resolvePromise({ exitCode, stdout, stderr }));
   });
+  return { child, done };
 }
+
+function ttv(args: string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  return ttvProcess(args).done;
+}
+
+async function until(what: string, condition: () => boolean, timeoutMs = 180_000): Promise<void> {
+  const t0 = Date.now();
+  while (!condition()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The parts of the run folder's manifest.json these tests read. */
+interface RunManifest {
+  status: string;
+  totalCostUsd: number;
+  ledger: Array<{ segment: number; attempt: number; estimatedUsd: number; actualUsd: number; outcome: string }>;
+  segments: Array<{
+    status: string;
+    job?: { handle: { id: string }; chargedUsd?: number };
+    attempts: Array<{ jobId?: string; resumed?: boolean; outcome?: string }>;
+  }>;
+}
+
+const readManifest = async (runDir: string): Promise<RunManifest> => JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8')) as RunManifest;
 
 function veoSection(model: string): string {
   return [
@@ -182,5 +210,86 @@ describe.skipIf(!built)('ttv generate with backend: veo3 (CLI against the emulat
     expect(run.exitCode).not.toBe(0);
     expect(run.stdout + run.stderr).toMatch(/first and a last frame/);
     expect(emu.requests).toHaveLength(0);
+  });
+  /**
+   * The money bug (Hardening item 1): Veo cannot cancel an operation, so on Ctrl-C ttv used to forget it, book
+   * $0 and submit again on the re-run (4 submissions for 3 segments, $1.60 billed against $1.20 reported under
+   * maxUsd 1.2). Now the operation is kept, booked at its estimate, and the re-run re-attaches to it.
+   */
+  async function interruptDuringSegment1(name: string, budget: string): Promise<{ config: string; out: string; interruptedOp: string }> {
+    emu.reset();
+    // Segment 0 finishes on time; segment 1's operation is still running when Ctrl-C arrives, and finishes on its
+    // 25th poll, i.e. during the re-run.
+    emu.script.nextOperation({}, { pollsUntilDone: 25 });
+    const config = join(dir, `${name}.yaml`);
+    await writeFile(
+      config,
+      `name: ${name}\nmode: chaining\nbackend: veo3\nsegmentDuration: 4\n${budget}output: { width: ${W}, height: ${H}, fps: 24 }\n` +
+        `storyboard:\n  segments:\n    - prompt: a lighthouse at dusk\n    - prompt: the camera rises over the sea\n    - prompt: night falls\n${veoSection('veo-3.1-fast-generate-001')}\n`,
+    );
+    const out = join(dir, `out-${name}`);
+    const first = ttvProcess(['generate', '--config', config, '--out', out, '--json']);
+    await until('segment 1 to be submitted and polled', () => emu.operations().length === 2 && emu.operations()[1]!.polls >= 1);
+    first.child.kill('SIGINT');
+    const interrupted = await first.done;
+    expect(interrupted.exitCode, interrupted.stderr).toBe(130);
+    const ops = emu.operations();
+    expect(ops).toHaveLength(2);
+    expect(ops[1]!.done).toBe(false);
+    expect(emu.stats().submits).toBe(2);
+    // Kept in the run folder, and booked once at its estimate (4 s × $0.10/s) on top of segment 0.
+    const m = await readManifest(out);
+    expect(m.segments[1]!.job?.handle.id).toBe(ops[1]!.name);
+    expect(m.segments[1]!.job?.chargedUsd).toBeCloseTo(0.4, 6);
+    expect(m.ledger.filter((l) => l.segment === 1).map((l) => [l.outcome, l.actualUsd])).toEqual([['cancelled', 0.4]]);
+    expect(m.totalCostUsd).toBeCloseTo(0.8, 6);
+    return { config, out, interruptedOp: ops[1]!.name };
+  }
+
+  it('Ctrl-C mid-operation, then the same command: submissions = segments, the operation re-attached and booked once (maxUsd 1.2)', async () => {
+    const { config, out, interruptedOp } = await interruptDuringSegment1('veo-sigint', 'budget: { maxUsd: 1.2 }\n');
+    const rerun = await ttv(['generate', '--config', config, '--out', out, '--json']);
+    expect(rerun.exitCode, rerun.stderr).toBe(0);
+    const result = JSON.parse(rerun.stdout) as JsonResult;
+    expect(result.segments.map((s) => s.status)).toEqual(['done', 'done', 'done']);
+
+    // 3 segments, 3 operations: segment 1's was re-attached (same name), only segment 2 was submitted anew.
+    expect(emu.stats().submits).toBe(3);
+    const ops = emu.operations();
+    expect(ops).toHaveLength(3);
+    expect(ops[1]!.name).toBe(interruptedOp);
+    expect(ops.every((o) => o.done)).toBe(true);
+    const m = await readManifest(out);
+    expect(m.segments[1]!.attempts.at(-1)).toMatchObject({ jobId: interruptedOp, resumed: true, outcome: 'ok' });
+    expect(m.segments[1]!.job).toBeUndefined();
+
+    // The ledger: segments × price, not more (no second booking of the re-attached job), not less ($0 on Ctrl-C).
+    const billed = ops.length * 4 * 0.1;
+    expect(result.totalCostUsd).toBeCloseTo(3 * 4 * 0.1, 6);
+    expect(result.totalCostUsd).toBeCloseTo(billed, 6);
+    expect(m.ledger.filter((l) => l.segment === 1).reduce((sum, l) => sum + l.actualUsd, 0)).toBeCloseTo(0.4, 6);
+    expect(m.ledger.reduce((sum, l) => sum + l.actualUsd, 0)).toBeCloseTo(m.totalCostUsd, 6);
+    // The re-attached clip was downloaded (and its gs:// output deleted) like the others.
+    expect(emu.stats()).toMatchObject({ downloads: 3, deletes: 3 });
+  });
+
+  it('maxUsd reached by the interrupted operation: the re-run re-attaches (no submission) and the reported total is what Veo billed', async () => {
+    const { config, out, interruptedOp } = await interruptDuringSegment1('veo-sigint-budget', 'budget: { maxUsd: 0.8 }\n');
+    const rerun = await ttv(['generate', '--config', config, '--out', out, '--json']);
+    // Segment 1 is paid already and finishes; segment 2 would cross maxUsd and is refused before any request.
+    expect(rerun.exitCode, rerun.stdout + rerun.stderr).toBe(9);
+    expect(JSON.parse(rerun.stdout)).toMatchObject({ ok: false, error: { code: 'BUDGET_EXCEEDED' } });
+    expect(emu.stats().submits).toBe(2);
+    const ops = emu.operations();
+    expect(ops.map((o) => [o.name === interruptedOp, o.done])).toEqual([
+      [false, true],
+      [true, true],
+    ]);
+    const m = await readManifest(out);
+    expect(m.segments.map((s) => s.status)).toEqual(['done', 'done', expect.not.stringMatching(/^done$/)]);
+    expect(m.segments[1]!.attempts.at(-1)).toMatchObject({ jobId: interruptedOp, resumed: true, outcome: 'ok' });
+    const billed = ops.length * 4 * 0.1;
+    expect(m.totalCostUsd).toBeCloseTo(billed, 6);
+    expect(m.totalCostUsd).toBeCloseTo(0.8, 6);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The testkit conformance suite against the Veo + GCS emulator (unit tier). The emulator renders at full size
- * (outputScale 1) here, because the suite checks that clips have exactly the requested size.
+ * The testkit conformance suite against the Veo + GCS emulator (unit tier). The suite drives the backend through
+ * core's `callBackend`, as the engine does (job protocol: submit, status, release; Veo has no cancel). The
+ * emulator renders at full size (outputScale 1) here, because the suite checks that clips have exactly the requested size.
  */
 import { describeBackendConformance, startVeoEmulator, type VeoEmulator } from '@ttv/testkit';
 import { afterAll, beforeAll } from 'vitest';

@@ -1,6 +1,6 @@
 /** Offline tests: plugin shape, config section, model table, cost, auth resolution, error mapping, doctor. */
 import { join } from 'node:path';
-import { capabilityProblems, redact, registerSecret } from '@ttv/core';
+import { capabilityProblems, isRemoteBackend, redact, registerSecret } from '@ttv/core';
 import { startVeoEmulator } from '@ttv/testkit';
 import { describe, expect, it } from 'vitest';
 import { resolveAuth, vertexBaseUrl } from './auth.js';
@@ -130,6 +130,33 @@ describe('auth resolution (pure)', () => {
     expect(b.name).toBe('veo3');
     expect(redact('key=express-secret-abcdef')).not.toContain('express-secret-abcdef');
     registerSecret(undefined);
+  });
+  it('create() builds a job-protocol backend: submit/status/release, no cancel, jobPolicy from the config section', async () => {
+    const b = await backend.create(
+      configSchema.parse({
+        project: 'p',
+        polling: { intervalMs: 1000, maxIntervalMs: 4000, backoff: 2, jitter: 0.3, maxErrors: 2 },
+        timeouts: { requestMs: 5000, operationMs: 60_000, downloadMs: 7000 },
+        downloadAttempts: 5,
+      }),
+      { configDir: '/nowhere', env: {}, log: () => {} },
+    );
+    expect(isRemoteBackend(b)).toBe(true);
+    if (!isRemoteBackend(b)) return;
+    // Veo operations cannot be cancelled: core keeps an interrupted one and re-attaches to it.
+    expect(b.cancel).toBeUndefined();
+    expect(typeof b.release).toBe('function');
+    expect(b.jobPolicy).toEqual({
+      intervalMs: 1000,
+      maxIntervalMs: 4000,
+      backoff: 2,
+      jitter: 0.3,
+      maxErrors: 2,
+      timeoutMs: 60_000,
+      requestTimeoutMs: 5000,
+      downloadTimeoutMs: 7000,
+      downloadAttempts: 5,
+    });
   });
 });
 

@@ -4,7 +4,7 @@ import { BACKEND_NAME, backendInfo, DISPLAY_NAME, VeoBackend } from './veo-backe
 
 /**
  * The plugin object the registry loads. `describe` is static; `create` only resolves the auth mode and reads
- * the environment: clients are built, and credentials fetched, on the first generate call (no network here).
+ * the environment: clients are built, and credentials fetched, on the first submit (no network here); logs go through each call's context.
  */
 export const backend = defineBackend<VeoConfig>({
   specificationVersion: 2,
@@ -14,5 +14,5 @@ export const backend = defineBackend<VeoConfig>({
   configSchema,
   secretFields: SECRET_FIELDS,
   describe: (config) => backendInfo(config),
-  create: (config, ctx) => new VeoBackend(config, { log: ctx.log, env: ctx.env, configDir: ctx.configDir }),
+  create: (config, ctx) => new VeoBackend(config, { env: ctx.env, configDir: ctx.configDir }),
 });

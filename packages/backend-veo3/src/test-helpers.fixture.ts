@@ -2,7 +2,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GenerateContext, type GenerateRequest, type JobHandle, makeTestImage, type ProgressUpdate, TtvError } from '@ttv/core';
+import { type CallOptions, type GenerateRequest, type JobHandle, makeTestImage, type ProgressUpdate, TtvError } from '@ttv/core';
 import type { VeoEmulator } from '@ttv/testkit';
 import { expect } from 'vitest';
 import { configSchema, type VeoConfig, type VeoConfigInput } from './config.js';
@@ -78,15 +78,16 @@ export async function request(fx: Fixture, overrides: Partial<GenerateRequest> =
   return r;
 }
 
+/** What a test gives `callBackend(backend, request, ctx)`: the engine's side of one call, recorded. */
 export interface Recorded {
-  ctx: GenerateContext;
+  ctx: CallOptions;
   controller: AbortController;
   jobs: JobHandle[];
   progress: ProgressUpdate[];
   logs: string[];
 }
 
-export async function context(fx: Fixture, overrides: Partial<GenerateContext> & { onJobHook?: (job: JobHandle) => void } = {}): Promise<Recorded> {
+export async function context(fx: Fixture, overrides: Partial<CallOptions> & { onJobHook?: (job: JobHandle) => void } = {}): Promise<Recorded> {
   const controller = new AbortController();
   const workDir = join(fx.dir, `work-${++outputs}`);
   await mkdir(workDir, { recursive: true });

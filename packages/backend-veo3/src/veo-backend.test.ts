@@ -1,11 +1,12 @@
 /**
- * The backend against the Veo + GCS emulator, through the real @google/genai and @google-cloud/storage clients.
- * Every mapping test counts the requests the emulator saw.
+ * The backend against the Veo + GCS emulator, through the real @google/genai and @google-cloud/storage clients,
+ * driven the way the engine drives it: `callBackend` of @ttv/core (submit → onJob → status polls → output →
+ * probe → rename → release). Every mapping test counts the requests the emulator saw.
  */
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { probeVideo } from '@ttv/core';
+import { callBackend, probeVideo } from '@ttv/core';
 import { FRAME_INTERPOLATION_NOT_ALLOWLISTED, googleErrorBody, startVeoEmulator, type VeoEmulator, veoFaults } from '@ttv/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from './config.js';
@@ -40,13 +41,13 @@ async function noOutput(path: string): Promise<void> {
   expect(await readdir(dirname(path))).toEqual([]);
 }
 
-describe('generate (happy paths)', () => {
+describe('callBackend (happy paths)', () => {
   it('image → video inline: submits once, exposes the operation before waiting, probes the clip, costs duration × rate', async () => {
     const backend = makeBackend(emu);
     const req = await request(fx);
     let pollsAtJob = -1;
     const rec = await context(fx, { onJobHook: () => (pollsAtJob = emu.stats().polls) });
-    const result = await backend.generate(req, rec.ctx);
+    const result = await callBackend(backend, req, rec.ctx);
 
     expect(rec.jobs).toHaveLength(1);
     expect(rec.jobs[0]!.id).toMatch(/^projects\/test-project\/locations\/us-central1\/publishers\/google\/models\/veo-3\.1-fast-generate-001\/operations\//);
@@ -57,8 +58,8 @@ describe('generate (happy paths)', () => {
     const probe = await probeVideo(req.outputPath, { countFrames: true });
     expect(probe).toMatchObject({ width: 80, height: 46, fps: 24, frames: 96 });
     expect(result).toMatchObject({ width: 80, height: 46, frames: 96, fps: 24, costUsd: 0.4 });
-    // The emulator renders at 1/16 scale: reported, not hidden.
-    expect(result.warnings.map((w) => w.message).join()).toMatch(/80x46 for a 1280x720 request/);
+    // The emulator renders at 1/16 scale: the result reports the probed size, not the requested one.
+    expect([result.width, result.height]).not.toEqual([req.width, req.height]);
     expect(rec.progress.at(-1)).toMatchObject({ fraction: 1 });
     expect(await readdir(dirname(req.outputPath))).toEqual(['clip.mp4']);
 
@@ -80,7 +81,7 @@ describe('generate (happy paths)', () => {
   it('JPEG input: the MIME type sent matches the bytes (image/jpeg), fitted "contain" to 9:16 1080p', async () => {
     const backend = makeBackend(emu, { imageFormat: 'jpeg', fit: 'contain' });
     const req = await request(fx, { width: 1080, height: 1920, firstFrame: fx.square, durationSec: 6 });
-    await backend.generate(req, (await context(fx)).ctx);
+    await callBackend(backend, req, (await context(fx)).ctx);
     const image = submitBody().instances[0]!['image'] as { mimeType: string; bytesBase64Encoded: string };
     expect(image.mimeType).toBe('image/jpeg');
     expect(Buffer.from(image.bytesBase64Encoded, 'base64').subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
@@ -90,7 +91,7 @@ describe('generate (happy paths)', () => {
   it('text only (first segment without an image): no image in the request', async () => {
     const backend = makeBackend(emu);
     const req = await request(fx, { firstFrame: undefined });
-    const result = await backend.generate(req, (await context(fx)).ctx);
+    const result = await callBackend(backend, req, (await context(fx)).ctx);
     expect(result.frames).toBe(96);
     expect(submitBody().instances[0]).toEqual({ prompt: req.prompt });
   });
@@ -98,7 +99,7 @@ describe('generate (happy paths)', () => {
   it('keyframe (veo-3.1 first + last frame): both images as PNG, audio and negative prompt sent', async () => {
     const backend = makeBackend(emu, { model: 'veo-3.1-generate-001', generateAudio: true, negativePrompt: 'blur' });
     const req = await request(fx, { model: 'veo-3.1-generate-001', lastFrame: fx.last, durationSec: 8 });
-    const result = await backend.generate(req, (await context(fx)).ctx);
+    const result = await callBackend(backend, req, (await context(fx)).ctx);
     expect(result.frames).toBe(192);
     expect(result.costUsd).toBeCloseTo(8 * 0.4, 6);
     expect(submitBody().instances[0]).toMatchObject({ image: { mimeType: 'image/png' }, lastFrame: { mimeType: 'image/png' } });
@@ -108,7 +109,7 @@ describe('generate (happy paths)', () => {
   it('gs:// output: downloaded with storage, optionally deleted afterwards', async () => {
     const backend = makeBackend(emu, { outputGcsUri: 'gs://ttv-out/runs/', deleteOutputAfterDownload: true });
     const req = await request(fx);
-    const result = await backend.generate(req, (await context(fx)).ctx);
+    const result = await callBackend(backend, req, (await context(fx)).ctx);
     expect(result.frames).toBe(96);
     expect(submitBody().parameters['storageUri']).toBe('gs://ttv-out/runs/');
     expect(emu.stats()).toMatchObject({ submits: 1, downloads: 1, deletes: 1 });
@@ -118,7 +119,7 @@ describe('generate (happy paths)', () => {
   it('large inputs are staged to GCS (gcsUri) and removed after the clip', async () => {
     const backend = makeBackend(emu, { inlineImageMaxBytes: 1000, stagingGcsUri: 'gs://ttv-stage/in' });
     const req = await request(fx, { model: 'veo-3.1-fast-generate-001', lastFrame: fx.last });
-    await backend.generate(req, (await context(fx)).ctx);
+    await callBackend(backend, req, (await context(fx)).ctx);
     const inst = submitBody().instances[0]! as Record<string, { gcsUri?: string; mimeType?: string; bytesBase64Encoded?: string }>;
     expect(inst['image']).toMatchObject({ gcsUri: expect.stringMatching(/^gs:\/\/ttv-stage\/in\/ttv-.+-first\.png$/), mimeType: 'image/png' });
     expect(inst['lastFrame']).toMatchObject({ gcsUri: expect.stringMatching(/-last\.png$/), mimeType: 'image/png' });
@@ -130,7 +131,7 @@ describe('generate (happy paths)', () => {
   it('large inputs without a staging bucket are re-encoded as a JPEG that fits (labelled image/jpeg)', async () => {
     const backend = makeBackend(emu, { inlineImageMaxBytes: 60_000 });
     const req = await request(fx, { firstFrame: fx.last });
-    await backend.generate(req, (await context(fx)).ctx);
+    await callBackend(backend, req, (await context(fx)).ctx);
     const image = submitBody().instances[0]!['image'] as { mimeType: string; bytesBase64Encoded: string };
     const bytes = Buffer.from(image.bytesBase64Encoded, 'base64');
     expect(image.mimeType).toBe('image/jpeg');
@@ -145,7 +146,7 @@ describe('generate (happy paths)', () => {
     });
     const req = await request(fx);
     const rec = await context(fx);
-    await backend.generate(req, rec.ctx);
+    await callBackend(backend, req, rec.ctx);
     expect(rec.jobs[0]!.id).toMatch(/^publishers\/google\/models\/veo-3\.1-fast-generate-001\/operations\//);
     const submit = emu.requestsTo('POST', SUBMIT)[0]!;
     expect(submit.path).toBe('/v1/publishers/google/models/veo-3.1-fast-generate-001:predictLongRunning');
@@ -159,7 +160,7 @@ describe('error mapping', () => {
   it('RAI filtering → MODERATION with the reasons and support codes, not retried (1 submit), no file', async () => {
     emu.script.nextOperation({ raiFiltered: { count: 1, reasons: ["The video couldn't be generated. Support codes: 29310472"] } });
     const req = await request(fx);
-    const e = await rejection(makeBackend(emu).generate(req, (await context(fx)).ctx));
+    const e = await rejection(callBackend(makeBackend(emu), req, (await context(fx)).ctx));
     expect(e.code).toBe('MODERATION');
     expect(e.retryable).toBe(false);
     expect(e.message).toContain('Support codes: 29310472');
@@ -184,7 +185,7 @@ describe('error mapping', () => {
       emu.reset();
       emu.script.nextOperation({ error: { code, message } });
       const req = await request(fx);
-      const e = await rejection(backend.generate(req, (await context(fx)).ctx));
+      const e = await rejection(callBackend(backend, req, (await context(fx)).ctx));
       expect([code, e.code, e.retryable]).toEqual([code, want, retryable]);
       expect(e.message).toContain(message.slice(0, 20));
       expect(emu.stats().submits).toBe(1);
@@ -197,7 +198,7 @@ describe('error mapping', () => {
   it('429 RESOURCE_EXHAUSTED on submit → RATE_LIMITED with retryAfterMs, one request, no job', async () => {
     emu.faults.inject(veoFaults.quotaExceeded(1, 'veo-3.1-fast-generate'));
     const rec = await context(fx);
-    const e = await rejection(makeBackend(emu).generate(await request(fx), rec.ctx));
+    const e = await rejection(callBackend(makeBackend(emu), await request(fx), rec.ctx));
     expect(e.code).toBe('RATE_LIMITED');
     expect(e.retryable).toBe(true);
     expect(e.retryAfterMs).toBeGreaterThan(0);
@@ -214,13 +215,13 @@ describe('error mapping', () => {
       headers: { 'retry-after': '12' },
       body: googleErrorBody(429, 'slow down'),
     });
-    const e = await rejection(makeBackend(emu).generate(await request(fx), (await context(fx)).ctx));
+    const e = await rejection(callBackend(makeBackend(emu), await request(fx), (await context(fx)).ctx));
     expect([e.code, e.retryAfterMs]).toEqual(['RATE_LIMITED', 12_000]);
   });
 
   it('403 PERMISSION_DENIED → AUTH saying which permission is missing; no secret in the error', async () => {
     emu.faults.inject(veoFaults.permissionDenied());
-    const e = await rejection(makeBackend(emu).generate(await request(fx), (await context(fx)).ctx));
+    const e = await rejection(callBackend(makeBackend(emu), await request(fx), (await context(fx)).ctx));
     expect(e.code).toBe('AUTH');
     expect(e.message).toMatch(/lack IAM permission aiplatform\.endpoints\.predict on project test-project in us-central1/);
     expect(e.fix).toMatch(/roles\/aiplatform\.user/);
@@ -234,7 +235,7 @@ describe('error mapping', () => {
       match: { method: 'POST', path: SUBMIT },
       body: googleErrorBody(400, FRAME_INTERPOLATION_NOT_ALLOWLISTED, 'FAILED_PRECONDITION'),
     });
-    const e = await rejection(makeBackend(emu).generate(await request(fx, { lastFrame: fx.last }), (await context(fx)).ctx));
+    const e = await rejection(callBackend(makeBackend(emu), await request(fx, { lastFrame: fx.last }), (await context(fx)).ctx));
     expect(e.code).toBe('AUTH');
     expect(e.message).toMatch(/not allowlisted for frame interpolation/);
     expect(e.fix).toMatch(/veo-3\.1/);
@@ -243,7 +244,7 @@ describe('error mapping', () => {
   it('a wrong express API key → AUTH, and the key never appears in the error', async () => {
     const wrong = 'AQ.wrong-express-key-9876543210';
     const backend = new VeoBackend(configSchema.parse({ apiKey: wrong, baseUrl: emu.url }), { env: {} });
-    const e = await rejection(backend.generate(await request(fx), (await context(fx)).ctx));
+    const e = await rejection(callBackend(backend, await request(fx), (await context(fx)).ctx));
     expect(e.code).toBe('AUTH');
     expect(e.message).toMatch(/API key is not valid/);
     expect(JSON.stringify(e.toJSON()) + e.format() + String(e.stack)).not.toContain(wrong);
@@ -251,17 +252,17 @@ describe('error mapping', () => {
 
   it('an expired/invalid token (401) → AUTH', async () => {
     const backend = makeBackend(emu, { accessToken: 'ya29.expired-token-000000' });
-    const e = await rejection(backend.generate(await request(fx), (await context(fx)).ctx));
+    const e = await rejection(callBackend(backend, await request(fx), (await context(fx)).ctx));
     expect(e.code).toBe('AUTH');
     expect(e.fix).toMatch(/gcloud auth application-default login/);
   });
 
   it('5xx and connection resets on submit → UNAVAILABLE (retryable)', async () => {
     emu.faults.inject(veoFaults.serverError('submit', 503));
-    let e = await rejection(makeBackend(emu).generate(await request(fx), (await context(fx)).ctx));
+    let e = await rejection(callBackend(makeBackend(emu), await request(fx), (await context(fx)).ctx));
     expect([e.code, e.retryable]).toEqual(['UNAVAILABLE', true]);
     emu.faults.inject(veoFaults.connectionReset('submit'));
-    e = await rejection(makeBackend(emu).generate(await request(fx), (await context(fx)).ctx));
+    e = await rejection(callBackend(makeBackend(emu), await request(fx), (await context(fx)).ctx));
     expect([e.code, e.retryable]).toEqual(['UNAVAILABLE', true]);
     expect(emu.operations()).toHaveLength(0);
   });
@@ -269,7 +270,7 @@ describe('error mapping', () => {
   it('transient poll failures are tolerated (the operation is not resubmitted)', async () => {
     emu.script.nextOperation({ pollsUntilDone: 2 });
     emu.faults.inject(veoFaults.serverError('poll', 503, 2), veoFaults.connectionReset('poll'));
-    const result = await makeBackend(emu).generate(await request(fx), (await context(fx)).ctx);
+    const result = await callBackend(makeBackend(emu), await request(fx), (await context(fx)).ctx);
     expect(result.frames).toBe(96);
     expect(emu.stats().submits).toBe(1);
     expect(emu.requestsTo('POST', /:fetchPredictOperation$/).length).toBe(5);
@@ -277,7 +278,7 @@ describe('error mapping', () => {
 
   it('too many consecutive poll failures → UNAVAILABLE', async () => {
     emu.faults.inject(veoFaults.serverError('poll', 500, Infinity));
-    const e = await rejection(makeBackend(emu, { polling: { maxErrors: 3 } }).generate(await request(fx), (await context(fx)).ctx));
+    const e = await rejection(callBackend(makeBackend(emu, { polling: { maxErrors: 3 } }), await request(fx), (await context(fx)).ctx));
     expect(e.code).toBe('UNAVAILABLE');
     expect(e.details).toMatchObject({ operation: expect.stringContaining('/operations/') });
     expect(emu.requestsTo('POST', /:fetchPredictOperation$/)).toHaveLength(3);
@@ -287,56 +288,63 @@ describe('error mapping', () => {
   it('overall timeout → TIMEOUT, after polling with backoff, one submit', async () => {
     emu.script.nextOperation({ pollsUntilDone: 1_000_000 });
     const waits: number[] = [];
-    const backend = makeBackend(
-      emu,
-      { polling: { intervalMs: 10, maxIntervalMs: 40, backoff: 2 }, timeouts: { operationMs: 300 } },
-      {
-        sleep: async (ms, signal) => {
-          waits.push(ms);
-          await new Promise((r) => setTimeout(r, ms));
-          signal.throwIfAborted();
-        },
-      },
-    );
+    const backend = makeBackend(emu, { polling: { intervalMs: 10, maxIntervalMs: 40, backoff: 2 }, timeouts: { operationMs: 300 } });
     const req = await request(fx);
-    const e = await rejection(backend.generate(req, (await context(fx)).ctx));
+    // A clock that moves only with the waits: the backoff sequence does not depend on how slow the machine is.
+    let clock = 0;
+    const sleep = async (ms: number, signal?: AbortSignal) => {
+      waits.push(ms);
+      clock += ms;
+      await new Promise((r) => setTimeout(r, 1));
+      signal?.throwIfAborted();
+    };
+    const rec = await context(fx, { sleep, now: () => clock });
+    const e = await rejection(callBackend(backend, req, rec.ctx));
     expect(e.code).toBe('TIMEOUT');
     expect(e.retryable).toBe(true);
     expect(e.message).toMatch(/did not finish within 0 s|did not finish within/);
     expect(waits.slice(0, 4)).toEqual([10, 20, 40, 40]);
+    expect(waits.reduce((a, b) => a + b, 0)).toBe(300);
     expect(emu.stats().submits).toBe(1);
     await noOutput(req.outputPath);
+    // No cancel at Veo: the operation is kept (re-attached by the next attempt) and booked at its estimate.
+    expect([e.jobReusable, e.chargedUsd]).toEqual([true, 0.4]);
+    expect(rec.jobs).toHaveLength(1);
   });
 
   it('truncated gs:// download is detected and retried; persistent truncation fails without a file', async () => {
     const backend = makeBackend(emu, { outputGcsUri: 'gs://ttv-out/t/' });
     emu.faults.inject(veoFaults.truncatedDownload(500));
-    const ok = await backend.generate(await request(fx), (await context(fx)).ctx);
+    const ok = await callBackend(backend, await request(fx), (await context(fx)).ctx);
     expect(ok.frames).toBe(96);
     expect(emu.stats().downloads).toBe(2);
 
     emu.reset();
     emu.faults.inject(veoFaults.truncatedDownload(500, Infinity));
     const req = await request(fx);
-    const e = await rejection(backend.generate(req, (await context(fx)).ctx));
+    const e = await rejection(callBackend(backend, req, (await context(fx)).ctx));
     expect(e.code).toBe('UNAVAILABLE');
     expect(emu.stats()).toMatchObject({ submits: 1, downloads: 3 });
+    // The operation succeeded and is paid: kept, so the next attempt downloads it again without a new submission.
+    expect([e.jobReusable, e.chargedUsd]).toEqual([true, 0.4]);
     await noOutput(req.outputPath);
   });
 
   it('missing gs:// output object → GENERATION_FAILED naming the URI, no retry of the download', async () => {
     emu.script.nextOperation({ missingOutputObject: true });
     const req = await request(fx);
-    const e = await rejection(makeBackend(emu, { outputGcsUri: 'gs://ttv-out/m/' }).generate(req, (await context(fx)).ctx));
+    const e = await rejection(callBackend(makeBackend(emu, { outputGcsUri: 'gs://ttv-out/m/' }), req, (await context(fx)).ctx));
     expect(e.code).toBe('GENERATION_FAILED');
     expect(e.message).toMatch(/gs:\/\/ttv-out\/m\/.+\/sample_0\.mp4 does not exist/);
-    expect(emu.stats().submits).toBe(1);
+    expect(emu.stats()).toMatchObject({ submits: 1, downloads: 0 });
+    // Veo made (and billed) the video: booked, but the job is not kept, since its output can never be fetched.
+    expect([e.chargedUsd, e.jobReusable]).toEqual([0.4, undefined]);
     await noOutput(req.outputPath);
   });
 
   it('missing credentials → AUTH before any request', async () => {
     const backend = new VeoBackend(configSchema.parse({ baseUrl: emu.url }), { env: {} });
-    const e = await rejection(backend.generate(await request(fx), (await context(fx)).ctx));
+    const e = await rejection(callBackend(backend, await request(fx), (await context(fx)).ctx));
     expect(e.code).toBe('AUTH');
     expect(e.fix).toMatch(/GOOGLE_CLOUD_PROJECT/);
     expect(emu.requests).toHaveLength(0);
@@ -349,7 +357,7 @@ describe('abort and resume', () => {
     const backend = makeBackend(emu, { polling: { intervalMs: 50, maxIntervalMs: 50 } });
     const req = await request(fx);
     const rec = await context(fx);
-    const running = backend.generate(req, rec.ctx);
+    const running = callBackend(backend, req, rec.ctx);
     while (emu.stats().polls < 2) await new Promise((r) => setTimeout(r, 10));
     const t0 = Date.now();
     rec.controller.abort();
@@ -358,18 +366,20 @@ describe('abort and resume', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
     await noOutput(req.outputPath);
     expect(emu.operations()[0]!.done).toBe(false);
+    // It runs on and bills: kept for the next run, booked at its estimate.
+    expect([e.jobReusable, e.chargedUsd]).toEqual([true, 0.4]);
   });
 
   it('resume re-attaches by operation name and never submits a second operation', async () => {
     emu.script.nextOperation({ pollsUntilDone: 4 });
     const req = await request(fx);
     const first = await context(fx, { onJobHook: () => first.controller.abort() });
-    expect((await rejection(makeBackend(emu).generate(req, first.ctx))).code).toBe('CANCELLED');
+    expect((await rejection(callBackend(makeBackend(emu), req, first.ctx))).code).toBe('CANCELLED');
     expect(first.jobs).toHaveLength(1);
     const job = JSON.parse(JSON.stringify(first.jobs[0]));
 
     const second = await context(fx, { resumeJob: job });
-    const result = await makeBackend(emu).generate(req, second.ctx);
+    const result = await callBackend(makeBackend(emu), req, second.ctx);
     expect(result.jobId).toBe(job.id);
     expect(result.frames).toBe(96);
     expect(second.jobs).toHaveLength(0);
@@ -380,7 +390,7 @@ describe('abort and resume', () => {
   it('resume of an operation that no longer exists → retryable GENERATION_FAILED, still no submit', async () => {
     const name = 'projects/test-project/locations/us-central1/publishers/google/models/veo-3.1-fast-generate-001/operations/gone';
     const rec = await context(fx, { resumeJob: { id: name, data: { model: 'veo-3.1-fast-generate-001', staged: [], submittedAt: 0 } } });
-    const e = await rejection(makeBackend(emu).generate(await request(fx), rec.ctx));
+    const e = await rejection(callBackend(makeBackend(emu), await request(fx), rec.ctx));
     expect([e.code, e.retryable]).toEqual(['GENERATION_FAILED', true]);
     expect(emu.stats().submits).toBe(0);
   });
@@ -417,8 +427,8 @@ describe('validate: refused before any request', () => {
       expect([e.code, e.field], JSON.stringify(overrides)).toEqual(['INPUT_INVALID', field]);
       expect(e.message).toMatch(message);
       expect(e.fix).toBeTruthy();
-      // generate refuses the same way, before any request.
-      const g = await rejection(backend.generate(await request(fx, overrides), (await context(fx)).ctx));
+      // submit refuses the same way, before any request.
+      const g = await rejection(callBackend(backend, await request(fx, overrides), (await context(fx)).ctx));
       expect(g.code).toBe('INPUT_INVALID');
     }
     expect(emu.requests).toHaveLength(0);

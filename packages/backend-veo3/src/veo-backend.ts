@@ -1,25 +1,27 @@
 /**
- * Google Veo on Vertex AI through @google/genai.
+ * Google Veo on Vertex AI through @google/genai, as a remote backend on the job protocol of @ttv/core. Core's
+ * `callBackend` owns the lifecycle (recording the operation, polling with backoff and jitter, the deadline,
+ * re-attaching after a crash or Ctrl-C, fetching the clip with retries, probing, the atomic rename); this file
+ * holds only what is unique to Veo:
  *
  *   validate      → model table (duration, ratio × resolution, last frame, audio, prompt), input files; no network
  *   estimateCost  → duration × USD/s (with or without audio), offline
- *   generate      → fit images (cover|contain, PNG or JPEG with the matching MIME type; large ones staged to GCS)
- *                   → submit (predictLongRunning) → ctx.onJob(operation name) → own poll loop over
- *                   getVideosOperation (backoff, jitter, overall timeout, AbortSignal on every call)
- *                   → op.error / RAI filtering / no video → mapped errors
- *                   → inline bytes or gs:// download (retried, optionally deleted) → ffprobe → atomic rename
- *   resume        → ctx.resumeJob.id is the operation name: poll it, never submit again
+ *   submit        → validate → fit images (cover|contain, PNG or JPEG with the matching MIME type; large ones
+ *                   staged to GCS) → predictLongRunning → { id: operation name, data: VeoJobData }
+ *   status        → fetchPredictOperation → not done: pending (progress estimate); done: op.error / RAI filtering /
+ *                   no video → failed; else succeeded, cost = duration × rate × videos, output = the inline bytes
+ *                   or a writer streaming the gs:// object with the storage client
+ *   release       → delete the staged inputs, and the gs:// output when deleteOutputAfterDownload
  *
- * Cancelling: Veo operations cannot be cancelled through the SDK path (no cancel method for predictLongRunning
- * operations). An abort stops waiting at once (CANCELLED, no file written); the operation itself runs on at
- * Google and is billed.
+ * No `cancel`: Veo operations cannot be cancelled (predictLongRunning operations have no cancel method on this
+ * path). So an interrupted operation runs on at Google and is billed: core keeps it, books it at its estimate
+ * and re-attaches to it (same operation name) on the next run, instead of paying for a second one.
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   type GenerateVideosConfig,
   type GenerateVideosOperation,
@@ -32,24 +34,21 @@ import type { Storage } from '@google-cloud/storage';
 import {
   type BackendInfo,
   type BackendWarning,
+  type CallContext,
   type CostEstimate,
-  clipResult,
   type DoctorCheck,
   fitImage,
-  type GenerateContext,
   type GenerateRequest,
-  type GenerateResult,
-  type LocalVideoBackend,
+  type JobHandle,
+  type JobPolicy,
+  type JobStatus,
   type ModelCapabilities,
   probeImage,
-  probeVideo,
-  produceAtomic,
+  type RemoteVideoBackend,
   registerSecret,
   resolveFfmpeg,
+  type SubmitContext,
   TtvError,
-  throwIfAborted,
-  type VideoProbe,
-  withJitter,
 } from '@ttv/core';
 import { type AuthClient, GoogleAuth } from 'google-auth-library';
 import {
@@ -72,15 +71,9 @@ export const BACKEND_NAME = 'veo3';
 export const DISPLAY_NAME = 'Google Veo (Vertex AI)';
 
 export interface VeoDependencies {
-  log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
   /** Directory of the config file (relative keyFile paths). */
   configDir?: string;
-  /** Waits between polls (injectable for tests). Must reject when the signal fires. */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-  /** Random source for jitter (0..1). */
-  random?: () => number;
-  now?: () => number;
   /** An auth client for the Vertex modes (e.g. an OAuth2Client holding a token), instead of ADC / key file. */
   authClient?: AuthClient;
 }
@@ -91,9 +84,10 @@ export interface VeoJobData {
   /** gs:// objects staged for this job, deleted when it ends. */
   staged: string[];
   submittedAt: number;
+  /** Seconds requested and USD per second at submission: the cost of what was submitted, even after a re-attach. */
+  durationSec: number;
+  usdPerSecond: number;
 }
-
-const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> => delay(ms, undefined, { signal });
 
 /** A fetch that also aborts with `signal` (genai's poll call drops its config.abortSignal on Vertex) and notes Retry-After. */
 function signalFetch(signal: AbortSignal, onResponse: (response: Response) => void): typeof fetch {
@@ -114,6 +108,14 @@ function retryAfterMs(response: Response): number | undefined {
   return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
 }
 
+/**
+ * The call's signal when the run was cancelled; undefined when it fired for a per-request timeout (the job
+ * policy's), so that the failure maps to TIMEOUT (retried) rather than CANCELLED.
+ */
+function cancelledBy(signal: AbortSignal): AbortSignal | undefined {
+  return signal.aborted && (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError' ? undefined : signal;
+}
+
 function invalid(message: string, field: string, value: unknown, fix: string, cause?: unknown): TtvError {
   return new TtvError('INPUT_INVALID', message, { field, value, fix, ...(cause === undefined ? {} : { cause }) });
 }
@@ -123,7 +125,11 @@ export function modelOfOperation(name: string): string | undefined {
   return /\/models\/([^/]+)\/operations\/[^/]+$/.exec(name)?.[1];
 }
 
-export class VeoBackend implements LocalVideoBackend {
+function jobData(job: JobHandle): Partial<VeoJobData> {
+  return (job.data ?? {}) as Partial<VeoJobData>;
+}
+
+export class VeoBackend implements RemoteVideoBackend {
   readonly specificationVersion = 2 as const;
   readonly name = BACKEND_NAME;
   readonly displayName = DISPLAY_NAME;
@@ -131,12 +137,12 @@ export class VeoBackend implements LocalVideoBackend {
   readonly models: ModelCapabilities[];
   readonly defaultModel: string;
   readonly auth: ResolvedAuth;
+  readonly jobPolicy: Partial<JobPolicy>;
   private readonly secrets: string[];
-  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  private readonly random: () => number;
-  private readonly now: () => number;
   private genaiClient?: GoogleGenAI;
   private storageClient?: Storage;
+  /** gs:// outputs of succeeded operations, by operation name, for `release` (deleteOutputAfterDownload). */
+  private readonly outputs = new Map<string, string[]>();
 
   constructor(
     readonly config: VeoConfig,
@@ -148,13 +154,22 @@ export class VeoBackend implements LocalVideoBackend {
     this.auth = resolveAuth(config, deps.env ?? process.env, deps.configDir ?? process.cwd());
     this.secrets = authSecrets(this.auth);
     for (const s of this.secrets) registerSecret(s);
-    this.sleep = deps.sleep ?? defaultSleep;
-    this.random = deps.random ?? Math.random;
-    this.now = deps.now ?? Date.now;
+    const { polling, timeouts } = config;
+    this.jobPolicy = {
+      intervalMs: polling.intervalMs,
+      maxIntervalMs: polling.maxIntervalMs,
+      backoff: polling.backoff,
+      jitter: polling.jitter,
+      maxErrors: polling.maxErrors,
+      timeoutMs: timeouts.operationMs,
+      requestTimeoutMs: timeouts.requestMs,
+      downloadTimeoutMs: timeouts.downloadMs,
+      downloadAttempts: config.downloadAttempts,
+    };
   }
 
-  private log(line: string): void {
-    this.deps.log?.(scrub(line, this.secrets));
+  private log(ctx: CallContext, line: string): void {
+    ctx.log(scrub(line, this.secrets));
   }
 
   /** USD per second for a model (the config's price override applies to the configured model). */
@@ -272,78 +287,108 @@ export class VeoBackend implements LocalVideoBackend {
     return this.storageClient;
   }
 
-  // ---- generate ------------------------------------------------------------------------------------------
+  // ---- the job protocol ----------------------------------------------------------------------------------
 
-  async generate(request: GenerateRequest, ctx: GenerateContext): Promise<GenerateResult> {
-    throwIfAborted(ctx.signal);
+  /**
+   * `ctx.signal` fires only on the submission's own timeout (core lets a started submission finish after Ctrl-C).
+   * predictLongRunning takes no idempotency key, so `ctx.idempotencyKey` is not sent: core records the operation
+   * name as soon as this returns.
+   */
+  async submit(request: GenerateRequest, ctx: SubmitContext): Promise<JobHandle> {
     await this.validate(request);
     const model = MODELS[request.model as keyof typeof MODELS];
     const ai = this.genai();
-    const warnings: BackendWarning[] = [];
-    let staged: string[] = [];
-    let operationName: string;
-    ctx.onProgress({ fraction: 0, message: ctx.resumeJob ? 'RESUMING' : 'PREPARING' });
-
+    const prepared = await this.prepareInputs(request, model, ctx);
+    let name: string;
     try {
-      if (ctx.resumeJob) {
-        operationName = ctx.resumeJob.id;
-        const data = (ctx.resumeJob.data ?? {}) as Partial<VeoJobData>;
-        staged = Array.isArray(data.staged) ? data.staged.filter((s): s is string => typeof s === 'string') : [];
-        const opModel = modelOfOperation(operationName);
-        if (opModel && opModel !== model.id) {
-          throw new TtvError('INPUT_INVALID', `the operation to resume (${operationName}) belongs to ${opModel}, not ${model.id}`, {
-            field: 'resumeJob',
-            value: operationName,
-            fix: 'delete the run folder (or this segment) to start afresh',
-          });
-        }
-        this.log(`re-attaching to operation ${operationName}`);
-      } else {
-        const prepared = await this.prepareInputs(request, model, ctx);
-        staged = prepared.staged;
-        operationName = await this.submitOperation(ai, request, model, prepared, ctx);
-        const job: VeoJobData = { model: model.id, staged, submittedAt: this.now() };
-        await ctx.onJob?.({ id: operationName, data: { ...job } });
-      }
-
-      const op = await this.waitFor(ai, operationName, model, ctx);
-      const videos = this.outcome(op, model, operationName, warnings);
-      ctx.onProgress({ fraction: 0.97, message: 'DOWNLOADING' });
-      const video = videos[0]!;
-      const costUsd = Number((request.durationSec * this.rate(model) * videos.length).toFixed(6));
-      const probe = await produceAtomic(request.outputPath, (tmp) => this.download(video, tmp, model, operationName, ctx)).catch((raw: unknown) => {
-        // The operation succeeded and is billed: when the download failed for a passing reason (or was cancelled),
-        // the engine keeps the operation name and the next attempt or run re-attaches and downloads again.
-        const e = fromThrown(raw, this.scope('downloading', model.id, operationName), ctx.signal);
-        if (!e.retryable && e.code !== 'CANCELLED') throw e;
-        throw new TtvError(e.code, e.message, {
-          retryable: e.retryable,
-          chargedUsd: costUsd,
-          jobReusable: true,
-          ...(e.fix ? { fix: e.fix } : {}),
-          ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-          details: { ...(e.details ?? {}), operation: operationName },
-          cause: e,
-        });
-      });
-      this.verify(probe, request, warnings);
-      if (video.uri && this.config.deleteOutputAfterDownload) await this.deleteObject(video.uri, 'output');
-      ctx.onProgress({ fraction: 1, message: 'DONE' });
-      return clipResult(request.outputPath, probe, { costUsd, warnings, jobId: operationName });
+      name = await this.submitOperation(ai, request, model, prepared, ctx);
     } catch (error) {
-      throw fromThrown(error, this.scope('generate', model.id), ctx.signal);
-    } finally {
-      // Staged inputs are only needed while the operation runs.
-      for (const uri of staged) await this.deleteObject(uri, 'staged input');
+      // No operation: nobody will call release for these.
+      for (const uri of prepared.staged) await this.deleteObject(uri, 'staged input', ctx);
+      throw error;
     }
+    const data: VeoJobData = {
+      model: model.id,
+      staged: prepared.staged,
+      submittedAt: Date.now(),
+      durationSec: request.durationSec,
+      usdPerSecond: this.rate(model),
+    };
+    return { id: name, data: { ...data } };
+  }
+
+  async status(job: JobHandle, ctx: CallContext): Promise<JobStatus> {
+    const name = job.id;
+    const data = jobData(job);
+    const modelId = modelOfOperation(name) ?? data.model ?? this.config.model;
+    const model = isModelId(modelId) ? MODELS[modelId] : MODELS[this.config.model];
+    const handle = new OperationClass();
+    handle.name = name;
+    let retryAfter: number | undefined;
+    const fetchFn = signalFetch(ctx.signal, (r) => {
+      if (!r.ok) retryAfter = retryAfterMs(r);
+    });
+    let op: GenerateVideosOperation;
+    try {
+      op = await this.genai().operations.getVideosOperation({ operation: handle, config: { httpOptions: { fetch: fetchFn } } });
+    } catch (raw) {
+      const error = fromThrown(raw, { ...this.scope(`polling operation ${name}`, model.id, name), retryAfterMs: retryAfter }, cancelledBy(ctx.signal));
+      // The operation is gone (404): the job ended without a clip; a retry submits a new one.
+      if (error.code === 'GENERATION_FAILED' && error.retryable) return { state: 'failed', error };
+      throw error;
+    }
+    if (!op.done) {
+      const seconds = data.submittedAt ? Math.max(0, (Date.now() - data.submittedAt) / 1000) : 0;
+      return {
+        state: 'pending',
+        progress: { fraction: Math.min(0.95, 0.05 + 0.9 * (1 - Math.exp(-seconds / 90))), message: `RUNNING ${Math.round(seconds)} s` },
+      };
+    }
+    const warnings: BackendWarning[] = [];
+    let videos: Array<{ uri?: string; videoBytes?: string }>;
+    try {
+      videos = this.outcome(op, model, name, warnings);
+    } catch (error) {
+      return { state: 'failed', error: error as TtvError };
+    }
+    const durationSec = data.durationSec ?? this.config.durationSeconds ?? Math.max(...model.durations);
+    const costUsd = Number((durationSec * (data.usdPerSecond ?? this.rate(model)) * videos.length).toFixed(6));
+    const video = videos[0]!;
+    this.log(ctx, `operation ${name} done: ${videos.length} video(s), $${costUsd}`);
+    if (video.videoBytes) return { state: 'succeeded', costUsd, warnings, output: { data: Buffer.from(video.videoBytes, 'base64') } };
+    const uri = video.uri!;
+    const gs = parseGsUri(uri);
+    if (!gs) {
+      const error = new TtvError('GENERATION_FAILED', `Veo returned a video URI ttv cannot fetch on Vertex AI: ${uri}`, {
+        chargedUsd: costUsd,
+        details: { operation: name },
+      });
+      return { state: 'failed', error };
+    }
+    this.outputs.set(
+      name,
+      videos.flatMap((v) => (v.uri ? [v.uri] : [])),
+    );
+    // A done operation whose object is missing (bucket rules, permissions) never downloads: it failed (and is billed).
+    if (await this.missingObject(gs, uri, ctx)) {
+      const message = `Veo operation ${name} finished, but its output ${uri} does not exist`;
+      const fix = 'the Vertex AI service agent must be able to write to the outputGcsUri bucket, and no lifecycle rule may delete new objects';
+      return { state: 'failed', error: new TtvError('GENERATION_FAILED', message, { fix, chargedUsd: costUsd, details: { operation: name } }) };
+    }
+    return { state: 'succeeded', costUsd, warnings, output: { write: (target, wctx) => this.download(gs, uri, target, model, name, wctx) } };
+  }
+
+  /** Called by core once the job has ended (clip on disk, or failed). Never throws. */
+  async release(job: JobHandle, ctx: CallContext): Promise<void> {
+    const staged = jobData(job).staged;
+    for (const uri of Array.isArray(staged) ? staged : []) if (typeof uri === 'string') await this.deleteObject(uri, 'staged input', ctx);
+    const outputs = this.outputs.get(job.id) ?? [];
+    this.outputs.delete(job.id);
+    if (this.config.deleteOutputAfterDownload) for (const uri of outputs) await this.deleteObject(uri, 'output', ctx);
   }
 
   /** Fits the images to the output size and encodes them (PNG or JPEG), staging large ones to GCS. */
-  private async prepareInputs(
-    request: GenerateRequest,
-    model: VeoModel,
-    ctx: GenerateContext,
-  ): Promise<{ image?: Image; lastFrame?: Image; staged: string[] }> {
+  private async prepareInputs(request: GenerateRequest, model: VeoModel, ctx: CallContext): Promise<{ image?: Image; lastFrame?: Image; staged: string[] }> {
     const staged: string[] = [];
     const prepare = async (path: string, role: 'first' | 'last'): Promise<Image> => {
       const opts = { width: request.width, height: request.height, fit: this.config.fit, signal: ctx.signal };
@@ -357,7 +402,7 @@ export class VeoBackend implements LocalVideoBackend {
         }
         file = join(ctx.workDir, `veo-${role}.jpg`);
         fitted = await fitImage(path, file, { ...opts, format: 'jpeg', maxBytes: this.config.inlineImageMaxBytes });
-        this.log(`${role} frame re-encoded as a ${fitted.bytes}-byte JPEG to stay under inlineImageMaxBytes`);
+        this.log(ctx, `${role} frame re-encoded as a ${fitted.bytes}-byte JPEG to stay under inlineImageMaxBytes`);
       }
       // The MIME type is the one of the bytes written (fitImage reports it), never assumed.
       return { imageBytes: (await readFile(file)).toString('base64'), mimeType: fitted.mimeType };
@@ -368,25 +413,24 @@ export class VeoBackend implements LocalVideoBackend {
       if (request.lastFrame && model.lastFrame) out.lastFrame = await prepare(request.lastFrame, 'last');
       return out;
     } catch (error) {
-      for (const uri of staged) await this.deleteObject(uri, 'staged input');
+      for (const uri of staged) await this.deleteObject(uri, 'staged input', ctx);
       throw error;
     }
   }
 
-  private async stage(file: string, mimeType: string, role: string, ctx: GenerateContext): Promise<string> {
+  private async stage(file: string, mimeType: string, role: string, ctx: CallContext): Promise<string> {
     const prefix = this.config.stagingGcsUri!.endsWith('/') ? this.config.stagingGcsUri! : `${this.config.stagingGcsUri!}/`;
     const uri = `${prefix}ttv-${randomUUID()}-${role}${mimeType === 'image/jpeg' ? '.jpg' : '.png'}`;
     const { bucket, name } = parseGsUri(uri)!;
     try {
-      throwIfAborted(ctx.signal);
       await this.storage()
         .bucket(bucket)
         .file(name)
         .save(await readFile(file), { resumable: false, contentType: mimeType, timeout: this.config.timeouts.requestMs });
     } catch (error) {
-      throw fromStorage(error, { ...this.scope('staging an input image to', this.config.model), uri }, ctx.signal);
+      throw fromStorage(error, { ...this.scope('staging an input image to', this.config.model), uri }, cancelledBy(ctx.signal));
     }
-    this.log(`staged ${role} frame (${(await stat(file)).size} bytes) to ${uri}`);
+    this.log(ctx, `staged ${role} frame (${(await stat(file)).size} bytes) to ${uri}`);
     return uri;
   }
 
@@ -395,7 +439,7 @@ export class VeoBackend implements LocalVideoBackend {
     request: GenerateRequest,
     model: VeoModel,
     inputs: { image?: Image; lastFrame?: Image },
-    ctx: GenerateContext,
+    ctx: CallContext,
   ): Promise<string> {
     const format = veoFormatOf(request.width, request.height)!;
     const c = this.config;
@@ -422,68 +466,18 @@ export class VeoBackend implements LocalVideoBackend {
       ...(inputs.lastFrame ? { lastFrame: inputs.lastFrame } : {}),
     };
     const source: GenerateVideosSource = { ...(request.prompt.trim() ? { prompt: request.prompt } : {}), ...(inputs.image ? { image: inputs.image } : {}) };
-    ctx.onProgress({ fraction: 0.01, message: 'SUBMITTING' });
     let op: GenerateVideosOperation;
     try {
       op = await ai.models.generateVideos({ model: model.id, source, config });
     } catch (error) {
-      throw fromThrown(error, { ...this.scope('submitting', model.id), retryAfterMs: retryAfter }, ctx.signal);
+      throw fromThrown(error, { ...this.scope('submitting', model.id), retryAfterMs: retryAfter }, cancelledBy(ctx.signal));
     }
     if (!op.name) throw new TtvError('GENERATION_FAILED', `Veo accepted the request for ${model.id} but returned no operation name`, { retryable: true });
     this.log(
+      ctx,
       `submitted ${model.id} ${request.durationSec} s ${format.aspectRatio} ${format.resolution}${inputs.image ? ` image ${inputs.image.mimeType}${inputs.image.gcsUri ? ' (gcs)' : ''}` : ' text-only'}${inputs.lastFrame ? ` + lastFrame ${inputs.lastFrame.mimeType}` : ''}: operation ${op.name}`,
     );
     return op.name;
-  }
-
-  /** Polls until done: backoff with jitter, transient errors tolerated up to maxErrors, overall timeout. */
-  private async waitFor(ai: GoogleGenAI, name: string, model: VeoModel, ctx: GenerateContext): Promise<GenerateVideosOperation> {
-    const { polling, timeouts } = this.config;
-    const started = this.now();
-    let interval = polling.intervalMs;
-    let errors = 0;
-    let polls = 0;
-    const handle = new OperationClass();
-    handle.name = name;
-    let op: GenerateVideosOperation = handle;
-    while (!op.done) {
-      const elapsed = this.now() - started;
-      if (elapsed >= timeouts.operationMs) {
-        throw new TtvError('TIMEOUT', `Veo operation ${name} did not finish within ${Math.round(timeouts.operationMs / 1000)} s (${polls} polls)`, {
-          fix: 'raise veo3.timeouts.operationMs; the operation may still finish at Google (and be billed)',
-          details: { operation: name, polls },
-        });
-      }
-      const wait = Math.max(0, Math.min(withJitter(interval, polling.jitter, this.random), timeouts.operationMs - elapsed));
-      try {
-        await this.sleep(wait, ctx.signal);
-      } catch (error) {
-        throw fromThrown(error, this.scope(`waiting for operation ${name}`, model.id, name), ctx.signal);
-      }
-      throwIfAborted(ctx.signal);
-      let retryAfter: number | undefined;
-      const fetchFn = signalFetch(ctx.signal, (r) => {
-        if (!r.ok) retryAfter = retryAfterMs(r);
-      });
-      try {
-        polls++;
-        op = await ai.operations.getVideosOperation({ operation: handle, config: { httpOptions: { fetch: fetchFn } } });
-        errors = 0;
-      } catch (raw) {
-        const error = fromThrown(raw, { ...this.scope(`polling operation ${name}`, model.id, name), retryAfterMs: retryAfter }, ctx.signal);
-        const transient = ['UNAVAILABLE', 'RATE_LIMITED', 'TIMEOUT'].includes(error.code);
-        if (!transient || ++errors >= polling.maxErrors) throw error;
-        this.log(`poll ${polls} of ${name} failed (${error.code}, ${errors}/${polling.maxErrors}); retrying`);
-        interval = Math.max(interval, error.retryAfterMs ?? 0);
-      }
-      interval = Math.min(polling.maxIntervalMs, Math.max(interval * polling.backoff, 1));
-      if (!op.done) {
-        const seconds = (this.now() - started) / 1000;
-        ctx.onProgress({ fraction: Math.min(0.95, 0.05 + 0.9 * (1 - Math.exp(-seconds / 90))), message: `RUNNING ${Math.round(seconds)} s` });
-      }
-    }
-    this.log(`operation ${name} done after ${polls} poll(s)`);
-    return op;
   }
 
   /** Checks a finished operation in the documented order: op.error, RAI filtering, then that a video exists. */
@@ -507,67 +501,38 @@ export class VeoBackend implements LocalVideoBackend {
     return videos.map((v) => ({ ...(v.uri ? { uri: v.uri } : {}), ...(v.videoBytes ? { videoBytes: v.videoBytes } : {}) }));
   }
 
-  private async download(video: { uri?: string; videoBytes?: string }, tmp: string, model: VeoModel, name: string, ctx: GenerateContext): Promise<VideoProbe> {
-    if (video.videoBytes) {
-      await writeFile(tmp, Buffer.from(video.videoBytes, 'base64'));
-      return this.probe(tmp, name, ctx, false);
-    }
-    const uri = video.uri!;
-    const gs = parseGsUri(uri);
-    if (!gs) throw new TtvError('GENERATION_FAILED', `Veo returned a video URI ttv cannot fetch on Vertex AI: ${uri}`, { details: { operation: name } });
-    const attempts = this.config.downloadAttempts;
-    for (let attempt = 1; ; attempt++) {
-      const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(this.config.timeouts.downloadMs)]);
-      try {
-        await pipeline(this.storage().bucket(gs.bucket).file(gs.name).createReadStream(), createWriteStream(tmp), { signal });
-        return await this.probe(tmp, name, ctx, true);
-      } catch (raw) {
-        const error = fromStorage(raw, { ...this.scope('downloading', model.id, name), uri }, ctx.signal);
-        await rm(tmp, { force: true });
-        if (!error.retryable || attempt >= attempts) throw error;
-        this.log(`download ${attempt}/${attempts} of ${uri} failed (${error.message}); retrying`);
-        await this.sleep(Math.min(5000, 250 * 2 ** attempt), ctx.signal);
-      }
-    }
-  }
-
-  private async probe(file: string, name: string, ctx: GenerateContext, retryable: boolean): Promise<VideoProbe> {
+  /**
+   * Whether a done operation's gs:// output is missing (false when the check itself failed: the download finds
+   * out). A listing, so the object's own routes see only the download.
+   */
+  private async missingObject(gs: { bucket: string; name: string }, uri: string, ctx: CallContext): Promise<boolean> {
     try {
-      return await probeVideo(file, { signal: ctx.signal, countFrames: true });
+      const [files] = await this.storage().bucket(gs.bucket).getFiles({ prefix: gs.name, maxResults: 1, autoPaginate: false });
+      return files[0]?.name !== gs.name;
     } catch (error) {
-      if (ctx.signal.aborted) throw error;
-      const size = await stat(file).then(
-        (s) => s.size,
-        () => 0,
-      );
-      throw new TtvError('UNAVAILABLE', `the video of Veo operation ${name} is not a readable MP4 (${size} bytes): ${(error as Error).message}`, {
-        retryable,
-        details: { operation: name },
-        ...(retryable ? {} : { fix: 'the service returned a broken file; retry the segment' }),
-      });
+      this.log(ctx, `could not check ${uri}: ${(error as Error).message}`);
+      return false;
     }
   }
 
-  private verify(probe: VideoProbe, request: GenerateRequest, warnings: BackendWarning[]): void {
-    if (Math.abs(probe.durationSec - request.durationSec) > 0.5) {
-      warnings.push({ type: 'other', message: `Veo returned ${probe.durationSec.toFixed(2)} s for a ${request.durationSec} s request` });
+  /** Streams the gs:// output to `target` (core renames it into place after a probe, and retries transient failures). */
+  private async download(gs: { bucket: string; name: string }, uri: string, target: string, model: VeoModel, name: string, ctx: CallContext): Promise<void> {
+    try {
+      await pipeline(this.storage().bucket(gs.bucket).file(gs.name).createReadStream(), createWriteStream(target), { signal: ctx.signal });
+    } catch (raw) {
+      throw fromStorage(raw, { ...this.scope('downloading', model.id, name), uri }, cancelledBy(ctx.signal));
     }
-    if (probe.width !== request.width || probe.height !== request.height) {
-      warnings.push({
-        type: 'other',
-        message: `Veo returned ${probe.width}x${probe.height} for a ${request.width}x${request.height} request (the join scales it)`,
-      });
-    }
+    this.log(ctx, `downloaded ${uri}`);
   }
 
-  private async deleteObject(uri: string, what: string): Promise<void> {
+  private async deleteObject(uri: string, what: string, ctx: CallContext): Promise<void> {
     const gs = parseGsUri(uri);
     if (!gs) return;
     try {
       await this.storage().bucket(gs.bucket).file(gs.name).delete({ ignoreNotFound: true });
-      this.log(`deleted ${what} ${uri}`);
+      this.log(ctx, `deleted ${what} ${uri}`);
     } catch (error) {
-      this.log(`could not delete ${what} ${uri}: ${(error as Error).message}`);
+      this.log(ctx, `could not delete ${what} ${uri}: ${(error as Error).message}`);
     }
   }
 
