@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Packaged install test: pack the CLI and what it needs, install the tarballs with npm into an empty folder
 # outside the workspace, and use `ttv` from there as a user would.
-#   1. `ttv generate` on a small demo storyboard works with only core, cli, kenburns (+ testkit) installed;
+#   1. `ttv generate` on a small demo storyboard works with only core, cli and kenburns installed (the testkit
+#      is an optional peer of the CLI: not installed);
 #   2. `backend: runway` fails with BACKEND_NOT_INSTALLED and the install command;
-#   3. after installing the runway tarball (when packages/backend-runway builds), `ttv backends` lists it.
+#   3. `ttv emulate runway` without the testkit fails with BACKEND_NOT_INSTALLED and `npm install @ttv/testkit`;
+#      after installing the testkit tarball it starts and prints its config snippet;
+#   4. after installing the runway tarball (when packages/backend-runway builds), `ttv backends` lists it.
 # Needs the npm registry for third-party dependencies only. Exits non-zero on failure.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,8 +31,9 @@ step "npm install of the tarballs into $WORK/app"
 cd "$WORK/app"
 npm init -y >/dev/null
 npm install --no-audit --no-fund --loglevel=error "$WORK"/tarballs/ttv-core-*.tgz "$WORK"/tarballs/ttv-backend-kenburns-*.tgz \
-  "$WORK"/tarballs/ttv-testkit-*.tgz "$WORK"/tarballs/ttv-cli-*.tgz >/dev/null || fail "npm install of the tarballs"
+  "$WORK"/tarballs/ttv-cli-*.tgz >/dev/null || fail "npm install of the tarballs"
 [ ! -e node_modules/@ttv/backend-runway ] || fail "runway must not be installed yet"
+[ ! -e node_modules/@ttv/testkit ] || fail "the testkit must not be installed with the CLI (an optional peer)"
 TTV="$WORK/app/node_modules/.bin/ttv"
 "$TTV" --version
 
@@ -67,6 +71,32 @@ grep -q 'BACKEND_NOT_INSTALLED' runway.err || { cat runway.err; fail "no BACKEND
 grep -q 'npm install @ttv/backend-runway' runway.err || { cat runway.err; fail "no install command"; }
 grep -q 'ttv plugins install runway' runway.err || { cat runway.err; fail "no plugins install hint"; }
 head -2 runway.err
+
+step "ttv emulate runway without @ttv/testkit"
+set +e
+timeout 60 "$TTV" emulate runway > emulate.out 2> emulate.err
+code=$?
+set -e
+[ "$code" = 3 ] || { cat emulate.out emulate.err; fail "ttv emulate without the testkit: expected exit 3, got $code"; }
+grep -q 'BACKEND_NOT_INSTALLED' emulate.err || { cat emulate.err; fail "ttv emulate: no BACKEND_NOT_INSTALLED"; }
+grep -q 'npm install @ttv/testkit' emulate.err || { cat emulate.err; fail "ttv emulate: no npm install @ttv/testkit"; }
+head -2 emulate.err
+
+step "ttv emulate runway with the testkit tarball installed"
+npm install --no-audit --no-fund --loglevel=error "$WORK"/tarballs/ttv-testkit-*.tgz >/dev/null || fail "npm install of the testkit tarball"
+"$TTV" emulate runway --json --task-ms 100 > emulate.json 2> emulate.err &
+emulate_pid=$!
+for _ in $(seq 1 100); do
+  node -e 'JSON.parse(require("fs").readFileSync("emulate.json", "utf8"))' 2>/dev/null && break
+  kill -0 "$emulate_pid" 2>/dev/null || break
+  sleep 0.3
+done
+kill -INT "$emulate_pid" 2>/dev/null || true
+wait "$emulate_pid" || true
+node -e '
+const r = JSON.parse(require("fs").readFileSync("emulate.json", "utf8"));
+if (!r.ok || !/^backend: runway\n/.test(r.snippet) || !r.snippet.includes(`baseUrl: ${r.url}`)) { console.error(r); process.exit(1); }
+console.log(`ttv emulate runway: ${r.url}`);' || { cat emulate.json emulate.err; fail "ttv emulate runway with the testkit"; }
 
 if [ -f "$ROOT/packages/backend-runway/package.json" ] && (cd "$ROOT" && pnpm turbo run build --filter @ttv/backend-runway --output-logs=errors-only >/dev/null 2>&1) && [ -f "$ROOT/packages/backend-runway/dist/index.js" ]; then
   step "installing the runway tarball"

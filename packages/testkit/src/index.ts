@@ -1,4 +1,6 @@
-// @ttv/testkit: what a backend author needs to test a backend against the ttv spec.
+// @ttv/testkit: what a backend author needs to test a backend against the ttv spec: the conformance suite
+// (imports vitest). The test backends are also at `@ttv/testkit/doubles` and the emulators at
+// `@ttv/testkit/emulators` (neither imports vitest); they stay re-exported here for compatibility.
 export { createIdentityBackend, identityConfigSchema, identityPlugin } from './backends/identity.js';
 export {
   createScriptedBackend,
@@ -28,6 +30,7 @@ export {
   startRunwayEmulator,
   type TaskScript,
 } from './emulators/runway/index.js';
+export type { EmulatorConfigSnippet } from './emulators/snippet.js';
 export {
   FRAME_INTERPOLATION_NOT_ALLOWLISTED,
   googleErrorBody,

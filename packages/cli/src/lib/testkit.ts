@@ -1,32 +1,31 @@
 import type { TtvError } from '@ttv/core';
 
+/** The typed `@ttv/testkit/emulators` entry (never imports vitest). */
+export type TestkitEmulators = typeof import('@ttv/testkit/emulators');
+
+const MISSING = new Set(['ERR_MODULE_NOT_FOUND', 'ERR_PACKAGE_PATH_NOT_EXPORTED', 'MODULE_NOT_FOUND']);
+
 /**
- * Loads a testkit emulator module lazily (the testkit is a dependency of the CLI, but only `ttv emulate` needs it).
- * Prefers the named export from `@ttv/testkit`; falls back to the module beside its entry point
- * (`emulators/<name>/index.js`).
+ * Loads `@ttv/testkit/emulators` lazily: the testkit is an optional peer of the CLI (only `ttv emulate` needs
+ * it). Without it, or with a testkit too old to have the entry, fails with BACKEND_NOT_INSTALLED naming the fix.
  */
-export async function loadEmulatorModule(name: 'runway' | 'veo' | 'wan21'): Promise<Record<string, unknown>> {
-  const core = await import('@ttv/core');
-  let entry: string;
+export async function loadEmulators(): Promise<TestkitEmulators> {
   try {
-    entry = import.meta.resolve('@ttv/testkit');
+    return await import('@ttv/testkit/emulators');
   } catch (cause) {
-    throw notInstalled(core.TtvError, cause);
-  }
-  const main = (await import('@ttv/testkit').catch(() => ({}))) as Record<string, unknown>;
-  const wanted = { runway: 'startRunwayEmulator', veo: 'startVeoEmulator', wan21: 'wan21StandIn' }[name];
-  if (typeof main[wanted] === 'function') return main;
-  const ext = entry.endsWith('.ts') ? 'ts' : 'js';
-  try {
-    return (await import(new URL(`./emulators/${name}/index.${ext}`, entry).href)) as Record<string, unknown>;
-  } catch (cause) {
-    throw notInstalled(core.TtvError, cause);
+    const code = (cause as { code?: unknown })?.code;
+    if (typeof code !== 'string' || !MISSING.has(code)) throw cause;
+    const { TtvError } = await import('@ttv/core');
+    throw notInstalled(TtvError, cause, code === 'ERR_PACKAGE_PATH_NOT_EXPORTED');
   }
 }
 
-function notInstalled(E: typeof TtvError, cause: unknown): TtvError {
-  return new E('BACKEND_NOT_INSTALLED', `the ttv testkit (emulators) is not available: ${(cause as Error)?.message ?? String(cause)}`, {
-    fix: 'reinstall @ttv/cli (it depends on @ttv/testkit), or npm install @ttv/testkit next to it',
+function notInstalled(E: typeof TtvError, cause: unknown, tooOld: boolean): TtvError {
+  const what = tooOld ? 'the installed @ttv/testkit has no emulators entry (too old)' : '@ttv/testkit is not installed';
+  return new E('BACKEND_NOT_INSTALLED', `ttv emulate needs the ttv testkit (emulators): ${what}`, {
+    fix: tooOld
+      ? 'npm install @ttv/testkit@latest next to @ttv/cli (or globally with it: npm install -g @ttv/testkit)'
+      : 'npm install @ttv/testkit next to @ttv/cli (or globally with it: npm install -g @ttv/testkit)',
     cause,
   });
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadEmulatorModule } from '../lib/testkit.js';
+import { loadEmulators } from '../lib/testkit.js';
 import { FAKE_REMOTE, ROOT, run, tmp, write } from './oclif.js';
 
 type Emu = { url: string; requests: unknown[]; close(): Promise<void> };
@@ -10,8 +10,8 @@ const dir = tmp('plan');
 let emu: Emu;
 
 beforeAll(async () => {
-  const mod = await loadEmulatorModule('runway');
-  emu = await (mod.startRunwayEmulator as () => Promise<Emu>)();
+  const { startRunwayEmulator } = await loadEmulators();
+  emu = await startRunwayEmulator();
   const { makeTestImage } = await import('@ttv/core');
   for (const name of ['first.png', 'a.png', 'k1.png', 'k2.png']) await makeTestImage(join(dir, name), { width: 64, height: 36 });
   await write(dir, 'fake-remote.mjs', FAKE_REMOTE);

@@ -200,6 +200,101 @@ function cutResponse(res: ServerResponse, socket: Socket, limitFor: (contentLeng
   }) as ServerResponse['end'];
 }
 
+/** The shared control API under `/__emulator/` (requests, faults, reset); false when the path is not one of them. */
+function handleControl(emulator: EmulatorServer, req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): boolean {
+  const { requests, faults } = emulator;
+  const method = req.method ?? 'GET';
+  if (path === '/__emulator/requests') {
+    if (method === 'GET') {
+      sendJson(res, 200, requests.map(requestJson));
+      return true;
+    }
+    if (method === 'DELETE') {
+      requests.length = 0;
+      sendEmpty(res);
+      return true;
+    }
+  }
+  if (path === '/__emulator/faults') {
+    if (method === 'GET') {
+      sendJson(res, 200, faults.list().map(faultToJson));
+      return true;
+    }
+    if (method === 'POST') {
+      try {
+        const parsed = JSON.parse(body.toString('utf8')) as unknown;
+        const list = (Array.isArray(parsed) ? parsed : [parsed]).map(faultFromJson);
+        faults.inject(list);
+        sendJson(res, 200, faults.list().map(faultToJson));
+      } catch (error) {
+        sendJson(res, 400, { error: `invalid fault: ${(error as Error).message}` });
+      }
+      return true;
+    }
+    if (method === 'DELETE') {
+      faults.clear();
+      sendEmpty(res);
+      return true;
+    }
+  }
+  if (path === '/__emulator/reset' && method === 'POST') {
+    emulator.reset();
+    sendEmpty(res);
+    return true;
+  }
+  return false;
+}
+
+function requestJson(r: RecordedRequest): Record<string, unknown> {
+  return {
+    method: r.method,
+    path: r.path,
+    query: r.query,
+    headers: r.headers,
+    at: r.at,
+    ...(r.status !== undefined ? { status: r.status } : {}),
+    ...(r.fault ? { fault: r.fault } : {}),
+    ...(r.json !== undefined ? { json: r.json } : { bodyBase64: r.body.toString('base64'), bodyBytes: r.body.length }),
+  };
+}
+
+/** Applies a taken fault: true when it answered (or dropped) the request, false when the handler still runs. */
+async function applyFault(
+  fault: Fault | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+  defaultFaultBody: (status: number) => unknown,
+): Promise<boolean> {
+  switch (fault?.kind) {
+    case 'status': {
+      const b = fault.body === undefined ? defaultFaultBody(fault.status) : fault.body;
+      const headers = { ...(fault.headers ?? {}) };
+      if (typeof b === 'string') {
+        // Caller headers come last in sendBody, so an explicit content-type wins.
+        sendBody(res, fault.status, b, b.trimStart().startsWith('<') ? 'application/xml' : 'text/plain; charset=utf-8', headers);
+      } else {
+        sendJson(res, fault.status, b, headers);
+      }
+      return true;
+    }
+    case 'reset':
+      req.socket.destroy();
+      return true;
+    case 'delay':
+      // Handled even if the client gave up meanwhile, like a real server finishing the work: the reply is lost.
+      await sleep(fault.ms);
+      return false;
+    case 'truncate':
+      cutResponse(res, req.socket, () => fault.bytes, true);
+      return false;
+    case 'crash':
+      cutResponse(res, req.socket, (len) => fault.bytes ?? Math.floor((len ?? 0) / 2), false);
+      return false;
+    default:
+      return false;
+  }
+}
+
 /** Starts an HTTP emulator on `host:port` (default 127.0.0.1, ephemeral). */
 export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<EmulatorServer> {
   const { name, handler, host = '127.0.0.1', port = 0 } = options;
@@ -226,69 +321,13 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<E
     },
   };
 
-  const control = async (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): Promise<boolean> => {
-    const method = req.method ?? 'GET';
-    if (path === '/__emulator/requests') {
-      if (method === 'GET') {
-        sendJson(
-          res,
-          200,
-          requests.map((r) => ({
-            method: r.method,
-            path: r.path,
-            query: r.query,
-            headers: r.headers,
-            at: r.at,
-            ...(r.status !== undefined ? { status: r.status } : {}),
-            ...(r.fault ? { fault: r.fault } : {}),
-            ...(r.json !== undefined ? { json: r.json } : { bodyBase64: r.body.toString('base64'), bodyBytes: r.body.length }),
-          })),
-        );
-        return true;
-      }
-      if (method === 'DELETE') {
-        requests.length = 0;
-        sendEmpty(res);
-        return true;
-      }
-    }
-    if (path === '/__emulator/faults') {
-      if (method === 'GET') {
-        sendJson(res, 200, faults.list().map(faultToJson));
-        return true;
-      }
-      if (method === 'POST') {
-        try {
-          const parsed = JSON.parse(body.toString('utf8')) as unknown;
-          const list = (Array.isArray(parsed) ? parsed : [parsed]).map(faultFromJson);
-          faults.inject(list);
-          sendJson(res, 200, faults.list().map(faultToJson));
-        } catch (error) {
-          sendJson(res, 400, { error: `invalid fault: ${(error as Error).message}` });
-        }
-        return true;
-      }
-      if (method === 'DELETE') {
-        faults.clear();
-        sendEmpty(res);
-        return true;
-      }
-    }
-    if (path === '/__emulator/reset' && method === 'POST') {
-      emulator.reset();
-      sendEmpty(res);
-      return true;
-    }
-    return false;
-  };
-
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://emulator.invalid');
       const path = url.pathname;
       const method = (req.method ?? 'GET').toUpperCase();
       const body = await readBody(req);
-      if (path.startsWith('/__emulator/') && (await control(req, res, path, body))) return;
+      if (path.startsWith('/__emulator/') && handleControl(emulator, req, res, path, body)) return;
 
       const rec: RecordedRequest = {
         method,
@@ -310,34 +349,7 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<E
 
       const fault = faults.take(method, path);
       if (fault) rec.fault = fault.kind;
-      switch (fault?.kind) {
-        case 'status': {
-          const b = fault.body === undefined ? defaultFaultBody(fault.status) : fault.body;
-          const headers = { ...(fault.headers ?? {}) };
-          if (typeof b === 'string') {
-            // Caller headers come last in sendBody, so an explicit content-type wins.
-            sendBody(res, fault.status, b, b.trimStart().startsWith('<') ? 'application/xml' : 'text/plain; charset=utf-8', headers);
-          } else {
-            sendJson(res, fault.status, b, headers);
-          }
-          return;
-        }
-        case 'reset':
-          req.socket.destroy();
-          return;
-        case 'delay':
-          // Handled even if the client gave up meanwhile, like a real server finishing the work: the reply is lost.
-          await sleep(fault.ms);
-          break;
-        case 'truncate':
-          cutResponse(res, req.socket, () => fault.bytes, true);
-          break;
-        case 'crash':
-          cutResponse(res, req.socket, (len) => fault.bytes ?? Math.floor((len ?? 0) / 2), false);
-          break;
-        default:
-          break;
-      }
+      if (await applyFault(fault, req, res, defaultFaultBody)) return;
       await handler(req, res, rec);
     })().catch((error: unknown) => {
       if (!res.headersSent && !res.socket?.destroyed) {

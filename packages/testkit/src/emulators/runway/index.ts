@@ -9,6 +9,7 @@ export {
   type RunwayStats,
   type RunwayTask,
   type RunwayTaskStatus,
+  runwayConfigSnippet,
   startRunwayEmulator,
   type TaskScript,
 } from './emulator.js';

@@ -13,6 +13,7 @@ export {
   type VeoOperationState,
   type VeoScript,
   type VeoStats,
+  veoConfigSnippet,
   veoFaults,
 } from './emulator.js';
 export { InMemoryBuckets, type PutOptions, parseGsUri, type StoredObject } from './gcs.js';

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as core from '@ttv/core';
+import type { EmulatorConfigSnippet } from '../snippet.js';
 
 // src/emulators/wan21/index.ts and dist/emulators/wan21/index.js are both three levels below the package root.
 const ASSETS = fileURLToPath(new URL('../../../assets/', import.meta.url));
@@ -83,6 +84,11 @@ export interface Wan21StandIn {
   env(opts?: StandInEnvOptions): Record<string, string>;
   /** Removes wanDir. */
   cleanup(): void;
+  /**
+   * The ttv.yaml lines that point ttv's wan21 backend at this stand-in: python, wanDir, torchrun, fake i2v and
+   * flf2v checkpoints (created under wanDir on first call) and `env` with the stand-in's settings (`opts`).
+   */
+  configSnippet(opts?: StandInEnvOptions): EmulatorConfigSnippet;
 }
 
 /** Copies the Wan2.1 stand-in into a fresh temp dir (or `opts.dir`) laid out like a Wan2.1 checkout. */
@@ -101,6 +107,35 @@ export function wan21StandIn(opts: { dir?: string } = {}): Wan21StandIn {
     python: 'python3',
     env: (o = {}) => baseEnv('WAN_STANDIN', o),
     cleanup: () => rmSync(opts.dir ?? join(wanDir, '..'), { recursive: true, force: true }),
+    configSnippet(o = {}) {
+      return wan21ConfigSnippet(this, o);
+    },
+  };
+}
+
+/** See `Wan21StandIn.configSnippet`. */
+export function wan21ConfigSnippet(standIn: Omit<Wan21StandIn, 'configSnippet'>, opts: StandInEnvOptions = {}): EmulatorConfigSnippet {
+  const checkpoints = {
+    'i2v-14B': makeFakeCheckpoint(join(standIn.wanDir, 'Wan2.1-I2V-14B-720P'), 'i2v-14B'),
+    'flf2v-14B': makeFakeCheckpoint(join(standIn.wanDir, 'Wan2.1-FLF2V-14B-720P'), 'flf2v-14B'),
+  };
+  // The stand-in reads its settings (ffmpeg path, render scale, step time) from the environment: the wan21
+  // section's `env` passes them to generate.py, so the snippet works as it is.
+  const envLines = Object.entries(standIn.env(opts)).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`);
+  const yaml = [
+    'backend: wan21',
+    'wan21:',
+    `  python: ${standIn.python}`,
+    `  wanDir: ${standIn.wanDir}`,
+    `  torchrun: ${standIn.torchrun}`,
+    '  checkpoints:',
+    ...Object.entries(checkpoints).map(([task, dir]) => `    ${task}: ${dir}`),
+    ...(envLines.length ? ['  env:', ...envLines] : []),
+  ].join('\n');
+  return {
+    yaml,
+    env: {},
+    notes: ['The stand-in generate.py validates arguments like Wan2.1 and renders placeholder clips with ffmpeg (no GPU needed).'],
   };
 }
 

@@ -1,0 +1,36 @@
+/**
+ * `@ttv/testkit/emulators`: the loopback emulators of Runway and Veo (+ Cloud Storage), the Wan2.1 and
+ * FramePack stand-ins, and the shared HTTP emulator base with its fault queue. Never imports vitest, so
+ * `ttv emulate` and scripts can use it at runtime.
+ */
+export {
+  type CrashFault,
+  type DelayFault,
+  type Fault,
+  type FaultKind,
+  type FaultMatch,
+  FaultQueue,
+  faultFromJson,
+  faultToJson,
+  matchesPath,
+  matchesRequest,
+  pathPatternToRegExp,
+  type QueuedFault,
+  type ResetFault,
+  type StatusFault,
+  type TruncateFault,
+} from './faults.js';
+export {
+  type EmulatorHandler,
+  type EmulatorServer,
+  type HttpEmulatorOptions,
+  type RecordedRequest,
+  sendBody,
+  sendEmpty,
+  sendJson,
+  startHttpEmulator,
+} from './http.js';
+export * from './runway/index.js';
+export type { EmulatorConfigSnippet } from './snippet.js';
+export * from './veo/index.js';
+export * from './wan21/index.js';
