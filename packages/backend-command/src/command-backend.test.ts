@@ -59,7 +59,7 @@ const request = (o: Partial<GenerateRequest> = {}): GenerateRequest => ({
 });
 const ctx = (): GenerateContext & { logs: string[] } => {
   const logs: string[] = [];
-  return { signal: new AbortController().signal, onProgress: () => {}, onJob: async () => {}, log: (l) => logs.push(l), workDir: tmp, logs };
+  return { signal: new AbortController().signal, onProgress: () => {}, log: (l) => logs.push(l), workDir: tmp, logs };
 };
 
 describe('templates', () => {

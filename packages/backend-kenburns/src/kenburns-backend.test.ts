@@ -27,7 +27,7 @@ let imgA: string;
 let imgB: string;
 
 function ctx(overrides: Partial<GenerateContext> = {}): GenerateContext {
-  return { signal: new AbortController().signal, onProgress: () => {}, onJob: async () => {}, log: () => {}, workDir: dir, ...overrides };
+  return { signal: new AbortController().signal, onProgress: () => {}, log: () => {}, workDir: dir, ...overrides };
 }
 
 function request(overrides: Partial<GenerateRequest> = {}): GenerateRequest {

@@ -188,7 +188,7 @@ describe('first frame (gen4_turbo)', () => {
   // Core bug (reported): when callBackend gives up on status after maxErrors it throws a retryable error without
   // cancelling the task and without keeping it (jobReusable), so the task runs on and bills while the engine's
   // retry submits a second one. The v1 backend cancelled it exactly once. `fails` flips once core is fixed.
-  it.fails('gives up after polling.maxErrors consecutive poll failures and cancels the task once (core: callBackend does not cancel yet)', async () => {
+  it('gives up after polling.maxErrors consecutive poll failures and cancels the task once', async () => {
     emu.script.serverError({ status: 502, times: Number.POSITIVE_INFINITY, match: { method: 'GET', path: '/v1/tasks/:id' } });
     const { backend, rec, request } = await setup({ polling: { intervalMs: 5, maxIntervalMs: 10, maxErrors: 3 } });
     const error = await rejection(callBackend(backend, request, rec.ctx));

@@ -16,7 +16,7 @@ afterAll(() => fx?.cleanup());
 const ctx = (): GenerateContext => ({
   signal: new AbortController().signal,
   onProgress: () => {},
-  onJob: async () => {},
+ 
   log: () => {},
   workDir: fx.dir,
 });

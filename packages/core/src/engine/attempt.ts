@@ -240,11 +240,14 @@ async function bookFailure(seg: SegmentRun, plan: AttemptPlan, record: AttemptRe
   record.outcome = error.code === 'CANCELLED' ? 'cancelled' : 'error';
   record.errorCode = error.code;
   record.error = redact(error.message);
-  record.actualUsd = error.chargedUsd ?? 0;
+  // A re-attached job's charge is booked once, whatever happens to it later (interrupted again, failed).
+  const already = plan.resumeJob ? (rec.job?.chargedUsd ?? 0) : 0;
+  const charged = error.chargedUsd ?? 0;
+  record.actualUsd = Math.max(0, charged - already);
   bookCost(state, planned.index, record, record.outcome);
   // A job that ended (failed, cancelled through the API) must not be resumed; a crash keeps it, and so does
   // an error that says the job itself is fine (e.g. its download failed): the next attempt re-attaches.
-  if (error.jobReusable && rec.job?.contentKey === plan.contentKey) rec.job.chargedUsd = (rec.job.chargedUsd ?? 0) + (error.chargedUsd ?? 0);
+  if (error.jobReusable && rec.job?.contentKey === plan.contentKey) rec.job.chargedUsd = Math.max(already, charged);
   else delete rec.job;
   await state.writer.save();
 }

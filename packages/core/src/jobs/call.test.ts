@@ -259,6 +259,37 @@ describe('callBackend: the remote job lifecycle', () => {
       },
     };
     await callBackend(local, request(), context({ estimatedUsd: 1, sleep: async () => {} }).options);
-    expect(seen).toEqual(['log', 'onJob', 'onProgress', 'signal', 'workDir']);
+    expect(seen).toEqual(['log', 'onProgress', 'signal', 'workDir']);
+  });
+});
+
+describe('callBackend: giving up on a job never leaves it running unrecorded', () => {
+  it('too many failed status calls: a cancellable job is cancelled, an uncancellable one is kept and booked', async () => {
+    const cancellable = service({ polls: 0, statusErrors: 10 });
+    await expect(callBackend(cancellable.backend, request(), context().options)).rejects.toMatchObject({ code: 'UNAVAILABLE', jobReusable: undefined });
+    expect(cancellable.calls.cancel).toBe(1);
+    const stuck = service({ polls: 0, statusErrors: 10, cancel: false });
+    await expect(callBackend(stuck.backend, request(), context().options)).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      jobReusable: true,
+      chargedUsd: 0.5,
+    });
+  });
+
+  it('an abort between the SUBMITTING progress and the submission submits nothing', async () => {
+    const { backend, calls } = service();
+    const controller = new AbortController();
+    const { options } = context({ signal: controller.signal, onProgress: () => controller.abort() });
+    await expect(callBackend(backend, request(), options)).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(calls.submit).toBe(0);
+  });
+
+  it('an output that can never be fetched fails with its own code, booked, not kept', async () => {
+    const gone = new TtvError('GENERATION_FAILED', 'the output object was deleted');
+    const { backend, calls } = service({ polls: 0, output: () => ({ write: async () => Promise.reject(gone) }) });
+    const error = (await callBackend(backend, request(), context().options).catch((e: unknown) => e)) as TtvError;
+    expect(error).toMatchObject({ code: 'GENERATION_FAILED', chargedUsd: 0.42 });
+    expect(error.jobReusable).toBeUndefined();
+    expect(calls.release).toBe(1);
   });
 });

@@ -72,18 +72,8 @@ export interface CallOptions extends GenerateContext {
  */
 export async function callBackend(backend: VideoBackend, request: GenerateRequest, options: CallOptions): Promise<GenerateResult> {
   if (!isRemoteBackend(backend)) {
-    const { signal, log, workDir, onProgress, lease, onJob, resumeJob, idempotencyKey } = options;
-    return backend.generate(request, {
-      signal,
-      log,
-      workDir,
-      onProgress,
-      ...(lease ? { lease } : {}),
-      // Transitional (deprecated): backends that still run a remote job inside generate.
-      ...(onJob ? { onJob } : {}),
-      ...(resumeJob ? { resumeJob } : {}),
-      ...(idempotencyKey ? { idempotencyKey } : {}),
-    });
+    const { signal, log, workDir, onProgress, lease } = options;
+    return backend.generate(request, { signal, log, workDir, onProgress, ...(lease ? { lease } : {}) });
   }
   return new RemoteJobRun(backend, request, options).run();
 }
@@ -131,6 +121,8 @@ class RemoteJobRun {
     const { options } = this;
     options.onProgress({ fraction: 0, message: 'SUBMITTING' });
     const signal = AbortSignal.timeout(this.policy.requestTimeoutMs);
+    // The last moment a user's Ctrl-C can stop the submission: from here it runs to its end.
+    throwIfAborted(options.signal);
     let job: JobHandle;
     try {
       job = await this.backend.submit(this.request, { ...this.context(signal), idempotencyKey: options.idempotencyKey ?? randomKey() });
@@ -169,7 +161,7 @@ class RemoteJobRun {
       } catch (raw) {
         if (options.signal.aborted) await this.interrupt(job, 'the run was cancelled');
         const error = toTtvError(raw, 'UNAVAILABLE');
-        if (!error.retryable || ++errors >= policy.maxErrors) throw error;
+        if (!error.retryable || ++errors >= policy.maxErrors) await this.giveUp(job, error);
         options.log(`status of job ${job.id} failed (${error.code}, ${errors}/${policy.maxErrors}); the job keeps running, asking again`);
         wait = Math.min(Math.max(policy.maxIntervalMs, policy.intervalMs), Math.max(wait * policy.backoff, error.retryAfterMs ?? 0));
         continue;
@@ -215,7 +207,12 @@ class RemoteJobRun {
         lastError = toTtvError(raw, 'UNAVAILABLE');
         if (options.signal.aborted || lastError.code === 'CANCELLED')
           throw this.paidJobKept(job, status.costUsd, 'CANCELLED', 'the download was cancelled', lastError);
-        if (!isTransient(lastError) || attempt === policy.downloadAttempts) break;
+        if (!isTransient(lastError)) {
+          // The output can never be fetched (e.g. it was deleted): the job is paid for and over, not kept.
+          await this.release(job);
+          throw new TtvError(lastError.code, lastError.message, { ...errorOptions(lastError), chargedUsd: status.costUsd, details: { jobId: job.id } });
+        }
+        if (attempt === policy.downloadAttempts) break;
         options.log(`download of job ${job.id} failed (${lastError.message}); attempt ${attempt + 1}/${policy.downloadAttempts}`);
         await this.sleep(withJitter(Math.min(5000, 250 * 2 ** attempt), policy.jitter, this.random), options.signal).catch(() => {});
         status = await this.freshOutput(job, status);
@@ -252,6 +249,23 @@ class RemoteJobRun {
     });
   }
 
+  /**
+   * The status of a running job cannot be read (a permanent error, or too many passing ones): stop waiting, but
+   * never leave a job running unrecorded — cancel it, or keep it (booked at its estimate) for the next attempt.
+   */
+  private async giveUp(job: JobHandle, error: TtvError): Promise<never> {
+    if (await this.tryCancel(job)) {
+      await this.release(job);
+      throw new TtvError(error.code, `${error.message}; job ${job.id} was cancelled`, { ...errorOptions(error), details: { ...error.details, jobId: job.id } });
+    }
+    throw new TtvError(error.code, `${error.message}; job ${job.id} cannot be cancelled and is kept: the next attempt re-attaches to it`, {
+      ...errorOptions(error),
+      jobReusable: true,
+      chargedUsd: this.estimatedUsd,
+      details: { ...error.details, jobId: job.id },
+    });
+  }
+
   /** Abort: cancel the job at the service when that is possible; otherwise keep it and book its estimate. */
   private async interrupt(job: JobHandle, why: string): Promise<never> {
     if (await this.tryCancel(job)) {
@@ -267,7 +281,7 @@ class RemoteJobRun {
 
   /** The deadline passed: like an abort, but a TIMEOUT the engine may retry (re-attaching a kept job). */
   private async deadlinePassed(job: JobHandle): Promise<never> {
-    const seconds = Math.round(this.policy.timeoutMs / 1000);
+    const seconds = Math.round(this.policy.timeoutMs / 100) / 10;
     const fix = 'raise the backend’s job timeout (its timeouts section), or lower concurrency';
     if (await this.tryCancel(job)) {
       await this.release(job);
@@ -301,6 +315,17 @@ class RemoteJobRun {
       this.options.log(`could not release job ${job.id}: ${toTtvError(error).message}`);
     }
   }
+}
+
+/** The options of an error worth keeping when it is re-thrown with more context. */
+function errorOptions(error: TtvError) {
+  return {
+    retryable: error.retryable,
+    cause: error,
+    ...(error.fix ? { fix: error.fix } : {}),
+    ...(error.field ? { field: error.field } : {}),
+    ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+  };
 }
 
 function isTransient(error: TtvError): boolean {

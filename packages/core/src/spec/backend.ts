@@ -115,15 +115,6 @@ export interface GenerateContext extends CallContext {
   onProgress(update: ProgressUpdate): void;
   /** Resources leased for this call, when the backend asked for them (see VideoBackend.resources). */
   lease?: ResourceLease;
-  /**
-   * @deprecated Transitional, for backends that still run a remote job inside `generate` (the v1 way): records the
-   * job handle. Implement the job protocol (`submit`/`status`) instead; these three fields go before @ttv/core 1.0.
-   */
-  onJob?(job: JobHandle): Promise<void>;
-  /** @deprecated See `onJob`. */
-  resumeJob?: JobHandle;
-  /** @deprecated See `onJob`; `SubmitContext.idempotencyKey` replaces it. */
-  idempotencyKey?: string;
 }
 
 /**
