@@ -54,7 +54,13 @@ export function describeRelay(config) {
 }
 
 /** HTTP status → ttv error code. */
-const CODES = /** @type {Record<number, import('@ttv/core/backend').TtvErrorCode>} */ ({ 400: 'INPUT_INVALID', 401: 'AUTH', 402: 'QUOTA', 403: 'AUTH', 429: 'RATE_LIMITED' });
+const CODES = /** @type {Record<number, import('@ttv/core/backend').TtvErrorCode>} */ ({
+  400: 'INPUT_INVALID',
+  401: 'AUTH',
+  402: 'QUOTA',
+  403: 'AUTH',
+  429: 'RATE_LIMITED',
+});
 
 /**
  * @param {RelayConfig} config
@@ -96,12 +102,22 @@ export function createRelayBackend(config) {
       if (request.firstFrame !== undefined && model.inputs.includes('first-frame')) await checkImage(request.firstFrame, 'firstFrame', { backend: 'relay' });
     },
 
-    estimateCost: (request) => ({ usd: Number((request.durationSec * config.usdPerSecond).toFixed(6)), basis: `${config.usdPerSecond} USD/s × ${request.durationSec} s` }),
+    estimateCost: (request) => ({
+      usd: Number((request.durationSec * config.usdPerSecond).toFixed(6)),
+      basis: `${config.usdPerSecond} USD/s × ${request.durationSec} s`,
+    }),
 
     // One paid job, returned as soon as the API accepted it. ctx.signal only fires on the request's own timeout.
     async submit(request, ctx) {
       const image = request.firstFrame ? (await readFile(request.firstFrame)).toString('base64') : undefined;
-      const body = { prompt: request.prompt, durationSec: request.durationSec, width: request.width, height: request.height, fps: 8, ...(image ? { image } : {}) };
+      const body = {
+        prompt: request.prompt,
+        durationSec: request.durationSec,
+        width: request.width,
+        height: request.height,
+        fps: 8,
+        ...(image ? { image } : {}),
+      };
       const job = /** @type {{ id: string }} */ (await call('POST', '/v1/jobs', ctx.signal, body, { 'idempotency-key': ctx.idempotencyKey }));
       return { id: job.id };
     },

@@ -27,7 +27,7 @@ function context(lease?: number[]): Rec {
     ctx: {
       signal: controller.signal,
       onProgress: (p) => rec.progress.push(p),
-     
+
       log: (l) => rec.logs.push(l),
       workDir: fx.dir,
       ...(lease ? { lease: { gpus: lease } } : {}),

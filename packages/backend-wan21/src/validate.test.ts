@@ -16,7 +16,7 @@ afterAll(() => fx?.cleanup());
 const ctx = (): GenerateContext => ({
   signal: new AbortController().signal,
   onProgress: () => {},
- 
+
   log: () => {},
   workDir: fx.dir,
 });
