@@ -14,6 +14,7 @@ export {
   createPaidJobsBackend,
   type JobsEmulator,
   type JobsEmulatorOptions,
+  jobsConformanceOptions,
   type PaidJob,
   type PaidJobsConfig,
   paidJobsConfigSchema,
