@@ -15,12 +15,15 @@ import {
   SPECIFICATION_VERSION,
   TtvError,
 } from '@ttv/core';
+import { lastFrameSimilarity } from './checks/last-frame.js';
+import { MONEY_CHECKS } from './checks/money.js';
 import { fail, readCounter } from './context.js';
 import {
   ABORT_LIMIT_MS,
   assertClip,
   describeError,
   END_FRAME_MIN_PSNR,
+  findSecret,
   generateAndCheck,
   mask,
   modelsLacking,
@@ -370,8 +373,8 @@ const firstLastFrame: ConformanceCheck = {
     const psnr = await imagePsnr(frame, fitted);
     if (psnr < END_FRAME_MIN_PSNR) {
       fail(
-        `the clip's last frame is ${psnr.toFixed(1)} dB PSNR from request.lastFrame (need ≥ ${END_FRAME_MIN_PSNR}): end exactly on the last image, ` +
-          'or drop expectExactEndFrame if the model only approaches it',
+        `the clip's last frame is ${psnr.toFixed(1)} dB PSNR from request.lastFrame (need ≥ ${END_FRAME_MIN_PSNR}): end exactly on the last image — ` +
+          "send request.lastFrame to the service as the clip's end frame, and do not crop, scale or re-time the clip's tail away from it",
       );
     }
   },
@@ -382,13 +385,12 @@ const abortMidway: ConformanceCheck = {
   title: `abort mid-generation rejects with CANCELLED within ${ABORT_LIMIT_MS / 1000} s and leaves no file`,
   description:
     'The signal is aborted at the first onJob or in-progress onProgress (or after 50 ms); generate must reject with CANCELLED within 3 s, ' +
-    'leave nothing at outputPath or beside it, and (with a cancels counter) cancel the remote job.',
+    'leave nothing at outputPath or beside it. (Whether a paid job is cancelled or kept is `abort-paid-job`, synchronised on the submission.)',
   applies: () => true,
   async run(ctx) {
     await ctx.withBackend(async (backend) => {
       for (const mode of ['midway', 'same-tick'] as const) {
         const request = await ctx.request();
-        const cancels0 = await readCounter(ctx.options.cancels);
         let abortedAt: number | undefined;
         let controller: AbortController | undefined;
         let doneAtAbort = false;
@@ -450,15 +452,6 @@ const abortMidway: ConformanceCheck = {
           fail('generate was aborted but left a file at outputPath: write to a temp file and rename only on success (produceAtomic)');
         const stray = await strayFiles(request.outputPath);
         if (stray.length) fail(`generate was aborted but left ${stray.join(', ')} beside the output: remove temp files on failure (produceAtomic does)`);
-        if (ctx.options.cancels && rec.jobs.length > 0) {
-          let cancels1 = await readCounter(ctx.options.cancels);
-          for (let i = 0; i < 20 && cancels1 === cancels0; i++) {
-            await new Promise((r) => setTimeout(r, 100));
-            cancels1 = await readCounter(ctx.options.cancels);
-          }
-          if (cancels1 === cancels0)
-            fail('generate was aborted after submitting a job but never cancelled it: on abort, call the service’s cancel/delete for the job');
-        }
         return;
       }
     });
@@ -543,27 +536,11 @@ const secrets: ConformanceCheck = {
     const list = (ctx.options.secrets ?? []).filter((s) => s.length > 0);
     const errors = await provokeErrors(ctx);
     for (const { what, error } of errors) {
-      const e = error as Partial<TtvError> & { toJSON?: () => unknown; format?: () => string };
-      let json = '';
-      try {
-        json = JSON.stringify(typeof e.toJSON === 'function' ? e.toJSON() : e) ?? '';
-      } catch {
-        json = '';
-      }
-      const parts: Array<[string, string]> = [
-        ['message', String(e.message ?? '')],
-        ['fix', String(e.fix ?? '')],
-        ['JSON', json],
-        ['format()', typeof e.format === 'function' ? String(e.format()) : ''],
-      ];
-      for (const secret of list) {
-        for (const [where, text] of parts) {
-          if (text.includes(secret)) {
-            fail(
-              `the error from ${what} contains the secret ${mask(secret)} in its ${where}: never put credentials (or request headers/URLs carrying them) in errors`,
-            );
-          }
-        }
+      const leak = findSecret(error, list);
+      if (leak) {
+        fail(
+          `the error from ${what} contains the secret ${mask(leak.secret)} in its ${leak.where}: never put credentials (or request headers/URLs carrying them) in errors`,
+        );
       }
     }
   },
@@ -644,7 +621,9 @@ export const CHECKS: readonly ConformanceCheck[] = [
   firstLastFrame,
   abortBefore,
   abortMidway,
+  lastFrameSimilarity,
   errorCodes,
   secrets,
   remoteResume,
+  ...MONEY_CHECKS,
 ];

@@ -83,7 +83,15 @@ export interface Recorder {
 /** A GenerateContext that records progress, jobs and log lines. `onJob` takes `jobDelayMs` to "persist". */
 export async function recorder(
   ctx: ConformanceContext,
-  opts: { resumeJob?: JobHandle; jobDelayMs?: number; onProgress?: (u: ProgressUpdate) => void; onJob?: (j: JobHandle) => void } = {},
+  opts: {
+    resumeJob?: JobHandle;
+    jobDelayMs?: number;
+    onProgress?: (u: ProgressUpdate) => void;
+    /** Awaited inside the recorded onJob, before the job counts as persisted. */
+    onJob?: (j: JobHandle) => void | Promise<void>;
+    /** Extra call options (e.g. a `sleep` the check controls). */
+    call?: Partial<Pick<CallOptions, 'sleep'>>;
+  } = {},
 ): Promise<Recorder> {
   const controller = new AbortController();
   const workDir = join(ctx.dir, `work-${Math.random().toString(36).slice(2, 10)}`);
@@ -104,11 +112,12 @@ export async function recorder(
       onJob: async (job) => {
         const entry: Recorder['jobs'][number] = { job, at: performance.now() };
         rec.jobs.push(entry);
-        opts.onJob?.(job);
+        await opts.onJob?.(job);
         if (opts.jobDelayMs) await new Promise((r) => setTimeout(r, opts.jobDelayMs));
         entry.persistedAt = performance.now();
       },
       ...(opts.resumeJob ? { resumeJob: opts.resumeJob } : {}),
+      ...opts.call,
     },
   };
   return rec;
@@ -186,4 +195,38 @@ export async function generateAndCheck(ctx: ConformanceContext, backend: VideoBa
 
 export function mask(secret: string): string {
   return secret.length <= 6 ? '***' : `${secret.slice(0, 3)}…(${secret.length} chars)`;
+}
+
+/** Where in `error` (message, fix, JSON, format()) one of `secrets` appears, if anywhere. */
+export function findSecret(error: unknown, secrets: readonly string[]): { secret: string; where: string } | undefined {
+  const e = (error ?? {}) as Partial<TtvError> & { toJSON?: () => unknown; format?: () => string };
+  let json = '';
+  try {
+    json = JSON.stringify(typeof e.toJSON === 'function' ? e.toJSON() : e) ?? '';
+  } catch {
+    json = '';
+  }
+  const parts: Array<[string, string]> = [
+    ['message', String(e.message ?? '')],
+    ['fix', String(e.fix ?? '')],
+    ['JSON', json],
+    ['format()', typeof e.format === 'function' ? String(e.format()) : ''],
+  ];
+  for (const secret of secrets) {
+    if (!secret) continue;
+    for (const [where, text] of parts) if (text.includes(secret)) return { secret, where };
+  }
+  return undefined;
+}
+
+export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `condition` every 5 ms until it holds (true) or `limitMs` passes (false). */
+export async function until(condition: () => boolean | Promise<boolean>, limitMs: number): Promise<boolean> {
+  const end = performance.now() + limitMs;
+  for (;;) {
+    if (await condition()) return true;
+    if (performance.now() > end) return false;
+    await delay(5);
+  }
 }

@@ -122,7 +122,12 @@ export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchem
     },
     async status(job, ctx): Promise<JobStatus> {
       const s = (await (await call('GET', `/v1/jobs/${job.id}`, ctx.signal)).json()) as { status: string; progress?: number; costUsd?: number };
-      if (s.status === 'succeeded') return { state: 'succeeded', costUsd: s.costUsd ?? 0, output: { url: `${base}/v1/jobs/${job.id}/output` } };
+      if (s.status === 'succeeded')
+        return {
+          state: 'succeeded',
+          costUsd: s.costUsd ?? 0,
+          output: { url: `${base}/v1/jobs/${job.id}/output`, ...(cfg.apiKey ? { headers: { authorization: `Bearer ${cfg.apiKey}` } } : {}) },
+        };
       if (s.status === 'failed') return { state: 'failed', error: new TtvError('GENERATION_FAILED', `job ${job.id} failed`, { chargedUsd: s.costUsd ?? 0 }) };
       if (s.status === 'cancelled') return { state: 'failed', error: new TtvError('CANCELLED', `job ${job.id} was cancelled`) };
       return { state: 'pending', progress: { ...(s.progress !== undefined ? { fraction: s.progress } : {}), message: s.status } };

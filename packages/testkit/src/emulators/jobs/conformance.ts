@@ -3,32 +3,36 @@ import type { JobsEmulator } from './emulator.js';
 
 /**
  * The conformance suite's counters and controls for a backend tested against the paid-job emulator:
- * `describeBackendConformance({ name, create, ...jobsConformanceOptions(emulator), remote: { resume: true } })`.
+ * `describeBackendConformance({ name, create, ...jobsConformanceOptions(() => emulator), remote: { resume: true } })`.
+ * Pass a function when the emulator starts in a `beforeAll`, after the suite is registered.
  */
-export function jobsConformanceOptions(emulator: JobsEmulator): Required<Pick<ConformanceOptions, 'spend' | 'network' | 'cancels' | 'jobs' | 'faults'>> {
+export function jobsConformanceOptions(
+  of: JobsEmulator | (() => JobsEmulator),
+): Required<Pick<ConformanceOptions, 'spend' | 'network' | 'cancels' | 'jobs' | 'faults'>> {
+  const emu = typeof of === 'function' ? of : () => of;
   return {
-    spend: { count: () => emulator.paidSubmissions },
-    network: { count: () => emulator.server.requests.length },
-    cancels: { count: () => emulator.cancels.length },
+    spend: { count: () => emu().paidSubmissions },
+    network: { count: () => emu().server.requests.length },
+    cancels: { count: () => emu().cancels.length },
     jobs: {
       holdJobs: () => {
-        emulator.holdJobs = true;
+        emu().holdJobs = true;
       },
       releaseJobs: () => {
-        emulator.holdJobs = false;
+        emu().holdJobs = false;
       },
       holdSubmissions: () => {
-        emulator.holdSubmissions = true;
+        emu().holdSubmissions = true;
       },
       releaseSubmissions: () => {
-        emulator.holdSubmissions = false;
+        emu().holdSubmissions = false;
       },
     },
     faults: {
       failNextRequest: () => {
-        emulator.server.faults.inject({ kind: 'reset' });
+        emu().server.faults.inject({ kind: 'reset' });
       },
-      echoSecretInError: () => emulator.echoCredentialsInNextError(),
+      echoSecretInError: () => emu().echoCredentialsInNextError(),
     },
   };
 }
