@@ -154,12 +154,6 @@ export function signalPassedToSubmit(config: PaidConfig): VideoBackend {
   } as VideoBackend;
 }
 
-/** v2: ignores core's submit signal and puts its own short timeout on the submission. */
-export function shortSubmitTimeout(config: PaidConfig): RemoteVideoBackend {
-  const good = createPaidJobsBackend(config);
-  return { ...good, submit: (request, ctx) => good.submit(request, { ...ctx, signal: AbortSignal.timeout(50) }) };
-}
-
 /** v2: claims a remote cancel that does nothing (the job runs on and bills, and the engine does not keep it). */
 export function noopCancel(config: PaidConfig): RemoteVideoBackend {
   return { ...createPaidJobsBackend(config), async cancel() {} };

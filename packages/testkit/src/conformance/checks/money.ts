@@ -211,8 +211,8 @@ export const abortDuringSubmit: ConformanceCheck = {
         let running: Promise<GenerateResult> | undefined;
         try {
           running = (async () => callBackend(backend, request, rec.context))();
-          const seen = await Promise.race([settled(running), until(async () => Number(await readCounter(ctx.options.spend)) > spend0, STEP_LIMIT_MS)]);
-          if (seen !== true) {
+          await Promise.race([settled(running), until(async () => Number(await readCounter(ctx.options.spend)) > spend0, STEP_LIMIT_MS)]);
+          if (Number(await readCounter(ctx.options.spend)) === spend0) {
             const outcome = await settle(running, 0);
             fail(
               `no paid submission reached the service (${'error' in outcome ? `the call failed with ${describeError(outcome.error)}` : 'the call did not submit'})`,
@@ -230,7 +230,7 @@ export const abortDuringSubmit: ConformanceCheck = {
         const known = new Set(rec.jobs.map((j) => j.job.id)).size;
         if (paid > known) {
           fail(
-            `the service accepted ${paid} paid submission(s) while the run was being cancelled, but onJob reported ${known}` +
+            `the service accepted ${paid} paid submission(s) during a run cancelled mid-submission, but onJob reported ${known}` +
               `${'error' in outcome ? ` (the call failed with ${describeError(outcome.error)})` : ''}: that job runs on and is billed, and no run will ` +
               `re-attach to it — ${NO_SIGNAL_TO_SUBMIT}`,
           );
