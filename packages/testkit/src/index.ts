@@ -16,6 +16,7 @@ export {
   createPaidJobsBackend,
   type JobsEmulator,
   type JobsEmulatorOptions,
+  jobsConformanceOptions,
   type PaidJob,
   type PaidJobsConfig,
   paidJobsConfigSchema,

@@ -1,7 +1,19 @@
 // Deliberately broken backends: each violates one rule of the spec, so the self-tests can check that the
 // conformance suite catches it and says what to fix.
-import { clipResult, encodeStill, type GenerateContext, type GenerateRequest, probeVideo, produceAtomic, TtvError, type VideoBackend } from '@ttv/core';
+import {
+  callBackend,
+  clipResult,
+  encodeStill,
+  type GenerateContext,
+  type GenerateRequest,
+  probeVideo,
+  produceAtomic,
+  type RemoteVideoBackend,
+  TtvError,
+  type VideoBackend,
+} from '@ttv/core';
 import { createIdentityBackend } from '../backends/identity.js';
+import { createPaidJobsBackend } from '../emulators/jobs/backend.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -88,4 +100,105 @@ export function leaksSecret(apiKey: string): VideoBackend {
       await base.validate(request);
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Paid-job backends (against the paid-job emulator) that lose money in one way each.
+
+type PaidConfig = Parameters<typeof createPaidJobsBackend>[0];
+
+/** v2: submit waits for the job to finish before returning its handle (a crash meanwhile pays twice). */
+export function blockingSubmit(config: PaidConfig): RemoteVideoBackend {
+  const good = createPaidJobsBackend(config);
+  return {
+    ...good,
+    async submit(request, ctx) {
+      const job = await good.submit(request, ctx);
+      while ((await good.status(job, ctx)).state === 'pending') await sleep(20);
+      return job;
+    },
+  };
+}
+
+/** The v2 pieces of the paid-job backend without submit/status, to build legacy `generate` backends from. */
+function legacyBase(good: RemoteVideoBackend): Omit<RemoteVideoBackend, 'submit' | 'status' | 'cancel' | 'release' | 'jobPolicy' | 'generate'> {
+  const { submit: _submit, status: _status, cancel: _cancel, release: _release, jobPolicy: _policy, generate: _generate, ...base } = good;
+  return base;
+}
+
+/** Legacy generate: runs the whole job, then reports it through onJob (too late: the job is already paid and done). */
+export function lateOnJob(config: PaidConfig): VideoBackend {
+  const good = createPaidJobsBackend(config);
+  return {
+    ...legacyBase(good),
+    async generate(request: GenerateRequest, ctx: GenerateContext) {
+      const { onJob, ...rest } = ctx;
+      const result = await callBackend(good, request, rest);
+      await onJob?.({ id: result.jobId ?? 'unknown' });
+      return result;
+    },
+  } as VideoBackend;
+}
+
+/** Legacy generate that passes the run's signal to the submit request: an abort cuts it off after the service charged. */
+export function signalPassedToSubmit(config: PaidConfig): VideoBackend {
+  const good = createPaidJobsBackend(config);
+  return {
+    ...legacyBase(good),
+    async generate(request: GenerateRequest, ctx: GenerateContext) {
+      const { onJob, ...rest } = ctx;
+      const job = await good.submit(request, { ...rest, idempotencyKey: ctx.idempotencyKey ?? `k-${Math.random()}` });
+      await onJob?.(job);
+      return callBackend(good, request, { ...rest, resumeJob: job });
+    },
+  } as VideoBackend;
+}
+
+/** v2: claims a remote cancel that does nothing (the job runs on and bills, and the engine does not keep it). */
+export function noopCancel(config: PaidConfig): RemoteVideoBackend {
+  return { ...createPaidJobsBackend(config), async cancel() {} };
+}
+
+/** Declares first-last-frame but never sends the last image. */
+export function ignoresLastFrame(config: PaidConfig): RemoteVideoBackend {
+  const good = createPaidJobsBackend(config);
+  return {
+    ...good,
+    submit: (request, ctx) => {
+      const { lastFrame: _lastFrame, ...rest } = request;
+      return good.submit(rest, ctx);
+    },
+  };
+}
+
+/** Wraps submit and status errors. */
+function mapErrors(good: RemoteVideoBackend, map: (error: unknown) => unknown): RemoteVideoBackend {
+  return {
+    ...good,
+    submit: (request, ctx) =>
+      good.submit(request, ctx).catch((e: unknown) => {
+        throw map(e);
+      }),
+    status: (job, ctx) =>
+      good.status(job, ctx).catch((e: unknown) => {
+        throw map(e);
+      }),
+  };
+}
+
+/** Copies the request's Authorization header into HTTP errors. */
+export function leaksKeyInHttpError(config: PaidConfig & { apiKey: string }): RemoteVideoBackend {
+  return mapErrors(createPaidJobsBackend(config), (e) =>
+    TtvError.is(e) && /HTTP \d/.test(e.message) ? new TtvError(e.code, `${e.message} (sent Authorization: Bearer ${config.apiKey})`) : e,
+  );
+}
+
+/** Lets failed requests out as plain Errors. */
+export function plainNetworkErrors(config: PaidConfig): RemoteVideoBackend {
+  return mapErrors(createPaidJobsBackend(config), (e) => new Error(`request failed: ${(e as Error).message}`));
+}
+
+/** Estimates every request at $0. */
+export function zeroEstimate(config: PaidConfig): RemoteVideoBackend {
+  return { ...createPaidJobsBackend(config), estimateCost: () => ({ usd: 0, basis: 'free!' }) };
 }

@@ -1,7 +1,49 @@
-import { describe, expect, it } from 'vitest';
-import { createIdentityBackend, createScriptedBackend, type ScriptedBackend } from '../index.js';
-import { acceptsAnySize, ignoresAbort, leaksSecret, plainErrors, spendsBeforeValidate, wrongSize } from './broken.fixture.js';
-import { CONFORMANCE_CHECKS, describeBackendConformance, runConformanceCheck, type TestApi } from './index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createIdentityBackend,
+  createPaidJobsBackend,
+  createScriptedBackend,
+  type JobsEmulator,
+  jobsConformanceOptions,
+  type ScriptedBackend,
+  startJobsEmulator,
+} from '../index.js';
+import {
+  acceptsAnySize,
+  blockingSubmit,
+  ignoresAbort,
+  ignoresLastFrame,
+  lateOnJob,
+  leaksKeyInHttpError,
+  leaksSecret,
+  noopCancel,
+  plainErrors,
+  plainNetworkErrors,
+  signalPassedToSubmit,
+  spendsBeforeValidate,
+  wrongSize,
+  zeroEstimate,
+} from './broken.fixture.js';
+import { CONFORMANCE_CHECKS, type ConformanceOptions, describeBackendConformance, runConformanceCheck, type TestApi } from './index.js';
+
+// The paid-job emulator: every job is a paid submission; the suite holds jobs and submissions and injects faults.
+const API_KEY = 'pk-test-5f3a9c1e7b2d4a60';
+let emu: JobsEmulator;
+beforeAll(async () => {
+  emu = await startJobsEmulator({ jobMs: 50, apiKey: API_KEY });
+});
+afterAll(async () => {
+  await emu?.close();
+});
+const paidConfig = () => ({ url: emu.url, apiKey: API_KEY, pollMs: 20 });
+/** Suite options for a backend against the paid-job emulator. */
+const paidOptions = (name: string, create: ConformanceOptions['create']): ConformanceOptions => ({
+  name,
+  create,
+  ...jobsConformanceOptions(() => emu),
+  secrets: [API_KEY],
+  remote: { resume: true },
+});
 
 // The identity and scripted test doubles only check what their tests need in validate (the identity backend
 // that its images exist, the scripted one the prompt length): the suite says so instead of passing silently.
@@ -24,13 +66,85 @@ describeBackendConformance({
     return b;
   },
   spend: { count: () => scripted.reduce((n, b) => n + b.calls.filter((c) => !c.resumedJob).length, 0) },
+  // Jobs cancelled at the (scripted) service.
+  cancels: { count: () => scripted.reduce((n, b) => n + b.calls.filter((c) => c.outcome === 'CANCELLED').length, 0) },
   remote: { resume: true },
   skip: {
+    'last-frame-similarity': 'scripted test double: renders a still of its first frame',
     'validate-missing-image': 'scripted test double: validate only checks the prompt length',
     'validate-unreadable-image': 'scripted test double: validate only checks the prompt length',
     'validate-size': 'scripted test double: validate only checks the prompt length',
     'validate-duration': 'scripted test double: validate only checks the prompt length',
   },
+});
+
+// The good paid-job backend passes every check, with a remote cancel and without one (then jobs are kept).
+describeBackendConformance({
+  ...paidOptions('paid jobs', () => createPaidJobsBackend(paidConfig())),
+  skip: {
+    'validate-missing-image': 'paid-job test backend: validate only checks the prompt length',
+    'validate-unreadable-image': 'paid-job test backend: validate only checks the prompt length',
+    'validate-size': 'paid-job test backend: validate only checks the prompt length',
+    'validate-duration': 'paid-job test backend: validate only checks the prompt length',
+  },
+});
+
+describe('the money checks', () => {
+  const check = (id: string, name: string, create: ConformanceOptions['create']) => runConformanceCheck(id, paidOptions(name, create));
+
+  it('pass the good paid-job backend without a remote cancel (the interrupted job is kept and re-attached)', async () => {
+    const create = () => createPaidJobsBackend({ ...paidConfig(), cancel: false });
+    for (const id of ['abort-paid-job', 'abort-during-submit', 'job-reported-early'])
+      await expect(check(id, 'no-cancel', create)).resolves.toEqual({ status: 'passed' });
+  }, 180_000);
+
+  it('fail a backend whose submit waits for the job, saying to return the handle at once', async () => {
+    await expect(check('job-reported-early', 'blocking-submit', () => blockingSubmit(paidConfig()))).rejects.toThrow(
+      /spend counter \d+ → \d+\) but (onJob was not called within 10 s|the call ended .* without calling onJob) while the job kept running.*return the job handle from submit as soon as the service accepts it/,
+    );
+  }, 60_000);
+
+  it('fail a legacy backend that reports its job only when it is done', async () => {
+    await expect(check('job-reported-early', 'late-onjob', () => lateOnJob(paidConfig()))).rejects.toThrow(
+      /but onJob was not called within 10 s while the job kept running/,
+    );
+  }, 60_000);
+
+  it('fail a backend whose cancel does nothing, saying to cancel at the service or keep the job', async () => {
+    await expect(check('abort-paid-job', 'noop-cancel', () => noopCancel(paidConfig()))).rejects.toThrow(
+      /neither cancelled at the service \(cancels counter \d+ → \d+\) nor kept.*call the service's cancel endpoint/,
+    );
+  });
+
+  it('fail a backend that lets the run’s signal cut its submission off, saying never to pass it', async () => {
+    await expect(check('abort-during-submit', 'signal-to-submit', () => signalPassedToSubmit(paidConfig()))).rejects.toThrow(
+      /accepted 1 paid submission\(s\) during a run cancelled mid-submission, but onJob reported 0.*never pass the run's signal/,
+    );
+  });
+
+  it('fail a backend that ignores the last image, without suggesting to turn the check off', async () => {
+    const run = check('last-frame-similarity', 'ignores-last-frame', () => ignoresLastFrame(paidConfig()));
+    await expect(run).rejects.toThrow(/closer to request\.firstFrame .* than to request\.lastFrame .*send request\.lastFrame to the service/);
+    await run.catch((e: Error) => expect(e.message).not.toMatch(/expectExactEndFrame/));
+  });
+
+  it('fail a backend that echoes its key in an HTTP error, without printing the key', async () => {
+    const run = check('network-errors', 'leaky-http', () => leaksKeyInHttpError(paidConfig()));
+    await expect(run).rejects.toThrow(/the error from submit \(an HTTP error echoing the credentials\) contains the secret pk-…\(24 chars\)/);
+    await run.catch((e: Error) => expect(e.message).not.toContain(API_KEY));
+  });
+
+  it('fail a backend that lets failed requests out as plain Errors', async () => {
+    await expect(check('network-errors', 'plain-network', () => plainNetworkErrors(paidConfig()))).rejects.toThrow(
+      /submit \(an HTTP error echoing the credentials\) threw a plain Error .* map failed requests to a TtvError/,
+    );
+  });
+
+  it('fail a backend whose estimate is below the bill', async () => {
+    await expect(check('estimate-covers-cost', 'zero-estimate', () => zeroEstimate(paidConfig()))).rejects.toThrow(
+      /estimateCost said \$0 but the call booked \$0\.\d+: the estimate is the upper bound/,
+    );
+  });
 });
 
 describe('the conformance suite', () => {

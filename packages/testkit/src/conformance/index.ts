@@ -4,4 +4,4 @@ export { ABORT_LIMIT_MS, CHECKS, END_FRAME_MIN_PSNR, VALIDATE_LIMIT_MS } from '.
 export { ConformanceError, createConformanceContext } from './context.js';
 export { describeBackendConformance } from './describe.js';
 export { CONFORMANCE_CHECKS, type ConformanceCheckId, checkApplies, runCheck, runConformanceCheck } from './run.js';
-export type { ConformanceCheck, ConformanceContext, ConformanceOptions, ConformanceTier, Counter, TestApi } from './types.js';
+export type { ConformanceCheck, ConformanceContext, ConformanceOptions, ConformanceTier, Counter, FaultControls, JobControls, TestApi } from './types.js';

@@ -7,6 +7,30 @@ export interface Counter {
 
 export type ConformanceTier = 'unit' | 'live';
 
+/**
+ * Unit tier, remote backends: how the suite holds the service emulator's jobs and submissions, so the money
+ * checks synchronise on events instead of racing timers. Each method may return a promise.
+ */
+export interface JobControls {
+  /** From now on, running jobs do not finish (they stay pending at the service) until `releaseJobs`. */
+  holdJobs(): void | Promise<void>;
+  releaseJobs(): void | Promise<void>;
+  /**
+   * From now on, the service accepts (and charges: the `spend` counter moves) a submission when it arrives, but
+   * holds its response until `releaseSubmissions`.
+   */
+  holdSubmissions(): void | Promise<void>;
+  releaseSubmissions(): void | Promise<void>;
+}
+
+/** Unit tier, remote backends: faults the emulator injects into the next request the backend makes. */
+export interface FaultControls {
+  /** The next request fails at the network level (e.g. a connection reset). */
+  failNextRequest(): void | Promise<void>;
+  /** The next request is answered with an HTTP error (e.g. 401) whose body repeats the credentials it carried. */
+  echoSecretInError(): void | Promise<void>;
+}
+
 export interface ConformanceOptions {
   /** Name shown in the suite title, e.g. `runway (emulator)`. */
   name: string;
@@ -32,7 +56,14 @@ export interface ConformanceOptions {
   cancels?: Counter;
   /** The backend persists jobs through ctx.onJob and re-attaches with ctx.resumeJob (remote backends). */
   remote?: { resume: true };
-  /** First-last-frame clips must end on the last image (PSNR ≥ 30 dB); otherwise only a valid clip is required. */
+  /** Unit tier: holds the emulator's jobs and submissions (checks `job-reported-early`, `abort-during-submit`; steadies `abort-paid-job`). */
+  jobs?: JobControls;
+  /** Unit tier: network and HTTP faults for the next request (check `network-errors`). */
+  faults?: FaultControls;
+  /**
+   * First-last-frame clips must end exactly on the last image (PSNR ≥ 30 dB). Without it, the clip's last frame
+   * must still be closer to the last image than to the first (`last-frame-similarity`, always run).
+   */
   expectExactEndFrame?: boolean;
   /** Per-check timeout (default 60 s unit, 15 min live). */
   timeoutMs?: number;

@@ -22,6 +22,8 @@ export const paidJobsConfigSchema = z
     jobTimeoutMs: z.number().int().positive().default(120_000),
     /** Whether to offer a remote cancel (false: behave like an API that cannot cancel, e.g. Veo). */
     cancel: z.boolean().default(true),
+    /** Sent as `Authorization: Bearer <apiKey>` when set (a secret: never in errors, logs or job handles). */
+    apiKey: z.string().min(1).optional(),
   })
   .strict();
 export type PaidJobsConfig = z.output<typeof paidJobsConfigSchema>;
@@ -69,7 +71,11 @@ export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchem
       res = await fetch(`${base}${path}`, {
         method,
         signal: AbortSignal.any([signal, AbortSignal.timeout(cfg.requestTimeoutMs)]),
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(cfg.apiKey ? { authorization: `Bearer ${cfg.apiKey}` } : {}),
+          ...headers,
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (cause) {
@@ -77,7 +83,9 @@ export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchem
       throw new TtvError('UNAVAILABLE', `${method} ${path}: ${(cause as Error).message}`, { cause });
     }
     if (!res.ok) {
-      const text = await res.text().catch(() => '');
+      // Services echo credentials in error bodies: never let the key into a message.
+      const raw = await res.text().catch(() => '');
+      const text = cfg.apiKey ? raw.split(cfg.apiKey).join('***') : raw;
       const retryAfter = Number(res.headers.get('retry-after'));
       throw new TtvError(codeForStatus(res.status), `${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`, {
         ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
@@ -99,6 +107,7 @@ export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchem
     }),
     async submit(request: GenerateRequest, ctx) {
       const image = request.firstFrame ? (await readFile(request.firstFrame)).toString('base64') : undefined;
+      const lastImage = request.lastFrame ? (await readFile(request.lastFrame)).toString('base64') : undefined;
       const body = {
         prompt: request.prompt,
         durationSec: request.durationSec,
@@ -106,13 +115,19 @@ export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchem
         height: request.height,
         fps: cfg.fps,
         ...(image ? { image } : {}),
+        ...(lastImage ? { lastImage } : {}),
       };
       const res = await call('POST', '/v1/jobs', ctx.signal, body, { 'idempotency-key': ctx.idempotencyKey });
       return { id: ((await res.json()) as { id: string }).id };
     },
     async status(job, ctx): Promise<JobStatus> {
       const s = (await (await call('GET', `/v1/jobs/${job.id}`, ctx.signal)).json()) as { status: string; progress?: number; costUsd?: number };
-      if (s.status === 'succeeded') return { state: 'succeeded', costUsd: s.costUsd ?? 0, output: { url: `${base}/v1/jobs/${job.id}/output` } };
+      if (s.status === 'succeeded')
+        return {
+          state: 'succeeded',
+          costUsd: s.costUsd ?? 0,
+          output: { url: `${base}/v1/jobs/${job.id}/output`, ...(cfg.apiKey ? { headers: { authorization: `Bearer ${cfg.apiKey}` } } : {}) },
+        };
       if (s.status === 'failed') return { state: 'failed', error: new TtvError('GENERATION_FAILED', `job ${job.id} failed`, { chargedUsd: s.costUsd ?? 0 }) };
       if (s.status === 'cancelled') return { state: 'failed', error: new TtvError('CANCELLED', `job ${job.id} was cancelled`) };
       return { state: 'pending', progress: { ...(s.progress !== undefined ? { fraction: s.progress } : {}), message: s.status } };
@@ -134,6 +149,7 @@ export const paidJobsPlugin = defineBackend({
   displayName: 'Paid jobs (testkit emulator)',
   kind: 'remote',
   configSchema: paidJobsConfigSchema,
+  secretFields: ['apiKey'],
   describe: info,
   create: (config) => createPaidJobsBackend(config),
 });
