@@ -6,6 +6,7 @@ import {
   encodeStill,
   type GenerateContext,
   type GenerateRequest,
+  type JobHandle,
   probeVideo,
   produceAtomic,
   type RemoteVideoBackend,
@@ -120,6 +121,12 @@ export function blockingSubmit(config: PaidConfig): RemoteVideoBackend {
   };
 }
 
+/**
+ * What a v1-style backend expected from its context: since v2 a local backend's context has no job hooks (core
+ * strips them), so such a backend can never record its job — the checks must catch that.
+ */
+type LegacyContext = GenerateContext & { onJob?: (job: JobHandle) => Promise<void>; idempotencyKey?: string };
+
 /** The v2 pieces of the paid-job backend without submit/status, to build legacy `generate` backends from. */
 function legacyBase(good: RemoteVideoBackend): Omit<RemoteVideoBackend, 'submit' | 'status' | 'cancel' | 'release' | 'jobPolicy' | 'generate'> {
   const { submit: _submit, status: _status, cancel: _cancel, release: _release, jobPolicy: _policy, generate: _generate, ...base } = good;
@@ -131,7 +138,7 @@ export function lateOnJob(config: PaidConfig): VideoBackend {
   const good = createPaidJobsBackend(config);
   return {
     ...legacyBase(good),
-    async generate(request: GenerateRequest, ctx: GenerateContext) {
+    async generate(request: GenerateRequest, ctx: LegacyContext) {
       const { onJob, ...rest } = ctx;
       const result = await callBackend(good, request, rest);
       await onJob?.({ id: result.jobId ?? 'unknown' });
@@ -145,7 +152,7 @@ export function signalPassedToSubmit(config: PaidConfig): VideoBackend {
   const good = createPaidJobsBackend(config);
   return {
     ...legacyBase(good),
-    async generate(request: GenerateRequest, ctx: GenerateContext) {
+    async generate(request: GenerateRequest, ctx: LegacyContext) {
       const { onJob, ...rest } = ctx;
       const job = await good.submit(request, { ...rest, idempotencyKey: ctx.idempotencyKey ?? `k-${Math.random()}` });
       await onJob?.(job);
