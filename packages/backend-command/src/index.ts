@@ -1,25 +1,16 @@
 /**
- * @ttv/backend-command: runs any local video generator CLI through an argument template (no shell), with
- * presets for FramePack (musubi-tuner fpack_generate_video.py), HunyuanVideo-I2V and LTX-Video. The process runner
- * it uses is core's (`@ttv/core/backend`).
+ * @ttv/backend-command: runs any local video generator CLI through an argument template (no shell), with presets for
+ * FramePack (musubi-tuner fpack_generate_video.py), HunyuanVideo-I2V and LTX-Video.
+ *
+ * The package's surface is its plugin (default export, also named `backend`), its config type and its version;
+ * everything else is internal.
  */
-import { defineBackend } from '@ttv/core';
-import { CommandBackend, commandInfo } from './command-backend.js';
-import { type CommandConfig, configSchema } from './config.js';
+import { createRequire } from 'node:module';
+import { backend } from './command-plugin.js';
 
-export const backend = defineBackend<CommandConfig>({
-  specificationVersion: 2,
-  name: 'command',
-  displayName: 'Local command (FramePack, HunyuanVideo, LTX-Video, any CLI)',
-  kind: 'local',
-  configSchema,
-  secretFields: [],
-  describe: (config) => commandInfo(config),
-  create: (config, ctx) => new CommandBackend(config, ctx.configDir),
-});
-
+export { backend };
 export default backend;
-export { CommandBackend, commandInfo, newestMatch, type ResolvedTool, resolveTool } from './command-backend.js';
-export { type CommandConfig, configSchema } from './config.js';
-export { type ArgTemplate, framepackDurations, framepackFrames, type OutputSpec, PRESET_NAMES, PRESETS, type Preset, type PresetName } from './presets.js';
-export { expandArgs, globToRegExp, placeholders, REQUEST_PLACEHOLDERS } from './template.js';
+export type { CommandConfig } from './config.js';
+
+/** This package's version (from its package.json). */
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;

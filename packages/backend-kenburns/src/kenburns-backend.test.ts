@@ -18,7 +18,9 @@ import {
   TtvError,
 } from '@ttv/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import backendDefault, { backend, configSchema, defaultConfig, KenBurnsBackend, type KenBurnsConfig } from './index.js';
+import { configSchema, defaultConfig, type KenBurnsConfig } from './config.js';
+import backendDefault, { backend } from './index.js';
+import { KenBurnsBackend } from './kenburns-backend.js';
 
 let dir: string;
 /** 320x180 smooth gradient (PNG). */

@@ -3,21 +3,13 @@ import { join } from 'node:path';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@runwayml/sdk';
 import { capabilityProblems, isRemoteBackend, makeTestImage, negotiate, probeImage, registerSecret, TtvError } from '@ttv/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema, defaultConfig } from './config.js';
+import { mapSdkError, mapTaskFailure, retryAfterMs } from './errors.js';
 import { rejection, tempDir } from './helpers.fixture.js';
-import backendDefault, {
-  backend,
-  backendInfo,
-  configSchema,
-  createRunwayBackend,
-  defaultConfig,
-  MAX_DATA_URI_BYTES,
-  MODELS,
-  mapSdkError,
-  mapTaskFailure,
-  prepareImage,
-  RunwayBackend,
-  retryAfterMs,
-} from './index.js';
+import { MAX_DATA_URI_BYTES, prepareImage } from './images.js';
+import backendDefault, { backend } from './index.js';
+import { MODELS } from './models.js';
+import { backendInfo, createRunwayBackend, RunwayBackend } from './runway-backend.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;

@@ -372,7 +372,8 @@ describe('cancellation, timeouts and resume', () => {
     const { backend, rec, request } = await setup();
     rec.ctx.onProgress = (p) => {
       rec.progress.push(p);
-      if (p.message === 'SUBMITTING') rec.abort.abort();
+      // Just after the submission started (an abort before it would submit nothing at all).
+      if (p.message === 'SUBMITTING') setTimeout(() => rec.abort.abort(), 0);
     };
     const error = await rejection(callBackend(backend, request, rec.ctx));
     expect(error.code).toBe('CANCELLED');

@@ -321,12 +321,16 @@ export class RunwayBackend implements RemoteVideoBackend {
       const error = mapCallError(raw, 'poll', ctx.signal);
       if ((error.details as { status?: number } | undefined)?.status === 404) {
         this.lastStatus.delete(job.id);
-        throw new TtvError('GENERATION_FAILED', `runway task ${job.id} no longer exists (deleted or expired)`, {
-          retryable: true,
-          fix: 'the task is started again on the next attempt',
-          details: { taskId: job.id },
-          cause: error,
-        });
+        // The task is over (deleted or expired): a failed job, nothing left to cancel or wait for.
+        return {
+          state: 'failed',
+          error: new TtvError('GENERATION_FAILED', `runway task ${job.id} no longer exists (deleted or expired)`, {
+            retryable: true,
+            fix: 'the task is started again on the next attempt',
+            details: { taskId: job.id },
+            cause: error,
+          }),
+        };
       }
       throw error;
     }
