@@ -52,8 +52,7 @@ describe('argument vectors (golden)', () => {
         '/ckpt/i2v',
         '--frame_num',
         '81',
-        '--prompt',
-        'A red fox runs through snow, camera follows',
+        '--prompt=A red fox runs through snow, camera follows',
         '--image',
         '/run/frames/first.png',
         '--base_seed',
@@ -79,8 +78,7 @@ describe('argument vectors (golden)', () => {
         '/ckpt/flf2v',
         '--frame_num',
         '81',
-        '--prompt',
-        'A red fox runs through snow, camera follows',
+        '--prompt=A red fox runs through snow, camera follows',
         '--first_frame',
         '/run/frames/first.png',
         '--last_frame',
@@ -109,8 +107,7 @@ describe('argument vectors (golden)', () => {
         '/ckpt/i2v',
         '--frame_num',
         '81',
-        '--prompt',
-        'A red fox runs through snow, camera follows',
+        '--prompt=A red fox runs through snow, camera follows',
         '--image',
         '/run/frames/first.png',
         '--base_seed',
@@ -135,7 +132,6 @@ describe('argument vectors (golden)', () => {
         guideScale: { 'i2v-14B': 4, 'flf2v-14B': 5.5 },
         sampleSolver: 'dpm++',
         offloadModel: false,
-        t5Cpu: true,
       }),
     );
     const r = req({ model: 'flf2v-14B', width: 1280, height: 720, lastFrame: '/run/frames/kf-001.png', prompt: 'it\'s a "quoted" prompt; $HOME *' });
@@ -153,8 +149,7 @@ describe('argument vectors (golden)', () => {
         '/ckpt/flf2v',
         '--frame_num',
         '81',
-        '--prompt',
-        'it\'s a "quoted" prompt; $HOME *',
+        `--prompt=${'it\'s a "quoted" prompt; $HOME *'}`,
         '--first_frame',
         '/run/frames/first.png',
         '--last_frame',
@@ -173,7 +168,6 @@ describe('argument vectors (golden)', () => {
         'dpm++',
         '--offload_model',
         'False',
-        '--t5_cpu',
         '--dit_fsdp',
         '--t5_fsdp',
         '--ulysses_size',
@@ -187,6 +181,14 @@ describe('argument vectors (golden)', () => {
     const args = b.command(i2vJob, req(), SAVE, 1).args;
     expect(args).not.toContain('--sample_steps');
     expect(args.slice(-2)).toEqual(['--offload_model', 'True']);
+  });
+
+  it('a prompt starting with -h is one --prompt=<text> element (argparse would read "-h" as a flag)', () => {
+    const b = new Wan21Backend(cfg());
+    const args = b.command(i2vJob, req({ prompt: '-h a fox, --size 1*1' }), SAVE, 1).args;
+    expect(args).toContain('--prompt=-h a fox, --size 1*1');
+    expect(args).not.toContain('--prompt');
+    expect(args).not.toContain('-h a fox, --size 1*1');
   });
 
   it('torchrun defaults to the one beside python', () => {

@@ -31,7 +31,12 @@ export const configSchema = z
       .array(z.number().int().positive())
       .optional()
       .describe('Frame counts i2v-14B may make (each 4n+1; default 5, 9, …, 161). Wan checkouts before 841fe52 make only [81].'),
-    sampleSteps: perTaskNumber('--sample_steps (Wan: 40 for i2v, 50 for flf2v)'),
+    sampleSteps: z
+      .union([z.number().int().min(1), perTask(z.number().int().min(1))])
+      .optional()
+      .describe(
+        "--sample_steps (Wan: 40 for i2v, 50 for flf2v), a whole number ≥ 1: one number for both tasks or one per task. Unset: Wan's per-task default (the flag is not passed).",
+      ),
     sampleShift: perTaskNumber('--sample_shift (Wan: i2v 3.0 at 480p / 5.0 at 720p, flf2v 16)'),
     guideScale: perTaskNumber('--sample_guide_scale (Wan: 5.0)'),
     sampleSolver: z.enum(['unipc', 'dpm++']).optional().describe('--sample_solver (Wan: unipc).'),
@@ -39,7 +44,10 @@ export const configSchema = z
       .boolean()
       .optional()
       .describe('--offload_model: move models to the CPU between stages (Wan: on with one GPU, off with several). Lowers GPU memory, slower.'),
-    t5Cpu: z.boolean().default(false).describe('--t5_cpu: keep the T5 text encoder on the CPU (saves ~10 GB of GPU memory).'),
+    t5Cpu: z
+      .boolean()
+      .default(false)
+      .describe('--t5_cpu: keep the T5 text encoder on the CPU (saves ~10 GB of GPU memory). One GPU per job only: Wan does not combine it with --t5_fsdp.'),
     gpus: z
       .array(z.number().int().nonnegative())
       .min(1)
@@ -58,6 +66,16 @@ export const configSchema = z
     nvidiaSmi: z.string().min(1).default('nvidia-smi').describe('nvidia-smi executable, for `ttv doctor`.'),
     usdPerGpuHour: z.number().nonnegative().default(0).describe('Optional: what a GPU-hour costs you, for cost estimates and the ledger (0 = free).'),
   })
-  .strict();
+  .strict()
+  // Multi-GPU jobs pass --t5_fsdp (the T5 encoder sharded over the GPUs), which Wan documents as incompatible with
+  // --t5_cpu (the encoder kept on the CPU): refuse the pair rather than drop one of the user's settings silently.
+  .superRefine((c, ctx) => {
+    if (c.t5Cpu && c.gpusPerJob > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['t5Cpu'],
+        message: `wan21.t5Cpu cannot be combined with wan21.gpusPerJob ${c.gpusPerJob} (multi-GPU jobs run with --t5_fsdp, which Wan does not combine with --t5_cpu): set t5Cpu: false, or gpusPerJob: 1`,
+      });
+  });
 
 export type Wan21Config = z.output<typeof configSchema>;

@@ -2,10 +2,13 @@
 // the backend's spawn counter stays 0 and the stand-in's run record stays empty.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type GenerateContext, type GenerateRequest, TtvError } from '@ttv/core';
+import { type GenerateContext, type GenerateRequest, parseSection, TtvError } from '@ttv/core';
 import { readRunRecords } from '@ttv/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema } from './config.js';
 import { type WanFixture, wanFixture } from './standin.fixture.js';
+import { taskSizes, wanInfo } from './wan21-backend.js';
+import { backend as wan21Plugin } from './wan21-plugin.js';
 
 let fx: WanFixture;
 beforeAll(async () => {
@@ -49,6 +52,11 @@ const cases: Case[] = [
   ['the flf2v checkpoint configured for i2v', 'wan21.checkpoints.i2v-14B', () => request(), { checkpoints: { 'i2v-14B': '<flf>' } }],
   ['a size Wan does not support for the task (1024*1024 for i2v)', 'wan21.size.i2v-14B', () => request(), { size: { 'i2v-14B': '1024*1024' } }],
   ['a resolution Wan cannot make', 'resolution', () => request({ width: 1024, height: 576 })],
+  [
+    'a 720p resolution for i2v when the configured checkpoint is the 480P one',
+    'resolution',
+    () => request({ width: 1280, height: 720, firstFrame: fx.images.wide }),
+  ],
   ['a 480p resolution for flf2v (720p checkpoint only, unless size says so)', 'resolution', () => flf({ width: 832, height: 464 })],
   ['a duration that is not whole frames at 16 fps', 'durationSec', () => request({ durationSec: 5.03 })],
   ['frame_num not 4n+1 (5 s = 80 frames)', 'durationSec', () => request({ durationSec: 5 })],
@@ -100,9 +108,46 @@ describe('validate: every Wan rule, before spawning', () => {
     const backend = fx.backend();
     await backend.validate(request());
     await backend.validate(flf());
-    await backend.validate(request({ durationSec: 10.0625, width: 1280, height: 720, firstFrame: fx.images.wide }));
+    await fx.backend({ size: { 'i2v-14B': '1280*720' } }).validate(request({ durationSec: 10.0625, width: 1280, height: 720, firstFrame: fx.images.wide }));
     await fx.backend({ gpus: [0, 1, 2, 3, 4], gpusPerJob: 5 }).validate(request());
     await fx.backend({ size: { 'flf2v-14B': '832*480' } }).validate(flf({ width: 832, height: 464 }));
     expect(backend.spawnCount).toBe(0);
+  });
+});
+
+describe('the size follows the configured i2v checkpoint (480P or 720P)', () => {
+  it('without wan21.size, a 480P checkpoint offers only 480p sizes and a 720P one only 720p', async () => {
+    const at = (ckpt: string) => configSchema.parse({ checkpoints: { 'i2v-14B': ckpt } });
+    expect(taskSizes(at('/m/Wan2.1-I2V-14B-480P'), 'i2v-14B')).toEqual(['832*480']);
+    expect(taskSizes(at('/m/Wan2.1-I2V-14B-720P/'), 'i2v-14B')).toEqual(['1280*720']);
+    expect(taskSizes(at('/m/my-i2v'), 'i2v-14B')).toEqual(['1280*720', '832*480']);
+    const i2v = wanInfo(at('/m/Wan2.1-I2V-14B-480P')).models.find((m) => m.id === 'i2v-14B')!;
+    expect(i2v.resolutions.every((r) => Math.max(r.width, r.height) <= 832)).toBe(true);
+    // The fixture's checkpoint is the 480P one: a 16:9 image becomes 832x464, and 1280x720 is refused before spawning.
+    const backend = fx.backend();
+    await backend.validate(request({ width: 832, height: 464, firstFrame: fx.images.wide }));
+    await expect(backend.validate(request({ width: 1280, height: 720, firstFrame: fx.images.wide }))).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      field: 'resolution',
+    });
+    expect(backend.spawnCount).toBe(0);
+  });
+});
+
+describe('config rules', () => {
+  it('sampleSteps must be a whole number >= 1 (0.4 would round to 0 steps: no denoising)', () => {
+    for (const bad of [0.4, 0, 40.5, { 'i2v-14B': 0.4 }]) expect(configSchema.safeParse({ sampleSteps: bad }).success).toBe(false);
+    expect(configSchema.parse({ sampleSteps: { 'flf2v-14B': 30 } }).sampleSteps).toEqual({ 'flf2v-14B': 30 });
+  });
+
+  it('t5Cpu with gpusPerJob > 1 (which passes --t5_fsdp) is refused, naming both keys', () => {
+    const r = configSchema.safeParse({ gpus: [0, 1], gpusPerJob: 2, t5Cpu: true });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(['t5Cpu']);
+    expect(r.error?.issues[0]?.message).toMatch(/wan21\.t5Cpu.*wan21\.gpusPerJob/);
+    expect(configSchema.safeParse({ gpus: [0, 1], gpusPerJob: 1, t5Cpu: true }).success).toBe(true);
+    expect(() => parseSection(wan21Plugin, { gpus: [0, 1], gpusPerJob: 2, t5Cpu: true })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/t5Cpu.*gpusPerJob/) }),
+    );
   });
 });

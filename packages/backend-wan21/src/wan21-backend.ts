@@ -54,11 +54,28 @@ const MAX_PROMPT = 2000;
 
 const isTask = (m: string): m is WanTask => (TASKS as readonly string[]).includes(m);
 
-/** The `--size` values offered for a task: the configured one, else 720p+480p for i2v and 720p for flf2v. */
+/** The resolution a checkpoint folder was trained for, from its name (Wan2.1-I2V-14B-480P / -720P), if it says. */
+export function checkpointResolution(dir: string | undefined): '480p' | '720p' | undefined {
+  const name =
+    dir
+      ?.replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .at(-1) ?? '';
+  if (/480p/i.test(name)) return '480p';
+  if (/720p/i.test(name)) return '720p';
+  return undefined;
+}
+
+/**
+ * The `--size` values offered for a task: the configured one; else for i2v the size of the configured checkpoint
+ * (480P or 720P, from its folder name; both when the name does not say); flf2v is 720P only.
+ */
 export function taskSizes(config: Wan21Config, task: WanTask): string[] {
   const configured = config.size[task];
   if (configured) return [configured];
-  return task === 'flf2v-14B' ? [AREA_SIZES['720p']] : [AREA_SIZES['720p'], AREA_SIZES['480p']];
+  if (task === 'flf2v-14B') return [AREA_SIZES['720p']];
+  const trained = checkpointResolution(config.checkpoints[task]);
+  return trained ? [AREA_SIZES[trained]] : [AREA_SIZES['720p'], AREA_SIZES['480p']];
 }
 
 export function taskResolutions(config: Wan21Config, task: WanTask): ResolutionOption[] {
@@ -389,8 +406,8 @@ export class Wan21Backend implements LocalVideoBackend {
       job.ckptDir,
       '--frame_num',
       String(job.frameNum),
-      '--prompt',
-      request.prompt,
+      // One argv element: a prompt starting with "-" (e.g. "-h …") would otherwise be read by argparse as a flag.
+      `--prompt=${request.prompt}`,
       ...(job.task === 'flf2v-14B' ? ['--first_frame', request.firstFrame!, '--last_frame', request.lastFrame!] : ['--image', request.firstFrame!]),
       '--base_seed',
       String(job.seed),
@@ -400,7 +417,7 @@ export class Wan21Backend implements LocalVideoBackend {
     const steps = pick(cfg.sampleSteps, job.task);
     const shift = pick(cfg.sampleShift, job.task);
     const guide = pick(cfg.guideScale, job.task);
-    if (steps !== undefined) args.push('--sample_steps', String(Math.round(steps)));
+    if (steps !== undefined) args.push('--sample_steps', String(steps));
     if (shift !== undefined) args.push('--sample_shift', String(shift));
     if (guide !== undefined) args.push('--sample_guide_scale', String(guide));
     if (cfg.sampleSolver) args.push('--sample_solver', cfg.sampleSolver);
