@@ -39,6 +39,16 @@ export function negotiate(backend: Pick<ConfiguredBackend, 'name' | 'info'>, nee
     return { ok: false, reason: `prompt is ${needs.prompt.length} characters; ${backend.name}/${model.id} accepts at most ${model.maxPromptLength}` };
   }
   const warnings: BackendWarning[] = [];
+  if (preferred && model !== preferred) {
+    // E.g. keyframe mode on Runway: gen4 takes no last frame, so veo3.1_fast makes the clip (at another price).
+    const price = (m: ModelCapabilities) => (m.usdPerSecond === undefined ? 'price unknown' : `$${m.usdPerSecond}/s`);
+    const what = { text: 'text-only generation', 'first-frame': 'a first frame', 'first-last-frame': 'a first and a last frame' }[needs.input];
+    warnings.push({
+      type: 'negotiated',
+      field: 'model',
+      message: `${backend.name}/${preferred.id} (${price(preferred)}) does not take ${what}; using ${model.id} (${price(model)}) instead`,
+    });
+  }
   let durationSec = needs.durationSec;
   if (!durationAllowed(model.durations, durationSec)) {
     durationSec = nearestDuration(model.durations, durationSec);

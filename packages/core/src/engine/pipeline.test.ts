@@ -320,6 +320,16 @@ describe('cost', () => {
   });
 });
 
+describe('run.log', () => {
+  test('exists from the start of every run, first line the run starting (mode, segments, backends), even when no backend logs', async () => {
+    const a = scripted({ name: 'a' });
+    const runDir = await freshRunDir(assets);
+    await runPipeline({ config: makeConfig({ assets, backends: [a], core: chainingStoryboard(2, 1, assets) }), registry: noRegistry, runDir });
+    const lines = (await readFile(join(runDir, 'run.log'), 'utf8')).split('\n').filter(Boolean);
+    expect(lines[0]).toMatch(/run starting: mode chaining, 2 segment\(s\), backends a$/);
+  });
+});
+
 describe('resume', () => {
   test('a second run makes zero backend calls; a changed prompt invalidates that segment and every later one (chaining)', async () => {
     const runDir = await freshRunDir(assets);

@@ -100,6 +100,24 @@ export function createReporter(runDir: string, onEvent: ((event: PipelineEvent) 
   };
 }
 
+/**
+ * Keyframe mode runs at most `concurrency` segments at once: when a local backend's GPUs could take more jobs
+ * than that (gpus / GPUs per job), some GPUs stay idle. Says so, with the fix.
+ */
+export function concurrencyWarning(
+  core: { mode: string; concurrency: number },
+  name: string,
+  backend: Pick<VideoBackend, 'models' | 'resourcePool'>,
+): string | undefined {
+  if (core.mode !== 'keyframe' || !backend.resourcePool?.gpus.length) return undefined;
+  const parallel = Math.max(1, Math.min(...backend.models.map((m) => m.concurrency)));
+  if (core.concurrency >= parallel) return undefined;
+  return (
+    `${name} can run ${parallel} jobs at once on its ${backend.resourcePool.gpus.length} GPU(s), but concurrency is ${core.concurrency}: ` +
+    `only ${core.concurrency} will run; raise concurrency to ${parallel} to use every GPU`
+  );
+}
+
 /** The slot's backend instance, created on first use (with its call limit and GPU pool). */
 export function backendOf(state: RunState, slot: BackendSlot): Promise<VideoBackend> {
   if (!slot.instance) {
@@ -112,6 +130,11 @@ export function backendOf(state: RunState, slot: BackendSlot): Promise<VideoBack
     ).then((b) => {
       slot.limit = pLimit(Math.max(1, Math.min(...b.models.map((m) => m.concurrency))));
       if (b.resourcePool?.gpus.length) slot.gpus = new GpuPool(b.resourcePool.gpus);
+      const warning = concurrencyWarning(state.core, slot.configured.name, b);
+      if (warning) {
+        state.emit({ type: 'warning', message: warning });
+        state.log(`warning: ${warning}`);
+      }
       return b;
     });
   }

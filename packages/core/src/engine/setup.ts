@@ -75,6 +75,11 @@ export async function setUpRun(options: RunPipelineOptions): Promise<RunState> {
   await folder.guard(writer.save());
   reporter.emit({ type: 'run-start', runDir, mode: core.mode, segments: plan.segments.length, resumed: previous !== undefined });
   const slots = await folder.guard(resolveChain(config, options.registry));
+  // run.log exists from the start of every run, whether or not a backend logs.
+  reporter.log(
+    `run starting: mode ${core.mode}, ${plan.segments.length} segment(s), backends ${slots.map((s) => s.configured.name).join(', ')}${previous ? ' (resumed)' : ''}`,
+  );
+  await reporter.flushLog();
   return Object.assign(reporter, {
     config,
     core,
