@@ -48,8 +48,8 @@ function run(
 }
 
 /** `ttv generate --config <file> --json` with the emulator's key in the environment (and nowhere else). */
-function ttv(file: string, extra: { onSpawn?: (kill: () => void) => void } = {}): Promise<Run> {
-  const env = { RUNWAYML_API_SECRET: emu.apiKey, RUNWAYML_BASE_URL: '' };
+function ttv(file: string, extra: { onSpawn?: (kill: () => void) => void; apiKey?: string } = {}): Promise<Run> {
+  const env = { RUNWAYML_API_SECRET: extra.apiKey ?? emu.apiKey, RUNWAYML_BASE_URL: '' };
   return run(process.execPath, [CLI_BIN, 'generate', '--config', file, '--json'], { env, ...extra });
 }
 
@@ -187,6 +187,23 @@ describe('ttv generate with backend: runway (emulator)', () => {
     expect(manifest.segments[0].attempts[0]).toMatchObject({ backend: 'runway', errorCode: 'QUOTA' });
     const final = await probeVideo(out.video, { countFrames: true });
     expect(final).toMatchObject({ width: W, height: H, frames: 2 * 48 - 1 });
+  });
+
+  it('a refused API key (401) ends the run as AUTH, exit 4 (not GENERATION_FAILED, 7)', async () => {
+    const file = await config('badkey', `backend: runway\nsegmentDuration: 2\n${runwaySection()}storyboard:\n  image: a.png\n  segments:\n    - prompt: one\n`);
+    const r = await ttv(file, { apiKey: 'key_wrong' });
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(parse(r).error?.code).toBe('AUTH');
+    expect(emu.stats()).toMatchObject({ created: 0 });
+  });
+
+  it('the daily limit (429) with no fallback ends the run as QUOTA, exit 4 (not GENERATION_FAILED, 7)', async () => {
+    emu.script.dailyLimit({ times: 100 });
+    const file = await config('daily', `backend: runway\nsegmentDuration: 2\n${runwaySection()}storyboard:\n  image: a.png\n  segments:\n    - prompt: one\n`);
+    const r = await ttv(file);
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(parse(r).error?.code).toBe('QUOTA');
+    expect(emu.stats()).toMatchObject({ created: 0 });
   });
 
   it('the engine does not retry a SAFETY failure (one task, exit code 5) but retries INTERNAL', async () => {

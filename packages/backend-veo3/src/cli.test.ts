@@ -207,7 +207,9 @@ describe.skipIf(!built)('ttv generate with backend: veo3 (CLI against the emulat
         `storyboard:\n  image: a.png\n  segments:\n    - { prompt: one, keyframe: b.png }\n${veoSection('veo-3.0-generate-001')}\n`,
     );
     const run = await ttv(['generate', '--config', config, '--out', join(dir, 'out-keys30'), '--json']);
-    expect(run.exitCode).not.toBe(0);
+    // A configuration the model cannot serve: exit 2 (CONFIG_INVALID), not GENERATION_FAILED (7).
+    expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+    expect((JSON.parse(run.stdout) as { error: { code: string } }).error.code).toMatch(/^(CONFIG_INVALID|INPUT_INVALID)$/);
     expect(run.stdout + run.stderr).toMatch(/first and a last frame/);
     expect(emu.requests).toHaveLength(0);
   });

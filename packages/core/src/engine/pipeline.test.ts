@@ -150,6 +150,37 @@ describe('fallback chain', () => {
     expect(m?.segments[1]?.status).toBe('pending');
   });
 
+  test.each(['QUOTA', 'INPUT_INVALID', 'MODERATION'] as const)('every backend failed, the last with %s: the segment error keeps that code', async (code) => {
+    const a = scripted({ name: 'a' }, [fail('GENERATION_FAILED')]);
+    const b = scripted({ name: 'b' }, [fail(code)]);
+    const runDir = await freshRunDir(assets);
+    const error = await rejection(
+      runPipeline({ config: makeConfig({ assets, backends: [a, b], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir }),
+    );
+    expect(error.code).toBe(code);
+  });
+
+  test('every backend failed, the last with a plain failure: GENERATION_FAILED', async () => {
+    const a = scripted({ name: 'a' }, [fail('AUTH')]);
+    const b = scripted({ name: 'b' }, [fail('GENERATION_FAILED')]);
+    const runDir = await freshRunDir(assets);
+    const error = await rejection(
+      runPipeline({ config: makeConfig({ assets, backends: [a, b], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir }),
+    );
+    expect(error.code).toBe('GENERATION_FAILED');
+  });
+
+  test('every backend skipped (none takes a first and a last frame): CONFIG_INVALID, exit 2, no call', async () => {
+    const a = scripted({ name: 'a', inputs: ['first-frame'] });
+    const runDir = await freshRunDir(assets);
+    const error = await rejection(
+      runPipeline({ config: makeConfig({ assets, backends: [a], core: keyframeStoryboard(1, assets) }), registry: noRegistry, runDir }),
+    );
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.exitCode).toBe(2);
+    expect(a.calls).toHaveLength(0);
+  });
+
   test('every backend failed: the error lists each attempt and skip with its cause', async () => {
     const a = scripted({ name: 'a' }, [fail('QUOTA', { message: 'credits exhausted' })]);
     const b = scripted({ name: 'b', inputs: ['text'] });
@@ -158,7 +189,8 @@ describe('fallback chain', () => {
     const error = await rejection(
       runPipeline({ config: makeConfig({ assets, backends: [a, b, c], core: chainingStoryboard(1, 1, assets) }), registry: noRegistry, runDir }),
     );
-    expect(error.code).toBe('GENERATION_FAILED');
+    // The last error was AUTH: the run keeps its code (exit 4), so the user fixes the key rather than a "failed generation".
+    expect(error.code).toBe('AUTH');
     expect(error.message).toContain('segment 0 failed on every backend');
     expect(error.details?.attempts).toEqual([
       'a attempt 1: [QUOTA] credits exhausted',

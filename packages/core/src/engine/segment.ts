@@ -205,6 +205,9 @@ function noRewordHook(error: TtvError, backend: string): TtvError {
   });
 }
 
+/** Codes a segment's failure keeps from its last error instead of GENERATION_FAILED. */
+const KEPT_CODES = new Set<TtvError['code']>(['MODERATION', 'AUTH', 'QUOTA', 'INPUT_INVALID']);
+
 /** The segment's error once no backend made it: every skip and failed attempt, with its cause. */
 function segmentFailure(seg: SegmentRun): TtvError {
   const { lastError, failures, planned } = seg;
@@ -223,9 +226,12 @@ function segmentFailure(seg: SegmentRun): TtvError {
   const fallbackFix = lastError
     ? 'see each attempt above; fix its cause or add a fallback backend'
     : 'configure a backend whose models take this input (see the skip reasons above)';
-  return new TtvError(
-    lastError?.code === 'MODERATION' ? 'MODERATION' : 'GENERATION_FAILED',
-    `segment ${planned.index} failed on every backend:\n    - ${failures.join('\n    - ') || 'no backend could take it'}`,
-    { fix: lastError?.fix ?? fallbackFix, details: { attempts: failures }, ...(lastError ? { cause: lastError } : {}) },
-  );
+  // What the user must fix keeps its code (and exit code): a refused key or an exhausted quota (4), a refused
+  // request (2), moderation (5). Every backend skipped (none takes the segment's input): the configuration (2).
+  const code = lastError ? (KEPT_CODES.has(lastError.code) ? lastError.code : 'GENERATION_FAILED') : 'CONFIG_INVALID';
+  return new TtvError(code, `segment ${planned.index} failed on every backend:\n    - ${failures.join('\n    - ') || 'no backend could take it'}`, {
+    fix: lastError?.fix ?? fallbackFix,
+    details: { attempts: failures },
+    ...(lastError ? { cause: lastError } : {}),
+  });
 }
