@@ -1,6 +1,6 @@
 /**
  * The Runway models this backend drives (image-to-video in `@runwayml/sdk` 4.20.1), with the rules the API
- * enforces and the prices the reference lists (/work/shared/reference/runway.md §3 and §10). `gen3a_turbo` and
+ * enforces and the prices the reference lists (docs/reference/runway.md: Models, Prices). `gen3a_turbo` and
  * `veo3` were removed from the API in SDK 4.0.0 and are not offered.
  */
 import type { DurationSupport, ModelCapabilities, Resolution } from '@ttv/core';

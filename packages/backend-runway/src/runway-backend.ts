@@ -1,6 +1,6 @@
 /**
  * The Runway backend: image-to-video (first frame, or first + last frame on Veo) through `@runwayml/sdk`, as a
- * remote job (backend spec v2). It holds only what is unique to Runway's API (see /work/shared/reference/runway.md):
+ * remote job (backend spec v2). It holds only what is unique to Runway's API (see docs/reference/runway.md):
  *
  *   submit: validate → fit the images to the ratio, send them inline (or upload) → `imageToVideo.create` with the
  *     SDK's retries off (a POST without an idempotency key must never be replayed: that could start a second

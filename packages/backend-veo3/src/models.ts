@@ -1,6 +1,6 @@
 /**
  * The Veo models this backend drives on Vertex AI, with the rules the service enforces and list prices
- * (/work/shared/reference/veo.md §3 and §5). Prices are third-party figures and change: `veo3.price` in the
+ * (docs/reference/veo.md: Models, Prices). Prices are third-party figures and change: `veo3.price` in the
  * config overrides them.
  */
 import type { DurationSupport, InputMode, ModelCapabilities, Resolution } from '@ttv/core';

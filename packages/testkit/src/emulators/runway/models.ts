@@ -1,6 +1,6 @@
 /**
  * Request validation of the Runway emulator: the models of `@runwayml/sdk` 4.20.1 that ttv uses (see
- * /work/shared/reference/runway.md §3), checked like the real API does, with `{"error": "..."}` messages that
+ * docs/reference/runway.md, Models), checked like the real API does, with `{"error": "..."}` messages that
  * name the field at fault.
  */
 
