@@ -353,6 +353,17 @@ describe('cost', () => {
 });
 
 describe('run.log', () => {
+  test("keyframe mode with concurrency below what a local backend's GPUs can run: a warning event and a run.log line saying to raise it", async () => {
+    const a = scripted({ name: 'a', submitsJobs: false, gpus: [0, 1, 2, 3], gpusPerJob: 1, concurrency: 4 });
+    const log = eventLog();
+    const runDir = await freshRunDir(assets);
+    const core = { ...keyframeStoryboard(2, assets), concurrency: 2 };
+    await runPipeline({ config: makeConfig({ assets, backends: [a], core }), registry: noRegistry, runDir, onEvent: log.onEvent });
+    const warnings = log.of('warning').map((e) => e.message);
+    expect(warnings.some((m) => /a can run 4 jobs at once.*raise concurrency to 4/.test(m))).toBe(true);
+    expect(await readFile(join(runDir, 'run.log'), 'utf8')).toContain('raise concurrency to 4');
+  });
+
   test('exists from the start of every run, first line the run starting (mode, segments, backends), even when no backend logs', async () => {
     const a = scripted({ name: 'a' });
     const runDir = await freshRunDir(assets);
