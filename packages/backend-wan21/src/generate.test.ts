@@ -97,6 +97,13 @@ describe('wan21 generate against the stand-in', () => {
     expect(rec.logs.some((l) => l.includes('[stdout]') && l.includes('Generating video'))).toBe(true);
   });
 
+  it("a prompt starting with -h reaches generate.py as the prompt (Wan's argparse would otherwise print help and exit)", async () => {
+    const { backend, record } = setup();
+    const req = request({ prompt: '-h a heron lifts off the water' });
+    await backend.generate(req, context([0]).ctx);
+    expect(readRunRecords(record)[0]).toMatchObject({ outcome: 'ok', prompt: '-h a heron lifts off the water' });
+  });
+
   it('two GPUs per job: torchrun with 2 ranks, CUDA_VISIBLE_DEVICES from the lease, a fresh rendezvous port per job', async () => {
     const { backend, record } = setup({ gpus: [0, 1, 2, 3], gpusPerJob: 2 });
     const a = request();
