@@ -3,7 +3,13 @@
  * variable whose name looks secret) is registered here; `redact` replaces each with `***` in any text ttv is
  * about to write or print: logs, errors, manifests, copies of the config.
  */
-const secrets = new Set<string>();
+/**
+ * One registry per process, even when two copies of @ttv/core are installed (the CLI's and a plugin's): it lives on
+ * `globalThis` under a `Symbol.for` key, as TtvError's marker does, so a secret one copy registers is masked by both.
+ */
+const REGISTRY = Symbol.for('ttv.secrets');
+const secrets: Set<string> = ((globalThis as Record<symbol, unknown>)[REGISTRY] as Set<string> | undefined) ?? new Set<string>();
+(globalThis as Record<symbol, unknown>)[REGISTRY] = secrets;
 
 /** Names of environment variables whose values are treated as secrets when interpolated into the config. */
 export const SECRET_ENV_NAME = /(KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|AUTH)/i;
