@@ -21,7 +21,6 @@ import {
   type InputMode,
   type LocalVideoBackend,
   type ModelCapabilities,
-  probeImage,
   probeVideo,
   type Resolution,
   TtvError,

@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../config/load.js';
-import { type FirstFrameSource, type Plan, type PlannedSegment, planStoryboard } from '../plan/planner.js';
+import { type FirstFrameSource, type PlannedSegment, planStoryboard } from '../plan/planner.js';
 import type { BackendRegistry } from '../registry/registry.js';
 import type { BackendInfo, InputMode, VideoBackend } from '../spec/backend.js';
 import { toTtvError } from '../spec/errors.js';
@@ -93,7 +93,7 @@ export async function estimateRun(
   const pricer = new Pricer(config, options.env ?? process.env);
   try {
     const segments: SegmentEstimate[] = [];
-    for (const planned of plan.segments) segments.push(await estimateSegment(core, plan, planned, slots, pricer));
+    for (const planned of plan.segments) segments.push(await estimateSegment(core, planned, slots, pricer));
     const outlook = budgetOutlook(segments, core.budget);
     return {
       mode: plan.mode,
@@ -170,13 +170,7 @@ class Pricer {
 }
 
 /** One segment: every backend of its (ordered) chain with its deal and price or skip reason, and the one chosen. */
-async function estimateSegment(
-  core: LoadedConfig['core'],
-  plan: Plan,
-  planned: PlannedSegment,
-  slots: BackendSlot[],
-  pricer: Pricer,
-): Promise<SegmentEstimate> {
+async function estimateSegment(core: LoadedConfig['core'], planned: PlannedSegment, slots: BackendSlot[], pricer: Pricer): Promise<SegmentEstimate> {
   const input: InputMode = planned.input;
   const needs = { input, prompt: planned.prompt, durationSec: planned.durationSec, width: core.output.width, height: core.output.height };
   const ordered = await orderForSegment(slots, needs, async (slot, deal) => (await pricer.price(slot, deal, planned.prompt, input)).usd);

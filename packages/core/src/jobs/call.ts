@@ -334,15 +334,19 @@ function isTransient(error: TtvError): boolean {
 
 function assertHandle(job: JobHandle): void {
   if (!job || typeof job.id !== 'string' || job.id === '') {
-    throw new TtvError('BACKEND_INVALID', `submit returned ${JSON.stringify(job)}: return the service's job as { id: string, data?: {...} }`);
+    throw new TtvError('BACKEND_INVALID', `the backend's submit returned ${JSON.stringify(job)} instead of a job handle`, {
+      field: 'JobHandle.id',
+      value: job,
+      fix: "the backend must return the service's job as { id: string, data?: {...} } (report it to the backend's author)",
+    });
   }
   try {
     JSON.stringify(job);
   } catch (cause) {
-    throw new TtvError(
-      'BACKEND_INVALID',
-      `submit returned a job handle that is not JSON (${(cause as Error).message}): keep JobHandle.data to plain JSON values`,
-    );
+    throw new TtvError('BACKEND_INVALID', `the backend's submit returned a job handle that is not JSON (${(cause as Error).message})`, {
+      field: 'JobHandle.data',
+      fix: "the backend must keep JobHandle.data to plain JSON values (report it to the backend's author)",
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -41,7 +41,6 @@ async function download(url: string, headers: Record<string, string>, target: st
   await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(target), { signal: context.signal });
   const expected = Number(response.headers.get('content-length'));
   if (Number.isFinite(expected) && expected > 0) {
-    const { stat } = await import('node:fs/promises');
     const size = (await stat(target)).size;
     if (size !== expected) throw new TtvError('UNAVAILABLE', `GET ${safeUrl(url)}: got ${size} of ${expected} bytes`, { retryable: true });
   }
