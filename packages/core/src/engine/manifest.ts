@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
-import { appendFile, type FileHandle, open, readFile } from 'node:fs/promises';
+import { appendFileSync, existsSync } from 'node:fs';
+import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { VideoProbe } from '../media/probe.js';
 import type { BackendWarning, JobHandle } from '../spec/backend.js';
-import { fsError, writeFileAtomic } from '../util/fs.js';
-import { redactDeep } from '../util/secrets.js';
+import { fsError, writeFileAtomicSync } from '../util/fs.js';
+import { stringifyRedacted } from '../util/secrets.js';
 
 /**
  * 2: file paths (segment files, inputs, last frames, the final film) are stored relative to the run folder, so a
@@ -63,6 +64,11 @@ export interface SegmentRecord {
   width?: number;
   height?: number;
   fps?: number;
+  /**
+   * The full probe of `file` (codec, pixel format, time base, audio…) taken when the segment finished, for the
+   * file whose hash is `sha256`: the join reuses it instead of probing every segment again.
+   */
+  probe?: VideoProbe;
   costUsd?: number;
   /** The remote/long job in flight, persisted before waiting so a crash never resubmits it. */
   job?: {
@@ -162,9 +168,31 @@ export function toRunRelative(runDir: string, path: string): string {
   return inside(resolve(runDir), abs) ? relative(resolve(runDir), abs).split(sep).join('/') : path;
 }
 
-/** A manifest copy whose paths inside `runDir` are relative (what is written to disk). */
+/** A copy of a segment record with its paths mapped (only the objects that hold paths are copied). */
+function segmentWithPaths(s: SegmentRecord, f: (path: string) => string): SegmentRecord {
+  const copy: SegmentRecord = { ...s };
+  if (s.file) copy.file = f(s.file);
+  if (s.lastFrame) copy.lastFrame = { ...s.lastFrame, path: f(s.lastFrame.path) };
+  if (s.inputs) {
+    const { firstFrame, lastFrame } = s.inputs;
+    copy.inputs = {
+      ...s.inputs,
+      ...(firstFrame ? { firstFrame: { ...firstFrame, path: f(firstFrame.path) } } : {}),
+      ...(lastFrame ? { lastFrame: { ...lastFrame, path: f(lastFrame.path) } } : {}),
+    };
+  }
+  return copy;
+}
+
+/** A manifest copy whose paths inside `runDir` are relative (what is written to disk); `m` is not changed. */
 export function relativiseManifest(runDir: string, m: Manifest): Manifest {
-  return mapPaths(structuredClone(m), (p) => toRunRelative(runDir, p));
+  const root = resolve(runDir);
+  const rel = (p: string) => toRunRelative(root, p);
+  return {
+    ...m,
+    segments: m.segments.map((s) => segmentWithPaths(s, rel)),
+    ...(m.final?.file ? { final: { ...m.final, file: rel(m.final.file) } } : {}),
+  };
 }
 
 /** Resolves a v2 manifest's relative paths against `runDir`, in place. */
@@ -313,10 +341,8 @@ export class ManifestWriter {
     const rel = (p: string) => toRunRelative(this.runDir, p);
     return entries
       .map((e) => {
-        if (e.type !== 'segment') return JSON.stringify(redactDeep(e));
-        const record = structuredClone(e.record);
-        mapPaths({ segments: [record] } as unknown as Manifest, rel);
-        return JSON.stringify(redactDeep({ ...e, record }));
+        if (e.type !== 'segment') return stringifyRedacted(e);
+        return stringifyRedacted({ ...e, record: segmentWithPaths(e.record, rel) });
       })
       .map((l) => `${l}\n`)
       .join('');
@@ -331,24 +357,22 @@ export class ManifestWriter {
       if (lines) {
         // A line cut short by a crash or a full disk must not swallow the next one: start on a fresh line.
         if (!this.journalClean) this.journalClean = await endsWithNewline(target);
-        await appendFile(target, this.journalClean ? lines : `\n${lines}`).catch((error: unknown) => {
+        try {
+          appendFileSync(target, this.journalClean ? lines : `\n${lines}`);
+        } catch (error) {
           this.journalClean = false;
           throw error;
-        });
+        }
         this.journalClean = true;
       }
       this.runJournaled = true;
       this.ledgerJournaled = journaledTo.ledger;
       for (const [i, sig] of journaledTo.segments) if (sig) this.journaled.set(i, sig);
-      const snapshot = JSON.stringify(
-        redactDeep({ ...relativiseManifest(this.runDir, m), version: MANIFEST_VERSION, updatedAt: new Date().toISOString() }),
-        null,
-        2,
-      );
+      const snapshot = stringifyRedacted({ ...relativiseManifest(this.runDir, m), version: MANIFEST_VERSION, updatedAt: new Date().toISOString() }, 2);
       target = manifestBackupPath(this.runDir);
-      await writeFileAtomic(target, `${snapshot}\n`);
+      writeFileAtomicSync(target, `${snapshot}\n`);
       target = manifestPath(this.runDir);
-      await writeFileAtomic(target, `${snapshot}\n`);
+      writeFileAtomicSync(target, `${snapshot}\n`);
     } catch (error) {
       throw fsError(error, target, target.endsWith('.jsonl') ? 'the run journal' : 'the manifest');
     }

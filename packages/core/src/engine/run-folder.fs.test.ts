@@ -1,4 +1,5 @@
-// File-system failures while writing the manifest: a fault injected into node:fs/promises (root ignores chmod).
+// File-system failures while writing the manifest: a fault injected into node:fs (root ignores chmod). The
+// manifest writer uses the synchronous calls (small files on the engine's hot path).
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
@@ -10,18 +11,18 @@ import { journalPath, manifestPath, readManifest } from './manifest.js';
 import { runPipeline } from './pipeline.js';
 
 const fault = vi.hoisted(() => ({ on: false, hits: 0 }));
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
   const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 });
   return {
     ...real,
-    writeFile: (async (file: Parameters<typeof real.writeFile>[0], ...rest: unknown[]) => {
+    writeFileSync: ((file: Parameters<typeof real.writeFileSync>[0], ...rest: unknown[]) => {
       if (fault.on && String(file).includes('manifest.json')) {
         fault.hits++;
         throw enospc();
       }
-      return (real.writeFile as (...a: unknown[]) => Promise<void>)(file, ...rest);
-    }) as typeof real.writeFile,
+      return (real.writeFileSync as (...a: unknown[]) => void)(file, ...rest);
+    }) as typeof real.writeFileSync,
   };
 });
 

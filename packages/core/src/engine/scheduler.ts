@@ -36,7 +36,6 @@ export async function segmentTask(state: RunState, index: number): Promise<void>
     markFailed(state, index, error);
     throw error;
   }
-  if (state.plan.mode === 'chaining') await state.writer.save();
 }
 
 /**

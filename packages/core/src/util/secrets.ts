@@ -52,6 +52,20 @@ export function redact(text: string): string {
   return out;
 }
 
+/**
+ * `JSON.stringify(value, null, indent)` with every registered secret masked: the same result as stringifying
+ * `redactDeep(value)` for string values, in one pass over the text (the manifest is written on every state
+ * change, so this is on the engine's hot path). Each secret is masked as it appears in JSON, escaped.
+ */
+export function stringifyRedacted(value: unknown, indent?: number): string {
+  let out = JSON.stringify(value, null, indent).replace(URL_CREDENTIALS, '$1$2:***@');
+  for (const secret of secrets) {
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (out.includes(escaped)) out = out.split(escaped).join('***');
+  }
+  return out;
+}
+
 /** Deep copy of a JSON-like value with every registered secret (and every value under a secret key) masked. */
 export function redactDeep<T>(value: T, secretKeys: ReadonlySet<string> = new Set()): T {
   const walk = (v: unknown, key?: string): unknown => {
