@@ -1,4 +1,4 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { callBackend } from '../jobs/call.js';
 import { probeVideo } from '../media/index.js';
@@ -196,9 +196,9 @@ export function attemptError(raw: unknown, signal: AbortSignal): TtvError {
 
 async function bookSuccess(seg: SegmentRun, bt: BackendTry, plan: AttemptPlan, record: AttemptRecord, result: GenerateResult): Promise<void> {
   const { state, rec, planned } = seg;
-  // The spec has backends return the clip's properties from a probe of the file; the engine re-probes only
-  // when they are missing or implausible (the join probes every input again before concatenating).
-  const probe = (await plausible(result)) ? result : await state.timed(() => probeVideo(result.file));
+  // One full probe of the finished file (what the backend reports is not trusted): its properties go into the
+  // record, and the whole probe too, so the join does not probe the segment again.
+  const probe = await state.timed(() => probeVideo(result.file, { signal: state.signal }));
   record.finishedAt = now();
   record.outcome = 'ok';
   // A re-attached job whose charge an earlier attempt already booked is not booked twice.
@@ -216,6 +216,7 @@ async function bookSuccess(seg: SegmentRun, bt: BackendTry, plan: AttemptPlan, r
     width: probe.width,
     height: probe.height,
     fps: probe.fps,
+    probe,
     costUsd: (rec.costUsd ?? 0) + result.costUsd,
     warnings: [...bt.deal.warnings, ...result.warnings],
     finishedAt: now(),
@@ -273,15 +274,4 @@ function bookCost(state: RunState, segment: number, record: AttemptRecord, outco
     manifest.warnings.push(warning);
     state.emit({ type: 'warning', segment, message: warning });
   }
-}
-
-/** Whether a backend's result carries usable clip properties for an existing, non-empty file. */
-async function plausible(r: GenerateResult): Promise<boolean> {
-  const positive = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0;
-  const sized = Number.isInteger(r.width) && Number.isInteger(r.height) && r.width >= 2 && r.height >= 2;
-  if (!positive(r.durationSec) || !positive(r.fps) || !Number.isInteger(r.frames) || r.frames < 1 || !sized) return false;
-  return stat(r.file).then(
-    (s) => s.isFile() && s.size > 0,
-    () => false,
-  );
 }

@@ -21,7 +21,13 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
   state.emit({ type: 'join-start', segments: state.plan.segments.length });
   const joined = await state.timed(() =>
     joinSegments(
-      manifest.segments.map((s, i) => ({ path: s.file!, dropFirstFrame: core.join.dropSeamFrames && i > 0 })),
+      // Each segment's file was verified against its sha256 when it finished or was reused in this run: its
+      // recorded probe stands for it, so the join spawns no probe per segment.
+      manifest.segments.map((s, i) => ({
+        path: s.file!,
+        dropFirstFrame: core.join.dropSeamFrames && i > 0,
+        ...(s.probe && s.sha256 ? { probe: s.probe, sha256: s.sha256 } : {}),
+      })),
       video,
       manifest.output,
       { signal: state.signal, cacheDir: join(runDir, 'segments', 'normalised'), crf: core.join.crf, preset: core.join.preset },
