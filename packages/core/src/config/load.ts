@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { BackendRegistry, LoadedBackend } from '../registry/registry.js';
 import type { BackendInfo, BackendPlugin } from '../spec/backend.js';
@@ -125,6 +124,8 @@ export async function loadConfig(file: string, options: LoadConfigOptions): Prom
 export async function parseConfig(text: string, file: string, options: LoadConfigOptions): Promise<LoadedConfig> {
   const env = options.env ?? process.env;
   const configDir = dirname(file);
+  // Loaded on first use: commands that read no config (`ttv backends`, `ttv --help`) skip its ~70 modules.
+  const { parseDocument } = await import('yaml');
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
