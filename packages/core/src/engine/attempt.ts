@@ -1,9 +1,9 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { callBackend } from '../jobs/call.js';
+import { type CallResult, callBackend } from '../jobs/call.js';
 import { probeVideo } from '../media/index.js';
 import type { PlannedSegment } from '../plan/planner.js';
-import type { GenerateRequest, GenerateResult, InputMode, JobHandle, VideoBackend } from '../spec/backend.js';
+import type { GenerateRequest, InputMode, JobHandle, VideoBackend } from '../spec/backend.js';
 import { TtvError, toTtvError } from '../spec/errors.js';
 import { sha256, sha256File } from '../util/fs.js';
 import { redact } from '../util/secrets.js';
@@ -112,7 +112,7 @@ function planAttempt(seg: SegmentRun, bt: BackendTry, attempt: number): AttemptP
 }
 
 /** Inside the executor's slot: reserve, record the attempt as started, then wait for the backend's own slot. */
-async function startCall(seg: SegmentRun, bt: BackendTry, plan: AttemptPlan, held: Held): Promise<GenerateResult> {
+async function startCall(seg: SegmentRun, bt: BackendTry, plan: AttemptPlan, held: Held): Promise<CallResult> {
   const { state, rec, planned } = seg;
   const { name, request } = bt;
   const { resumeJob } = plan;
@@ -153,7 +153,7 @@ async function startCall(seg: SegmentRun, bt: BackendTry, plan: AttemptPlan, hel
 }
 
 /** The one place the engine calls a backend. */
-async function generate(seg: SegmentRun, bt: BackendTry, plan: AttemptPlan, started: AttemptRecord, lease: Held['lease']): Promise<GenerateResult> {
+async function generate(seg: SegmentRun, bt: BackendTry, plan: AttemptPlan, started: AttemptRecord, lease: Held['lease']): Promise<CallResult> {
   const { state, rec, planned } = seg;
   const { name, request } = bt;
   const t0 = performance.now();
@@ -194,11 +194,12 @@ export function attemptError(raw: unknown, signal: AbortSignal): TtvError {
   return new TtvError('CANCELLED', 'cancelled', { cause: raw, ...(thrown.jobReusable ? { jobReusable: true, chargedUsd: thrown.chargedUsd ?? 0 } : {}) });
 }
 
-async function bookSuccess(seg: SegmentRun, bt: BackendTry, plan: AttemptPlan, record: AttemptRecord, result: GenerateResult): Promise<void> {
+async function bookSuccess(seg: SegmentRun, bt: BackendTry, plan: AttemptPlan, record: AttemptRecord, result: CallResult): Promise<void> {
   const { state, rec, planned } = seg;
-  // One full probe of the finished file (what the backend reports is not trusted): its properties go into the
-  // record, and the whole probe too, so the join does not probe the segment again.
-  const probe = await state.timed(() => probeVideo(result.file, { signal: state.signal }));
+  // One full probe of the finished file (what the backend reports is not trusted; a remote job's download was
+  // probed by core already): its properties go into the record, and the whole probe too, so the join does not
+  // probe the segment again.
+  const probe = result.probe ?? (await state.timed(() => probeVideo(result.file, { signal: state.signal })));
   record.finishedAt = now();
   record.outcome = 'ok';
   // A re-attached job whose charge an earlier attempt already booked is not booked twice.

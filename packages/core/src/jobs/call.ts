@@ -70,7 +70,10 @@ export interface CallOptions extends GenerateContext {
  * Makes one clip with `backend`: `generate` for a local backend, the job protocol for a remote one. Resolves with
  * the clip's real properties (from a probe); rejects with a TtvError.
  */
-export async function callBackend(backend: VideoBackend, request: GenerateRequest, options: CallOptions): Promise<GenerateResult> {
+/** A backend's result, with the full probe of the file when core took one (a remote job's downloaded output). */
+export type CallResult = GenerateResult & { probe?: VideoProbe };
+
+export async function callBackend(backend: VideoBackend, request: GenerateRequest, options: CallOptions): Promise<CallResult> {
   if (!isRemoteBackend(backend)) {
     const { signal, log, workDir, onProgress, lease } = options;
     return backend.generate(request, { signal, log, workDir, onProgress, ...(lease ? { lease } : {}) });
@@ -98,18 +101,19 @@ class RemoteJobRun {
     this.estimatedUsd = options.estimatedUsd ?? backend.estimateCost(request).usd;
   }
 
-  async run(): Promise<GenerateResult> {
+  async run(): Promise<CallResult> {
     throwIfAborted(this.options.signal);
     const job = this.options.resumeJob ?? (await this.submitAndRecord());
     const done = await this.waitUntilFinished(job);
     const { probe, status } = await this.fetchClip(job, done);
     await this.release(job);
     this.options.onProgress({ fraction: 1, message: 'done' });
-    return clipResult(this.request.outputPath, probe, {
+    const result = clipResult(this.request.outputPath, probe, {
       costUsd: status.costUsd,
       warnings: status.warnings ?? [],
       jobId: job.id,
     });
+    return { ...result, probe };
   }
 
   private context(signal: AbortSignal): CallContext {
