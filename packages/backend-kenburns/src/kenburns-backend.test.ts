@@ -214,7 +214,7 @@ describe('generate: first and last frame', () => {
 });
 
 describe('cancellation', () => {
-  it('rejects with CANCELLED within 1 s of the abort and leaves no file behind', async () => {
+  it('rejects with CANCELLED within seconds of the abort (the render would take far longer) and leaves no file behind', async () => {
     const sub = join(dir, 'cancel');
     const out = join(sub, 'c.mp4');
     const controller = new AbortController();
@@ -234,7 +234,8 @@ describe('cancellation', () => {
     const e = await rejection(promise);
     expect(e.code).toBe('CANCELLED');
     expect(abortedAt).toBeGreaterThan(0);
-    expect(Date.now() - abortedAt).toBeLessThan(1000);
+    // 5 s, not 1: on a loaded 2-core CI machine killing ffmpeg and cleaning up took 2 s; the 60 s render takes ~20 s.
+    expect(Date.now() - abortedAt).toBeLessThan(5000);
     expect(existsSync(out)).toBe(false);
     expect(await readdir(sub)).toEqual([]);
   });
