@@ -360,7 +360,7 @@ describe('cancellation, timeouts and resume', () => {
     const error = await rejection(callBackend(backend, request, rec.ctx));
     expect(error.code).toBe('CANCELLED');
     expect(abortedAt).toBeGreaterThan(0);
-    expect(Date.now() - abortedAt).toBeLessThan(3000);
+    expect(Date.now() - abortedAt).toBeLessThan(8000);
     expect(emu.stats()).toMatchObject({ created: 1, cancels: 1, downloads: 0 });
     const task = [...emu.tasks.values()][0]!;
     expect(task.cancelled).toBe(true);

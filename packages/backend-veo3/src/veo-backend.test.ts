@@ -363,7 +363,7 @@ describe('abort and resume', () => {
     rec.controller.abort();
     const e = await rejection(running);
     expect(e.code).toBe('CANCELLED');
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(Date.now() - t0).toBeLessThan(5000); // the operation never finishes: anything prompt passes, also on a loaded machine
     await noOutput(req.outputPath);
     expect(emu.operations()[0]!.done).toBe(false);
     // It runs on and bills: kept for the next run, booked at its estimate.

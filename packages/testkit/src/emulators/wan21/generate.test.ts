@@ -395,7 +395,7 @@ describe('Wan2.1 generate.py stand-in: faults and signals', () => {
     const t0 = Date.now();
     proc.kill('SIGTERM');
     const r = await proc;
-    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(Date.now() - t0).toBeLessThan(10_000); // it hangs forever otherwise; generous for a loaded machine
     expect(r.signal).toBe('SIGTERM');
     expect(readRunRecords(proc.record)[0]).toMatchObject({ outcome: 'signal', signal: 'SIGTERM' });
   });
