@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractFirstFrame, extractLastFrame, fitImage, imagePsnr, makeTestImage, probeVideo } from '@ttv/core';
+import { runFfprobe } from '@ttv/core/media';
 import { startVeoEmulator, type VeoEmulator } from '@ttv/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearGoogleEnv, TOKEN } from './test-helpers.fixture.js';
@@ -155,6 +156,25 @@ describe.skipIf(!built)('ttv generate with backend: veo3 (CLI against the emulat
     const first1 = join(dir, 'chain-first1.png');
     await Promise.all([extractLastFrame(out.segments[0]!.file, last0), extractFirstFrame(out.segments[1]!.file, first1)]);
     expect(await imagePsnr(last0, first1)).toBeGreaterThan(28);
+  });
+
+  it('generateAudio: the clips keep their sound through the join, one track as long as the film', async () => {
+    const config = join(dir, 'audio.yaml');
+    await writeFile(
+      config,
+      `name: veo-audio\nmode: chaining\nbackend: veo3\nsegmentDuration: 4\noutput: { width: ${W}, height: ${H}, fps: 24 }\n` +
+        `storyboard:\n  segments:\n    - prompt: waves on a beach\n    - prompt: gulls overhead\n    - prompt: the tide comes in\n${veoSection('veo-3.1-fast-generate-001')}\n  generateAudio: true\n`,
+    );
+    const run = await ttv(['generate', '--config', config, '--out', join(dir, 'out-audio'), '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as JsonResult;
+    const segments = await Promise.all(out.segments.map((s) => probeVideo(s.file)));
+    expect(segments.map((p) => p.hasAudio)).toEqual([true, true, true]);
+    const final = await probeVideo(out.video, { countFrames: true });
+    expect(final).toMatchObject({ frames: 3 * 96 - 2, hasAudio: true });
+    const { stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=duration', '-of', 'csv=p=0', out.video]);
+    // The dropped seam frames take their audio with them: the track ends with the picture (within one frame).
+    expect(Math.abs(Number(stdout.trim()) - (3 * 96 - 2) / 24)).toBeLessThan(1 / 24);
   });
 
   it('keyframe: veo-3.1 with first and last frames ends each segment on its keyframe', async () => {

@@ -118,6 +118,13 @@ export const coreConfigShape = {
       dropSeamFrames: z.boolean().default(true).describe('Drop the first frame of every segment after the first (it repeats the seam frame).'),
       crf: z.number().int().min(0).max(51).default(18),
       preset: z.enum(X264_PRESETS).default('veryfast').describe('ffmpeg x264 preset of the final encode (slower = smaller file).'),
+      audio: z
+        .enum(['auto', 'off'])
+        .default('auto')
+        .describe(
+          'auto: when any segment has sound, the film gets one continuous track (silence under silent segments, cut with dropped seam frames); off: a silent film.',
+        ),
+      audioFadeMs: z.number().int().min(0).max(1000).default(50).describe('Fade-out + fade-in at each audio seam, in ms (0: hard cuts; clicks are likely).'),
     })
     .strict()
     .prefault({}),

@@ -30,7 +30,14 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
       })),
       video,
       manifest.output,
-      { signal: state.signal, cacheDir: join(runDir, 'segments', 'normalised'), crf: core.join.crf, preset: core.join.preset },
+      {
+        signal: state.signal,
+        cacheDir: join(runDir, 'segments', 'normalised'),
+        crf: core.join.crf,
+        preset: core.join.preset,
+        audio: core.join.audio,
+        audioFadeMs: core.join.audioFadeMs,
+      },
     ),
   );
   const { probe } = joined;
@@ -43,6 +50,7 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
     height: probe.height,
     fps: probe.fps,
     method: joined.method,
+    audio: joined.audio,
     key: joinKey,
   };
   state.emit({ type: 'join-done', file: video, durationSec: probe.durationSec, method: joined.method });

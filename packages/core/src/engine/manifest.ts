@@ -124,6 +124,8 @@ export interface Manifest {
     height: number;
     fps: number;
     method: string;
+    /** Whether the film has an audio track (join.audio and the segments' own sound). */
+    audio?: boolean;
     /** Hash of the joined segments' hashes and the join settings: an unchanged film is not re-joined. */
     key?: string;
   };

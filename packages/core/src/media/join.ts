@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import { TtvError, throwIfAborted } from '../spec/errors.js';
 import { fsError, produceAtomic, removeStaleTemps, sha256, sha256File, tempPathFor } from '../util/fs.js';
 import type { FfmpegBinaries } from './binaries.js';
+import { buildJoinAudio } from './audio.js';
 import { readMp4VideoTrack } from './mp4.js';
 import { probeVideo, type VideoProbe } from './probe.js';
 import { runFfmpeg } from './run.js';
@@ -43,6 +44,13 @@ export interface JoinOptions {
   binaries?: FfmpegBinaries;
   /** Timeout per ffmpeg call (default 30 minutes). */
   timeoutMs?: number;
+  /**
+   * `auto` (default): when any input has audio, the film gets one continuous track (the inputs' audio, silence
+   * where an input has none, trimmed with dropped seam frames); `off`: the film is silent.
+   */
+  audio?: 'auto' | 'off';
+  /** Length of the fade-out + fade-in at each seam of the audio, in ms (default 50; 0: hard cuts). */
+  audioFadeMs?: number;
 }
 
 export interface JoinResult {
@@ -50,6 +58,8 @@ export interface JoinResult {
   probe: VideoProbe;
   /** Normalised segment files used (in the cache dir), in input order; empty for `copy`. */
   normalised: string[];
+  /** Whether the film has an audio track. */
+  audio: boolean;
 }
 
 /** Bump when the normalisation recipe changes in a way the argument list does not show. */
@@ -73,7 +83,6 @@ function copyCompatible(probes: VideoProbe[], target: JoinTarget): boolean {
       p.sar === first.sar &&
       sameFps(p.fps, first.fps) &&
       p.timeBase === first.timeBase &&
-      p.hasAudio === first.hasAudio &&
       // Frames hidden by an edit list would show again in a stream copy.
       !p.hiddenFrames,
   );
@@ -200,8 +209,7 @@ async function joinInner(inputs: JoinInput[], output: string, target: JoinTarget
   if (inputs.length === 0) throw new TtvError('INPUT_INVALID', 'joinSegments: no input segments', { field: 'inputs' });
   validateTarget(target);
   throwIfAborted(opts.signal);
-  const timeoutMs = opts.timeoutMs ?? 30 * 60_000;
-  const runOpts: RunOpts = { signal: opts.signal, binaries: opts.binaries, timeoutMs };
+  const runOpts: RunOpts = { signal: opts.signal, binaries: opts.binaries, timeoutMs: opts.timeoutMs ?? 30 * 60_000 };
   const probes = await Promise.all(inputs.map((i) => i.probe ?? probeVideo(i.path, { signal: opts.signal, binaries: opts.binaries })));
   const report = (fraction: number) => opts.onProgress?.(Math.min(1, Math.max(0, fraction)));
   report(0);
@@ -209,107 +217,179 @@ async function joinInner(inputs: JoinInput[], output: string, target: JoinTarget
   await removeStaleTemps(dirname(resolve(output)), (t) => t === outName);
 
   const copy = !inputs.some((i) => i.dropFirstFrame) && copyCompatible(probes, target);
-  let parts: string[];
-  let expected: number;
-  let normalised: string[] = [];
-  const concatShare = copy ? 1 : 0.1;
+  const video = copy ? copyParts(inputs, probes) : await normaliseAll(inputs, probes, target, output, opts, runOpts, (f) => report(f * 0.9));
+  const withAudio = (opts.audio ?? 'auto') === 'auto' && probes.some((p) => p.hasAudio);
+  const audioFile = withAudio ? `${tempPathFor(output)}.m4a` : undefined;
+  try {
+    if (audioFile) await joinAudio(inputs, probes, video.frames, target, audioFile, output, opts, runOpts);
+    const probe = await concatParts(video, audioFile, output, target, probes, opts, runOpts, copy);
+    report(1);
+    return { method: copy ? 'copy' : 'normalise', probe, normalised: video.normalised, audio: withAudio };
+  } finally {
+    if (audioFile) await rm(audioFile, { force: true });
+  }
+}
 
-  if (copy) {
-    parts = inputs.map((i) => i.path);
-    expected = probes.reduce((sum, p) => sum + p.frames, 0);
-  } else {
-    const cacheDir = opts.cacheDir ?? join(dirname(resolve(output)), '.ttv-join-cache');
-    await mkdir(cacheDir, { recursive: true });
-    await removeStaleTemps(cacheDir);
-    // Stop sibling encodes as soon as one fails or the caller aborts.
-    const inner = new AbortController();
-    const onAbort = () => inner.abort(opts.signal?.reason);
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const limit = pLimit(MAX_PARALLEL_ENCODES);
-    const done = new Array<number>(inputs.length).fill(0);
-    const progress = () => report((done.reduce((a, b) => a + b, 0) / inputs.length) * (1 - concatShare));
-    let firstError: unknown;
-    try {
-      const settled = await Promise.allSettled(
-        inputs.map((input, index) =>
-          limit(async () => {
-            throwIfAborted(opts.signal);
-            throwIfAborted(inner.signal);
-            const drop = input.dropFirstFrame === true;
-            const probe = probes[index]!;
-            if (drop && probe.frames < 2) {
-              throw new TtvError('INPUT_INVALID', `${input.path}: cannot drop the first frame of a ${probe.frames}-frame clip`, { value: input.path });
-            }
-            const args = normaliseArgs(target, probe, drop, opts);
-            const key = sha256(JSON.stringify({ v: CACHE_VERSION, input: input.sha256 ?? (await sha256File(input.path)), target, drop, args }));
-            const cached = join(cacheDir, `${key}.mp4`);
-            const frames = expectedFrames(probe, drop, target.fps);
-            // The encode is capped at `frames`; an fps conversion may come out one short.
-            const tolerance = sameFps(probe.fps, target.fps) ? 0 : 1;
-            const check = (path: string) => checkNormalised(path, frames, tolerance, target, { ...runOpts, signal: inner.signal });
-            const exists = await stat(cached).then(
-              (s) => s.isFile(),
-              () => false,
-            );
-            if (exists && (await check(cached)) !== undefined) await rm(cached, { force: true });
-            else if (exists) {
-              done[index] = 1;
-              progress();
-              return cached;
-            }
-            const durationUs = ((probe.frames - (drop ? 1 : 0)) / probe.fps) * 1e6;
-            const what = `the normalised segment of ${input.path}`;
-            await produceAtomic(cached, async (tmp) => {
-              await runFfmpeg(['-i', input.path, ...args, tmp], {
-                ...runOpts,
-                signal: inner.signal,
-                writes: { path: tmp, what, reportPath: cached },
-                onProgress: (p) => {
-                  const us = Number(p.out_time_ms ?? p.out_time_us);
-                  if (Number.isFinite(us) && durationUs > 0) {
-                    done[index] = Math.min(1, us / durationUs);
-                    progress();
-                  }
-                },
-              });
-              await assertWritten(tmp, `normalised segment of ${input.path}`);
-              const bad = await check(tmp);
-              if (bad) {
-                await assertRoom(cacheDir, cached, what);
-                throw new TtvError('FFMPEG_FAILED', `normalising ${input.path} wrote a bad file: ${bad}`, { value: input.path });
-              }
-            });
-            done[index] = 1;
-            progress();
-            return cached;
-          }).catch((error: unknown) => {
+/** The video parts to concatenate, the frames each contributes and the total the join must have. */
+interface VideoParts {
+  parts: string[];
+  frames: number[];
+  expected: number;
+  /** Frames an fps conversion may be off by in total. */
+  tolerance: number;
+  normalised: string[];
+}
+
+/** Stream copy: the inputs as they are. */
+function copyParts(inputs: JoinInput[], probes: VideoProbe[]): VideoParts {
+  const frames = probes.map((p) => p.frames);
+  return { parts: inputs.map((i) => i.path), frames, expected: frames.reduce((a, b) => a + b, 0), tolerance: 0, normalised: [] };
+}
+
+/** Normalises every input to the target (cached, at most 2 encodes at a time); the first failure stops the rest. */
+async function normaliseAll(
+  inputs: JoinInput[],
+  probes: VideoProbe[],
+  target: JoinTarget,
+  output: string,
+  opts: JoinOptions,
+  runOpts: RunOpts,
+  report: (fraction: number) => void,
+): Promise<VideoParts> {
+  const cacheDir = opts.cacheDir ?? join(dirname(resolve(output)), '.ttv-join-cache');
+  await mkdir(cacheDir, { recursive: true });
+  await removeStaleTemps(cacheDir);
+  // Stop sibling encodes as soon as one fails or the caller aborts.
+  const inner = new AbortController();
+  const onAbort = () => inner.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const limit = pLimit(MAX_PARALLEL_ENCODES);
+  const done = new Array<number>(inputs.length).fill(0);
+  const progress = (index: number, fraction: number) => {
+    done[index] = fraction;
+    report(done.reduce((a, b) => a + b, 0) / inputs.length);
+  };
+  let firstError: unknown;
+  try {
+    const settled = await Promise.allSettled(
+      inputs.map((input, index) =>
+        limit(() => normaliseOne(input, probes[index]!, target, cacheDir, opts, { ...runOpts, signal: inner.signal }, (f) => progress(index, f))).catch(
+          (error: unknown) => {
             firstError ??= error;
             inner.abort(error);
             throw error;
-          }),
+          },
         ),
-      );
-      // Wait for every encode to settle (and clean its temp file) before reporting: the root cause, or
-      // CANCELLED when the caller aborted.
-      if (settled.some((r) => r.status === 'rejected')) {
-        throwIfAborted(opts.signal);
-        throw firstError;
-      }
-      normalised = settled.map((r) => (r as PromiseFulfilledResult<string>).value);
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
+      ),
+    );
+    // Wait for every encode to settle (and clean its temp file) before reporting: the root cause, or
+    // CANCELLED when the caller aborted.
+    if (settled.some((r) => r.status === 'rejected')) {
+      throwIfAborted(opts.signal);
+      throw firstError;
     }
-    parts = normalised;
-    expected = 0;
-    for (const [index, p] of probes.entries()) expected += expectedFrames(p, inputs[index]!.dropFirstFrame === true, target.fps);
+    const normalised = settled.map((r) => (r as PromiseFulfilledResult<string>).value);
+    const frames = probes.map((p, index) => expectedFrames(p, inputs[index]!.dropFirstFrame === true, target.fps));
+    const tolerance = probes.filter((p) => !sameFps(p.fps, target.fps)).length;
+    return { parts: normalised, frames, expected: frames.reduce((a, b) => a + b, 0), tolerance, normalised };
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
   }
-  const tolerance = copy ? 0 : probes.filter((p) => !sameFps(p.fps, target.fps)).length;
+}
 
+/** One input normalised to the target: the cached file when it still verifies, else a fresh encode (verified). */
+async function normaliseOne(
+  input: JoinInput,
+  probe: VideoProbe,
+  target: JoinTarget,
+  cacheDir: string,
+  opts: JoinOptions,
+  runOpts: RunOpts,
+  progress: (fraction: number) => void,
+): Promise<string> {
+  throwIfAborted(opts.signal);
+  throwIfAborted(runOpts.signal);
+  const drop = input.dropFirstFrame === true;
+  if (drop && probe.frames < 2) {
+    throw new TtvError('INPUT_INVALID', `${input.path}: cannot drop the first frame of a ${probe.frames}-frame clip`, { value: input.path });
+  }
+  const args = normaliseArgs(target, probe, drop, opts);
+  const key = sha256(JSON.stringify({ v: CACHE_VERSION, input: input.sha256 ?? (await sha256File(input.path)), target, drop, args }));
+  const cached = join(cacheDir, `${key}.mp4`);
+  const frames = expectedFrames(probe, drop, target.fps);
+  // The encode is capped at `frames`; an fps conversion may come out one short.
+  const tolerance = sameFps(probe.fps, target.fps) ? 0 : 1;
+  const check = (path: string) => checkNormalised(path, frames, tolerance, target, runOpts);
+  const exists = await stat(cached).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (exists && (await check(cached)) !== undefined) await rm(cached, { force: true });
+  else if (exists) {
+    progress(1);
+    return cached;
+  }
+  const durationUs = ((probe.frames - (drop ? 1 : 0)) / probe.fps) * 1e6;
+  const what = `the normalised segment of ${input.path}`;
+  await produceAtomic(cached, async (tmp) => {
+    await runFfmpeg(['-i', input.path, ...args, tmp], {
+      ...runOpts,
+      writes: { path: tmp, what, reportPath: cached },
+      onProgress: (p) => {
+        const us = Number(p.out_time_ms ?? p.out_time_us);
+        if (Number.isFinite(us) && durationUs > 0) progress(Math.min(1, us / durationUs));
+      },
+    });
+    await assertWritten(tmp, `normalised segment of ${input.path}`);
+    const bad = await check(tmp);
+    if (bad) {
+      await assertRoom(cacheDir, cached, what);
+      throw new TtvError('FFMPEG_FAILED', `normalising ${input.path} wrote a bad file: ${bad}`, { value: input.path });
+    }
+  });
+  progress(1);
+  return cached;
+}
+
+/** The film's audio track: every input's audio (silence where there is none) cut to its place in the video. */
+async function joinAudio(
+  inputs: JoinInput[],
+  probes: VideoProbe[],
+  frames: number[],
+  target: JoinTarget,
+  audioFile: string,
+  output: string,
+  opts: JoinOptions,
+  runOpts: RunOpts,
+): Promise<void> {
+  const pieces = inputs.map((input, i) => ({
+    path: input.path,
+    hasAudio: probes[i]!.hasAudio,
+    sourceFps: probes[i]!.fps,
+    dropFirstFrame: input.dropFirstFrame === true,
+    frames: frames[i]!,
+  }));
+  await buildJoinAudio(pieces, target.fps, audioFile, { ...runOpts, fadeMs: opts.audioFadeMs ?? 50, reportPath: output });
+}
+
+/** Concatenates the video parts (stream copy), muxes the audio track in, and verifies the film. */
+async function concatParts(
+  video: VideoParts,
+  audioFile: string | undefined,
+  output: string,
+  target: JoinTarget,
+  probes: VideoProbe[],
+  opts: JoinOptions,
+  runOpts: RunOpts,
+  copy: boolean,
+): Promise<VideoProbe> {
+  const { expected, tolerance } = video;
   const listFile = `${tempPathFor(output)}.txt`;
   try {
-    await writeFile(listFile, concatList(parts));
-    const probe = await produceAtomic(output, async (tmp) => {
-      await runFfmpeg(['-f', 'concat', '-safe', '0', '-i', listFile, '-map', '0', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', tmp], {
+    await writeFile(listFile, concatList(video.parts));
+    return await produceAtomic(output, async (tmp) => {
+      const audio = audioFile ? ['-i', audioFile, '-map', '0:v:0', '-map', '1:a:0'] : ['-map', '0:v:0'];
+      await runFfmpeg(['-f', 'concat', '-safe', '0', '-i', listFile, ...audio, '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', tmp], {
         ...runOpts,
         writes: { path: tmp, what: 'the joined video', reportPath: output },
       });
@@ -321,14 +401,14 @@ async function joinInner(inputs: JoinInput[], output: string, target: JoinTarget
         await assertRoom(dirname(resolve(output)), output, 'the joined video');
         throw new TtvError('FFMPEG_FAILED', `joined video ${output} is truncated (${sizeBytes} bytes, less than its header lists)`, { value: output });
       }
-      const first = probes[0]!;
       const fromHeader = header && {
-        ...first,
+        ...probes[0]!,
         frames: header.frames,
         width: header.width,
         height: header.height,
         durationSec: header.durationSec,
         timeBase: header.timeBase,
+        hasAudio: audioFile !== undefined,
         sizeBytes,
       };
       const result =
@@ -350,8 +430,6 @@ async function joinInner(inputs: JoinInput[], output: string, target: JoinTarget
       }
       return result;
     });
-    report(1);
-    return { method: copy ? 'copy' : 'normalise', probe, normalised };
   } finally {
     await rm(listFile, { force: true });
   }

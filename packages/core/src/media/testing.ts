@@ -25,6 +25,8 @@ export interface TestClipOptions extends CommonOptions {
   pattern?: 'testsrc2' | 'mandelbrot' | 'numbered';
   /** libx264 CRF (default 23). */
   crf?: number;
+  /** Add an AAC audio track: a sine tone at this frequency (Hz), 48 kHz stereo, as long as the video. */
+  toneHz?: number;
 }
 
 /** Bits of the frame index drawn by the `numbered` pattern (indices 0 … 4095). */
@@ -54,10 +56,19 @@ export async function makeTestClip(out: string, opts: TestClipOptions): Promise<
     source = `${pattern}=s=${size}:r=${fps}`;
     filter = 'setsar=1,format=yuv420p';
   }
+  const tone =
+    opts.toneHz === undefined
+      ? []
+      : [
+          ...['-f', 'lavfi', '-i', `sine=frequency=${opts.toneHz}:sample_rate=48000:duration=${frames / opts.fps}`],
+          // -t, not -frames:v: this ffmpeg ends the whole file when the video's frame count is reached, cutting the audio.
+          ...['-map', '0:v', '-map', '1:a', '-af', 'aformat=channel_layouts=stereo', '-t', String(frames / opts.fps)],
+          ...['-c:a', 'aac', '-b:a', '128k'],
+        ];
   await produceAtomic(out, async (tmp) => {
     await runFfmpeg(
       [
-        ...['-f', 'lavfi', '-i', source, '-vf', filter, '-frames:v', String(frames)],
+        ...['-f', 'lavfi', '-i', source, ...tone.slice(0, 4), '-vf', filter, ...(tone.length ? tone.slice(4) : ['-frames:v', String(frames)])],
         ...['-c:v', 'libx264', '-preset', 'veryfast', '-crf', String(opts.crf ?? 23), '-pix_fmt', 'yuv420p'],
         ...['-movflags', '+faststart', '-f', 'mp4', tmp],
       ],

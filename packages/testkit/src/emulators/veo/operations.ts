@@ -20,6 +20,8 @@ function startRender(state: VeoState, op: Operation): void {
         ...(request.image ? { image: request.image } : {}),
         ...(request.lastFrame ? { lastFrame: request.lastFrame } : {}),
         audio: request.generateAudio,
+        // A different tone for each operation, so a joined film's seams can be heard (and checked).
+        toneHz: 220 + 110 * (state.counters.submits % 6),
       }),
     )
     .then(

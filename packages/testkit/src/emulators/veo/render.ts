@@ -47,6 +47,8 @@ export interface RenderOptions {
   image?: RenderImage;
   lastFrame?: RenderImage;
   audio?: boolean;
+  /** The soundtrack of a clip with audio: a sine tone at this frequency (default 440 Hz), 48 kHz stereo AAC. */
+  toneHz?: number;
   signal?: AbortSignal;
 }
 
@@ -87,9 +89,7 @@ export async function renderVeoVideo(options: RenderOptions): Promise<Buffer> {
       input++;
     }
     const output = join(dir, 'out.mp4');
-    if (options.audio) args.push('-f', 'lavfi', '-t', String(frames / VEO_FPS), '-i', 'anullsrc=r=48000:cl=stereo');
     args.push('-filter_complex', filters.join(';'), '-map', `[${out}]`);
-    if (options.audio) args.push('-map', `${input}:a`, '-c:a', 'aac', '-b:a', '64k');
     args.push(
       '-frames:v',
       String(frames),
@@ -109,8 +109,21 @@ export async function renderVeoVideo(options: RenderOptions): Promise<Buffer> {
       '+faststart',
       output,
     );
-    await runFfmpeg(args, { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: 5 * 60_000 });
-    const data = await readFile(output);
+    const run = { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: 5 * 60_000 };
+    await runFfmpeg(args, run);
+    let result = output;
+    if (options.audio) {
+      // A second pass: with -frames:v, ffmpeg ends the file when the video is done and cuts the audio short.
+      result = join(dir, 'with-audio.mp4');
+      const tone = `sine=frequency=${options.toneHz ?? 440}:sample_rate=48000:duration=${frames / VEO_FPS}`;
+      await runFfmpeg(
+        ['-i', output, '-f', 'lavfi', '-i', tone, '-map', '0:v', '-map', '1:a', '-af', 'aformat=channel_layouts=stereo', '-c:v', 'copy', '-c:a', 'aac', '-b:a', '64k'].concat(
+          ['-movflags', '+faststart', result],
+        ),
+        run,
+      );
+    }
+    const data = await readFile(result);
     if (data.length === 0) throw new Error('ffmpeg wrote an empty video');
     return data;
   } finally {

@@ -1,0 +1,146 @@
+// The film's audio: 6 segments carrying distinct tones, joined as chaining joins them (seam frames dropped,
+// normalised). Checked on the decoded samples: length = video length, each tone in its place, silence where a
+// segment has none, and no jump at any seam — and the jumps are there when the seam fades are turned off.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JOIN_AUDIO_RATE, joinAudioGraph, pieceSampleCounts } from './audio.js';
+import { joinSegments } from './join.js';
+import { probeVideo } from './probe.js';
+import { runFfmpeg, runFfprobe } from './run.js';
+import { makeTestClip } from './testing.js';
+
+const FPS = 24;
+const FRAMES = 24;
+const TONES = [220, 330, 440, 550, 660, 770];
+const target = { width: 320, height: 180, fps: FPS };
+let dir: string;
+let clips: string[];
+let silent: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ttv-join-audio-'));
+  clips = TONES.map((_, i) => join(dir, `tone-${i}.mp4`));
+  silent = join(dir, 'silent.mp4');
+  await Promise.all([
+    ...TONES.map((hz, i) => makeTestClip(clips[i]!, { ...target, frames: FRAMES, toneHz: hz })),
+    makeTestClip(silent, { ...target, frames: FRAMES }),
+  ]);
+});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** The film's first audio stream decoded to mono float samples at 48 kHz. */
+async function samples(film: string): Promise<Float32Array> {
+  const raw = join(dir, `${Math.random().toString(36).slice(2)}.f32`);
+  await runFfmpeg(['-i', film, '-map', '0:a:0', '-ac', '1', '-ar', String(JOIN_AUDIO_RATE), '-f', 'f32le', raw]);
+  const buf = await readFile(raw);
+  return new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+}
+
+async function audioStart(film: string): Promise<number> {
+  const { stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=start_time', '-of', 'csv=p=0', film]);
+  return Number(stdout.trim());
+}
+
+/** Largest sample-to-sample step within ±5 ms of `at`. */
+function maxStep(x: Float32Array, at: number): number {
+  let m = 0;
+  for (let i = Math.max(1, at - 240); i < Math.min(x.length, at + 240); i++) m = Math.max(m, Math.abs(x[i]! - x[i - 1]!));
+  return m;
+}
+
+/** Dominant frequency from zero crossings over [from, to). */
+function frequency(x: Float32Array, from: number, to: number): number {
+  let crossings = 0;
+  for (let i = from + 1; i < to; i++) if (x[i - 1]! < 0 !== x[i]! < 0) crossings++;
+  return crossings / 2 / ((to - from) / JOIN_AUDIO_RATE);
+}
+
+function rms(x: Float32Array, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += x[i]! ** 2;
+  return Math.sqrt(s / (to - from));
+}
+
+describe('audio in the join', () => {
+  it('pieces add up to the video exactly (boundaries rounded on the running total)', () => {
+    const counts = pieceSampleCounts([24, 23, 23, 23, 23, 23], 23.976);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(Math.round((139 * 48000) / 23.976));
+    const graph = joinAudioGraph(
+      [
+        { path: 'a.mp4', hasAudio: true, sourceFps: 24, dropFirstFrame: false, frames: 24 },
+        { path: 'b.mp4', hasAudio: false, sourceFps: 24, dropFirstFrame: true, frames: 23 },
+        { path: 'c.mp4', hasAudio: true, sourceFps: 24, dropFirstFrame: true, frames: 23 },
+      ],
+      24,
+      50,
+    );
+    expect(graph.inputs).toEqual(['a.mp4', 'c.mp4']); // silence needs no input
+    expect(graph.graph).toContain('[1:a:0]aresample=48000'); // c.mp4 is the second input
+    expect(graph.graph).toContain('atrim=start_sample=2000'); // one 24 fps frame of audio dropped with the seam frame
+    expect(graph.graph).toContain('anullsrc=r=48000:cl=stereo,atrim=end_sample=46000');
+  });
+
+  it('6 segments with tones, seam frames dropped: one track as long as the video, each tone in place, no jump at any seam', async () => {
+    const out = join(dir, 'film.mp4');
+    const inputs = clips.map((path, i) => ({ path, dropFirstFrame: i > 0 }));
+    const r = await joinSegments(inputs, out, target, { cacheDir: join(dir, 'cache') });
+    expect(r).toMatchObject({ method: 'normalise', audio: true });
+    const video = await probeVideo(out);
+    const frames = FRAMES + 5 * (FRAMES - 1);
+    expect(video).toMatchObject({ frames, hasAudio: true });
+    const x = await samples(out);
+    const videoSec = frames / FPS;
+    // audio length = video length within one frame, and it starts with the video: the A/V offset at the end is < 1 frame
+    expect(Math.abs(x.length / JOIN_AUDIO_RATE - videoSec)).toBeLessThan(1 / FPS);
+    expect(Math.abs(await audioStart(out))).toBeLessThan(1 / FPS);
+    const bounds = pieceSampleCounts([FRAMES, ...Array(5).fill(FRAMES - 1)], FPS).reduce<number[]>((b, n) => [...b, (b.at(-1) ?? 0) + n], []);
+    for (let i = 0; i < TONES.length; i++) {
+      const start = i === 0 ? 0 : bounds[i - 1]!;
+      const f = frequency(x, start + 4800, bounds[i]! - 4800);
+      expect(Math.abs(f - TONES[i]!) / TONES[i]!, `segment ${i}: ${f.toFixed(0)} Hz, expected ${TONES[i]}`).toBeLessThan(0.05);
+    }
+    // Threshold: a 770 Hz tone at lavfi's amplitude (1/8) steps by at most ~0.013 per sample; a hard cut between
+    // two tones can step by up to 0.25.
+    const steps = bounds.slice(0, -1).map((b) => maxStep(x, b));
+    for (const [k, step] of steps.entries()) expect(step, `seam ${k + 1}`).toBeLessThan(0.03);
+
+    // The same join with hard cuts: the test sees the jumps it guards against.
+    const hard = join(dir, 'film-hard.mp4');
+    await joinSegments(inputs, hard, target, { cacheDir: join(dir, 'cache'), audioFadeMs: 0 });
+    const y = await samples(hard);
+    expect(Math.max(...bounds.slice(0, -1).map((b) => maxStep(y, b)))).toBeGreaterThan(0.03);
+  });
+
+  it('a segment without sound gets silence of its length; the others keep theirs', async () => {
+    const out = join(dir, 'mixed.mp4');
+    const paths = [clips[0]!, silent, clips[2]!];
+    const r = await joinSegments(
+      paths.map((path) => ({ path })),
+      out,
+      target,
+      { cacheDir: join(dir, 'cache') },
+    );
+    expect(r.audio).toBe(true);
+    const x = await samples(out);
+    expect(Math.abs(x.length / JOIN_AUDIO_RATE - (3 * FRAMES) / FPS)).toBeLessThan(1 / FPS);
+    const n = (FRAMES / FPS) * JOIN_AUDIO_RATE;
+    expect(rms(x, 2400, n - 2400)).toBeGreaterThan(0.05);
+    expect(rms(x, n + 2400, 2 * n - 2400)).toBeLessThan(0.001);
+    expect(Math.abs(frequency(x, 2 * n + 2400, 3 * n - 2400) - TONES[2]!) / TONES[2]!).toBeLessThan(0.05);
+  });
+
+  it('compatible clips with sound are stream-copied and keep it; join.audio off makes a silent film', async () => {
+    const copy = join(dir, 'copy.mp4');
+    const r = await joinSegments([{ path: clips[0]! }, { path: clips[1]! }], copy, target, { cacheDir: join(dir, 'cache') });
+    expect(r).toMatchObject({ method: 'copy', audio: true });
+    expect((await samples(copy)).length / JOIN_AUDIO_RATE).toBeCloseTo((2 * FRAMES) / FPS, 1);
+    const off = join(dir, 'off.mp4');
+    const s = await joinSegments([{ path: clips[0]! }, { path: clips[1]! }], off, target, { cacheDir: join(dir, 'cache'), audio: 'off' });
+    expect(s.audio).toBe(false);
+    expect((await probeVideo(off)).hasAudio).toBe(false);
+  });
+});
