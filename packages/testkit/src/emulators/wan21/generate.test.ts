@@ -39,7 +39,17 @@ function run(args: string[], opts: StandInEnvOptions & { record?: string } = {})
     reject: false,
   });
   const done = proc.then((r) => Object.assign(r, { record }));
-  return Object.assign(done, { record, kill: (sig: NodeJS.Signals) => proc.kill(sig) });
+  /** Resolves once the stand-in has logged `text` (e.g. it reached generation, its signal handlers installed). */
+  const logged = (text: string) =>
+    new Promise<void>((resolve) => {
+      let out = '';
+      proc.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes(text)) resolve();
+      });
+      setTimeout(resolve, 20_000);
+    });
+  return Object.assign(done, { record, logged, kill: (sig: NodeJS.Signals) => proc.kill(sig) });
 }
 
 const i2vArgs = (extra: string[] = []) => [
@@ -391,7 +401,7 @@ describe('Wan2.1 generate.py stand-in: faults and signals', () => {
 
   it('hang + SIGTERM: dies promptly by SIGTERM', async () => {
     const proc = run(i2vArgs(['--save_file', join(tmp, 'hang.mp4')]), { fault: 'hang', loadMs: 10 });
-    await new Promise((r) => setTimeout(r, 700));
+    await proc.logged('Generating video'); // up and hanging (a fixed delay is outrun by a loaded machine)
     const t0 = Date.now();
     proc.kill('SIGTERM');
     const r = await proc;

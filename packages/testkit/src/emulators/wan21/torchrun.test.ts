@@ -158,7 +158,17 @@ describe('torchrun stand-in', () => {
     const port = await freePort();
     const record = join(tmp, 'term.jsonl');
     const proc = torchrun(port, genArgs(join(tmp, 'term.mp4')), record, {}, { fault: 'hang', loadMs: 10 });
-    await new Promise((r) => setTimeout(r, 800));
+    // Both ranks must be up (signal handlers installed) before the SIGTERM: wait for rank 0 to reach generation,
+    // then give rank 1, started with it, time to get there too — not a fixed delay, which a loaded machine outruns.
+    let out = '';
+    await new Promise<void>((resolve) => {
+      proc.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('Generating video')) resolve();
+      });
+      setTimeout(resolve, 20_000);
+    });
+    await new Promise((r) => setTimeout(r, 1500));
     proc.kill('SIGTERM');
     const r = await proc;
     expect(r.exitCode).toBe(1);
