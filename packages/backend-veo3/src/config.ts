@@ -67,7 +67,10 @@ export const configSchema = z
       .positive()
       .optional()
       .describe('Force this clip length in seconds (one the model supports). Default: the supported length nearest the segment duration.'),
-    generateAudio: z.boolean().default(false).describe('Generate an audio track (Veo 3 / 3.1; costs more). The join keeps it: one track over the film, cut with the dropped seam frames.'),
+    generateAudio: z
+      .boolean()
+      .default(false)
+      .describe('Generate an audio track (Veo 3 / 3.1; costs more). The join keeps it: one track over the film, cut with the dropped seam frames.'),
     negativePrompt: z.string().min(1).optional().describe('What to avoid, when a segment gives no negativePrompt of its own.'),
     seed: z
       .number()

@@ -4,7 +4,7 @@ import { jsonFlag, TtvCommand } from '../lib/command.js';
 export default class Report extends TtvCommand {
   static override summary = 'Write report.html for a run: the film, and every seam as two frames side by side';
   static override description =
-    'Writes RUN_DIR/report.html (self-contained apart from the video): the final video (referenced as a relative src, final.mp4 beside the report; --embed-video inlines it), and for every seam the last frame of one segment beside the first frame of the next (inline PNGs) with backend, model, prompt, cost, timings and warnings. Open it in a browser.';
+    'Writes RUN_DIR/report.html (self-contained apart from the video): the final video (referenced as a relative src, final.mp4 beside the report; --embed-video inlines it), and for every seam the last frame of one segment beside the first frame of the next (inline PNGs) with its measures (luminance jump, colour ΔE2000, SSIM; flagged when visible), backend, model, prompt, cost, timings and warnings. Open it in a browser.';
   static override examples = ['<%= config.bin %> report runs/demo-chaining', '<%= config.bin %> report runs/demo-chaining --embed-video --json'];
   static override args = { runDir: Args.string({ name: 'RUN_DIR', description: 'The run folder (holds manifest.json)', required: true }) };
   static override flags = {

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import type { Manifest, SegmentRecord } from '@ttv/core';
+import type { SeamMetrics } from '@ttv/core/media';
 
 export interface ReportOptions {
   /** Width of the seam thumbnails in pixels (never upscaled). */
@@ -15,11 +16,16 @@ export interface Seam {
   to: number;
   lastFrame: string;
   firstFrame: string;
+  /** Measured on the film by the join (manifest.final.seams), when there is one. */
+  metrics?: SeamMetrics;
+  flagged?: boolean;
 }
 
 export interface ReportResult {
   file: string;
   seams: number;
+  /** Each seam's measures as numbers (from the manifest), for `ttv report --json`. */
+  seamMetrics: Array<SeamMetrics & { flagged: boolean }>;
   video: { src: 'relative' | 'embedded' | 'none'; path?: string };
 }
 
@@ -65,9 +71,17 @@ function segmentCard(s: SegmentRecord | undefined): string {
 </div>`;
 }
 
+/** The seam's measures as a line (flagged when the seam is visible), with the numbers in data attributes. */
+function metricsLine(s: Seam): string {
+  const m = s.metrics;
+  if (!m) return '<p class="metrics">not measured (the film was joined by an older ttv, or not yet)</p>';
+  return `<p class="metrics${s.flagged ? ' flagged' : ''}" data-luma-jump="${m.lumaJump}" data-delta-e2000="${m.deltaE2000}" data-ssim="${m.ssim}">luminance jump ${(m.lumaJump * 100).toFixed(1)} % · colour ΔE2000 ${m.deltaE2000.toFixed(2)} · SSIM ${m.ssim.toFixed(3)}${s.flagged ? ' · visible seam' : ''}</p>`;
+}
+
 /** Writes `report.html` into the run folder (atomically) from its manifest. */
 export async function writeReport(runDir: string, manifest: Manifest, opts: ReportOptions): Promise<ReportResult> {
   const core = await import('@ttv/core');
+  const { seamFlagged } = await import('@ttv/core/media');
   const tmp = await mkdtemp(join(tmpdir(), 'ttv-report-'));
   try {
     const segs = manifest.segments;
@@ -76,11 +90,13 @@ export async function writeReport(runDir: string, manifest: Manifest, opts: Repo
       const a = segs[i]!;
       const b = segs[i + 1]!;
       if (!a.file || !b.file || a.status !== 'done' || b.status !== 'done') continue;
+      const metrics = manifest.final?.seams?.find((m) => m.from === i);
       seams.push({
         from: i,
         to: i + 1,
         lastFrame: await thumb(a.file, 'last', opts.thumbWidth, tmp),
         firstFrame: await thumb(b.file, 'first', opts.thumbWidth, tmp),
+        ...(metrics ? { metrics, flagged: seamFlagged(metrics) } : {}),
       });
     }
     let video = '';
@@ -111,6 +127,7 @@ figcaption{color:#aaa;font-size:12px}.seg{background:#161616;padding:.5rem .75re
 .seg h3{font-size:14px;margin:0}dl{display:grid;grid-template-columns:max-content 1fr;gap:0 .75rem;margin:.4rem 0}dt{color:#888}dd{margin:0}
 .prompt{font-style:italic;margin:.3rem 0}.warnings{color:#f3c969;margin:.3rem 0;padding-left:1.2rem}
 .status.done{color:#7bd88f}.status.failed{color:#ff6b6b}
+.metrics{grid-column:1/3;margin:0;color:#aaa}.metrics.flagged{color:#ff6b6b;font-weight:600}
 </style></head><body>
 <h1>${esc(manifest.name)}</h1>
 <p class="meta">${esc(manifest.mode)} mode · ${segs.length} segments · status ${esc(manifest.status)} · total cost $${total.toFixed(2)}${final ? ` · ${final.durationSec.toFixed(2)} s, ${final.frames} frames, ${final.width}×${final.height} @ ${Number(final.fps.toFixed(3))} fps (${esc(final.method)})` : ''} · report ${esc(created)}</p>
@@ -122,6 +139,7 @@ ${seams
   .map(
     (s) => `<section class="seam" data-from="${s.from}" data-to="${s.to}">
 <h3>Seam ${s.from} → ${s.to}</h3>
+${metricsLine(s)}
 <figure><img class="last" alt="last frame of segment ${s.from}" src="${s.lastFrame}"><figcaption>last frame of segment ${s.from}</figcaption>${segmentCard(segs[s.from])}</figure>
 <figure><img class="first" alt="first frame of segment ${s.to}" src="${s.firstFrame}"><figcaption>first frame of segment ${s.to}</figcaption>${segmentCard(segs[s.to])}</figure>
 </section>`,
@@ -133,7 +151,8 @@ ${segs.map(segmentCard).join('\n')}
 `;
     const file = join(runDir, 'report.html');
     await core.writeFileAtomic(file, html);
-    return { file, seams: seams.length, video: videoInfo };
+    const seamMetrics = (manifest.final?.seams ?? []).map((m) => ({ ...m, flagged: seamFlagged(m) }));
+    return { file, seams: seams.length, seamMetrics, video: videoInfo };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

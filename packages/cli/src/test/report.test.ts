@@ -39,6 +39,18 @@ describe('ttv report', () => {
     expect(html).toContain('From the test card to the fractal &lt;b&gt;bold&lt;/b&gt;'); // escaped
     expect(html).toMatch(/class="backend">kenburns</);
     expect(html).toMatch(/class="cost">\$0\.00</);
+    // Each seam's measures, as numbers in --json and as a line above its pair. The embedded backend's keyframe
+    // seams are continuous (a segment starts on the keyframe the previous one ends on): none is flagged.
+    expect(out.seamMetrics.map((m: { from: number; frame: number }) => [m.from, m.frame])).toEqual([
+      [0, 24],
+      [1, 47],
+    ]);
+    for (const m of out.seamMetrics) {
+      for (const key of ['lumaJump', 'deltaE2000', 'ssim']) expect(typeof m[key]).toBe('number');
+      expect(m).toMatchObject({ flagged: false });
+      expect(m.ssim).toBeGreaterThan(0.8);
+    }
+    expect(html.match(/<p class="metrics[^"]*" data-luma-jump="[\d.e-]+" data-delta-e2000="[\d.e-]+" data-ssim="[\d.e-]+">luminance jump/g)).toHaveLength(2);
   });
 
   it('--embed-video inlines the film', async () => {

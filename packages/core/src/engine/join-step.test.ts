@@ -45,7 +45,9 @@ it.each([
   for (const s of result.manifest.segments) expect(s.probe).toMatchObject({ codec: 'h264', width: 320, height: 180, frames: 8, fps: 8 });
   expect(atJoin).toBeGreaterThan(0);
   const segmentFile = /segments\/seg-\d{3}\.mp4/;
-  const joinProbes = calls().slice(atJoin).filter((c) => segmentFile.test(c) && !c.includes('normalised'));
+  const joinProbes = calls()
+    .slice(atJoin)
+    .filter((c) => segmentFile.test(c) && !c.includes('normalised'));
   expect(joinProbes).toEqual([]);
   expect(result.manifest.final?.frames).toBeGreaterThan(0);
 });

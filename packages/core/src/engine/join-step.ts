@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { joinSegments } from '../media/index.js';
+import { measureSeams, seamFlagged } from '../media/seams.js';
 import { sha256, sha256File } from '../util/fs.js';
 import type { Manifest } from './manifest.js';
 import type { RunState } from './run-state.js';
@@ -41,6 +42,14 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
     ),
   );
   const { probe } = joined;
+  const seams = await state.timed(() =>
+    measureSeams({ path: video, width: probe.width, height: probe.height }, seamStarts(joined.frames), { signal: state.signal }),
+  );
+  for (const s of seams.filter(seamFlagged)) {
+    state.log(
+      `seam ${s.from} → ${s.from + 1} is visible: luminance jump ${(s.lumaJump * 100).toFixed(1)} %, colour difference ΔE2000 ${s.deltaE2000.toFixed(1)}, SSIM ${s.ssim.toFixed(3)}`,
+    );
+  }
   manifest.final = {
     file: video,
     sha256: await sha256File(video),
@@ -51,8 +60,20 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
     fps: probe.fps,
     method: joined.method,
     audio: joined.audio,
+    seams,
     key: joinKey,
   };
   state.emit({ type: 'join-done', file: video, durationSec: probe.durationSec, method: joined.method });
   return manifest.final;
+}
+
+/** Frame index in the film where each segment after the first begins. */
+function seamStarts(frames: number[]): number[] {
+  const starts: number[] = [];
+  let total = 0;
+  for (const f of frames.slice(0, -1)) {
+    total += f;
+    starts.push(total);
+  }
+  return starts;
 }

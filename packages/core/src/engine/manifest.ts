@@ -2,6 +2,7 @@ import { appendFileSync, existsSync } from 'node:fs';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { VideoProbe } from '../media/probe.js';
+import type { SeamMetrics } from '../media/seams.js';
 import type { BackendWarning, JobHandle } from '../spec/backend.js';
 import { fsError, writeFileAtomicSync } from '../util/fs.js';
 import { stringifyRedacted } from '../util/secrets.js';
@@ -126,6 +127,8 @@ export interface Manifest {
     method: string;
     /** Whether the film has an audio track (join.audio and the segments' own sound). */
     audio?: boolean;
+    /** How visible each seam is, measured on the film (luminance jump, ΔE2000 of the mean colours, SSIM). */
+    seams?: SeamMetrics[];
     /** Hash of the joined segments' hashes and the join settings: an unchanged film is not re-joined. */
     key?: string;
   };

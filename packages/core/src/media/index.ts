@@ -4,6 +4,7 @@ export { extractFirstFrame, extractFrame, extractLastFrame, type FrameOptions } 
 export { type JoinInput, type JoinOptions, type JoinResult, type JoinTarget, joinSegments } from './join.js';
 export { type ImageProbe, type ProbeOptions, probeImage, probeVideo, type VideoProbe } from './probe.js';
 export { type RunMediaOptions, runFfmpeg, runFfprobe } from './run.js';
+export { compareFrames, type Frame, type MeasureSeamsOptions, measureSeams, SEAM_THRESHOLDS, type SeamMetrics, seamFlagged } from './seams.js';
 export {
   makeTestClip,
   makeTestImage,

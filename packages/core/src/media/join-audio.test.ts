@@ -97,7 +97,8 @@ describe('audio in the join', () => {
     // audio length = video length within one frame, and it starts with the video: the A/V offset at the end is < 1 frame
     expect(Math.abs(x.length / JOIN_AUDIO_RATE - videoSec)).toBeLessThan(1 / FPS);
     expect(Math.abs(await audioStart(out))).toBeLessThan(1 / FPS);
-    const bounds = pieceSampleCounts([FRAMES, ...Array(5).fill(FRAMES - 1)], FPS).reduce<number[]>((b, n) => [...b, (b.at(-1) ?? 0) + n], []);
+    const bounds: number[] = [];
+    for (const n of pieceSampleCounts([FRAMES, ...Array(5).fill(FRAMES - 1)], FPS)) bounds.push((bounds.at(-1) ?? 0) + n);
     for (let i = 0; i < TONES.length; i++) {
       const start = i === 0 ? 0 : bounds[i - 1]!;
       const f = frequency(x, start + 4800, bounds[i]! - 4800);

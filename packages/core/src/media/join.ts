@@ -3,8 +3,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { TtvError, throwIfAborted } from '../spec/errors.js';
 import { fsError, produceAtomic, removeStaleTemps, sha256, sha256File, tempPathFor } from '../util/fs.js';
-import type { FfmpegBinaries } from './binaries.js';
 import { buildJoinAudio } from './audio.js';
+import type { FfmpegBinaries } from './binaries.js';
 import { readMp4VideoTrack } from './mp4.js';
 import { probeVideo, type VideoProbe } from './probe.js';
 import { runFfmpeg } from './run.js';
@@ -60,6 +60,8 @@ export interface JoinResult {
   normalised: string[];
   /** Whether the film has an audio track. */
   audio: boolean;
+  /** Frames each input contributes to the film, in input order (segment k+1 starts at the sum of the first k+1). */
+  frames: number[];
 }
 
 /** Bump when the normalisation recipe changes in a way the argument list does not show. */
@@ -224,7 +226,7 @@ async function joinInner(inputs: JoinInput[], output: string, target: JoinTarget
     if (audioFile) await joinAudio(inputs, probes, video.frames, target, audioFile, output, opts, runOpts);
     const probe = await concatParts(video, audioFile, output, target, probes, opts, runOpts, copy);
     report(1);
-    return { method: copy ? 'copy' : 'normalise', probe, normalised: video.normalised, audio: withAudio };
+    return { method: copy ? 'copy' : 'normalise', probe, normalised: video.normalised, audio: withAudio, frames: video.frames };
   } finally {
     if (audioFile) await rm(audioFile, { force: true });
   }

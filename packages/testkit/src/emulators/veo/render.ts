@@ -117,9 +117,26 @@ export async function renderVeoVideo(options: RenderOptions): Promise<Buffer> {
       result = join(dir, 'with-audio.mp4');
       const tone = `sine=frequency=${options.toneHz ?? 440}:sample_rate=48000:duration=${frames / VEO_FPS}`;
       await runFfmpeg(
-        ['-i', output, '-f', 'lavfi', '-i', tone, '-map', '0:v', '-map', '1:a', '-af', 'aformat=channel_layouts=stereo', '-c:v', 'copy', '-c:a', 'aac', '-b:a', '64k'].concat(
-          ['-movflags', '+faststart', result],
-        ),
+        [
+          '-i',
+          output,
+          '-f',
+          'lavfi',
+          '-i',
+          tone,
+          '-map',
+          '0:v',
+          '-map',
+          '1:a',
+          '-af',
+          'aformat=channel_layouts=stereo',
+          '-c:v',
+          'copy',
+          '-c:a',
+          'aac',
+          '-b:a',
+          '64k',
+        ].concat(['-movflags', '+faststart', result]),
         run,
       );
     }

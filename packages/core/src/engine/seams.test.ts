@@ -1,0 +1,89 @@
+// Seam measures through the engine: a test double that drifts every clip (+4 % brightness and a hue turn, as
+// users see with chained video models) against one that does not. The join measures every seam of the film and
+// records it in the manifest; drifted seams are flagged.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createScriptedBackend } from '../../../testkit/src/index.js';
+import { probeVideo } from '../media/probe.js';
+import { runFfmpeg } from '../media/run.js';
+import { seamFlagged } from '../media/seams.js';
+import type { GenerateContext, GenerateRequest, VideoBackend } from '../spec/backend.js';
+import { type Assets, chainingStoryboard, freshRunDir, makeAssets, makeConfig, noRegistry } from './harness.fixture.js';
+import { runPipeline } from './pipeline.js';
+
+let assets: Assets;
+let dark: string;
+beforeAll(async () => {
+  assets = await makeAssets();
+  // A dark start, so ten +4 % steps never clip at white.
+  dark = join(assets.dir, 'dark.png');
+  await runFfmpeg(['-f', 'lavfi', '-i', 'color=c=0x283038:s=320x180', '-frames:v', '1', dark]);
+});
+afterAll(async () => {
+  if (assets) await rm(assets.dir, { recursive: true, force: true });
+});
+
+const storyboardOf = (n: number) => chainingStoryboard(n, 1).storyboard as Record<string, unknown>;
+
+/** A local backend whose clip is its first frame, held, with +4 % brightness and a 4° hue turn. */
+function driftingBackend(): VideoBackend {
+  const model = {
+    id: 'drift',
+    inputs: ['first-frame' as const],
+    durations: { min: 1, max: 10 },
+    resolutions: [{ width: 320, height: 180 }],
+    fps: 8,
+    maxPromptLength: 1000,
+    concurrency: 1,
+  };
+  return {
+    name: 'drift',
+    displayName: 'Drifting double',
+    kind: 'local',
+    models: [model],
+    defaultModel: 'drift',
+    async validate() {},
+    estimateCost: () => ({ usd: 0 }),
+    async generate(request: GenerateRequest, ctx: GenerateContext) {
+      const frames = Math.round(request.durationSec * 8);
+      await runFfmpeg(
+        [
+          ...['-loop', '1', '-framerate', '8', '-i', request.firstFrame!, '-vf', 'eq=brightness=0.04,hue=h=4,format=yuv420p', '-frames:v', String(frames)],
+          ...['-c:v', 'libx264', '-crf', '12', '-pix_fmt', 'yuv420p', request.outputPath],
+        ],
+        { signal: ctx.signal },
+      );
+      const p = await probeVideo(request.outputPath);
+      return { file: request.outputPath, durationSec: p.durationSec, frames: p.frames, width: p.width, height: p.height, fps: p.fps, costUsd: 0, warnings: [] };
+    },
+  } as unknown as VideoBackend;
+}
+
+it('10 chained segments from a drifting double: every seam is measured and flagged; a steady double flags none', async () => {
+  const drift = await runPipeline({
+    config: makeConfig({ assets, backends: [driftingBackend()], core: { ...chainingStoryboard(10, 1), storyboard: { ...storyboardOf(10), image: dark } } }),
+    registry: noRegistry,
+    runDir: await freshRunDir(assets),
+  });
+  const seams = drift.manifest.final!.seams!;
+  expect(seams.map((s) => s.from)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  expect(seams.map((s) => s.frame)).toEqual([8, 15, 22, 29, 36, 43, 50, 57, 64]); // seam frames dropped: 8 + 7 per segment
+  for (const s of seams) {
+    expect(s.lumaJump, `seam ${s.from}`).toBeGreaterThan(0.025);
+    expect(seamFlagged(s), `seam ${s.from}`).toBe(true);
+  }
+
+  const steady = createScriptedBackend({ name: 'steady', clip: assets.clip, submitsJobs: false });
+  const calm = await runPipeline({
+    config: makeConfig({ assets, backends: [steady], core: chainingStoryboard(4, 1, assets) }),
+    registry: noRegistry,
+    runDir: await freshRunDir(assets),
+  });
+  const calmSeams = calm.manifest.final!.seams!;
+  expect(calmSeams).toHaveLength(3);
+  for (const s of calmSeams) {
+    expect(s.lumaJump, `seam ${s.from}`).toBeLessThan(0.01);
+    expect(seamFlagged(s)).toBe(false);
+  }
+});
