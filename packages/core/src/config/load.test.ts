@@ -173,6 +173,15 @@ describe('validation before the first paid call (Hardening 4, 10)', () => {
     expect(e.fix).toBe('rename "modle" to "model"');
   });
 
+  it('subtitles from narration name the segments without a narration line', async () => {
+    const e = await fails(
+      `subtitles: { from: narration }\nbackend: ./fake-backend.mjs\nstoryboard:\n  segments:\n    - { prompt: a, narration: Hello }\n    - { prompt: b }\n`,
+    );
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.message).toContain('subtitles.from');
+    expect(e.message).toContain('storyboard.segments[1] have none');
+  });
+
   it('a YAML alias bomb is CONFIG_INVALID, not INTERNAL', async () => {
     const bomb = [
       'a: &a [x, x, x, x, x, x, x, x, x, x]',

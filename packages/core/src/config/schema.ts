@@ -33,6 +33,7 @@ export const segmentSchema = z
     keyframe: z.string().min(1).optional().describe('Keyframe mode: the image this segment ends on (PNG/JPEG, relative to the config file).'),
     negativePrompt: z.string().optional().describe('What to avoid, for backends that take one.'),
     seed: z.number().int().nonnegative().optional(),
+    narration: z.string().min(1).optional().describe('The line spoken over this segment: the subtitle with `subtitles.from: narration`.'),
   })
   .strict();
 
@@ -128,11 +129,35 @@ export const coreConfigShape = {
     })
     .strict()
     .prefault({}),
+  subtitles: z
+    .object({
+      from: z
+        .enum(['off', 'prompts', 'narration'])
+        .default('off')
+        .describe('Write final.srt beside the film, one cue per segment at its exact place: its prompt, or its narration line.'),
+    })
+    .strict()
+    .prefault({}),
   ffmpeg: z.object({ ffmpegPath: z.string().optional(), ffprobePath: z.string().optional() }).strict().prefault({}),
   storyboard: storyboardSchema,
 };
 
-export const coreConfigSchema = z.object(coreConfigShape).strict();
+export const coreConfigSchema = z
+  .object(coreConfigShape)
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.subtitles.from !== 'narration') return;
+    const missing = (c.storyboard.segments ?? []).flatMap((s, i) => (s.narration ? [] : [i]));
+    if (!c.storyboard.segments || missing.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['subtitles', 'from'],
+        message: c.storyboard.segments
+          ? `subtitles from narration need a narration line on every segment; storyboard.segments[${missing.join('], [')}] have none (add narration:, or use subtitles.from: prompts)`
+          : 'subtitles from narration need storyboard.segments, each with a narration line (a one-prompt storyboard has none; use subtitles.from: prompts)',
+      });
+    }
+  });
 export type CoreConfig = z.output<typeof coreConfigSchema>;
 export type SegmentInput = z.output<typeof segmentSchema>;
 export const CORE_CONFIG_KEYS = Object.keys(coreConfigShape);

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { joinSegments } from '../media/index.js';
 import { measureSeams, seamFlagged } from '../media/seams.js';
-import { sha256, sha256File } from '../util/fs.js';
+import { buildSrt, segmentCues } from '../media/subtitles.js';
+import { sha256, sha256File, writeFileAtomic } from '../util/fs.js';
 import type { Manifest } from './manifest.js';
 import type { RunState } from './run-state.js';
 import { verifyFile } from './segment.js';
@@ -13,10 +15,13 @@ import { verifyFile } from './segment.js';
 export async function joinStep(state: RunState): Promise<NonNullable<Manifest['final']>> {
   const { manifest, core, runDir } = state;
   const video = join(runDir, 'final.mp4');
-  const joinKey = sha256(JSON.stringify({ segments: manifest.segments.map((s) => s.sha256), output: manifest.output, join: core.join }));
-  if (manifest.final?.key === joinKey && manifest.final.file === video && (await verifyFile(video, manifest.final.sha256))) {
-    state.emit({ type: 'join-done', file: video, durationSec: manifest.final.durationSec, method: 'cached' });
-    return manifest.final;
+  const subtitles = core.subtitles.from === 'off' ? undefined : { from: core.subtitles.from, texts: subtitleTexts(state) };
+  const joinKey = sha256(JSON.stringify({ segments: manifest.segments.map((s) => s.sha256), output: manifest.output, join: core.join, subtitles }));
+  const final = manifest.final;
+  const subtitlesThere = !final?.subtitles || existsSync(final.subtitles);
+  if (final?.key === joinKey && final.file === video && subtitlesThere && (await verifyFile(video, final.sha256))) {
+    state.emit({ type: 'join-done', file: video, durationSec: final.durationSec, method: 'cached' });
+    return final;
   }
   delete manifest.final;
   state.emit({ type: 'join-start', segments: state.plan.segments.length });
@@ -50,6 +55,7 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
       `seam ${s.from} → ${s.from + 1} is visible: luminance jump ${(s.lumaJump * 100).toFixed(1)} %, colour difference ΔE2000 ${s.deltaE2000.toFixed(1)}, SSIM ${s.ssim.toFixed(3)}`,
     );
   }
+  const srt = subtitles && (await writeSubtitles(state.runDir, joined.frames, probe.fps, subtitles.texts));
   manifest.final = {
     file: video,
     sha256: await sha256File(video),
@@ -61,6 +67,7 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
     method: joined.method,
     audio: joined.audio,
     seams,
+    ...(srt ? { subtitles: srt } : {}),
     key: joinKey,
   };
   state.emit({ type: 'join-done', file: video, durationSec: probe.durationSec, method: joined.method });
@@ -76,4 +83,17 @@ function seamStarts(frames: number[]): number[] {
     starts.push(total);
   }
   return starts;
+}
+
+/** Each segment's subtitle: its prompt, or its narration line. */
+function subtitleTexts(state: RunState): string[] {
+  const { from } = state.core.subtitles;
+  return state.plan.segments.map((s, i) => (from === 'narration' ? (state.core.storyboard.segments?.[i]?.narration ?? '') : s.prompt));
+}
+
+/** `final.srt` beside the film: one cue per segment, at its place in the film. */
+async function writeSubtitles(runDir: string, frames: number[], fps: number, texts: string[]): Promise<string> {
+  const file = join(runDir, 'final.srt');
+  await writeFileAtomic(file, buildSrt(segmentCues(frames, fps, texts)));
+  return file;
 }

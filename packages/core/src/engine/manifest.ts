@@ -129,6 +129,8 @@ export interface Manifest {
     audio?: boolean;
     /** How visible each seam is, measured on the film (luminance jump, ΔE2000 of the mean colours, SSIM). */
     seams?: SeamMetrics[];
+    /** `final.srt` beside the film, when subtitles are on. */
+    subtitles?: string;
     /** Hash of the joined segments' hashes and the join settings: an unchanged film is not re-joined. */
     key?: string;
   };
@@ -159,6 +161,7 @@ function mapPaths(m: Manifest, f: (path: string) => string): Manifest {
     if (s.lastFrame) s.lastFrame.path = f(s.lastFrame.path);
   }
   if (m.final?.file) m.final.file = f(m.final.file);
+  if (m.final?.subtitles) m.final.subtitles = f(m.final.subtitles);
   return m;
 }
 
@@ -196,7 +199,7 @@ export function relativiseManifest(runDir: string, m: Manifest): Manifest {
   return {
     ...m,
     segments: m.segments.map((s) => segmentWithPaths(s, rel)),
-    ...(m.final?.file ? { final: { ...m.final, file: rel(m.final.file) } } : {}),
+    ...(m.final?.file ? { final: { ...m.final, file: rel(m.final.file), ...(m.final.subtitles ? { subtitles: rel(m.final.subtitles) } : {}) } } : {}),
   };
 }
 

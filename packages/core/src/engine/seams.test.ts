@@ -1,7 +1,7 @@
 // Seam measures through the engine: a test double that drifts every clip (+4 % brightness and a hue turn, as
 // users see with chained video models) against one that does not. The join measures every seam of the film and
 // records it in the manifest; drifted seams are flagged.
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createScriptedBackend } from '../../../testkit/src/index.js';
@@ -86,4 +86,30 @@ it('10 chained segments from a drifting double: every seam is measured and flagg
     expect(s.lumaJump, `seam ${s.from}`).toBeLessThan(0.01);
     expect(seamFlagged(s)).toBe(false);
   }
+});
+
+it('subtitles: final.srt beside the film, one cue per segment at its place (prompts, or narration lines)', async () => {
+  const steady = createScriptedBackend({ name: 'steady', clip: assets.clip, submitsJobs: false });
+  const segments = [
+    { prompt: 'p0', narration: 'It was dusk.' },
+    { prompt: 'p1', narration: 'The light came on.' },
+    { prompt: 'p2', narration: 'And the ships came home.' },
+  ];
+  const runDir = await freshRunDir(assets);
+  const run = (from: string) =>
+    runPipeline({
+      config: makeConfig({ assets, backends: [steady], core: { mode: 'chaining', subtitles: { from }, storyboard: { image: assets.image, segments } } }),
+      registry: noRegistry,
+      runDir,
+    });
+  const r = await run('narration');
+  expect(r.manifest.final!.subtitles).toBe(join(runDir, 'final.srt'));
+  // 8 + 7 + 7 frames at 8 fps (seam frames dropped)
+  expect(await readFile(join(runDir, 'final.srt'), 'utf8')).toBe(
+    '1\n00:00:00,000 --> 00:00:01,000\nIt was dusk.\n\n2\n00:00:01,000 --> 00:00:01,875\nThe light came on.\n\n3\n00:00:01,875 --> 00:00:02,750\nAnd the ships came home.\n',
+  );
+  const calls = steady.calls.length;
+  await run('prompts'); // the segments are reused; only the subtitles change
+  expect(steady.calls.length).toBe(calls);
+  expect(await readFile(join(runDir, 'final.srt'), 'utf8')).toContain('1\n00:00:00,000 --> 00:00:01,000\np0\n');
 });

@@ -5,6 +5,7 @@ export { type JoinInput, type JoinOptions, type JoinResult, type JoinTarget, joi
 export { type ImageProbe, type ProbeOptions, probeImage, probeVideo, type VideoProbe } from './probe.js';
 export { type RunMediaOptions, runFfmpeg, runFfprobe } from './run.js';
 export { compareFrames, type Frame, type MeasureSeamsOptions, measureSeams, SEAM_THRESHOLDS, type SeamMetrics, seamFlagged } from './seams.js';
+export { buildSrt, type Cue, segmentCues, srtTime } from './subtitles.js';
 export {
   makeTestClip,
   makeTestImage,
