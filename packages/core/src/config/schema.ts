@@ -129,6 +129,18 @@ export const coreConfigShape = {
     })
     .strict()
     .prefault({}),
+  soundtrack: z
+    .object({
+      file: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('Music or narration mixed under the film (any audio ffmpeg reads; relative to the config file). Looped or cut to the film.'),
+      volume: z.number().min(0).max(1).default(0.3).describe("Gain of the soundtrack; it is ducked further wherever the clips' own sound plays."),
+      fadeOutSec: z.number().min(0).max(60).default(2).describe('Fade-out at the end of the film, in seconds.'),
+    })
+    .strict()
+    .prefault({}),
   subtitles: z
     .object({
       from: z

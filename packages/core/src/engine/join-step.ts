@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { joinSegments } from '../media/index.js';
+import type { VideoProbe } from '../media/probe.js';
 import { measureSeams, seamFlagged } from '../media/seams.js';
+import { mixSoundtrack } from '../media/soundtrack.js';
 import { buildSrt, segmentCues } from '../media/subtitles.js';
-import { sha256, sha256File, writeFileAtomic } from '../util/fs.js';
+import { TtvError } from '../spec/errors.js';
+import { produceAtomic, sha256, sha256File, writeFileAtomic } from '../util/fs.js';
 import type { Manifest } from './manifest.js';
 import type { RunState } from './run-state.js';
 import { verifyFile } from './segment.js';
@@ -16,7 +20,9 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
   const { manifest, core, runDir } = state;
   const video = join(runDir, 'final.mp4');
   const subtitles = core.subtitles.from === 'off' ? undefined : { from: core.subtitles.from, texts: subtitleTexts(state) };
-  const joinKey = sha256(JSON.stringify({ segments: manifest.segments.map((s) => s.sha256), output: manifest.output, join: core.join, subtitles }));
+  const bed = soundtrackOf(state);
+  const soundtrack = bed && { ...core.soundtrack, sha256: await sha256File(bed) };
+  const joinKey = sha256(JSON.stringify({ segments: manifest.segments.map((s) => s.sha256), output: manifest.output, join: core.join, subtitles, soundtrack }));
   const final = manifest.final;
   const subtitlesThere = !final?.subtitles || existsSync(final.subtitles);
   if (final?.key === joinKey && final.file === video && subtitlesThere && (await verifyFile(video, final.sha256))) {
@@ -46,7 +52,8 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
       },
     ),
   );
-  const { probe } = joined;
+  let { probe } = joined;
+  if (bed) probe = await state.timed(() => addSoundtrack(state, video, bed, probe));
   const seams = await state.timed(() =>
     measureSeams({ path: video, width: probe.width, height: probe.height }, seamStarts(joined.frames), { signal: state.signal }),
   );
@@ -65,7 +72,7 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
     height: probe.height,
     fps: probe.fps,
     method: joined.method,
-    audio: joined.audio,
+    audio: joined.audio || bed !== undefined,
     seams,
     ...(srt ? { subtitles: srt } : {}),
     key: joinKey,
@@ -96,4 +103,33 @@ async function writeSubtitles(runDir: string, frames: number[], fps: number, tex
   const file = join(runDir, 'final.srt');
   await writeFileAtomic(file, buildSrt(segmentCues(frames, fps, texts)));
   return file;
+}
+
+/** The soundtrack file (`soundtrack.file`, relative to the config), checked to exist; undefined when there is none. */
+export function soundtrackOf(state: Pick<RunState, 'core' | 'config'>): string | undefined {
+  const file = state.core.soundtrack.file;
+  if (!file) return undefined;
+  const path = resolve(state.config.configDir, file);
+  if (!existsSync(path)) {
+    throw new TtvError('INPUT_INVALID', `soundtrack.file: not found: ${path}`, {
+      field: 'soundtrack.file',
+      value: file,
+      fix: "check the path (relative paths are resolved from the config file's folder), or remove soundtrack.file",
+    });
+  }
+  return path;
+}
+
+/** Mixes the soundtrack under the joined film, replacing it atomically; the film's probe with its new audio. */
+async function addSoundtrack(state: RunState, video: string, bed: string, probe: VideoProbe): Promise<VideoProbe> {
+  const { volume, fadeOutSec } = state.core.soundtrack;
+  await produceAtomic(video, (tmp) =>
+    mixSoundtrack({ path: video, durationSec: probe.durationSec, hasAudio: probe.hasAudio }, bed, tmp, {
+      volume,
+      fadeOutSec,
+      signal: state.signal,
+      timeoutMs: 30 * 60_000,
+    }),
+  );
+  return { ...probe, hasAudio: true, sizeBytes: (await stat(video)).size };
 }

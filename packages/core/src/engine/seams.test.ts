@@ -113,3 +113,26 @@ it('subtitles: final.srt beside the film, one cue per segment at its place (prom
   expect(steady.calls.length).toBe(calls);
   expect(await readFile(join(runDir, 'final.srt'), 'utf8')).toContain('1\n00:00:00,000 --> 00:00:01,000\np0\n');
 });
+
+it('a soundtrack under a silent film: final.mp4 gets the track; a missing soundtrack file stops the run before any call', async () => {
+  const bed = join(assets.dir, 'bed.m4a');
+  await runFfmpeg(['-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000:duration=1', '-c:a', 'aac', bed]);
+  const steady = createScriptedBackend({ name: 'steady', clip: assets.clip, submitsJobs: false });
+  const config = (file: string) =>
+    makeConfig({
+      assets,
+      backends: [steady],
+      core: { ...chainingStoryboard(3, 1, assets), soundtrack: { file, fadeOutSec: 0.5 }, subtitles: { from: 'prompts' } },
+    });
+  const missing = await runPipeline({ config: config('nope.m4a'), registry: noRegistry, runDir: await freshRunDir(assets) }).then(
+    () => undefined,
+    (e: unknown) => e as { code: string; field: string },
+  );
+  expect(missing).toMatchObject({ code: 'INPUT_INVALID', field: 'soundtrack.file' });
+  expect(steady.calls).toHaveLength(0);
+
+  const r = await runPipeline({ config: config('bed.m4a'), registry: noRegistry, runDir: await freshRunDir(assets) });
+  expect(r.manifest.final).toMatchObject({ audio: true, frames: 22 });
+  const film = await probeVideo(r.manifest.final!.file);
+  expect(film).toMatchObject({ hasAudio: true, frames: 22 });
+});
