@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { appendFile, type FileHandle, open, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Mode } from '../config/schema.js';
 import type { BackendWarning, JobHandle } from '../spec/backend.js';
 import { fsError, writeFileAtomic } from '../util/fs.js';
 import { redactDeep } from '../util/secrets.js';
@@ -99,7 +100,7 @@ export interface LedgerEntry {
 export interface Manifest {
   version: number;
   name: string;
-  mode: 'chaining' | 'keyframe';
+  mode: Mode;
   status: 'running' | 'done' | 'failed' | 'cancelled';
   createdAt: string;
   updatedAt: string;
