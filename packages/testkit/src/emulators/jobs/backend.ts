@@ -96,7 +96,6 @@ export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchem
 
   const backend: RemoteVideoBackend = {
     specificationVersion: 2,
-    ...info(cfg),
     jobPolicy: { intervalMs: cfg.pollMs, maxIntervalMs: cfg.pollMs, backoff: 1, timeoutMs: cfg.jobTimeoutMs, requestTimeoutMs: cfg.requestTimeoutMs },
     async validate(request) {
       if (request.prompt.length > 2000) throw new TtvError('INPUT_INVALID', 'prompt is longer than 2000 characters', { field: 'prompt' });
