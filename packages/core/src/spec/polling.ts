@@ -36,7 +36,11 @@ export function timeoutsConfigSchema<const T extends Record<string, readonly [de
   for (const [key, [ms, description]] of Object.entries(fields) as Array<[keyof T, T[keyof T]]>) {
     shape[key] = z.number().int().positive().default(ms).describe(description);
   }
-  return z.object(shape).strict().prefault({} as z.input<z.ZodObject<typeof shape>>).describe('Timeouts.');
+  return z
+    .object(shape)
+    .strict()
+    .prefault({} as z.input<z.ZodObject<typeof shape>>)
+    .describe('Timeouts.');
 }
 
 /** The timeouts a remote backend's config section holds (names of the config keys vary: `taskMs`, `operationMs`). */
