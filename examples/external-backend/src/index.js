@@ -14,7 +14,7 @@ import { z } from 'zod';
 
 /** @typedef {import('@ttv/core/backend').LocalVideoBackend} LocalVideoBackend */
 /** @typedef {import('@ttv/core/backend').ModelCapabilities} ModelCapabilities */
-/** @typedef {import('@ttv/core/backend').BackendInfo} BackendInfo */
+/** @typedef {import('@ttv/core/backend').BackendCapabilities} BackendCapabilities */
 
 /** The `solid:` section of a ttv config. Strict: a misspelt key is a CONFIG_INVALID error. */
 export const configSchema = z
@@ -37,8 +37,10 @@ const RESOLUTIONS = [
 ];
 
 /**
+ * The capabilities: stated here once. The registry, the engine and the conformance suite read them from
+ * `describe(config)`; the backend validates against them.
  * @param {SolidConfig} config
- * @returns {BackendInfo}
+ * @returns {BackendCapabilities}
  */
 export function describeSolid(config) {
   /** @type {Omit<ModelCapabilities, 'id' | 'inputs'>} */
@@ -52,9 +54,6 @@ export function describeSolid(config) {
     usdPerSecond: 0,
   };
   return {
-    name: 'solid',
-    displayName: 'Solid colour (example)',
-    kind: 'local',
     models: [
       { id: 'still', inputs: ['first-frame'], ...common },
       { id: 'solid', inputs: ['text'], ...common },
@@ -65,9 +64,10 @@ export function describeSolid(config) {
 
 /**
  * @param {SolidConfig} config
+ * @param {import('@ttv/core/backend').BackendCreateContext} _context nothing here needs the config file's directory or the environment
  * @returns {LocalVideoBackend}
  */
-export function createSolidBackend(config) {
+export function createSolidBackend(config, _context) {
   const info = describeSolid(config);
   /** @param {number} seconds */
   const frameCount = (seconds) => Math.max(1, Math.round(seconds * config.fps));
@@ -75,7 +75,6 @@ export function createSolidBackend(config) {
   /** @type {LocalVideoBackend} */
   const backend = {
     specificationVersion: 2,
-    ...info,
 
     // 1. validate: local checks only (no spend, no network). The kit's checkRequest covers model, size,
     //    duration, prompt length and which inputs the model takes, with INPUT_INVALID naming field, value and fix.
@@ -124,5 +123,5 @@ export default defineBackend({
   kind: 'local',
   configSchema,
   describe: describeSolid,
-  create: (config) => createSolidBackend(config),
+  create: (config, ctx) => createSolidBackend(config, ctx),
 });

@@ -16,7 +16,7 @@ import { checkImage, checkRequest, defineBackend, TtvError } from '@ttv/core/bac
 import { z } from 'zod';
 
 /** @typedef {import('@ttv/core/backend').RemoteVideoBackend} RemoteVideoBackend */
-/** @typedef {import('@ttv/core/backend').BackendInfo} BackendInfo */
+/** @typedef {import('@ttv/core/backend').BackendCapabilities} BackendCapabilities */
 
 export const relayConfigSchema = z
   .object({
@@ -30,13 +30,10 @@ export const relayConfigSchema = z
 
 /**
  * @param {RelayConfig} config
- * @returns {BackendInfo}
+ * @returns {BackendCapabilities}
  */
 export function describeRelay(config) {
   return {
-    name: 'relay',
-    displayName: 'Relay (example remote backend)',
-    kind: 'remote',
     defaultModel: 'relay-1',
     models: [
       {
@@ -64,9 +61,10 @@ const CODES = /** @type {Record<number, import('@ttv/core/backend').TtvErrorCode
 
 /**
  * @param {RelayConfig} config
+ * @param {import('@ttv/core/backend').BackendCreateContext} _context nothing here needs the config file's directory or the environment
  * @returns {RemoteVideoBackend}
  */
-export function createRelayBackend(config) {
+export function createRelayBackend(config, _context) {
   const info = describeRelay(config);
   const base = config.url.replace(/\/+$/, '');
 
@@ -94,7 +92,6 @@ export function createRelayBackend(config) {
 
   return {
     specificationVersion: 2,
-    ...info,
     jobPolicy: { intervalMs: config.pollMs, maxIntervalMs: config.pollMs * 4 },
 
     async validate(request) {
@@ -145,5 +142,5 @@ export default defineBackend({
   kind: 'remote',
   configSchema: relayConfigSchema,
   describe: describeRelay,
-  create: (config) => createRelayBackend(config),
+  create: (config, ctx) => createRelayBackend(config, ctx),
 });

@@ -1,7 +1,7 @@
 // The conformance suite against the remote example, with its API emulated on loopback by @ttv/testkit.
 import { describeBackendConformance, startJobsEmulator } from '@ttv/testkit';
 import { afterAll, beforeAll } from 'vitest';
-import { createRelayBackend, relayConfigSchema } from '../src/remote.js';
+import relay from '../src/remote.js';
 
 /** @type {Awaited<ReturnType<typeof startJobsEmulator>>} */
 let emulator;
@@ -14,7 +14,9 @@ afterAll(async () => {
 
 describeBackendConformance({
   name: 'relay (remote, job protocol)',
-  create: () => createRelayBackend(relayConfigSchema.parse({ url: emulator.url, pollMs: 20 })),
+  plugin: relay,
+  // Read once the emulator has started.
+  config: () => ({ url: emulator.url, pollMs: 20 }),
   remote: { resume: true },
   spend: { count: () => emulator.paidSubmissions },
   cancels: { count: () => emulator.cancels.length },

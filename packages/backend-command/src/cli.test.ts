@@ -8,6 +8,7 @@ import { makeTestImage, probeVideo } from '@ttv/core';
 import { framepackStandIn, readRunRecords } from '@ttv/testkit';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { framepackVars } from './framepack.fixture.js';
 
 const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = resolve(PKG, '../cli/bin/run.js');
@@ -42,14 +43,7 @@ describe.skipIf(!built)('ttv generate with backend: command, preset: framepack (
       command: {
         preset: 'framepack',
         command: fp.python,
-        vars: {
-          script: fp.script,
-          dit: models.dit,
-          vae: models.vae,
-          textEncoder1: models.textEncoder1,
-          textEncoder2: models.textEncoder2,
-          imageEncoder: models.imageEncoder,
-        },
+        vars: framepackVars(fp, models),
         env: fp.env({ record, scale: 4, loadMs: 50, stepMs: 2 }),
       },
     };

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { type GenerateContext, type GenerateRequest, makeTestImage, probeVideo, TtvError } from '@ttv/core';
 import { framepackFrameCount, framepackStandIn, readRunRecords, standInScaled } from '@ttv/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommandBackend, resolveTool } from './command-backend.js';
-import { configSchema } from './config.js';
-import { framepackDurations, framepackFrames } from './presets.js';
+import { CommandBackend } from './command-backend.js';
+import { configSchema } from './command-config.js';
+import { framepackDurations, framepackFrames, resolveTool } from './command-models.js';
+import { framepackVars } from './framepack.fixture.js';
 import { expandArgs } from './template.js';
 
 const fp = framepackStandIn();
@@ -24,25 +25,17 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const framepackVars = () => ({
-  script: fp.script,
-  dit: models.dit,
-  vae: models.vae,
-  textEncoder1: models.textEncoder1,
-  textEncoder2: models.textEncoder2,
-  imageEncoder: models.imageEncoder,
-});
 const framepack = (o: Record<string, unknown> = {}, env: Parameters<typeof fp.env>[0] = {}) =>
   new CommandBackend(
     configSchema.parse({
       preset: 'framepack',
       command: fp.python,
-      vars: framepackVars(),
+      vars: framepackVars(fp, models),
       env: fp.env({ scale: 4, loadMs: 20, stepMs: 1, ...env }),
       timeoutMinutes: 2,
       ...o,
     }),
-    tmp,
+    { configDir: tmp },
   );
 
 let n = 0;
@@ -180,7 +173,7 @@ describe('framepack preset (musubi-tuner fpack_generate_video.py)', () => {
           resolutions: [{ width: 832, height: 480 }],
           model: 'noop',
         }),
-        tmp,
+        { configDir: tmp },
       ),
       { model: 'noop', durationSec: 2 },
     );

@@ -1,6 +1,7 @@
-import { defineBackend } from '@ttv/core';
-import { CommandBackend, commandInfo } from './command-backend.js';
-import { type CommandConfig, configSchema } from './config.js';
+import { defineBackend } from '@ttv/core/backend';
+import { CommandBackend } from './command-backend.js';
+import { type CommandConfig, configSchema } from './command-config.js';
+import { describeCommand } from './command-models.js';
 
 /** The plugin object the registry loads (`backend: command`). */
 export const backend = defineBackend<CommandConfig>({
@@ -10,6 +11,6 @@ export const backend = defineBackend<CommandConfig>({
   kind: 'local',
   configSchema,
   secretFields: [],
-  describe: (config) => commandInfo(config),
-  create: (config, ctx) => new CommandBackend(config, ctx.configDir),
+  describe: describeCommand,
+  create: (config, ctx) => new CommandBackend(config, ctx),
 });

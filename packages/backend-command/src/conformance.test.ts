@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeBackendConformance, framepackStandIn } from '@ttv/testkit';
 import { afterAll } from 'vitest';
-import { CommandBackend } from './command-backend.js';
-import { configSchema } from './config.js';
+import { backend } from './command-plugin.js';
+import { framepackVars } from './framepack.fixture.js';
 
 const fp = framepackStandIn();
 const dir = mkdtempSync(join(tmpdir(), 'ttv-command-conf-'));
@@ -14,24 +14,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describeBackendConformance({
   name: 'command, preset framepack (stand-in)',
-  create: () =>
-    new CommandBackend(
-      configSchema.parse({
-        preset: 'framepack',
-        command: fp.python,
-        vars: {
-          script: fp.script,
-          dit: models.dit,
-          vae: models.vae,
-          textEncoder1: models.textEncoder1,
-          textEncoder2: models.textEncoder2,
-          imageEncoder: models.imageEncoder,
-        },
-        env: fp.env({ loadMs: 100, stepMs: 5 }),
-        killGraceSeconds: 1,
-      }),
-      dir,
-    ),
+  plugin: backend,
+  config: {
+    preset: 'framepack',
+    command: fp.python,
+    vars: framepackVars(fp, models),
+    env: fp.env({ loadMs: 100, stepMs: 5 }),
+    killGraceSeconds: 1,
+  },
+  context: { configDir: dir },
   expectExactEndFrame: true,
   timeoutMs: 90_000,
 });

@@ -5,12 +5,12 @@
  * The package's surface is its plugin (default export, also named `backend`), its config type and its version;
  * everything else is internal.
  */
-import { createRequire } from 'node:module';
+import { packageVersion } from '@ttv/core/backend';
 import { backend } from './command-plugin.js';
 
 export { backend };
 export default backend;
-export type { CommandConfig } from './config.js';
+export type { CommandConfig } from './command-config.js';
 
 /** This package's version (from its package.json). */
-export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+export const VERSION: string = packageVersion(import.meta.url);

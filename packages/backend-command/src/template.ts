@@ -1,4 +1,4 @@
-import type { ArgTemplate } from './presets.js';
+import type { ArgTemplate } from './command-models.js';
 
 const PLACEHOLDER = /\{(\w+)\}/g;
 

@@ -1,11 +1,11 @@
 // The ttv backend conformance suite against the embedded reference backend (unit tier: local ffmpeg, free).
 import { describeBackendConformance } from '@ttv/testkit';
-import { configSchema } from './config.js';
-import { KenBurnsBackend } from './kenburns-backend.js';
+import { backend } from './kenburns-plugin.js';
 
 describeBackendConformance({
   name: 'kenburns',
   // A fresh instance per check; small, fast settings (the suite picks the smallest size and a 1 s clip).
-  create: () => new KenBurnsBackend(configSchema.parse({ fps: 12, preset: 'ultrafast' })),
+  plugin: backend,
+  config: { fps: 12, preset: 'ultrafast' },
   expectExactEndFrame: true,
 });

@@ -11,7 +11,7 @@
  * warp is still a resampling (it is off by up to 1/256 px), so the warp is switched off for that frame with
  * the timeline option `enable`: frame 0 is the fitted picture itself.
  */
-import type { Motion } from './config.js';
+import type { Motion } from './kenburns-config.js';
 
 /** swscale flags for colour-accurate RGB → YUV conversion (no darkening when clips are chained repeatedly). */
 export const ACCURATE_SWS_FLAGS = 'spline+accurate_rnd+full_chroma_int';

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type BackendRegistry,
   capabilityProblems,
   extractFirstFrame,
   extractFrame,
@@ -12,15 +13,17 @@ import {
   type GenerateRequest,
   imagePsnr,
   makeTestImage,
+  parseConfig,
   probeVideo,
   runFfmpeg,
+  runPipeline,
   sha256File,
   TtvError,
 } from '@ttv/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema, defaultConfig, type KenBurnsConfig } from './config.js';
 import backendDefault, { backend } from './index.js';
 import { KenBurnsBackend } from './kenburns-backend.js';
+import { configSchema, defaultConfig, type KenBurnsConfig } from './kenburns-config.js';
 
 let dir: string;
 /** 320x180 smooth gradient (PNG). */
@@ -101,13 +104,15 @@ describe('plugin', () => {
   });
 
   it('create() gives a backend that costs nothing', async () => {
-    const b = await backend.create(defaultConfig, { configDir: dir, env: {}, log: () => {} });
+    const b = await backend.create(defaultConfig, { configDir: dir, env: {} });
     expect(b.estimateCost(request())).toEqual({ usd: 0, basis: 'local ffmpeg render' });
     const checks = await b.doctor!();
     expect(
       checks.every((c) => c.ok),
       JSON.stringify(checks),
     ).toBe(true);
+    // Unprefixed: `ttv doctor` groups the checks under the backend's name.
+    expect(checks.map((c) => c.name)).toEqual(['ffmpeg', 'filters']);
   });
 });
 
@@ -269,6 +274,24 @@ describe('chaining through the backend', () => {
     console.log(`kenburns chain seam PSNR (dB): ${scores.map((x) => x.toFixed(1)).join(' ')}`);
     expect(scores).toHaveLength(9);
     expect(Math.min(...scores), scores.map((s) => s.toFixed(1)).join(' ')).toBeGreaterThanOrEqual(45);
+  });
+});
+
+describe('the run log', () => {
+  it('one channel: every backend line carries the segment and the backend name once', async () => {
+    const runDir = join(dir, 'run-log');
+    const registry = {
+      load: async () => ({ plugin: backend, specifier: '@ttv/backend-kenburns', url: 'memory:kenburns' }),
+      listInstalled: () => [],
+      isInstalled: () => true,
+    } as unknown as BackendRegistry;
+    const yaml = `backend: kenburns\nkenburns: { fps: 8, preset: ultrafast }\noutput: { width: 320, height: 180, fps: 8 }\nsegmentDuration: 1\nstoryboard:\n  image: ${imgA}\n  segments: [{ prompt: one }, { prompt: two }]\n`;
+    const config = await parseConfig(yaml, join(dir, 'ttv.yaml'), { registry });
+    await runPipeline({ config, registry, runDir });
+    const lines = (await readFile(join(runDir, 'run.log'), 'utf8')).split('\n').filter((l) => l.includes('kenburns:'));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines.filter((l) => l.includes('kenburns: kenburns:'))).toEqual([]);
+    for (const seg of [0, 1]) expect(lines.some((l) => l.includes(`[seg ${seg}] kenburns: first-frame`))).toBe(true);
   });
 });
 

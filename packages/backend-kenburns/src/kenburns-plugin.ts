@@ -1,6 +1,7 @@
-import { defineBackend } from '@ttv/core';
-import { configSchema, type KenBurnsConfig } from './config.js';
-import { backendInfo, KenBurnsBackend } from './kenburns-backend.js';
+import { defineBackend } from '@ttv/core/backend';
+import { KenBurnsBackend } from './kenburns-backend.js';
+import { configSchema, type KenBurnsConfig } from './kenburns-config.js';
+import { describeKenBurns } from './kenburns-models.js';
 
 /**
  * The plugin object the registry loads. `describe` is static (no ffmpeg, no files): `ttv backends` and the
@@ -14,6 +15,6 @@ export const backend = defineBackend<KenBurnsConfig>({
   kind: 'embedded',
   configSchema,
   secretFields: [],
-  describe: (config) => backendInfo(config),
-  create: (config, ctx) => new KenBurnsBackend(config, ctx.log),
+  describe: describeKenBurns,
+  create: (config, ctx) => new KenBurnsBackend(config, ctx),
 });

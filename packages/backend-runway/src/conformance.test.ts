@@ -2,8 +2,7 @@
 // live tier against the real API only when RUNWAYML_API_SECRET is set (it spends about 20 credits, $0.20).
 import { describeBackendConformance, type RunwayEmulator, startRunwayEmulator } from '@ttv/testkit';
 import { afterAll, beforeAll } from 'vitest';
-import { configSchema } from './config.js';
-import { createRunwayBackend } from './runway-backend.js';
+import { backend } from './runway-plugin.js';
 
 let emu: RunwayEmulator;
 
@@ -15,10 +14,12 @@ afterAll(async () => {
   await emu?.close();
 });
 
-const onEmulator = (model: 'gen4_turbo' | 'veo3.1_fast') => () =>
-  createRunwayBackend(configSchema.parse({ model, baseUrl: emu.url, polling: { intervalMs: 20, maxIntervalMs: 60 }, timeouts: { requestMs: 10_000 } }), {
-    RUNWAYML_API_SECRET: emu.apiKey,
-  });
+/** The plugin on the emulator: its config section (read once the emulator has started) and the key in the env. */
+const onEmulator = (model: 'gen4_turbo' | 'veo3.1_fast') => ({
+  plugin: backend,
+  config: () => ({ model, baseUrl: emu.url, polling: { intervalMs: 20, maxIntervalMs: 60 }, timeouts: { requestMs: 10_000 } }),
+  context: { env: { RUNWAYML_API_SECRET: 'key_test' } },
+});
 
 const counters = {
   spend: { count: () => emu.stats().created },
@@ -28,7 +29,7 @@ const counters = {
 
 describeBackendConformance({
   name: 'runway gen4_turbo (emulator)',
-  create: onEmulator('gen4_turbo'),
+  ...onEmulator('gen4_turbo'),
   ...counters,
   secrets: ['key_test'], // the emulator's default key
   remote: { resume: true },
@@ -36,7 +37,7 @@ describeBackendConformance({
 
 describeBackendConformance({
   name: 'runway veo3.1_fast (emulator)',
-  create: onEmulator('veo3.1_fast'),
+  ...onEmulator('veo3.1_fast'),
   ...counters,
   secrets: ['key_test'],
   remote: { resume: true },
@@ -49,7 +50,8 @@ describeBackendConformance({
   name: 'runway gen4_turbo (live API)',
   tier: 'live',
   live: { skipUnless: () => Boolean(liveKey), reason: 'set RUNWAYML_API_SECRET to run against the real Runway API (spends ~20 credits)' },
-  create: () => createRunwayBackend(configSchema.parse({ model: 'gen4_turbo' }), process.env),
+  plugin: backend,
+  config: { model: 'gen4_turbo' },
   secrets: liveKey ? [liveKey] : [],
   remote: { resume: true },
 });

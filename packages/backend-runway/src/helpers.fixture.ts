@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CallOptions, type GenerateRequest, type JobHandle, type ProgressUpdate, TtvError } from '@ttv/core';
 import type { RunwayEmulator } from '@ttv/testkit';
-import { configSchema, type RunwayConfigInput } from './config.js';
 import { createRunwayBackend, type RunwayBackend, type RunwayBackendOptions } from './runway-backend.js';
+import { configSchema, type RunwayConfigInput } from './runway-config.js';
 
 export async function tempDir(prefix = 'ttv-runway-backend-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -24,7 +24,7 @@ export function backendFor(
     timeouts: { requestMs: 5000 },
     ...config,
   });
-  return createRunwayBackend(parsed, { RUNWAYML_API_SECRET: emu.apiKey }, options);
+  return createRunwayBackend(parsed, { env: { RUNWAYML_API_SECRET: emu.apiKey } }, options);
 }
 
 export interface Recorded {

@@ -6,12 +6,12 @@
  * The package's surface is its plugin (default export, also named `backend`), its config type and its version;
  * everything else is internal.
  */
-import { createRequire } from 'node:module';
+import { packageVersion } from '@ttv/core/backend';
 import { backend } from './runway-plugin.js';
 
 export { backend };
 export default backend;
-export type { RunwayConfig, RunwayConfigInput } from './config.js';
+export type { RunwayConfig, RunwayConfigInput } from './runway-config.js';
 
 /** This package's version (from its package.json). */
-export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+export const VERSION: string = packageVersion(import.meta.url);

@@ -4,9 +4,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { callBackend, makeTestImage, probeVideo } from '@ttv/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from './config.js';
 import { baseRequest, recordingContext, rejection, tempDir } from './helpers.fixture.js';
 import { createRunwayBackend } from './runway-backend.js';
+import { configSchema } from './runway-config.js';
 
 const key = process.env['RUNWAYML_API_SECRET'];
 
@@ -22,7 +22,7 @@ describe.skipIf(!key)('runway live API (RUNWAYML_API_SECRET set)', () => {
   afterAll(async () => cleanup?.());
 
   it('doctor: the key is accepted and the balance is readable (free)', async () => {
-    const backend = createRunwayBackend(configSchema.parse({}), process.env);
+    const backend = createRunwayBackend(configSchema.parse({}), { env: process.env });
     const checks = await backend.doctor();
     expect(
       checks.every((c) => c.ok),
@@ -33,7 +33,7 @@ describe.skipIf(!key)('runway live API (RUNWAYML_API_SECRET set)', () => {
 
   it('a wrong key is AUTH and is never echoed (free)', async () => {
     const wrong = `key_${'0'.repeat(128)}`;
-    const backend = createRunwayBackend(configSchema.parse({}), { ...process.env, RUNWAYML_API_SECRET: wrong });
+    const backend = createRunwayBackend(configSchema.parse({}), { env: { ...process.env, RUNWAYML_API_SECRET: wrong } });
     const workDir = join(dir, 'w-auth');
     await mkdir(workDir, { recursive: true });
     const error = await rejection(callBackend(backend, baseRequest(dir, image, { outputPath: join(dir, 'auth.mp4') }), recordingContext(workDir).ctx));
@@ -44,7 +44,7 @@ describe.skipIf(!key)('runway live API (RUNWAYML_API_SECRET set)', () => {
   it(
     'generates a 2 s gen4_turbo clip at 1280x720 and reports the task cost',
     async () => {
-      const backend = createRunwayBackend(configSchema.parse({ polling: { intervalMs: 5000 } }), process.env);
+      const backend = createRunwayBackend(configSchema.parse({ polling: { intervalMs: 5000 } }), { env: process.env });
       const workDir = join(dir, 'w-gen');
       await mkdir(workDir, { recursive: true });
       const rec = recordingContext(workDir);

@@ -1,15 +1,15 @@
 /** The plugin, its config section, the model table, error mapping and image preparation: offline. */
 import { join } from 'node:path';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@runwayml/sdk';
-import { capabilityProblems, isRemoteBackend, makeTestImage, negotiate, probeImage, registerSecret, TtvError } from '@ttv/core';
+import { capabilityProblems, describeBackend, isRemoteBackend, makeTestImage, negotiate, probeImage, registerSecret, TtvError } from '@ttv/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema, defaultConfig } from './config.js';
-import { mapSdkError, mapTaskFailure, retryAfterMs } from './errors.js';
 import { rejection, tempDir } from './helpers.fixture.js';
 import { MAX_DATA_URI_BYTES, prepareImage } from './images.js';
 import backendDefault, { backend } from './index.js';
-import { MODELS } from './models.js';
-import { backendInfo, createRunwayBackend, RunwayBackend } from './runway-backend.js';
+import { createRunwayBackend, RunwayBackend } from './runway-backend.js';
+import { configSchema, defaultConfig } from './runway-config.js';
+import { mapSdkError, mapTaskFailure, retryAfterMs } from './runway-errors.js';
+import { MODELS } from './runway-models.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -32,10 +32,10 @@ describe('plugin', () => {
   });
 
   it('create reads RUNWAYML_API_SECRET from the context env; without one it still creates (AUTH comes at submit)', async () => {
-    const withKey = await backend.create(defaultConfig, { configDir: dir, env: { RUNWAYML_API_SECRET: 'key_from_env_123' }, log: () => {} });
+    const withKey = await backend.create(defaultConfig, { configDir: dir, env: { RUNWAYML_API_SECRET: 'key_from_env_123' } });
     expect(withKey).toBeInstanceOf(RunwayBackend);
     expect(await withKey.doctor!().then((c) => c[0])).toMatchObject({ ok: true, detail: expect.stringContaining('RUNWAYML_API_SECRET') });
-    const without = await backend.create(defaultConfig, { configDir: dir, env: {}, log: () => {} });
+    const without = await backend.create(defaultConfig, { configDir: dir, env: {} });
     expect((await without.doctor!())[0]).toMatchObject({ ok: false });
   });
 });
@@ -60,7 +60,7 @@ describe('config section', () => {
         polling: { intervalMs: 1000, maxIntervalMs: 9000, backoff: 2, jitter: 0.1, maxErrors: 3 },
         timeouts: { requestMs: 7000, taskMs: 600_000, downloadMs: 120_000 },
       }),
-      {},
+      { env: {} },
     );
     expect(b.jobPolicy).toEqual({
       intervalMs: 1000,
@@ -72,7 +72,7 @@ describe('config section', () => {
       requestTimeoutMs: 7000,
       downloadTimeoutMs: 120_000,
     });
-    expect(createRunwayBackend(defaultConfig, {}).jobPolicy).toMatchObject({ intervalMs: 5000, maxIntervalMs: 20_000, timeoutMs: 1_800_000 });
+    expect(createRunwayBackend(defaultConfig, { env: {} }).jobPolicy).toMatchObject({ intervalMs: 5000, maxIntervalMs: 20_000, timeoutMs: 1_800_000 });
     expect(isRemoteBackend(b)).toBe(true);
     expect(typeof b.cancel).toBe('function');
     expect('generate' in b).toBe(false);
@@ -90,7 +90,7 @@ describe('config section', () => {
   });
 
   it('ratio and duration narrow what the models advertise, so the engine negotiates to them', () => {
-    const info = backendInfo(configSchema.parse({ ratio: '720:1280', duration: 4 }));
+    const info = describeBackend(backend, configSchema.parse({ ratio: '720:1280', duration: 4 }));
     const gen4 = info.models.find((m) => m.id === 'gen4_turbo')!;
     expect(gen4.resolutions).toEqual([{ width: 720, height: 1280 }]);
     expect(gen4.durations).toEqual({ kind: 'discrete', values: [4] });
@@ -101,7 +101,7 @@ describe('config section', () => {
 
 describe('model table', () => {
   it('matches the reference: ratios as pixel sizes, durations, last-frame support, prices', () => {
-    const info = backendInfo(defaultConfig);
+    const info = describeBackend(backend, defaultConfig);
     const by = Object.fromEntries(info.models.map((m) => [m.id, m]));
     expect(by['gen4_turbo']!.inputs).toEqual(['first-frame']);
     expect(by['gen4.5']!.inputs).toEqual(['first-frame']);
@@ -115,12 +115,12 @@ describe('model table', () => {
     expect(by['gen4.5']!.usdPerSecond).toBeCloseTo(0.12);
     expect(by['veo3.1']!.usdPerSecond).toBeCloseTo(0.2);
     expect(by['veo3.1_fast']!.usdPerSecond).toBeCloseTo(0.1);
-    expect(backendInfo(configSchema.parse({ audio: true })).models.find((m) => m.id === 'veo3.1')!.usdPerSecond).toBeCloseTo(0.4);
+    expect(describeBackend(backend, configSchema.parse({ audio: true })).models.find((m) => m.id === 'veo3.1')!.usdPerSecond).toBeCloseTo(0.4);
   });
 
   it('keyframe mode picks the cheapest model with a last frame when the configured one has none', () => {
     const deal = negotiate(
-      { name: 'runway', info: backendInfo(defaultConfig) },
+      { name: 'runway', info: describeBackend(backend, defaultConfig) },
       { input: 'first-last-frame', prompt: 'p', durationSec: 5, width: 1280, height: 720 },
     );
     expect(deal).toMatchObject({ ok: true, durationSec: 6 });
@@ -128,11 +128,11 @@ describe('model table', () => {
   });
 
   it('estimateCost: credits/s × seconds × $0.01, deterministic and offline', () => {
-    const b = createRunwayBackend(defaultConfig, {});
+    const b = createRunwayBackend(defaultConfig, { env: {} });
     const req = { model: 'gen4.5', prompt: 'p', durationSec: 5, width: 1280, height: 720, outputPath: '/x.mp4' };
     expect(b.estimateCost(req)).toEqual({ usd: 0.6, basis: 'gen4.5: 12 credits/s × 5 s × $0.01' });
     expect(b.estimateCost({ ...req, model: 'veo3.1', durationSec: 8 }).usd).toBeCloseTo(1.6);
-    const withAudio = createRunwayBackend(configSchema.parse({ audio: true }), {});
+    const withAudio = createRunwayBackend(configSchema.parse({ audio: true }), { env: {} });
     expect(withAudio.estimateCost({ ...req, model: 'veo3.1_fast', durationSec: 8 }).usd).toBeCloseTo(1.2);
     expect(withAudio.estimateCost({ ...req, model: 'gen4_turbo', durationSec: 10 }).usd).toBeCloseTo(0.5);
     expect(MODELS['gen4_turbo'].creditsPerSecond).toBe(5);

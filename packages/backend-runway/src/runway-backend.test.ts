@@ -264,9 +264,9 @@ describe('HTTP errors map through the SDK classes (create is never replayed)', (
   it('401 → AUTH with the fix, and the key appears nowhere', async () => {
     const key = `key_${'ab'.repeat(64)}`;
     const { rec, request } = await setup();
-    const { configSchema } = await import('./config.js');
+    const { configSchema } = await import('./runway-config.js');
     const { createRunwayBackend } = await import('./runway-backend.js');
-    const backend = createRunwayBackend(configSchema.parse({ baseUrl: emu.url, polling: { intervalMs: 10 } }), { RUNWAYML_API_SECRET: key });
+    const backend = createRunwayBackend(configSchema.parse({ baseUrl: emu.url, polling: { intervalMs: 10 } }), { env: { RUNWAYML_API_SECRET: key } });
     const error = await rejection(callBackend(backend, request, rec.ctx));
     expect(error.code).toBe('AUTH');
     expect(error.fix).toContain('RUNWAYML_API_SECRET');
@@ -454,9 +454,9 @@ describe('validate and key checks send no request', () => {
   });
 
   it('a missing key is AUTH at submit time (not at create), with the fix; estimates need no key', async () => {
-    const { configSchema } = await import('./config.js');
+    const { configSchema } = await import('./runway-config.js');
     const { createRunwayBackend } = await import('./runway-backend.js');
-    const backend = createRunwayBackend(configSchema.parse({ baseUrl: emu.url }), {});
+    const backend = createRunwayBackend(configSchema.parse({ baseUrl: emu.url }), { env: {} });
     const { rec, request } = await setup();
     expect(backend.estimateCost(request).usd).toBeCloseTo(0.1, 6);
     const error = await rejection(callBackend(backend, request, rec.ctx));

@@ -15,40 +15,30 @@
  */
 import RunwayML from '@runwayml/sdk';
 import {
-  type BackendInfo,
+  type BackendCreateContext,
   type BackendWarning,
   type CallContext,
   type CostEstimate,
+  checkImage,
   type DoctorCheck,
   describeDurations,
   durationAllowed,
   type GenerateRequest,
+  invalidInput,
   type JobHandle,
   type JobPolicy,
   type JobStatus,
-  type ModelCapabilities,
-  probeImage,
+  jobPolicyOf,
   type RemoteVideoBackend,
   registerSecret,
   type SubmitContext,
   safeUrl,
   TtvError,
-} from '@ttv/core';
-import type { RunwayConfig } from './config.js';
-import { mapSdkError, mapTaskFailure } from './errors.js';
+} from '@ttv/core/backend';
 import { prepareImage } from './images.js';
-import {
-  capabilitiesOf,
-  creditsFor,
-  isModelId,
-  MAX_PROMPT_LENGTH,
-  MODEL_IDS,
-  MODELS,
-  type RunwayModel,
-  ratioFor,
-  ratioResolution,
-  USD_PER_CREDIT,
-} from './models.js';
+import type { RunwayConfig } from './runway-config.js';
+import { mapSdkError, mapTaskFailure } from './runway-errors.js';
+import { creditsFor, isModelId, MAX_PROMPT_LENGTH, MODEL_IDS, MODELS, type RunwayModel, ratioFor, ratioResolution, USD_PER_CREDIT } from './runway-models.js';
 
 export type Task = Awaited<ReturnType<RunwayML['tasks']['retrieve']>>;
 export type CreateBody = Parameters<RunwayML['imageToVideo']['create']>[0];
@@ -56,9 +46,6 @@ export type CreateBody = Parameters<RunwayML['imageToVideo']['create']>[0];
 export const DEFAULT_BASE_URL = 'https://api.dev.runwayml.com';
 export const ENV_API_KEY = 'RUNWAYML_API_SECRET';
 const ENV_BASE_URL = 'RUNWAYML_BASE_URL';
-const IMAGE_FORMATS = ['png', 'jpeg', 'webp'];
-/** Preference order when the engine picks a model for a mode the configured model lacks: cheapest first. */
-const MODEL_ORDER = ['gen4_turbo', 'gen4.5', 'veo3.1_fast', 'veo3.1'] as const;
 
 export interface RunwayBackendOptions {
   /** The key (config or env), resolved by `create`. Missing → AUTH at submit time. */
@@ -78,32 +65,6 @@ export interface RunwayJobData {
   durationSec: number;
   /** What `submit` had to leave out (e.g. a negative prompt the model does not take), reported on success. */
   warnings?: BackendWarning[];
-}
-
-export function backendInfo(config: RunwayConfig): BackendInfo {
-  const models: ModelCapabilities[] = MODEL_ORDER.map((id) =>
-    capabilitiesOf(MODELS[id], { ratio: config.ratio, duration: config.duration, audio: config.audio, concurrency: config.concurrency }),
-  );
-  return { name: 'runway', displayName: 'Runway', kind: 'remote', models, defaultModel: config.model };
-}
-
-/** The job policy from the config's `polling` and `timeouts` sections. */
-export function jobPolicyOf(config: RunwayConfig): Partial<JobPolicy> {
-  const { polling, timeouts } = config;
-  return {
-    intervalMs: polling.intervalMs,
-    maxIntervalMs: polling.maxIntervalMs,
-    backoff: polling.backoff,
-    jitter: polling.jitter,
-    maxErrors: polling.maxErrors,
-    timeoutMs: timeouts.taskMs,
-    requestTimeoutMs: timeouts.requestMs,
-    downloadTimeoutMs: timeouts.downloadMs,
-  };
-}
-
-function invalid(message: string, field: string, value: unknown, fix: string, cause?: unknown): TtvError {
-  return new TtvError('INPUT_INVALID', message, { field, value, fix, ...(cause === undefined ? {} : { cause }) });
 }
 
 function costCredits(task: Task): number | undefined {
@@ -132,11 +93,6 @@ function mapCallError(error: unknown, what: string, signal: AbortSignal): TtvErr
 
 export class RunwayBackend implements RemoteVideoBackend {
   readonly specificationVersion = 2 as const;
-  readonly name: string;
-  readonly displayName: string;
-  readonly kind: BackendInfo['kind'];
-  readonly models: ModelCapabilities[];
-  readonly defaultModel: string;
   readonly jobPolicy: Partial<JobPolicy>;
 
   private client?: RunwayML;
@@ -147,13 +103,8 @@ export class RunwayBackend implements RemoteVideoBackend {
     readonly config: RunwayConfig,
     private readonly options: RunwayBackendOptions = {},
   ) {
-    const info = backendInfo(config);
-    this.name = info.name;
-    this.displayName = info.displayName;
-    this.kind = info.kind;
-    this.models = info.models;
-    this.defaultModel = info.defaultModel;
-    this.jobPolicy = jobPolicyOf(config);
+    const { polling, timeouts } = config;
+    this.jobPolicy = jobPolicyOf(polling, { requestMs: timeouts.requestMs, jobMs: timeouts.taskMs, downloadMs: timeouts.downloadMs });
     if (options.apiKey) registerSecret(options.apiKey);
   }
 
@@ -188,7 +139,7 @@ export class RunwayBackend implements RemoteVideoBackend {
 
   private model(id: string): RunwayModel {
     if (!isModelId(id)) {
-      throw invalid(`runway has no model "${id}"`, 'model', id, `use one of ${MODEL_IDS.join(', ')}`);
+      throw invalidInput(`runway has no model "${id}"`, 'model', id, `use one of ${MODEL_IDS.join(', ')}`);
     }
     return MODELS[id];
   }
@@ -199,7 +150,7 @@ export class RunwayBackend implements RemoteVideoBackend {
     const model = this.model(request.model);
     const ratio = ratioFor(model, request.width, request.height);
     if (!ratio) {
-      throw invalid(
+      throw invalidInput(
         `runway ${model.id} does not make ${request.width}x${request.height}`,
         'resolution',
         `${request.width}x${request.height}`,
@@ -207,7 +158,7 @@ export class RunwayBackend implements RemoteVideoBackend {
       );
     }
     if (!durationAllowed(model.durations, request.durationSec)) {
-      throw invalid(
+      throw invalidInput(
         `runway ${model.id} makes ${describeDurations(model.durations)} s clips, not ${request.durationSec} s`,
         'durationSec',
         request.durationSec,
@@ -215,7 +166,7 @@ export class RunwayBackend implements RemoteVideoBackend {
       );
     }
     if (!request.firstFrame) {
-      throw invalid(
+      throw invalidInput(
         'runway image-to-video needs a first frame: set storyboard.image (PNG or JPEG), or use keyframe mode with keyframes',
         'firstFrame',
         request.firstFrame,
@@ -224,7 +175,7 @@ export class RunwayBackend implements RemoteVideoBackend {
     }
     if (request.lastFrame !== undefined && !model.lastFrame) {
       const withLast = MODEL_IDS.filter((id) => MODELS[id].lastFrame).join(' or ');
-      throw invalid(
+      throw invalidInput(
         `runway ${model.id} does not take a last frame (first-frame only)`,
         'lastFrame',
         request.lastFrame,
@@ -232,7 +183,7 @@ export class RunwayBackend implements RemoteVideoBackend {
       );
     }
     if (request.prompt.length > MAX_PROMPT_LENGTH) {
-      throw invalid(
+      throw invalidInput(
         `prompt is ${request.prompt.length} characters; runway accepts at most ${MAX_PROMPT_LENGTH}`,
         'prompt',
         `${request.prompt.slice(0, 40)}…`,
@@ -240,10 +191,10 @@ export class RunwayBackend implements RemoteVideoBackend {
       );
     }
     if (model.promptTextRequired && request.prompt.trim() === '') {
-      throw invalid(`runway ${model.id} needs a prompt`, 'prompt', request.prompt, 'give the segment a prompt');
+      throw invalidInput(`runway ${model.id} needs a prompt`, 'prompt', request.prompt, 'give the segment a prompt');
     }
     if (request.negativePrompt !== undefined && model.negativePrompt && request.negativePrompt.length > MAX_PROMPT_LENGTH) {
-      throw invalid(
+      throw invalidInput(
         `negativePrompt is ${request.negativePrompt.length} characters; runway accepts at most ${MAX_PROMPT_LENGTH}`,
         'negativePrompt',
         `${request.negativePrompt.slice(0, 40)}…`,
@@ -252,27 +203,12 @@ export class RunwayBackend implements RemoteVideoBackend {
     }
     const seed = request.seed ?? this.config.seed;
     if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 4_294_967_295)) {
-      throw invalid(`runway seeds are integers 0–4294967295, not ${seed}`, 'seed', seed, 'use a smaller seed');
+      throw invalidInput(`runway seeds are integers 0–4294967295, not ${seed}`, 'seed', seed, 'use a smaller seed');
     }
     await Promise.all([
-      this.checkImage(request.firstFrame, 'firstFrame'),
-      request.lastFrame !== undefined ? this.checkImage(request.lastFrame, 'lastFrame') : undefined,
+      checkImage(request.firstFrame, 'firstFrame', { backend: 'runway' }),
+      request.lastFrame !== undefined ? checkImage(request.lastFrame, 'lastFrame', { backend: 'runway' }) : undefined,
     ]);
-  }
-
-  private async checkImage(path: string, field: 'firstFrame' | 'lastFrame'): Promise<void> {
-    let format: string;
-    try {
-      ({ format } = await probeImage(path));
-    } catch (error) {
-      if (TtvError.is(error) && error.code === 'INPUT_INVALID') {
-        throw invalid(`${field} ${path}: ${error.message.replace(`${path}: `, '')}`, field, path, 'point it at an existing PNG or JPEG file', error);
-      }
-      throw error;
-    }
-    if (!IMAGE_FORMATS.includes(format)) {
-      throw invalid(`${field} ${path} is a ${format} image; runway takes PNG, JPEG or WebP`, field, path, 'convert it to PNG or JPEG');
-    }
   }
 
   estimateCost(request: GenerateRequest): CostEstimate {
@@ -491,9 +427,10 @@ function jobData(job: JobHandle): RunwayJobData | undefined {
 /** Resolves the key and the base URL from the config and the environment, and builds the backend. */
 export function createRunwayBackend(
   config: RunwayConfig,
-  env: NodeJS.ProcessEnv,
+  ctx: Pick<BackendCreateContext, 'env'>,
   options: Omit<RunwayBackendOptions, 'apiKey' | 'apiKeySource' | 'baseUrl'> = {},
 ): RunwayBackend {
+  const { env } = ctx;
   const fromEnv = env[ENV_API_KEY]?.trim();
   const apiKey = config.apiKey ?? (fromEnv ? fromEnv : undefined);
   if (apiKey) registerSecret(apiKey);

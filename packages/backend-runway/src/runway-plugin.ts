@@ -1,6 +1,7 @@
-import { defineBackend } from '@ttv/core';
-import { configSchema, type RunwayConfig } from './config.js';
-import { backendInfo, createRunwayBackend } from './runway-backend.js';
+import { defineBackend } from '@ttv/core/backend';
+import { createRunwayBackend } from './runway-backend.js';
+import { configSchema, type RunwayConfig } from './runway-config.js';
+import { describeRunway } from './runway-models.js';
 
 /**
  * The plugin object the registry loads. `describe` is static (no key, no network). `create` reads the key
@@ -14,6 +15,6 @@ export const backend = defineBackend<RunwayConfig>({
   kind: 'remote',
   configSchema,
   secretFields: ['apiKey'],
-  describe: (config) => backendInfo(config),
-  create: (config, ctx) => createRunwayBackend(config, ctx.env),
+  describe: describeRunway,
+  create: (config, ctx) => createRunwayBackend(config, ctx),
 });

@@ -14,7 +14,7 @@ import { GoogleGenAI, type GoogleGenAIOptions } from '@google/genai';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { TtvError } from '@ttv/core';
 import { type AuthClient, OAuth2Client } from 'google-auth-library';
-import type { VeoConfig } from './config.js';
+import type { VeoConfig } from './veo3-config.js';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 

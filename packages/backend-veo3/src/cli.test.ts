@@ -156,6 +156,16 @@ describe.skipIf(!built)('ttv generate with backend: veo3 (CLI against the emulat
     const first1 = join(dir, 'chain-first1.png');
     await Promise.all([extractLastFrame(out.segments[0]!.file, last0), extractFirstFrame(out.segments[1]!.file, first1)]);
     expect(await imagePsnr(last0, first1)).toBeGreaterThan(28);
+
+    // One log channel: the backend logs through each call's context, and the engine prefixes its lines with the
+    // segment and the backend (once).
+    const veoLines = (await readFile(join(out.runDir, 'run.log'), 'utf8')).split('\n').filter((l) => l.includes('veo3: '));
+    for (const seg of [0, 1, 2])
+      expect(
+        veoLines.some((l) => l.includes(`[seg ${seg}] veo3: operation `)),
+        veoLines.join('\n'),
+      ).toBe(true);
+    expect(veoLines.filter((l) => !/\[seg \d+\] veo3: /.test(l) || l.includes('veo3: veo3:'))).toEqual([]);
   });
 
   it('generateAudio: the clips keep their sound through the join, one track as long as the film', async () => {

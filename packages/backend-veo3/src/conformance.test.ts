@@ -5,9 +5,8 @@
  */
 import { describeBackendConformance, startVeoEmulator, type VeoEmulator } from '@ttv/testkit';
 import { afterAll, beforeAll } from 'vitest';
-import { configSchema } from './config.js';
-import { API_KEY, clearGoogleEnv, makeBackend, TOKEN } from './test-helpers.fixture.js';
-import { VeoBackend } from './veo-backend.js';
+import { API_KEY, clearGoogleEnv, emulatorConfig, TOKEN } from './test-helpers.fixture.js';
+import { backend } from './veo3-plugin.js';
 
 let emu: VeoEmulator;
 
@@ -21,7 +20,9 @@ afterAll(async () => {
 
 describeBackendConformance({
   name: 'veo3 veo-3.1-fast (emulator, access token)',
-  create: () => makeBackend(emu),
+  plugin: backend,
+  config: () => emulatorConfig(emu),
+  context: { env: {} },
   spend: { count: () => emu.stats().submits },
   network: { count: () => emu.requests.length },
   remote: { resume: true },
@@ -31,11 +32,9 @@ describeBackendConformance({
 
 describeBackendConformance({
   name: 'veo3 veo-3.0 (emulator, express mode)',
-  create: () =>
-    new VeoBackend(
-      configSchema.parse({ auth: 'express', apiKey: API_KEY, model: 'veo-3.0-generate-001', baseUrl: emu.url, polling: { intervalMs: 5, jitter: 0 } }),
-      { env: {} },
-    ),
+  plugin: backend,
+  config: () => ({ auth: 'express', apiKey: API_KEY, model: 'veo-3.0-generate-001', baseUrl: emu.url, polling: { intervalMs: 5, jitter: 0 } }),
+  context: { env: {} },
   spend: { count: () => emu.stats().submits },
   network: { count: () => emu.requests.length },
   remote: { resume: true },

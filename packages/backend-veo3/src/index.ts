@@ -5,12 +5,12 @@
  * The package's surface is its plugin (default export, also named `backend`), its config type and its version;
  * everything else is internal.
  */
-import { createRequire } from 'node:module';
-import { backend } from './plugin.js';
+import { packageVersion } from '@ttv/core/backend';
+import { backend } from './veo3-plugin.js';
 
 export { backend };
 export default backend;
-export type { VeoConfig, VeoConfigInput } from './config.js';
+export type { VeoConfig, VeoConfigInput } from './veo3-config.js';
 
 /** This package's version (from its package.json). */
-export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+export const VERSION: string = packageVersion(import.meta.url);

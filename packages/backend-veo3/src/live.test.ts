@@ -9,8 +9,8 @@
  * clear the GOOGLE_* environment (ADC needs it); the emulator test files do.
  */
 import { describeBackendConformance } from '@ttv/testkit';
-import { configSchema } from './config.js';
-import { VeoBackend } from './veo-backend.js';
+import { VeoBackend } from './veo3-backend.js';
+import { backend as plugin } from './veo3-plugin.js';
 
 const project = process.env['TTV_VEO_LIVE_PROJECT'];
 let submits = 0;
@@ -19,17 +19,16 @@ describeBackendConformance({
   name: `veo3 ${process.env['TTV_VEO_LIVE_MODEL'] ?? 'veo-3.1-fast-generate-001'} (Vertex AI)`,
   tier: 'live',
   live: { skipUnless: Boolean(project), reason: 'set TTV_VEO_LIVE_PROJECT (and Application Default Credentials) to run against Vertex AI' },
-  create: () => {
-    const backend = new VeoBackend(
-      configSchema.parse({
-        auth: 'adc',
-        project,
-        location: process.env['TTV_VEO_LIVE_LOCATION'] ?? 'us-central1',
-        model: process.env['TTV_VEO_LIVE_MODEL'] ?? 'veo-3.1-fast-generate-001',
-        polling: { intervalMs: 10_000 },
-      }),
-      { env: process.env },
-    );
+  plugin,
+  config: {
+    auth: 'adc',
+    project,
+    location: process.env['TTV_VEO_LIVE_LOCATION'] ?? 'us-central1',
+    model: process.env['TTV_VEO_LIVE_MODEL'] ?? 'veo-3.1-fast-generate-001',
+    polling: { intervalMs: 10_000 },
+  },
+  create: (config, ctx) => {
+    const backend = new VeoBackend(config, ctx);
     // Spend = operations Vertex accepted (the suite calls the backend through callBackend, as the engine does).
     const submit = backend.submit.bind(backend);
     backend.submit = async (request, ctx) => {

@@ -4,12 +4,12 @@ import { capabilityProblems, isRemoteBackend, redact, registerSecret } from '@tt
 import { startVeoEmulator } from '@ttv/testkit';
 import { describe, expect, it } from 'vitest';
 import { resolveAuth, vertexBaseUrl } from './auth.js';
-import { configSchema, defaultConfig } from './config.js';
-import { fromHttp, fromOperationError, parseGoogleError } from './errors.js';
 import backendDefault, { backend } from './index.js';
-import { MODELS, pixelSize, veoFormatOf } from './models.js';
 import { clearGoogleEnv, TOKEN } from './test-helpers.fixture.js';
-import { modelOfOperation, VeoBackend } from './veo-backend.js';
+import { modelOfOperation, VeoBackend } from './veo3-backend.js';
+import { configSchema, defaultConfig } from './veo3-config.js';
+import { fromHttp, fromOperationError, parseGoogleError } from './veo3-errors.js';
+import { MODELS, pixelSize, veoFormatOf } from './veo3-models.js';
 
 clearGoogleEnv();
 
@@ -126,8 +126,8 @@ describe('auth resolution (pure)', () => {
     expect(vertexBaseUrl(o, resolveAuth(o, {}, '/'))).toBe('http://127.0.0.1:9');
   });
   it('create() does no I/O and registers secrets with the core redactor', async () => {
-    const b = await backend.create(configSchema.parse({ apiKey: 'express-secret-abcdef' }), { configDir: '/nowhere', env: {}, log: () => {} });
-    expect(b.name).toBe('veo3');
+    const b = await backend.create(configSchema.parse({ apiKey: 'express-secret-abcdef' }), { configDir: '/nowhere', env: {} });
+    expect(b).toBeInstanceOf(VeoBackend);
     expect(redact('key=express-secret-abcdef')).not.toContain('express-secret-abcdef');
     registerSecret(undefined);
   });
@@ -139,7 +139,7 @@ describe('auth resolution (pure)', () => {
         timeouts: { requestMs: 5000, operationMs: 60_000, downloadMs: 7000 },
         downloadAttempts: 5,
       }),
-      { configDir: '/nowhere', env: {}, log: () => {} },
+      { configDir: '/nowhere', env: {} },
     );
     expect(isRemoteBackend(b)).toBe(true);
     if (!isRemoteBackend(b)) return;
@@ -227,10 +227,10 @@ describe('doctor', () => {
       );
       const checks = await ok.doctor();
       expect(checks.map((c) => [c.name, c.ok])).toEqual([
-        ['veo3: project', true],
-        ['veo3: outputGcsUri', true],
-        ['veo3: stagingGcsUri', false],
-        ['veo3: ffprobe', true],
+        ['project', true],
+        ['outputGcsUri', true],
+        ['stagingGcsUri', false],
+        ['ffprobe', true],
       ]);
       expect(checks[2]!.fix).toMatch(/gcloud storage buckets create gs:\/\/nope/);
       expect(JSON.stringify(checks)).not.toContain(TOKEN);
@@ -238,10 +238,10 @@ describe('doctor', () => {
       await emu.close();
     }
     const none = await new VeoBackend(configSchema.parse({}), { env: {} }).doctor();
-    expect(none[0]).toMatchObject({ name: 'veo3: project', ok: false, fix: expect.stringMatching(/GOOGLE_CLOUD_PROJECT/) });
+    expect(none[0]).toMatchObject({ name: 'project', ok: false, fix: expect.stringMatching(/GOOGLE_CLOUD_PROJECT/) });
     const express = await new VeoBackend(configSchema.parse({ auth: 'express' }), { env: {} }).doctor();
-    expect(express[0]).toMatchObject({ name: 'veo3: auth', ok: false });
+    expect(express[0]).toMatchObject({ name: 'auth', ok: false });
     const keyFile = await new VeoBackend(configSchema.parse({ keyFile: join(import.meta.dirname, 'missing.json'), project: 'p' }), { env: {} }).doctor();
-    expect(keyFile.find((c) => c.name === 'veo3: key file')).toMatchObject({ ok: false, detail: expect.stringMatching(/ENOENT/) });
+    expect(keyFile.find((c) => c.name === 'key file')).toMatchObject({ ok: false, detail: expect.stringMatching(/ENOENT/) });
   });
 });

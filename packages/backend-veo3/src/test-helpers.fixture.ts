@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { type CallOptions, type GenerateRequest, type JobHandle, makeTestImage, type ProgressUpdate, TtvError } from '@ttv/core';
 import type { VeoEmulator } from '@ttv/testkit';
 import { expect } from 'vitest';
-import { configSchema, type VeoConfig, type VeoConfigInput } from './config.js';
-import { VeoBackend, type VeoDependencies } from './veo-backend.js';
+import { VeoBackend, type VeoDependencies } from './veo3-backend.js';
+import { configSchema, type VeoConfig, type VeoConfigInput } from './veo3-config.js';
 
 export const TOKEN = 'ya29.ttv-test-access-token-0123456789';
 export const API_KEY = 'AQ.ttv-express-test-key-0123456789';

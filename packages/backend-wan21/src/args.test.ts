@@ -1,8 +1,8 @@
 // Golden argument vectors: exactly what ttv runs for each task, on one GPU and under torchrun.
 import type { GenerateRequest } from '@ttv/core';
 import { describe, expect, it } from 'vitest';
-import { configSchema } from './config.js';
 import { Wan21Backend, type WanJob } from './wan21-backend.js';
+import { configSchema } from './wan21-config.js';
 
 const cfg = (o: Record<string, unknown> = {}) =>
   configSchema.parse({

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTestImage } from '@ttv/core';
 import { makeFakeCheckpoint, type StandInEnvOptions, wan21StandIn } from '@ttv/testkit';
-import { configSchema, type Wan21Config } from './config.js';
 import { Wan21Backend } from './wan21-backend.js';
+import { configSchema, type Wan21Config } from './wan21-config.js';
 
 export interface WanFixture {
   dir: string;
@@ -59,7 +59,7 @@ export async function wanFixture(): Promise<WanFixture> {
     images,
     standInEnv,
     config,
-    backend: (overrides, env) => new Wan21Backend(config(overrides, env), dir),
+    backend: (overrides, env) => new Wan21Backend(config(overrides, env), { configDir: dir }),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { type GenerateContext, type GenerateRequest, parseSection, TtvError } from '@ttv/core';
 import { readRunRecords } from '@ttv/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from './config.js';
 import { type WanFixture, wanFixture } from './standin.fixture.js';
-import { taskSizes, wanInfo } from './wan21-backend.js';
+import { configSchema } from './wan21-config.js';
+import { taskSizes, describeWan21 as wanInfo } from './wan21-models.js';
 import { backend as wan21Plugin } from './wan21-plugin.js';
 
 let fx: WanFixture;

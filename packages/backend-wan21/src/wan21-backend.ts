@@ -13,100 +13,45 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import {
-  type BackendInfo,
+  type BackendCreateContext,
   type CostEstimate,
+  checkImage,
   clipResult,
   type DoctorCheck,
+  deterministicSeed,
   type GenerateContext,
   type GenerateRequest,
   type GenerateResult,
+  invalidInput,
   type LocalVideoBackend,
-  type ModelCapabilities,
-  probeVideo,
+  type ProcessOutcome,
+  runProcess,
   TtvError,
   throwIfAborted,
-} from '@ttv/core';
-import { checkImage, deterministicSeed, invalidInput, type ProcessOutcome, processFailure, runProcess } from '@ttv/core/backend';
-import type { Wan21Config } from './config.js';
+} from '@ttv/core/backend';
+import { probeVideo } from '@ttv/core/media';
+import type { Wan21Config } from './wan21-config.js';
+import { noVideoSaved, processError, unreadableVideo, wrongFrameCount } from './wan21-errors.js';
 import {
-  AREA_SIZES,
   CHECKPOINT_FILES,
   CHECKPOINT_MODEL_TYPE,
-  DEFAULT_I2V_FRAMES,
   FLF2V_FRAMES,
   framesToSeconds,
   isFourNPlusOne,
+  isTask,
+  MAX_PROMPT,
   NUM_HEADS_14B,
-  type ResolutionOption,
-  resolutionOptions,
   SUPPORTED_SIZES,
   secondsToFrames,
   TASKS,
+  taskFrames,
+  taskResolutions,
   VALID_ULYSSES,
   WAN_FPS,
   type WanTask,
   wanDefaults,
   wanGeometry,
-} from './wan.js';
-
-/** T5 reads at most 512 tokens; ~4 characters a token. */
-const MAX_PROMPT = 2000;
-
-const isTask = (m: string): m is WanTask => (TASKS as readonly string[]).includes(m);
-
-/** The resolution a checkpoint folder was trained for, from its name (Wan2.1-I2V-14B-480P / -720P), if it says. */
-export function checkpointResolution(dir: string | undefined): '480p' | '720p' | undefined {
-  const name =
-    dir
-      ?.replace(/[\\/]+$/, '')
-      .split(/[\\/]/)
-      .at(-1) ?? '';
-  if (/480p/i.test(name)) return '480p';
-  if (/720p/i.test(name)) return '720p';
-  return undefined;
-}
-
-/**
- * The `--size` values offered for a task: the configured one; else for i2v the size of the configured checkpoint
- * (480P or 720P, from its folder name; both when the name does not say); flf2v is 720P only.
- */
-export function taskSizes(config: Wan21Config, task: WanTask): string[] {
-  const configured = config.size[task];
-  if (configured) return [configured];
-  if (task === 'flf2v-14B') return [AREA_SIZES['720p']];
-  const trained = checkpointResolution(config.checkpoints[task]);
-  return trained ? [AREA_SIZES[trained]] : [AREA_SIZES['720p'], AREA_SIZES['480p']];
-}
-
-export function taskResolutions(config: Wan21Config, task: WanTask): ResolutionOption[] {
-  const sizes = taskSizes(config, task).filter((s) => SUPPORTED_SIZES[task].includes(s));
-  // An unsupported configured size is refused by validate; describe still lists the defaults.
-  return resolutionOptions(sizes.length ? sizes : [AREA_SIZES['720p']]);
-}
-
-export function taskFrames(config: Wan21Config, task: WanTask): number[] {
-  if (task === 'flf2v-14B') return [FLF2V_FRAMES];
-  const list = (config.i2vFrames ?? DEFAULT_I2V_FRAMES).filter(isFourNPlusOne);
-  return list.length ? [...new Set(list)].sort((a, b) => a - b) : [81];
-}
-
-export function wanInfo(config: Wan21Config): BackendInfo {
-  const concurrency = Math.max(1, Math.floor(config.gpus.length / Math.max(1, config.gpusPerJob)));
-  const model = (task: WanTask): ModelCapabilities => ({
-    id: task,
-    inputs: task === 'flf2v-14B' ? ['first-last-frame'] : ['first-frame'],
-    durations: { kind: 'discrete', values: taskFrames(config, task).map(framesToSeconds) },
-    resolutions: taskResolutions(config, task).map(({ width, height }) => ({ width, height })),
-    fps: WAN_FPS,
-    maxPromptLength: MAX_PROMPT,
-    concurrency,
-    audio: false,
-    usdPerSecond: 0,
-  });
-  return { name: 'wan21', displayName: 'Wan2.1 (local GPUs)', kind: 'local', models: [model('i2v-14B'), model('flf2v-14B')], defaultModel: 'i2v-14B' };
-}
-
-const invalid = invalidInput;
+} from './wan21-models.js';
 
 const pick = (v: number | Partial<Record<WanTask, number>> | undefined, task: WanTask): number | undefined => (typeof v === 'number' ? v : v?.[task]);
 
@@ -122,6 +67,12 @@ export interface WanJob {
   wanDir: string;
   generatePy: string;
 }
+
+/** Runs a short command for a doctor check. */
+type DoctorRun = (file: string, args: string[]) => Promise<ProcessOutcome>;
+
+/** What a short command printed, for a doctor check's detail. */
+const outputText = (o: ProcessOutcome) => [...o.stdoutTail, ...o.stderrTail].join(' ').trim();
 
 /** Ports handed to running jobs of this process (the OS could give a just-closed port to two jobs). */
 const reservedPorts = new Set<number>();
@@ -149,27 +100,17 @@ export async function freePort(): Promise<number> {
 
 export class Wan21Backend implements LocalVideoBackend {
   readonly specificationVersion = 2 as const;
-  readonly name: string;
-  readonly displayName: string;
-  readonly kind: BackendInfo['kind'];
-  readonly models: ModelCapabilities[];
-  readonly defaultModel: string;
   readonly resourcePool: { gpus: number[] };
   /** Processes started by this instance (tests assert that a refused request started none). */
   spawnCount = 0;
   private readonly configDir: string;
 
+  /** Relative paths of the config (wanDir, checkpoints, python) resolve from `context.configDir` (default: the working directory). */
   constructor(
     readonly config: Wan21Config,
-    configDir: string = process.cwd(),
+    context: Partial<BackendCreateContext> = {},
   ) {
-    this.configDir = configDir;
-    const info = wanInfo(config);
-    this.name = info.name;
-    this.displayName = info.displayName;
-    this.kind = info.kind;
-    this.models = info.models;
-    this.defaultModel = info.defaultModel;
+    this.configDir = context.configDir ?? process.cwd();
     this.resourcePool = { gpus: [...config.gpus] };
   }
 
@@ -201,7 +142,7 @@ export class Wan21Backend implements LocalVideoBackend {
   private checkParallelism(): void {
     const { gpus, gpusPerJob } = this.config;
     if (gpusPerJob > gpus.length) {
-      throw invalid(
+      throw invalidInput(
         `wan21.gpusPerJob is ${gpusPerJob} but only ${gpus.length} GPU(s) are listed (${gpus.join(', ')})`,
         'wan21.gpusPerJob',
         gpusPerJob,
@@ -209,10 +150,10 @@ export class Wan21Backend implements LocalVideoBackend {
       );
     }
     if (new Set(gpus).size !== gpus.length) {
-      throw invalid(`wan21.gpus lists a GPU twice (${gpus.join(', ')})`, 'wan21.gpus', gpus, 'list each GPU index once');
+      throw invalidInput(`wan21.gpus lists a GPU twice (${gpus.join(', ')})`, 'wan21.gpus', gpus, 'list each GPU index once');
     }
     if (gpusPerJob > 1 && NUM_HEADS_14B % gpusPerJob !== 0) {
-      throw invalid(
+      throw invalidInput(
         `wan21.gpusPerJob ${gpusPerJob} would run --ulysses_size ${gpusPerJob}, which must divide the 14B model's ${NUM_HEADS_14B} attention heads`,
         'wan21.gpusPerJob',
         gpusPerJob,
@@ -221,150 +162,21 @@ export class Wan21Backend implements LocalVideoBackend {
     }
   }
 
-  /** Validates and returns the job (exposed so `generate` does the same checks once). */
+  /**
+   * Validates and returns the job (exposed so `generate` does the same checks once). Every Wan rule, in the
+   * order a user fixes them: the model, the checkout, the checkpoint, the size, the frame count, the GPUs, the
+   * prompt, the images.
+   */
   async plan(request: GenerateRequest, signal?: AbortSignal): Promise<WanJob> {
     const task = request.model;
-    if (!isTask(task)) throw invalid(`wan21 has no model "${task}"`, 'model', task, `use ${TASKS.join(' (chaining) or ')} (keyframe mode)`);
-    const cfg = this.config;
-
-    // The Wan checkout.
-    if (!cfg.wanDir)
-      throw invalid('wan21.wanDir is not set', 'wan21.wanDir', undefined, 'set wan21.wanDir to your Wan2.1 checkout (the folder with generate.py)');
-    const wanDir = this.path(cfg.wanDir);
-    const generatePy = join(wanDir, 'generate.py');
-    if (!existsSync(generatePy))
-      throw invalid(
-        `no generate.py in wan21.wanDir ${wanDir}`,
-        'wan21.wanDir',
-        wanDir,
-        'point wan21.wanDir at a Wan2.1 checkout (git clone https://github.com/Wan-Video/Wan2.1)',
-      );
-
-    // The checkpoint for this task.
-    const ckpt = cfg.checkpoints[task];
-    if (!ckpt) {
-      throw invalid(
-        `wan21.checkpoints.${task} is not set`,
-        `wan21.checkpoints.${task}`,
-        undefined,
-        `download ${task === 'i2v-14B' ? 'Wan-AI/Wan2.1-I2V-14B-720P (or -480P)' : 'Wan-AI/Wan2.1-FLF2V-14B-720P'} and set wan21.checkpoints.${task} to its folder`,
-      );
-    }
-    const ckptDir = this.path(ckpt);
-    if (!existsSync(ckptDir) || !statSync(ckptDir).isDirectory()) {
-      throw invalid(
-        `checkpoint directory for ${task} not found: ${ckptDir}`,
-        `wan21.checkpoints.${task}`,
-        ckptDir,
-        'check the path (relative paths resolve from the config file)',
-      );
-    }
-    const modelType = readModelType(ckptDir);
-    if (modelType !== undefined && modelType !== CHECKPOINT_MODEL_TYPE[task]) {
-      throw invalid(
-        `wan21.checkpoints.${task} (${ckptDir}) holds a "${modelType}" model, not ${task} ("${CHECKPOINT_MODEL_TYPE[task]}")`,
-        `wan21.checkpoints.${task}`,
-        ckptDir,
-        `point it at the ${task} checkpoint (the i2v and flf2v folders are easy to swap)`,
-      );
-    }
-
-    // Size: Wan asserts it is in the task's list.
-    const configured = cfg.size[task];
-    if (configured && !SUPPORTED_SIZES[task].includes(configured)) {
-      throw invalid(
-        `wan21.size.${task} ${configured} is not a size Wan supports for ${task}`,
-        `wan21.size.${task}`,
-        configured,
-        `use one of ${SUPPORTED_SIZES[task].join(', ')}`,
-      );
-    }
-    const options = taskResolutions(cfg, task);
-    const option = options.find((r) => r.width === request.width && r.height === request.height);
-    if (!option) {
-      throw invalid(
-        `wan21/${task} does not make ${request.width}x${request.height}`,
-        'resolution',
-        `${request.width}x${request.height}`,
-        `use one of ${options.map((r) => `${r.width}x${r.height}`).join(', ')} (the engine negotiates this from output.width/height)`,
-      );
-    }
-    const size = configured ?? option.size;
-
-    // Frame count: 16 fps, 4n+1, flf2v exactly 81.
-    const frameNum = secondsToFrames(request.durationSec);
-    if (frameNum === undefined) {
-      throw invalid(
-        `${request.durationSec} s is not a whole number of frames at ${WAN_FPS} fps`,
-        'durationSec',
-        request.durationSec,
-        `use (4n+1)/16 s, e.g. ${framesToSeconds(81)} s (81 frames)`,
-      );
-    }
-    if (!isFourNPlusOne(frameNum)) {
-      throw invalid(
-        `${request.durationSec} s is ${frameNum} frames at ${WAN_FPS} fps; Wan needs frame_num = 4n+1 (it crashes after loading otherwise)`,
-        'durationSec',
-        request.durationSec,
-        `use ${framesToSeconds(frameNum - ((frameNum - 1) % 4))} s or ${framesToSeconds(frameNum - ((frameNum - 1) % 4) + 4)} s`,
-      );
-    }
-    if (task === 'flf2v-14B' && frameNum !== FLF2V_FRAMES) {
-      throw invalid(
-        `flf2v-14B makes only ${FLF2V_FRAMES} frames (${framesToSeconds(FLF2V_FRAMES)} s); ${frameNum} frames were asked for`,
-        'durationSec',
-        request.durationSec,
-        `use segmentDuration ${framesToSeconds(FLF2V_FRAMES)} (the engine negotiates 5 s to it)`,
-      );
-    }
-    const allowed = taskFrames(cfg, task);
-    if (!allowed.includes(frameNum)) {
-      throw invalid(
-        `${task} is configured for ${allowed.join(', ')} frames, not ${frameNum}`,
-        'durationSec',
-        request.durationSec,
-        `use one of ${allowed.map(framesToSeconds).join(', ')} s, or change wan21.i2vFrames`,
-      );
-    }
-    const badFrames = (cfg.i2vFrames ?? []).filter((f) => !isFourNPlusOne(f));
-    if (task === 'i2v-14B' && badFrames.length) {
-      throw invalid(
-        `wan21.i2vFrames has ${badFrames.join(', ')}, which are not 4n+1`,
-        'wan21.i2vFrames',
-        badFrames,
-        'list only 4n+1 frame counts (5, 9, …, 81, …)',
-      );
-    }
-
+    if (!isTask(task)) throw invalidInput(`wan21 has no model "${task}"`, 'model', task, `use ${TASKS.join(' (chaining) or ')} (keyframe mode)`);
+    const { wanDir, generatePy } = this.checkout();
+    const ckptDir = this.checkpoint(task);
+    const size = this.size(task, request);
+    const frameNum = this.frameCount(task, request);
     this.checkParallelism();
-
-    // Prompt (Wan substitutes its example prompt for an empty one).
-    if (!request.prompt.trim())
-      throw invalid('the prompt is empty (Wan would silently use its example prompt)', 'prompt', request.prompt, 'give every segment a prompt');
-    if (request.prompt.length > MAX_PROMPT)
-      throw invalid(
-        `prompt is ${request.prompt.length} characters, over ${MAX_PROMPT}`,
-        'prompt',
-        `${request.prompt.slice(0, 40)}…`,
-        'shorten the prompt (T5 reads 512 tokens)',
-      );
-
-    // Images (Wan substitutes its bundled examples for missing ones: never let that happen).
-    if (task === 'i2v-14B' && request.lastFrame !== undefined) {
-      throw invalid('i2v-14B cannot end on a given last frame', 'lastFrame', request.lastFrame, 'use flf2v-14B (keyframe mode) for first+last frame clips');
-    }
-    if (task === 'flf2v-14B' && (request.firstFrame === undefined || request.lastFrame === undefined)) {
-      const missing = request.firstFrame === undefined ? 'firstFrame' : 'lastFrame';
-      throw invalid(
-        `flf2v-14B needs both a first and a last frame (Wan would substitute its example pictures); ${missing} is missing`,
-        missing,
-        undefined,
-        'give the segment a start image and an end keyframe (keyframe mode)',
-      );
-    }
-    const first = await checkImage(request.firstFrame, 'firstFrame', { backend: `wan21/${task}`, ...(signal ? { signal } : {}) });
-    if (request.lastFrame !== undefined) await checkImage(request.lastFrame, 'lastFrame', { backend: `wan21/${task}`, ...(signal ? { signal } : {}) });
-
+    checkPrompt(request);
+    const first = await checkImages(task, request, signal);
     return {
       task,
       size,
@@ -375,6 +187,127 @@ export class Wan21Backend implements LocalVideoBackend {
       wanDir,
       generatePy,
     };
+  }
+
+  /** The Wan checkout: wan21.wanDir with a generate.py. */
+  private checkout(): { wanDir: string; generatePy: string } {
+    const cfg = this.config;
+    if (!cfg.wanDir)
+      throw invalidInput('wan21.wanDir is not set', 'wan21.wanDir', undefined, 'set wan21.wanDir to your Wan2.1 checkout (the folder with generate.py)');
+    const wanDir = this.path(cfg.wanDir);
+    const generatePy = join(wanDir, 'generate.py');
+    if (!existsSync(generatePy))
+      throw invalidInput(
+        `no generate.py in wan21.wanDir ${wanDir}`,
+        'wan21.wanDir',
+        wanDir,
+        'point wan21.wanDir at a Wan2.1 checkout (git clone https://github.com/Wan-Video/Wan2.1)',
+      );
+    return { wanDir, generatePy };
+  }
+
+  /** The checkpoint folder for a task: set, present, and holding that task's model. */
+  private checkpoint(task: WanTask): string {
+    const ckpt = this.config.checkpoints[task];
+    if (!ckpt) {
+      throw invalidInput(
+        `wan21.checkpoints.${task} is not set`,
+        `wan21.checkpoints.${task}`,
+        undefined,
+        `download ${task === 'i2v-14B' ? 'Wan-AI/Wan2.1-I2V-14B-720P (or -480P)' : 'Wan-AI/Wan2.1-FLF2V-14B-720P'} and set wan21.checkpoints.${task} to its folder`,
+      );
+    }
+    const ckptDir = this.path(ckpt);
+    if (!existsSync(ckptDir) || !statSync(ckptDir).isDirectory()) {
+      throw invalidInput(
+        `checkpoint directory for ${task} not found: ${ckptDir}`,
+        `wan21.checkpoints.${task}`,
+        ckptDir,
+        'check the path (relative paths resolve from the config file)',
+      );
+    }
+    const modelType = readModelType(ckptDir);
+    if (modelType !== undefined && modelType !== CHECKPOINT_MODEL_TYPE[task]) {
+      throw invalidInput(
+        `wan21.checkpoints.${task} (${ckptDir}) holds a "${modelType}" model, not ${task} ("${CHECKPOINT_MODEL_TYPE[task]}")`,
+        `wan21.checkpoints.${task}`,
+        ckptDir,
+        `point it at the ${task} checkpoint (the i2v and flf2v folders are easy to swap)`,
+      );
+    }
+    return ckptDir;
+  }
+
+  /** generate.py's `--size` for the requested output size (Wan asserts it is in the task's list). */
+  private size(task: WanTask, request: GenerateRequest): string {
+    const configured = this.config.size[task];
+    if (configured && !SUPPORTED_SIZES[task].includes(configured)) {
+      throw invalidInput(
+        `wan21.size.${task} ${configured} is not a size Wan supports for ${task}`,
+        `wan21.size.${task}`,
+        configured,
+        `use one of ${SUPPORTED_SIZES[task].join(', ')}`,
+      );
+    }
+    const options = taskResolutions(this.config, task);
+    const option = options.find((r) => r.width === request.width && r.height === request.height);
+    if (!option) {
+      throw invalidInput(
+        `wan21/${task} does not make ${request.width}x${request.height}`,
+        'resolution',
+        `${request.width}x${request.height}`,
+        `use one of ${options.map((r) => `${r.width}x${r.height}`).join(', ')} (the engine negotiates this from output.width/height)`,
+      );
+    }
+    return configured ?? option.size;
+  }
+
+  /** generate.py's `--frame_num` for the requested duration: 16 fps, 4n+1, flf2v exactly 81, and configured. */
+  private frameCount(task: WanTask, request: GenerateRequest): number {
+    const frameNum = secondsToFrames(request.durationSec);
+    if (frameNum === undefined) {
+      throw invalidInput(
+        `${request.durationSec} s is not a whole number of frames at ${WAN_FPS} fps`,
+        'durationSec',
+        request.durationSec,
+        `use (4n+1)/16 s, e.g. ${framesToSeconds(81)} s (81 frames)`,
+      );
+    }
+    if (!isFourNPlusOne(frameNum)) {
+      throw invalidInput(
+        `${request.durationSec} s is ${frameNum} frames at ${WAN_FPS} fps; Wan needs frame_num = 4n+1 (it crashes after loading otherwise)`,
+        'durationSec',
+        request.durationSec,
+        `use ${framesToSeconds(frameNum - ((frameNum - 1) % 4))} s or ${framesToSeconds(frameNum - ((frameNum - 1) % 4) + 4)} s`,
+      );
+    }
+    if (task === 'flf2v-14B' && frameNum !== FLF2V_FRAMES) {
+      throw invalidInput(
+        `flf2v-14B makes only ${FLF2V_FRAMES} frames (${framesToSeconds(FLF2V_FRAMES)} s); ${frameNum} frames were asked for`,
+        'durationSec',
+        request.durationSec,
+        `use segmentDuration ${framesToSeconds(FLF2V_FRAMES)} (the engine negotiates 5 s to it)`,
+      );
+    }
+    const allowed = taskFrames(this.config, task);
+    if (!allowed.includes(frameNum)) {
+      throw invalidInput(
+        `${task} is configured for ${allowed.join(', ')} frames, not ${frameNum}`,
+        'durationSec',
+        request.durationSec,
+        `use one of ${allowed.map(framesToSeconds).join(', ')} s, or change wan21.i2vFrames`,
+      );
+    }
+    const badFrames = (this.config.i2vFrames ?? []).filter((f) => !isFourNPlusOne(f));
+    if (task === 'i2v-14B' && badFrames.length) {
+      throw invalidInput(
+        `wan21.i2vFrames has ${badFrames.join(', ')}, which are not 4n+1`,
+        'wan21.i2vFrames',
+        badFrames,
+        'list only 4n+1 frame counts (5, 9, …, 81, …)',
+      );
+    }
+    return frameNum;
   }
 
   async validate(request: GenerateRequest): Promise<void> {
@@ -457,7 +390,7 @@ export class Wan21Backend implements LocalVideoBackend {
       warnings.push({ type: 'unsupported', field: 'negativePrompt', message: 'Wan2.1 generate.py takes no negative prompt; it was ignored' });
     const d = wanDefaults(job.task, job.size);
     ctx.log(
-      `wan21: ${job.task} ${job.frameNum} frames @${WAN_FPS} fps, --size ${job.size} → ${job.geometry.width}x${job.geometry.height}, seed ${job.seed}, ` +
+      `${job.task} ${job.frameNum} frames @${WAN_FPS} fps, --size ${job.size} → ${job.geometry.width}x${job.geometry.height}, seed ${job.seed}, ` +
         `GPUs ${gpus.join(',')}${nproc > 1 ? ` (torchrun, ulysses ${nproc})` : ''}; steps ${pick(cfg.sampleSteps, job.task) ?? `${d.steps} (Wan default)`}, ` +
         `shift ${pick(cfg.sampleShift, job.task) ?? `${d.shift} (Wan default)`}`,
     );
@@ -480,7 +413,7 @@ export class Wan21Backend implements LocalVideoBackend {
             killGraceMs: cfg.killGraceSeconds * 1000,
             log: (line) => ctx.log(line),
             onProgress: ({ step, total }) => ctx.onProgress({ fraction: Math.min(0.98, step / total), message: `step ${step}/${total}` }),
-            onSpawn: (pid) => ctx.log(`wan21: pid ${pid}: ${[file, ...args].join(' ')}`),
+            onSpawn: (pid) => ctx.log(`pid ${pid}: ${[file, ...args].join(' ')}`),
           });
         } finally {
           if (port !== undefined) reservedPorts.delete(port);
@@ -488,48 +421,24 @@ export class Wan21Backend implements LocalVideoBackend {
         // Another program took the rendezvous port between our probe and torchrun's bind: try another.
         const portClash = nproc > 1 && outcome.exitCode !== 0 && outcome.stderrTail.some((l) => /EADDRINUSE|address already in use/.test(l));
         if (portClash && attempt < 3 && !ctx.signal.aborted) {
-          ctx.log('wan21: torchrun rendezvous port was taken; retrying with another port');
+          ctx.log('torchrun rendezvous port was taken; retrying with another port');
           continue;
         }
         break;
       }
-      const failure = processFailure(outcome, {
-        what: `wan21 ${job.task} (generate.py${nproc > 1 ? ` under torchrun ×${nproc}` : ''})`,
-        spawnField: nproc > 1 ? 'wan21.torchrun' : 'wan21.python',
-        spawnFix:
-          nproc > 1
-            ? 'set wan21.torchrun to the torchrun of the Wan environment'
-            : 'set wan21.python to the python of the Wan environment (the venv with torch and flash-attn)',
-        timeoutField: 'wan21.timeoutMinutes',
-        timeoutMinutes: cfg.timeoutMinutes,
-        oomFix: oomFix(cfg, job),
-      });
+      const failure = processError(outcome, cfg, job, nproc);
       if (failure) throw failure;
-
       // Exit 0 is not success: Wan logs "cache_video failed" and still exits 0 when saving fails.
-      if (!existsSync(saveFile) || statSync(saveFile).size === 0) {
-        const saveError = outcome.stdoutTail.find((l) => l.includes('cache_video failed'));
-        throw new TtvError('GENERATION_FAILED', `wan21 ${job.task} exited 0 but saved no video at ${saveFile}${saveError ? ` (${saveError.trim()})` : ''}`, {
-          fix: 'check free disk space and write permission in the run folder, and that imageio-ffmpeg works in the Wan environment; see run.log',
-          details: { stdoutTail: outcome.stdoutTail.slice(-10), stderrTail: outcome.stderrTail.slice(-10) },
-        });
-      }
+      if (!existsSync(saveFile) || statSync(saveFile).size === 0) throw noVideoSaved(outcome, job, saveFile);
       let probe: Awaited<ReturnType<typeof probeVideo>>;
       try {
         probe = await probeVideo(saveFile, { signal: ctx.signal, countFrames: true });
       } catch (error) {
-        if (ctx.signal.aborted) throw new TtvError('CANCELLED', 'cancelled', { cause: error });
-        throw new TtvError('GENERATION_FAILED', `wan21 ${job.task} wrote ${saveFile}, which is not a readable video: ${(error as Error).message}`, {
-          cause: error,
-        });
+        throw unreadableVideo(job, saveFile, error, ctx.signal);
       }
-      if (probe.frames !== job.frameNum || Math.abs(probe.fps - WAN_FPS) > 0.01) {
-        throw new TtvError('GENERATION_FAILED', `wan21 ${job.task} wrote ${probe.frames} frames at ${probe.fps} fps; expected ${job.frameNum} at ${WAN_FPS}`, {
-          fix: 'the save was incomplete or the Wan checkout behaves differently (old checkouts make only 81 i2v frames: set wan21.i2vFrames: [81])',
-        });
-      }
+      if (probe.frames !== job.frameNum || Math.abs(probe.fps - WAN_FPS) > 0.01) throw wrongFrameCount(job, probe);
       if (probe.width !== job.geometry.width || probe.height !== job.geometry.height) {
-        ctx.log(`wan21: clip is ${probe.width}x${probe.height}; Wan's geometry predicts ${job.geometry.width}x${job.geometry.height}`);
+        ctx.log(`clip is ${probe.width}x${probe.height}; Wan's geometry predicts ${job.geometry.width}x${job.geometry.height}`);
       }
       await rename(saveFile, request.outputPath);
       ctx.onProgress({ fraction: 1 });
@@ -540,76 +449,89 @@ export class Wan21Backend implements LocalVideoBackend {
     }
   }
 
+  /** Prerequisite checks for `ttv doctor`: python, the Wan checkout, the checkpoints, the GPUs, the imports, torchrun. */
   async doctor(): Promise<DoctorCheck[]> {
-    const cfg = this.config;
-    const checks: DoctorCheck[] = [];
     const run = (file: string, args: string[]) =>
       runProcess({
         file,
         args,
         timeoutMs: 60_000,
         killGraceMs: 2000,
-        ...(cfg.wanDir && existsSync(this.path(cfg.wanDir)) ? { cwd: this.path(cfg.wanDir) } : {}),
-        env: cfg.env,
+        ...(this.config.wanDir && existsSync(this.path(this.config.wanDir)) ? { cwd: this.path(this.config.wanDir) } : {}),
+        env: this.config.env,
       });
-    const text = (o: ProcessOutcome) => [...o.stdoutTail, ...o.stderrTail].join(' ').trim();
+    return [
+      await this.pythonCheck(run),
+      this.checkoutCheck(),
+      ...TASKS.map((task) => this.checkpointCheck(task)),
+      await this.gpuCheck(run),
+      ...(await this.importChecks(run)),
+      ...(this.config.gpusPerJob > 1 ? [await this.torchrunCheck(run)] : []),
+    ];
+  }
 
+  private async pythonCheck(run: DoctorRun): Promise<DoctorCheck> {
     const py = await run(this.python, ['--version']);
     const pyOk = !py.spawnError && py.exitCode === 0;
-    checks.push({
-      name: 'wan21: python',
+    return {
+      name: 'python',
       ok: pyOk,
-      detail: pyOk ? `${this.python}: ${text(py)}` : `${this.python}: ${py.spawnError?.message ?? text(py)}`,
+      detail: pyOk ? `${this.python}: ${outputText(py)}` : `${this.python}: ${py.spawnError?.message ?? outputText(py)}`,
       ...(pyOk ? {} : { fix: 'set wan21.python to the python of your Wan2.1 environment (e.g. ~/Wan2.1/.venv/bin/python)' }),
-    });
+    };
+  }
 
-    const wanDir = cfg.wanDir ? this.path(cfg.wanDir) : undefined;
+  private checkoutCheck(): DoctorCheck {
+    const wanDir = this.config.wanDir ? this.path(this.config.wanDir) : undefined;
     const genOk = wanDir !== undefined && existsSync(join(wanDir, 'generate.py'));
-    checks.push({
-      name: 'wan21: Wan2.1 checkout',
+    return {
+      name: 'Wan2.1 checkout',
       ok: genOk,
       detail: wanDir ? (genOk ? join(wanDir, 'generate.py') : `no generate.py in ${wanDir}`) : 'wan21.wanDir is not set',
       ...(genOk ? {} : { fix: 'git clone https://github.com/Wan-Video/Wan2.1 and set wan21.wanDir to it' }),
-    });
+    };
+  }
 
-    for (const task of TASKS) {
-      const dir = cfg.checkpoints[task] ? this.path(cfg.checkpoints[task]!) : undefined;
-      const missing = dir ? [...CHECKPOINT_FILES, 'config.json'].filter((f) => !existsSync(join(dir, f))) : [];
-      const type = dir && existsSync(dir) ? readModelType(dir) : undefined;
-      const wrongType = type !== undefined && type !== CHECKPOINT_MODEL_TYPE[task];
-      const ok = dir !== undefined && existsSync(dir) && missing.length === 0 && !wrongType;
-      checks.push({
-        name: `wan21: checkpoint ${task}`,
-        ok,
-        detail: !dir
-          ? `wan21.checkpoints.${task} is not set${task === 'flf2v-14B' ? ' (needed for keyframe mode)' : ' (needed for chaining mode)'}`
-          : !existsSync(dir)
-            ? `${dir} not found`
-            : wrongType
-              ? `${dir} holds a "${type}" model`
-              : missing.length
-                ? `${dir} lacks ${missing.join(', ')}`
-                : dir,
-        ...(ok
-          ? {}
-          : {
-              fix: `huggingface-cli download ${task === 'i2v-14B' ? 'Wan-AI/Wan2.1-I2V-14B-720P' : 'Wan-AI/Wan2.1-FLF2V-14B-720P'} --local-dir <dir>, then set wan21.checkpoints.${task}`,
-            }),
-      });
-    }
+  private checkpointCheck(task: WanTask): DoctorCheck {
+    const cfg = this.config;
+    const dir = cfg.checkpoints[task] ? this.path(cfg.checkpoints[task]!) : undefined;
+    const missing = dir ? [...CHECKPOINT_FILES, 'config.json'].filter((f) => !existsSync(join(dir, f))) : [];
+    const type = dir && existsSync(dir) ? readModelType(dir) : undefined;
+    const wrongType = type !== undefined && type !== CHECKPOINT_MODEL_TYPE[task];
+    const ok = dir !== undefined && existsSync(dir) && missing.length === 0 && !wrongType;
+    return {
+      name: `checkpoint ${task}`,
+      ok,
+      detail: !dir
+        ? `wan21.checkpoints.${task} is not set${task === 'flf2v-14B' ? ' (needed for keyframe mode)' : ' (needed for chaining mode)'}`
+        : !existsSync(dir)
+          ? `${dir} not found`
+          : wrongType
+            ? `${dir} holds a "${type}" model`
+            : missing.length
+              ? `${dir} lacks ${missing.join(', ')}`
+              : dir,
+      ...(ok
+        ? {}
+        : {
+            fix: `huggingface-cli download ${task === 'i2v-14B' ? 'Wan-AI/Wan2.1-I2V-14B-720P' : 'Wan-AI/Wan2.1-FLF2V-14B-720P'} --local-dir <dir>, then set wan21.checkpoints.${task}`,
+          }),
+    };
+  }
 
-    const smi = await run(cfg.nvidiaSmi, ['-L']);
+  private async gpuCheck(run: DoctorRun): Promise<DoctorCheck> {
+    const smi = await run(this.config.nvidiaSmi, ['-L']);
     const gpuLines = smi.stdoutTail.filter((l) => /^GPU \d+:/.test(l));
-    const unseen = cfg.gpus.filter((g) => g >= gpuLines.length);
+    const unseen = this.config.gpus.filter((g) => g >= gpuLines.length);
     const smiOk = !smi.spawnError && smi.exitCode === 0 && gpuLines.length > 0 && unseen.length === 0;
-    checks.push({
-      name: 'wan21: GPUs',
+    return {
+      name: 'GPUs',
       ok: smiOk,
       detail: smi.spawnError
-        ? `${cfg.nvidiaSmi}: ${smi.spawnError.message}`
+        ? `${this.config.nvidiaSmi}: ${smi.spawnError.message}`
         : gpuLines.length
           ? `${gpuLines.length} GPU(s): ${gpuLines.join('; ')}${unseen.length ? `; wan21.gpus lists ${unseen.join(', ')}, which nvidia-smi does not show` : ''}`
-          : text(smi) || `nvidia-smi exited ${smi.exitCode}`,
+          : outputText(smi) || `nvidia-smi exited ${smi.exitCode}`,
       ...(smiOk
         ? {}
         : {
@@ -617,16 +539,19 @@ export class Wan21Backend implements LocalVideoBackend {
               ? 'install the NVIDIA driver (nvidia-smi), or set wan21.nvidiaSmi'
               : 'check the driver (nvidia-smi) and that wan21.gpus lists existing GPU indices',
           }),
-    });
+    };
+  }
 
-    const imports = ['flash_attn', ...(cfg.gpusPerJob > 1 ? ['xfuser'] : [])];
+  private async importChecks(run: DoctorRun): Promise<DoctorCheck[]> {
+    const checks: DoctorCheck[] = [];
+    const imports = ['flash_attn', ...(this.config.gpusPerJob > 1 ? ['xfuser'] : [])];
     for (const mod of imports) {
       const r = await run(this.python, ['-c', `import ${mod}; print(getattr(${mod}, "__version__", "ok"))`]);
       const ok = !r.spawnError && r.exitCode === 0;
       checks.push({
-        name: `wan21: ${mod}`,
+        name: `${mod}`,
         ok,
-        detail: ok ? `${mod} ${text(r)}` : (r.spawnError?.message ?? r.stderrTail.at(-1) ?? `exit ${r.exitCode}`),
+        detail: ok ? `${mod} ${outputText(r)}` : (r.spawnError?.message ?? r.stderrTail.at(-1) ?? `exit ${r.exitCode}`),
         ...(ok
           ? {}
           : {
@@ -637,19 +562,53 @@ export class Wan21Backend implements LocalVideoBackend {
             }),
       });
     }
-    if (cfg.gpusPerJob > 1) {
-      const tr = this.torchrun;
-      const r = await run(tr, ['--help']);
-      const ok = !r.spawnError && r.exitCode === 0;
-      checks.push({
-        name: 'wan21: torchrun',
-        ok,
-        detail: ok ? tr : `${tr}: ${r.spawnError?.message ?? `exit ${r.exitCode}`}`,
-        ...(ok ? {} : { fix: 'set wan21.torchrun to the torchrun of the Wan environment' }),
-      });
-    }
     return checks;
   }
+
+  private async torchrunCheck(run: DoctorRun): Promise<DoctorCheck> {
+    const tr = this.torchrun;
+    const r = await run(tr, ['--help']);
+    const ok = !r.spawnError && r.exitCode === 0;
+    return {
+      name: 'torchrun',
+      ok,
+      detail: ok ? tr : `${tr}: ${r.spawnError?.message ?? `exit ${r.exitCode}`}`,
+      ...(ok ? {} : { fix: 'set wan21.torchrun to the torchrun of the Wan environment' }),
+    };
+  }
+}
+
+/** The prompt: not empty (Wan substitutes its example prompt for an empty one) and within what T5 reads. */
+function checkPrompt(request: GenerateRequest): void {
+  if (!request.prompt.trim())
+    throw invalidInput('the prompt is empty (Wan would silently use its example prompt)', 'prompt', request.prompt, 'give every segment a prompt');
+  if (request.prompt.length > MAX_PROMPT)
+    throw invalidInput(
+      `prompt is ${request.prompt.length} characters, over ${MAX_PROMPT}`,
+      'prompt',
+      `${request.prompt.slice(0, 40)}…`,
+      'shorten the prompt (T5 reads 512 tokens)',
+    );
+}
+
+/** The images a task takes, all present and readable (Wan substitutes its bundled examples for missing ones). Returns the first's probe. */
+async function checkImages(task: WanTask, request: GenerateRequest, signal: AbortSignal | undefined) {
+  if (task === 'i2v-14B' && request.lastFrame !== undefined) {
+    throw invalidInput('i2v-14B cannot end on a given last frame', 'lastFrame', request.lastFrame, 'use flf2v-14B (keyframe mode) for first+last frame clips');
+  }
+  if (task === 'flf2v-14B' && (request.firstFrame === undefined || request.lastFrame === undefined)) {
+    const missing = request.firstFrame === undefined ? 'firstFrame' : 'lastFrame';
+    throw invalidInput(
+      `flf2v-14B needs both a first and a last frame (Wan would substitute its example pictures); ${missing} is missing`,
+      missing,
+      undefined,
+      'give the segment a start image and an end keyframe (keyframe mode)',
+    );
+  }
+  const options = { backend: `wan21/${task}`, ...(signal ? { signal } : {}) };
+  const first = await checkImage(request.firstFrame, 'firstFrame', options);
+  if (request.lastFrame !== undefined) await checkImage(request.lastFrame, 'lastFrame', options);
+  return first;
 }
 
 function readModelType(ckptDir: string): string | undefined {
@@ -659,13 +618,4 @@ function readModelType(ckptDir: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function oomFix(cfg: Wan21Config, job: WanJob): string {
-  const steps: string[] = [];
-  if (job.size !== AREA_SIZES['480p'] && job.size !== '480*832') steps.push('a 480p size (wan21.size or output 832x480; use the 480P i2v checkpoint)');
-  if (cfg.offloadModel !== true) steps.push('wan21.offloadModel: true');
-  if (!cfg.t5Cpu) steps.push('wan21.t5Cpu: true');
-  steps.push(`more GPUs per job (wan21.gpusPerJob: ${VALID_ULYSSES.find((n) => n > cfg.gpusPerJob) ?? 2}, FSDP shards the weights)`);
-  return `lower the memory use: ${steps.join('; ')}`;
 }

@@ -1,6 +1,7 @@
-import { defineBackend } from '@ttv/core';
-import { configSchema, type Wan21Config } from './config.js';
-import { Wan21Backend, wanInfo } from './wan21-backend.js';
+import { defineBackend } from '@ttv/core/backend';
+import { Wan21Backend } from './wan21-backend.js';
+import { configSchema, type Wan21Config } from './wan21-config.js';
+import { describeWan21 } from './wan21-models.js';
 
 /** The plugin object the registry loads (`backend: wan21`). */
 export const backend = defineBackend<Wan21Config>({
@@ -10,6 +11,6 @@ export const backend = defineBackend<Wan21Config>({
   kind: 'local',
   configSchema,
   secretFields: [],
-  describe: (config) => wanInfo(config),
-  create: (config, ctx) => new Wan21Backend(config, ctx.configDir),
+  describe: describeWan21,
+  create: (config, ctx) => new Wan21Backend(config, ctx),
 });

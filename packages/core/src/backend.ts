@@ -23,8 +23,10 @@ export {
   TQDM_PATTERN,
 } from './kit/process.js';
 export { deterministicSeed } from './kit/seed.js';
+export { packageVersion } from './kit/version.js';
 export {
   type BackendBase,
+  type BackendCapabilities,
   type BackendCapabilitiesLike,
   type BackendCreateContext,
   type BackendInfo,
@@ -35,6 +37,7 @@ export {
   type DoctorCheck,
   type DurationSupport,
   defineBackend,
+  describeBackend,
   type GenerateContext,
   type GenerateRequest,
   type GenerateResult,
@@ -57,7 +60,7 @@ export {
 } from './spec/backend.js';
 export { describeDurations, durationAllowed, nearestDuration, nearestResolution, resolutionLabel, supportsInput } from './spec/capabilities.js';
 export { ERROR_CODES, TtvError, type TtvErrorCode, type TtvErrorOptions, throwIfAborted, toTtvError, ttvError } from './spec/errors.js';
-export { type PollingDefaults, pollingConfigSchema, withJitter } from './spec/polling.js';
+export { type JobTimeouts, jobPolicyOf, type PollingDefaults, pollingConfigSchema, timeoutsConfigSchema, withJitter } from './spec/polling.js';
 export { type ClipProperties, clipResult } from './spec/result.js';
 export { fsError, produceAtomic, sha256, sha256File, tempPathFor, writeFileAtomic } from './util/fs.js';
 export { redact, registerSecret } from './util/secrets.js';

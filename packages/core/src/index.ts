@@ -3,7 +3,17 @@
 
 export { interpolateEnv } from './config/interpolate.js';
 export { type ConfiguredBackend, type LoadConfigOptions, type LoadedConfig, loadConfig, parseConfig, parseSection } from './config/load.js';
-export { type CoreConfig, coreConfigSchema, LIMITS, type SegmentInput, segmentSchema, storyboardSchema, X264_PRESETS } from './config/schema.js';
+export {
+  type CoreConfig,
+  coreConfigSchema,
+  LIMITS,
+  MODES,
+  type Mode,
+  type SegmentInput,
+  segmentSchema,
+  storyboardSchema,
+  X264_PRESETS,
+} from './config/schema.js';
 export { zodToConfigError } from './config/zod-errors.js';
 export { Budget, type BudgetLimits, type BudgetState } from './engine/budget.js';
 export { type BackendSlot, orderForSegment, resolveChain } from './engine/chain.js';
@@ -58,6 +68,7 @@ export {
 export { BackendRegistry, candidatePackages, FIRST_PARTY_BACKENDS, installCommand, type LoadedBackend, type RegistryOptions } from './registry/registry.js';
 export {
   type BackendBase,
+  type BackendCapabilities,
   type BackendCreateContext,
   type BackendInfo,
   type BackendPlugin,
@@ -67,6 +78,7 @@ export {
   type DoctorCheck,
   type DurationSupport,
   defineBackend,
+  describeBackend,
   type GenerateContext,
   type GenerateRequest,
   type GenerateResult,

@@ -104,7 +104,7 @@ export default class Doctor extends TtvCommand {
       for (const b of config.backends) {
         let backend: Awaited<ReturnType<typeof b.plugin.create>> | undefined;
         try {
-          backend = await b.plugin.create(b.config, { configDir: config.configDir, env: process.env, log: () => {} });
+          backend = await b.plugin.create(b.config, { configDir: config.configDir, env: process.env });
         } catch (e) {
           const err = core.toTtvError(e);
           add({ group: b.name, name: 'configured', ok: false, detail: `[${err.code}] ${err.message}`, ...(err.fix ? { fix: err.fix } : {}) });
@@ -120,11 +120,8 @@ export default class Doctor extends TtvCommand {
           add({ group: b.name, name: 'prerequisites', ok: true, detail: 'the backend declares no prerequisite checks' });
         } else {
           try {
-            for (const c of await backend.doctor()) {
-              // Backends often prefix their check names with their own name; the group already says it.
-              const name = c.name.startsWith(`${b.name}: `) ? c.name.slice(b.name.length + 2) : c.name;
-              add({ group: b.name, name, ok: c.ok, detail: c.detail, ...(c.fix ? { fix: c.fix } : {}) });
-            }
+            // Check names are unprefixed: the group names the backend.
+            for (const c of await backend.doctor()) add({ group: b.name, name: c.name, ok: c.ok, detail: c.detail, ...(c.fix ? { fix: c.fix } : {}) });
           } catch (e) {
             const err = core.toTtvError(e);
             add({ group: b.name, name: 'doctor', ok: false, detail: `[${err.code}] ${err.message}`, ...(err.fix ? { fix: err.fix } : {}) });

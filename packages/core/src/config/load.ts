@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { BackendRegistry, LoadedBackend } from '../registry/registry.js';
-import type { BackendInfo, BackendPlugin } from '../spec/backend.js';
+import { type BackendInfo, type BackendPlugin, describeBackend } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
 import { redactDeep, registerSecret, registerUrlCredentials } from '../util/secrets.js';
 import { suggest } from '../util/suggest.js';
@@ -181,7 +181,7 @@ export async function parseConfig(text: string, file: string, options: LoadConfi
     const sectionRaw = others[loaded.plugin.name] ?? (name !== loaded.plugin.name ? others[name] : undefined);
     sections[loaded.plugin.name] = sectionRaw ?? {};
     const config = parseSection(loaded.plugin, sectionRaw, file);
-    backends.push({ name: loaded.plugin.name, plugin: loaded.plugin, config, info: loaded.plugin.describe(config), loaded });
+    backends.push({ name: loaded.plugin.name, plugin: loaded.plugin, config, info: describeBackend(loaded.plugin, config), loaded });
   }
   // Remaining top-level keys must be sections of installed backends (kept for `auto` and quick switching).
   for (const [key, value] of Object.entries(others)) {

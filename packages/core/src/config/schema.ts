@@ -62,6 +62,10 @@ export const storyboardSchema = z
     }
   });
 
+/** The continuity modes: `chaining` (each segment starts from the previous last frame) or `keyframe` (between keyframes). */
+export const MODES = ['chaining', 'keyframe'] as const;
+export type Mode = (typeof MODES)[number];
+
 export const coreConfigShape = {
   $schema: z.string().optional(),
   name: z
@@ -70,7 +74,7 @@ export const coreConfigShape = {
     .optional()
     .describe('Run name; the default output folder is runs/<name> beside the config file.'),
   mode: z
-    .enum(['chaining', 'keyframe'])
+    .enum(MODES)
     .default('chaining')
     .describe(
       'chaining: image-to-video, each segment starts from the previous last frame (sequential). keyframe: first+last-frame-to-video between keyframes (parallel).',

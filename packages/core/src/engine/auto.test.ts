@@ -29,7 +29,7 @@ function fakeRegistry(plugins: BackendPlugin[]) {
 
 function installed() {
   const mk = (config: ScriptedConfig, script: ScriptStep[] = []) =>
-    createScriptedBackend({ clip: assets.clip, ...config }, script) as unknown as VideoBackend & { calls: unknown[] };
+    createScriptedBackend({ clip: assets.clip, ...config }, script) as unknown as VideoBackend & { calls: unknown[]; info: { name: string } };
   const backends = {
     freeEmbedded: mk({ name: 'free-embedded', kind: 'embedded', usdPerSecond: 0, inputs: ['first-frame'] }),
     remoteCheap: mk({ name: 'remote-cheap', kind: 'remote', usdPerSecond: 0.01 }),
@@ -38,7 +38,7 @@ function installed() {
     needsKey: mk({ name: 'needs-key', kind: 'remote', usdPerSecond: 0 }),
   };
   const plugins = Object.values(backends).map((b) =>
-    b.name === 'needs-key' ? pluginFor(b, { configSchema: z.object({ apiKey: z.string() }).strict() }) : pluginFor(b),
+    b.info.name === 'needs-key' ? pluginFor(b, { configSchema: z.object({ apiKey: z.string() }).strict() }) : pluginFor(b),
   );
   return { backends, registry: fakeRegistry(plugins) };
 }

@@ -2,7 +2,7 @@ import type { LimitFunction } from 'p-limit';
 import type { ConfiguredBackend, LoadedConfig } from '../config/load.js';
 import { parseSection } from '../config/load.js';
 import type { BackendRegistry } from '../registry/registry.js';
-import type { BackendInfo, GenerateRequest, VideoBackend } from '../spec/backend.js';
+import { type BackendInfo, describeBackend, type GenerateRequest, type VideoBackend } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
 import type { GpuPool } from './leases.js';
 import { type Negotiation, negotiate, type SegmentNeeds } from './negotiate.js';
@@ -41,7 +41,7 @@ export async function resolveChain(config: LoadedConfig, registry: Pick<BackendR
           name: loaded.plugin.name,
           plugin: loaded.plugin,
           config: sectionConfig,
-          info: loaded.plugin.describe(sectionConfig),
+          info: describeBackend(loaded.plugin, sectionConfig),
           loaded,
         };
         slots.push({ configured, auto: true });

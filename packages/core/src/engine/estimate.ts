@@ -1,4 +1,5 @@
 import type { LoadedConfig } from '../config/load.js';
+import type { Mode } from '../config/schema.js';
 import { type FirstFrameSource, type PlannedSegment, planStoryboard } from '../plan/planner.js';
 import type { BackendRegistry } from '../registry/registry.js';
 import type { BackendInfo, InputMode, VideoBackend } from '../spec/backend.js';
@@ -43,7 +44,7 @@ export interface SegmentEstimate {
 }
 
 export interface RunEstimate {
-  mode: 'chaining' | 'keyframe';
+  mode: Mode;
   segments: SegmentEstimate[];
   /** Sum of the chosen backends' estimates (unknown prices count as 0; see `unpricedSegments`). */
   totalUsd: number;
@@ -128,10 +129,7 @@ class Pricer {
   private async instanceOf(slot: BackendSlot): Promise<VideoBackend | undefined> {
     if (!this.instances.has(slot)) {
       try {
-        this.instances.set(
-          slot,
-          await slot.configured.plugin.create(slot.configured.config, { configDir: this.config.configDir, env: this.env, log: () => {} }),
-        );
+        this.instances.set(slot, await slot.configured.plugin.create(slot.configured.config, { configDir: this.config.configDir, env: this.env }));
       } catch (e) {
         this.instances.set(slot, undefined);
         this.notes.set(slot, `could not be created offline (${toTtvError(e).message}); priced from its published usdPerSecond`);

@@ -1,8 +1,9 @@
+import type { Mode } from '../config/schema.js';
 import type { TtvError } from '../spec/errors.js';
 
 /** Typed progress events of a pipeline run. The CLI renders them; library users subscribe with `onEvent`. */
 export type PipelineEvent =
-  | { type: 'run-start'; runDir: string; mode: 'chaining' | 'keyframe'; segments: number; resumed: boolean }
+  | { type: 'run-start'; runDir: string; mode: Mode; segments: number; resumed: boolean }
   | { type: 'queued'; segment: number }
   | { type: 'started'; segment: number; backend: string; model: string; attempt: number; resumedJob?: string }
   | { type: 'progress'; segment: number; fraction?: number; message?: string }

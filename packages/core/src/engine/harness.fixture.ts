@@ -6,26 +6,32 @@ import { z } from 'zod';
 import type { ConfiguredBackend, LoadedConfig } from '../config/load.js';
 import { coreConfigSchema } from '../config/schema.js';
 import { makeTestClip, makeTestImage } from '../media/index.js';
-import type { BackendPlugin, VideoBackend } from '../spec/backend.js';
+import { type BackendInfo, type BackendPlugin, describeBackend, type VideoBackend } from '../spec/backend.js';
 import type { PipelineEvent } from './events.js';
 
-export function pluginFor(backend: VideoBackend, extra: Partial<BackendPlugin> = {}): BackendPlugin {
-  const info = { name: backend.name, displayName: backend.displayName, kind: backend.kind, models: backend.models, defaultModel: backend.defaultModel };
+/**
+ * A plugin around a test double. Capabilities come from `describe`: the testkit's doubles carry what their
+ * plugin's `describe` declares as `info` (typed loosely: the testkit's types come from @ttv/core's built declarations).
+ */
+export function pluginFor(backend: object, extra: Partial<BackendPlugin> = {}): BackendPlugin {
+  const info = (backend as { info?: BackendInfo }).info;
+  if (!info) throw new Error('pluginFor needs a test double that carries its describe() result as `info` (the testkit doubles do)');
   return {
     specificationVersion: 2,
-    name: backend.name,
-    displayName: backend.displayName,
-    kind: backend.kind,
+    name: info.name,
+    displayName: info.displayName,
+    kind: info.kind,
     configSchema: z.object({}).passthrough(),
     describe: () => info,
-    create: () => backend,
+    create: () => backend as VideoBackend,
     ...extra,
   };
 }
 
-export function configured(backend: VideoBackend): ConfiguredBackend {
+export function configured(backend: object): ConfiguredBackend {
   const plugin = pluginFor(backend);
-  return { name: backend.name, plugin, config: {}, info: plugin.describe({}), loaded: { plugin, specifier: backend.name, url: `memory:${backend.name}` } };
+  const { name } = plugin;
+  return { name, plugin, config: {}, info: describeBackend(plugin, {}), loaded: { plugin, specifier: name, url: `memory:${name}` } };
 }
 
 export interface Assets {
@@ -70,7 +76,7 @@ export interface ConfigOptions {
 export function makeConfig(options: ConfigOptions): LoadedConfig {
   const raw = { output: { width: 320, height: 180, fps: 8 }, ...options.core } as Record<string, unknown>;
   const core = coreConfigSchema.parse(raw);
-  const backends = options.backends.map((b) => configured(b as VideoBackend));
+  const backends = options.backends.map((b) => configured(b));
   return {
     file: join(options.assets.dir, 'ttv.yaml'),
     configDir: options.assets.dir,

@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Mode } from '../config/schema.js';
 import type { VideoProbe } from '../media/probe.js';
 import type { SeamMetrics } from '../media/seams.js';
 import type { BackendWarning, JobHandle } from '../spec/backend.js';
@@ -106,7 +107,7 @@ export interface LedgerEntry {
 export interface Manifest {
   version: number;
   name: string;
-  mode: 'chaining' | 'keyframe';
+  mode: Mode;
   status: 'running' | 'done' | 'failed' | 'cancelled';
   createdAt: string;
   updatedAt: string;

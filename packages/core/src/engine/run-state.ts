@@ -4,7 +4,7 @@ import { extname, join } from 'node:path';
 import pLimit from 'p-limit';
 import type { LoadedConfig } from '../config/load.js';
 import type { Plan } from '../plan/planner.js';
-import type { VideoBackend } from '../spec/backend.js';
+import type { ModelCapabilities, VideoBackend } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
 import { sha256File } from '../util/fs.js';
 import { redact } from '../util/secrets.js';
@@ -107,7 +107,7 @@ export function createReporter(runDir: string, onEvent: ((event: PipelineEvent) 
 export function concurrencyWarning(
   core: { mode: string; concurrency: number },
   name: string,
-  backend: Pick<VideoBackend, 'models' | 'resourcePool'>,
+  backend: { models: ModelCapabilities[]; resourcePool?: VideoBackend['resourcePool'] },
 ): string | undefined {
   if (core.mode !== 'keyframe' || !backend.resourcePool?.gpus.length) return undefined;
   const parallel = Math.max(1, Math.min(...backend.models.map((m) => m.concurrency)));
@@ -121,16 +121,11 @@ export function concurrencyWarning(
 /** The slot's backend instance, created on first use (with its call limit and GPU pool). */
 export function backendOf(state: RunState, slot: BackendSlot): Promise<VideoBackend> {
   if (!slot.instance) {
-    slot.instance = Promise.resolve(
-      slot.configured.plugin.create(slot.configured.config, {
-        configDir: state.config.configDir,
-        env: state.env,
-        log: (line) => state.log(`${slot.configured.name}: ${line}`),
-      }),
-    ).then((b) => {
-      slot.limit = pLimit(Math.max(1, Math.min(...b.models.map((m) => m.concurrency))));
+    slot.instance = Promise.resolve(slot.configured.plugin.create(slot.configured.config, { configDir: state.config.configDir, env: state.env })).then((b) => {
+      const { models } = slot.configured.info;
+      slot.limit = pLimit(Math.max(1, Math.min(...models.map((m) => m.concurrency))));
       if (b.resourcePool?.gpus.length) slot.gpus = new GpuPool(b.resourcePool.gpus);
-      const warning = concurrencyWarning(state.core, slot.configured.name, b);
+      const warning = concurrencyWarning(state.core, slot.configured.name, { models, ...(b.resourcePool ? { resourcePool: b.resourcePool } : {}) });
       if (warning) {
         state.emit({ type: 'warning', message: warning });
         state.log(`warning: ${warning}`);

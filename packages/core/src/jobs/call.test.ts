@@ -59,11 +59,6 @@ function service(
   let statusErrors = script.statusErrors ?? 0;
   const backend: RemoteVideoBackend = {
     specificationVersion: 2,
-    name: 'svc',
-    displayName: 'Service',
-    kind: 'remote',
-    models: [],
-    defaultModel: 'm',
     jobPolicy: { intervalMs: 1, maxIntervalMs: 2, jitter: 0, maxErrors: 3, requestTimeoutMs: 2000 },
     validate: async () => {},
     estimateCost: () => ({ usd: 0.5 }),

@@ -9,7 +9,9 @@ import type { TtvError } from './errors.js';
  * v2 (this version): remote backends implement the job protocol (`submit` → `status` [→ `cancel`, `release`])
  * and the engine owns the whole lifecycle (persisting the handle, polling, deadline, re-attach on resume,
  * download with retries, keeping a paid job whose output was lost or whose cancel is not guaranteed). Local
- * backends implement `generate`. v1 remote backends ran their own poll loops inside `generate`.
+ * backends implement `generate`. v1 remote backends ran their own poll loops inside `generate`. Each fact is
+ * stated once: the plugin its name, display name and kind, `describe(config)` its models; the backend object
+ * repeats none of them, and logs only through each call's context.
  */
 export const SPECIFICATION_VERSION = 2 as const;
 export type SpecificationVersion = typeof SPECIFICATION_VERSION;
@@ -45,20 +47,25 @@ export interface ModelCapabilities {
   usdPerSecond?: number;
 }
 
-/** What `checkRequest` needs to know of a backend: its models (a `BackendInfo`, or the result of `describe`). */
+/** What `checkRequest` needs to know of a backend: its models (the result of `describe`). */
 export interface BackendCapabilitiesLike {
   models: ModelCapabilities[];
 }
 
-export interface BackendInfo {
+/** What a plugin's `describe(config)` returns: the capabilities its config gives it. */
+export interface BackendCapabilities {
+  models: ModelCapabilities[];
+  /** The model used when the config names none. */
+  defaultModel: string;
+}
+
+/** A backend as the engine, `ttv backends` and the estimator see it: the plugin's facts and `describe(config)` (see `describeBackend`). */
+export interface BackendInfo extends BackendCapabilities {
   /** Short config name, e.g. `kenburns`, `runway`. */
   name: string;
   displayName: string;
   /** `embedded`: ships with ttv; `local`: runs on this machine (GPU, subprocess); `remote`: a paid/network API. */
   kind: 'embedded' | 'local' | 'remote';
-  models: ModelCapabilities[];
-  /** The model used when the config names none. */
-  defaultModel: string;
 }
 
 /** One generation request, after the engine has negotiated it against the model's capabilities. */
@@ -221,8 +228,11 @@ export interface DoctorCheck {
   fix?: string;
 }
 
-/** What every backend implements, local or remote. */
-export interface BackendBase extends BackendInfo {
+/**
+ * What every backend implements, local or remote. Its capabilities (name, kind, models, default model) are not
+ * repeated here: they come from the plugin's `describe(config)`, the one place they are stated.
+ */
+export interface BackendBase {
   readonly specificationVersion: SpecificationVersion;
   /**
    * Checks a request against the model's rules and the inputs on disk, before any spend or network call.
@@ -287,12 +297,14 @@ export function isRemoteBackend(backend: VideoBackend): backend is RemoteVideoBa
   return typeof (backend as RemoteVideoBackend).submit === 'function' && typeof (backend as RemoteVideoBackend).status === 'function';
 }
 
+/**
+ * What `create` gets besides the config. There is no log sink here: a backend logs through the context of each
+ * call (`ctx.log`), whose lines the engine prefixes with the segment and the backend.
+ */
 export interface BackendCreateContext {
   /** Directory of the config file; resolve relative paths from here. */
   configDir: string;
   env: NodeJS.ProcessEnv;
-  /** Log sink for the backend (redacted). */
-  log(line: string): void;
 }
 
 /**
@@ -305,13 +317,18 @@ export interface BackendPlugin<Config = unknown> {
   /** Config name (`backend: <name>`) and the name of this backend's config section. */
   readonly name: string;
   readonly displayName: string;
+  /** `embedded`: ships with ttv; `local`: runs on this machine (GPU, subprocess); `remote`: a paid/network API. */
   readonly kind: BackendInfo['kind'];
   /** Zod schema of this backend's config section (strict: unknown keys are errors). */
   readonly configSchema: z.ZodType<Config>;
   /** Dotted paths within the section that hold secrets (never written or printed), e.g. `['apiKey']`. */
   readonly secretFields?: readonly string[];
-  /** Static capabilities, available without creating the backend (for `ttv backends` and planning). */
-  describe(config: Config): BackendInfo;
+  /**
+   * The backend's capabilities for this config: the one place they are stated. The engine negotiates requests
+   * against them, `checkRequest` validates against them, `ttv backends`/`doctor` print them and the conformance
+   * suite checks the backend against them. Static: no I/O.
+   */
+  describe(config: Config): BackendCapabilities;
   /**
    * Creates the backend. Must be cheap and must NOT do network I/O (no auth round-trip, no health check, no
    * upload): the engine and `estimateRun` (`ttv estimate`/`ttv plan`) create backends only to call
@@ -320,6 +337,17 @@ export interface BackendPlugin<Config = unknown> {
    * lacks something it can check offline (e.g. a missing API key).
    */
   create(config: Config, context: BackendCreateContext): VideoBackend | Promise<VideoBackend>;
+}
+
+/**
+ * The backend's facts for a parsed config: the plugin's name, display name and kind with `describe(config)`'s
+ * models and default model. Everything that asks what a backend can do (engine, estimator, `ttv backends`,
+ * `ttv doctor`, the conformance suite) reads it from here.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: any plugin, whatever its config type
+export function describeBackend(plugin: BackendPlugin<any>, config: unknown): BackendInfo {
+  const { models, defaultModel } = plugin.describe(config);
+  return { name: plugin.name, displayName: plugin.displayName, kind: plugin.kind, models, defaultModel };
 }
 
 /** Identity helper that type-checks a plugin definition. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { JobPolicy } from './backend.js';
 
 export interface PollingDefaults {
   intervalMs: number;
@@ -23,6 +24,51 @@ export function pollingConfigSchema(defaults: PollingDefaults) {
     })
     .strict()
     .prefault({});
+}
+
+/**
+ * A `timeouts` section: each key a positive whole number of milliseconds, with its default and help text, e.g.
+ * `timeoutsConfigSchema({ requestMs: [60_000, 'Per HTTP request.'], jobMs: [1_800_000, 'The whole job.'] })`.
+ * Strict, and an absent section takes every default.
+ */
+export function timeoutsConfigSchema<const T extends Record<string, readonly [defaultMs: number, description: string]>>(fields: T) {
+  const shape = {} as { [K in keyof T]: z.ZodDefault<z.ZodNumber> };
+  for (const [key, [ms, description]] of Object.entries(fields) as Array<[keyof T, T[keyof T]]>) {
+    shape[key] = z.number().int().positive().default(ms).describe(description);
+  }
+  return z
+    .object(shape)
+    .strict()
+    .prefault({} as z.input<z.ZodObject<typeof shape>>)
+    .describe('Timeouts.');
+}
+
+/** The timeouts a remote backend's config section holds (names of the config keys vary: `taskMs`, `operationMs`). */
+export interface JobTimeouts {
+  /** One submit or status request. */
+  requestMs: number;
+  /** The whole job. */
+  jobMs: number;
+  /** One download of the output. */
+  downloadMs: number;
+}
+
+/**
+ * The job policy core drives a remote backend's jobs with, from its config's `polling` section (see
+ * `pollingConfigSchema`) and its timeouts; `downloadAttempts` when the config has one.
+ */
+export function jobPolicyOf(polling: PollingDefaults, timeouts: JobTimeouts, downloadAttempts?: number): Partial<JobPolicy> {
+  return {
+    intervalMs: polling.intervalMs,
+    maxIntervalMs: polling.maxIntervalMs,
+    backoff: polling.backoff,
+    jitter: polling.jitter,
+    maxErrors: polling.maxErrors,
+    timeoutMs: timeouts.jobMs,
+    requestTimeoutMs: timeouts.requestMs,
+    downloadTimeoutMs: timeouts.downloadMs,
+    ...(downloadAttempts === undefined ? {} : { downloadAttempts }),
+  };
 }
 
 /** `ms` randomised by ± `fraction` (so many clients do not poll in lockstep), never negative. */

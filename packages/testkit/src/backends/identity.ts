@@ -61,7 +61,6 @@ export function createIdentityBackend(config: Partial<z.input<typeof identityCon
   const invalid = (field: string, message: string, value: unknown, fix: string) => new TtvError('INPUT_INVALID', `identity: ${message}`, { field, value, fix });
   return {
     specificationVersion: 2,
-    ...described,
     async validate(request: GenerateRequest) {
       if (request.model !== model.id) throw invalid('model', `unknown model ${request.model}`, request.model, `use "${model.id}"`);
       if (!request.firstFrame) throw invalid('firstFrame', 'needs a first frame', undefined, 'set storyboard.image');

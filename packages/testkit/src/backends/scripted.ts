@@ -84,6 +84,11 @@ export interface ScriptedRecord {
   maxActive: number;
   /** Outcomes to play, one per call; when empty, calls succeed. */
   readonly script: ScriptStep[];
+  /**
+   * What `scriptedPlugin.describe` declares for this config. Not part of the backend (capabilities come from
+   * `describe`): for harnesses that wrap the instance in a plugin.
+   */
+  readonly info: BackendInfo;
 }
 
 /** Remote (the job protocol, `submitsJobs`, the default) or local (`generate`), with its record. */
@@ -166,7 +171,7 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
 
   const common = {
     specificationVersion: 2 as const,
-    ...describeScripted(cfg),
+    info: describeScripted(cfg),
     calls: [] as ScriptedCall[],
     validations: 0,
     active: 0,

@@ -13,7 +13,7 @@ import {
   TtvError,
   type VideoBackend,
 } from '@ttv/core';
-import { createIdentityBackend } from '../backends/identity.js';
+import { createIdentityBackend, identityConfigSchema, identityPlugin } from '../backends/identity.js';
 import { createPaidJobsBackend } from '../emulators/jobs/backend.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -56,6 +56,27 @@ export function acceptsAnySize(): VideoBackend {
   };
 }
 
+/**
+ * A plugin whose describe(config) declares a second model that its backend (the identity one, with its own
+ * idea of its models) refuses: the capabilities are stated twice and disagree.
+ */
+export const describesAnotherModel = {
+  ...identityPlugin,
+  describe: (config: Parameters<typeof identityPlugin.describe>[0]) => {
+    const described = identityPlugin.describe(config);
+    return { ...described, models: [...described.models, { ...described.models[0]!, id: 'still-hd' }] };
+  },
+};
+
+/** Accepts any model id in validate, although describe(config) declares one. */
+export function acceptsAnyModel(): VideoBackend {
+  const base = createIdentityBackend();
+  return {
+    ...base,
+    validate: (request) => base.validate({ ...request, model: 'still' }),
+  };
+}
+
 /** "Submits" (increments the counter) before checking the request. */
 export function spendsBeforeValidate(counter: { n: number }): VideoBackend {
   const base = createIdentityBackend();
@@ -74,7 +95,7 @@ export function plainErrors(): VideoBackend {
   return {
     ...base,
     async validate(request) {
-      if (!base.models[0]!.resolutions.some((r) => r.width === request.width && r.height === request.height))
+      if (!identityPlugin.describe(identityConfigSchema.parse({})).models[0]!.resolutions.some((r) => r.width === request.width && r.height === request.height))
         throw new Error(`bad size ${request.width}x${request.height}`);
       await base.validate(request).catch((e: Error) => {
         throw new Error(e.message);

@@ -144,24 +144,30 @@ const capabilities: ConformanceCheck = {
   id: 'capabilities',
   title: 'declares well-formed capabilities',
   description:
-    `specificationVersion is ${SPECIFICATION_VERSION}, name/displayName/kind are set, models is non-empty with unique ids, defaultModel is one of them, ` +
-    'every model passes capabilityProblems, validate/estimateCost exist, and either generate (local) or submit + status (remote, the job protocol).',
+    `the plugin has specificationVersion ${SPECIFICATION_VERSION}, a name, displayName and kind; describe(config)'s models are ` +
+    'non-empty with unique ids, defaultModel is one of them, every model passes capabilityProblems; the backend has validate/estimateCost and either ' +
+    'generate (local) or submit + status (remote, the job protocol).',
   applies: () => true,
   async run(ctx) {
-    await ctx.withBackend(async (b) => {
-      if (b.specificationVersion !== SPECIFICATION_VERSION) {
-        fail(
-          `specificationVersion is ${JSON.stringify(b.specificationVersion)}: set specificationVersion: ${SPECIFICATION_VERSION} (the @ttv/core spec this backend implements)`,
-        );
+    const { plugin } = ctx.options;
+    const b = ctx.info;
+    if (plugin.specificationVersion !== SPECIFICATION_VERSION) {
+      fail(
+        `specificationVersion is ${JSON.stringify(plugin.specificationVersion)}: set specificationVersion: ${SPECIFICATION_VERSION} in defineBackend (the @ttv/core spec this backend implements)`,
+      );
+    }
+    if (typeof plugin.name !== 'string' || !plugin.name.trim()) fail('name is empty: set the short config name, e.g. "mybackend"');
+    if (typeof plugin.displayName !== 'string' || !plugin.displayName.trim()) fail('displayName is empty: set a human-readable name');
+    if (!['embedded', 'local', 'remote'].includes(plugin.kind)) fail(`kind is ${JSON.stringify(plugin.kind)}: use 'embedded', 'local' or 'remote'`);
+    await ctx.withBackend(async (backend) => {
+      if ((backend as { specificationVersion?: unknown }).specificationVersion !== SPECIFICATION_VERSION) {
+        fail(`the backend's specificationVersion is ${JSON.stringify(backend.specificationVersion)}: set specificationVersion: ${SPECIFICATION_VERSION}`);
       }
-      if (typeof b.name !== 'string' || !b.name.trim()) fail('name is empty: set the short config name, e.g. "mybackend"');
-      if (typeof b.displayName !== 'string' || !b.displayName.trim()) fail('displayName is empty: set a human-readable name');
-      if (!['embedded', 'local', 'remote'].includes(b.kind)) fail(`kind is ${JSON.stringify(b.kind)}: use 'embedded', 'local' or 'remote'`);
       for (const m of ['validate', 'estimateCost'] as const) {
-        if (typeof b[m] !== 'function') fail(`${m} is not a function: implement VideoBackend.${m}`);
+        if (typeof backend[m] !== 'function') fail(`${m} is not a function: implement VideoBackend.${m}`);
       }
-      const local = typeof b.generate === 'function';
-      const remote = typeof b.submit === 'function' && typeof b.status === 'function';
+      const local = typeof backend.generate === 'function';
+      const remote = typeof backend.submit === 'function' && typeof backend.status === 'function';
       if (local === remote) {
         fail(
           local
@@ -169,28 +175,59 @@ const capabilities: ConformanceCheck = {
             : 'the backend has neither generate nor submit + status: implement generate (local) or the job protocol submit + status (remote)',
         );
       }
-      if (!Array.isArray(b.models) || b.models.length === 0) fail('models is empty: declare at least one ModelCapabilities');
-      const ids = b.models.map((m) => m.id);
-      const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-      if (dup !== undefined) fail(`model id ${dup} is declared twice: model ids must be unique`);
-      if (!ids.includes(b.defaultModel))
-        fail(`defaultModel ${JSON.stringify(b.defaultModel)} is not among the models (${ids.join(', ')}): name a declared model`);
-      const problems = b.models.flatMap((m) => capabilityProblems(m));
-      if (problems.length) fail(`capability problems: ${problems.join('; ')}`);
-      for (const m of b.models) {
-        if (m.usdPerSecond !== undefined && !(m.usdPerSecond >= 0)) fail(`${m.id}: usdPerSecond is ${m.usdPerSecond}: it must be ≥ 0`);
-      }
-      if (ctx.options.model !== undefined && !ids.includes(ctx.options.model)) {
-        fail(`the suite was asked to test model ${ctx.options.model}, which the backend does not declare (${ids.join(', ')})`);
-      }
-      const req = await ctx.request();
-      if (!durationAllowed(ctx.model.durations, req.durationSec)) {
-        fail(`the suite's duration ${req.durationSec} s is not one model ${ctx.model.id} declares: pass a supported \`duration\` to the suite`);
-      }
-      if (!ctx.model.resolutions.some((r) => r.width === req.width && r.height === req.height)) {
-        fail(`the suite's requestSize ${sizeLabel(req)} is not one model ${ctx.model.id} declares: pass a declared \`requestSize\``);
-      }
     });
+    if (!Array.isArray(b.models) || b.models.length === 0) fail('describe(config).models is empty: declare at least one ModelCapabilities');
+    const ids = b.models.map((m) => m.id);
+    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (dup !== undefined) fail(`model id ${dup} is declared twice: model ids must be unique`);
+    if (!ids.includes(b.defaultModel))
+      fail(`defaultModel ${JSON.stringify(b.defaultModel)} is not among the models (${ids.join(', ')}): name a declared model`);
+    const problems = b.models.flatMap((m) => capabilityProblems(m));
+    if (problems.length) fail(`capability problems: ${problems.join('; ')}`);
+    for (const m of b.models) {
+      if (m.usdPerSecond !== undefined && !(m.usdPerSecond >= 0)) fail(`${m.id}: usdPerSecond is ${m.usdPerSecond}: it must be ≥ 0`);
+    }
+    if (ctx.options.model !== undefined && !ids.includes(ctx.options.model)) {
+      fail(`the suite was asked to test model ${ctx.options.model}, which describe(config) does not declare (${ids.join(', ')})`);
+    }
+    const req = await ctx.request();
+    if (!durationAllowed(ctx.model.durations, req.durationSec)) {
+      fail(`the suite's duration ${req.durationSec} s is not one model ${ctx.model.id} declares: pass a supported \`duration\` to the suite`);
+    }
+    if (!ctx.model.resolutions.some((r) => r.width === req.width && r.height === req.height)) {
+      fail(`the suite's requestSize ${sizeLabel(req)} is not one model ${ctx.model.id} declares: pass a declared \`requestSize\``);
+    }
+  },
+};
+
+const describeMatches: ConformanceCheck = {
+  id: 'describe-matches',
+  title: 'accepts what describe(config) declares and refuses what it does not',
+  description:
+    'Capabilities come from describe(config) alone: validate accepts a request for every model describe declares (its smallest size, a declared ' +
+    'duration, its inputs), and refuses a model id describe does not declare (INPUT_INVALID, field model).',
+  applies: () => true,
+  async run(ctx) {
+    for (const model of ctx.info.models) {
+      const request = await ctx.request({}, model);
+      await ctx.withBackend(async (backend) => {
+        const outcome = await settle((async () => backend.validate(request))(), VALIDATE_LIMIT_MS + 3000);
+        if ('timedOut' in outcome) fail(`validate did not settle within ${outcome.ms} ms for model ${model.id}`);
+        if (!outcome.ok) {
+          fail(
+            `validate refused a request for model ${model.id} (${sizeLabel(request)}, ${request.durationSec} s), which describe(config) declares, with ` +
+              `${describeError(outcome.error)}: validate against describe(config) (checkRequest(name, describe(config), request) from @ttv/core/backend), not a second list`,
+          );
+        }
+      });
+    }
+    const undeclared = `${ctx.model.id}-undeclared`;
+    await expectInputInvalid(
+      ctx,
+      `model ${JSON.stringify(undeclared)}, which describe(config) does not declare`,
+      await ctx.request({ model: undeclared }),
+      'refuse models describe(config) does not declare (checkRequest from @ttv/core/backend does)',
+    );
   },
 };
 
@@ -607,6 +644,7 @@ const remoteResume: ConformanceCheck = {
 /** Every check, in the order the suite runs them. */
 export const CHECKS: readonly ConformanceCheck[] = [
   capabilities,
+  describeMatches,
   validateValid,
   validateMissingImage,
   validateUnreadableImage,

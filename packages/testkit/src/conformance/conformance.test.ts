@@ -1,16 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createIdentityBackend,
   createPaidJobsBackend,
   createScriptedBackend,
+  identityPlugin,
   type JobsEmulator,
   jobsConformanceOptions,
+  paidJobsPlugin,
   type ScriptedBackend,
+  scriptedPlugin,
   startJobsEmulator,
 } from '../index.js';
 import {
+  acceptsAnyModel,
   acceptsAnySize,
   blockingSubmit,
+  describesAnotherModel,
   ignoresAbort,
   ignoresLastFrame,
   lateOnJob,
@@ -39,6 +43,8 @@ const paidConfig = () => ({ url: emu.url, apiKey: API_KEY, pollMs: 20 });
 /** Suite options for a backend against the paid-job emulator. */
 const paidOptions = (name: string, create: ConformanceOptions['create']): ConformanceOptions => ({
   name,
+  plugin: paidJobsPlugin,
+  config: paidConfig,
   create,
   ...jobsConformanceOptions(() => emu),
   secrets: [API_KEY],
@@ -52,7 +58,7 @@ const identityWeakValidate = { 'validate-size': 'pretend identity renders any si
 
 describeBackendConformance({
   name: 'identity',
-  create: () => createIdentityBackend(),
+  plugin: identityPlugin,
   expectExactEndFrame: true,
 });
 
@@ -60,8 +66,10 @@ describeBackendConformance({
 const scripted: ScriptedBackend[] = [];
 describeBackendConformance({
   name: 'scripted',
-  create: () => {
-    const b = createScriptedBackend({ latencyMs: 150, fps: 8, durations: [1, 2] });
+  plugin: scriptedPlugin,
+  config: { latencyMs: 150, fps: 8, durations: [1, 2] },
+  create: (config) => {
+    const b = createScriptedBackend(config);
     scripted.push(b);
     return b;
   },
@@ -75,6 +83,7 @@ describeBackendConformance({
     'validate-unreadable-image': 'scripted test double: validate only checks the prompt length',
     'validate-size': 'scripted test double: validate only checks the prompt length',
     'validate-duration': 'scripted test double: validate only checks the prompt length',
+    'describe-matches': 'scripted test double: validate only checks the prompt length',
   },
 });
 
@@ -86,6 +95,7 @@ describeBackendConformance({
     'validate-unreadable-image': 'paid-job test backend: validate only checks the prompt length',
     'validate-size': 'paid-job test backend: validate only checks the prompt length',
     'validate-duration': 'paid-job test backend: validate only checks the prompt length',
+    'describe-matches': 'paid-job test backend: validate only checks the prompt length',
   },
 });
 
@@ -173,7 +183,7 @@ describe('the conformance suite', () => {
       name: 'paid',
       tier: 'live',
       live: { skipUnless: () => false, reason: 'set PAID_API_KEY to run' },
-      create: () => createIdentityBackend(),
+      plugin: identityPlugin,
       api,
     });
     expect(names[0]).toBe('ttv backend conformance: paid (live) [skipped: set PAID_API_KEY to run]');
@@ -181,40 +191,36 @@ describe('the conformance suite', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(skipped).toHaveLength(CONFORMANCE_CHECKS.length);
     expect(skipped[0]).toMatch(/set PAID_API_KEY to run$/);
-    expect(() => describeBackendConformance({ name: 'x', create: () => createIdentityBackend(), skip: ['validate-sise'], api })).toThrow(
-      /unknown check "validate-sise"/,
-    );
+    expect(() => describeBackendConformance({ name: 'x', plugin: identityPlugin, skip: ['validate-sise'], api })).toThrow(/unknown check "validate-sise"/);
   });
 
   it('skips checks that do not apply, with the reason', async () => {
-    await expect(runConformanceCheck('remote-resume', { name: 'identity', create: () => createIdentityBackend() })).resolves.toEqual({
+    await expect(runConformanceCheck('remote-resume', { name: 'identity', plugin: identityPlugin })).resolves.toEqual({
       status: 'skipped',
       reason: expect.stringMatching(/not a resumable remote backend/),
     });
-    await expect(
-      runConformanceCheck('validate-size', { name: 'identity', create: () => createIdentityBackend(), skip: identityWeakValidate }),
-    ).resolves.toEqual({
+    await expect(runConformanceCheck('validate-size', { name: 'identity', plugin: identityPlugin, skip: identityWeakValidate })).resolves.toEqual({
       status: 'skipped',
       reason: expect.stringMatching(/renders any size/),
     });
-    await expect(runConformanceCheck('nope', { name: 'identity', create: () => createIdentityBackend() })).rejects.toThrow(/unknown conformance check "nope"/);
+    await expect(runConformanceCheck('nope', { name: 'identity', plugin: identityPlugin })).rejects.toThrow(/unknown conformance check "nope"/);
   });
 
   it('fails a backend that ignores abort, saying to honour ctx.signal', async () => {
-    await expect(runConformanceCheck('abort', { name: 'ignores-abort', create: ignoresAbort })).rejects.toThrow(
+    await expect(runConformanceCheck('abort', { name: 'ignores-abort', plugin: identityPlugin, create: () => ignoresAbort() })).rejects.toThrow(
       /resolved \d+ ms after ctx\.signal was aborted.*honour ctx\.signal/,
     );
   });
 
   it('fails a backend that writes the wrong size, saying which size to produce', async () => {
-    await expect(runConformanceCheck('generate', { name: 'wrong-size', create: wrongSize })).rejects.toThrow(
+    await expect(runConformanceCheck('generate', { name: 'wrong-size', plugin: identityPlugin, create: () => wrongSize() })).rejects.toThrow(
       /clip is 320x240 but the request asked for 320x180: produce exactly request\.width x request\.height/,
     );
   });
 
   it('fails a backend that spends before validating', async () => {
     const counter = { n: 0 };
-    const options = { name: 'spender', create: () => spendsBeforeValidate(counter), spend: { count: () => counter.n } };
+    const options = { name: 'spender', plugin: identityPlugin, create: () => spendsBeforeValidate(counter), spend: { count: () => counter.n } };
     await expect(runConformanceCheck('validate-missing-image', options)).rejects.toThrow(
       /validate spent .*\(spend counter \d+ → \d+\): validate must run before any job/,
     );
@@ -222,24 +228,36 @@ describe('the conformance suite', () => {
   });
 
   it('fails a backend that throws plain Errors, saying to throw TtvError', async () => {
-    await expect(runConformanceCheck('validate-size', { name: 'plain', create: plainErrors })).rejects.toThrow(
+    await expect(runConformanceCheck('validate-size', { name: 'plain', plugin: identityPlugin, create: () => plainErrors() })).rejects.toThrow(
       /plain Error "bad size .*" instead of a TtvError: throw new TtvError\('INPUT_INVALID'/,
     );
-    await expect(runConformanceCheck('error-codes', { name: 'plain', create: plainErrors })).rejects.toThrow(
+    await expect(runConformanceCheck('error-codes', { name: 'plain', plugin: identityPlugin, create: () => plainErrors() })).rejects.toThrow(
       /threw a plain Error .* without a code: throw TtvError/,
     );
-    await expect(runConformanceCheck('abort-before-start', { name: 'plain', create: plainErrors })).rejects.toThrow(/reject with TtvError CANCELLED/);
+    await expect(runConformanceCheck('abort-before-start', { name: 'plain', plugin: identityPlugin, create: () => plainErrors() })).rejects.toThrow(
+      /reject with TtvError CANCELLED/,
+    );
   });
 
   it('fails a backend that leaks a secret in an error, without printing the secret', async () => {
     const key = 'sk-live-0123456789abcdef';
-    const run = runConformanceCheck('secrets', { name: 'leaky', create: () => leaksSecret(key), secrets: [key] });
+    const run = runConformanceCheck('secrets', { name: 'leaky', plugin: identityPlugin, create: () => leaksSecret(key), secrets: [key] });
     await expect(run).rejects.toThrow(/contains the secret sk-…\(24 chars\) in its message: never put credentials/);
     await run.catch((e: Error) => expect(e.message).not.toContain(key));
   });
 
+  it('fails a backend whose capabilities do not come from describe(config), saying to validate against describe', async () => {
+    await expect(runConformanceCheck('describe-matches', { name: 'identity', plugin: identityPlugin })).resolves.toEqual({ status: 'passed' });
+    await expect(runConformanceCheck('describe-matches', { name: 'two-lists', plugin: describesAnotherModel })).rejects.toThrow(
+      /validate refused a request for model still-hd .*which describe\(config\) declares.*validate against describe\(config\)/,
+    );
+    await expect(runConformanceCheck('describe-matches', { name: 'any-model', plugin: identityPlugin, create: () => acceptsAnyModel() })).rejects.toThrow(
+      /validate accepted model "still-undeclared", which describe\(config\) does not declare/,
+    );
+  });
+
   it('fails a backend whose validate accepts what the model does not declare', async () => {
-    await expect(runConformanceCheck('validate-size', { name: 'accepts-any-size', create: acceptsAnySize })).rejects.toThrow(
+    await expect(runConformanceCheck('validate-size', { name: 'accepts-any-size', plugin: identityPlugin, create: () => acceptsAnySize() })).rejects.toThrow(
       /validate accepted a 322x180 request .*compare request\.width\/height with the declared resolutions/,
     );
   });

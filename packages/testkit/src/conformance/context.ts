@@ -1,7 +1,18 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GenerateRequest, type ModelCapabilities, makeTestImage, nearestDuration, produceAtomic, runFfmpeg, type VideoBackend } from '@ttv/core';
+import {
+  type BackendCreateContext,
+  type BackendInfo,
+  describeBackend,
+  type GenerateRequest,
+  type ModelCapabilities,
+  makeTestImage,
+  nearestDuration,
+  produceAtomic,
+  runFfmpeg,
+  type VideoBackend,
+} from '@ttv/core';
 import type { ConformanceContext, ConformanceOptions, Counter } from './types.js';
 
 /** A failed conformance check: the message says what is wrong and what to fix. */
@@ -68,25 +79,35 @@ async function makeLastImage(out: string, { width, height }: { width: number; he
   });
 }
 
+/** The parsed config and what the plugin declares for it (`describeBackend`): the capabilities the suite checks the backend against. */
+export async function describePlugin(options: ConformanceOptions): Promise<{ config: unknown; info: BackendInfo; context: BackendCreateContext }> {
+  const { plugin } = options;
+  if (!plugin || typeof plugin.describe !== 'function' || typeof plugin.create !== 'function') {
+    fail('the suite needs the plugin (`plugin`: the default export made with defineBackend): capabilities come from plugin.describe(config)');
+  }
+  const raw = typeof options.config === 'function' ? await (options.config as () => unknown)() : (options.config ?? {});
+  const parsed = plugin.configSchema.safeParse(raw);
+  if (!parsed.success) fail(`the suite's config does not parse with plugin.configSchema: ${parsed.error.message}`);
+  let info: BackendInfo;
+  try {
+    info = describeBackend(plugin, parsed.data);
+  } catch (error) {
+    fail(
+      `plugin.describe(config) threw: ${error instanceof Error ? error.message : String(error)}; describe must be static and never throw for a parsed config`,
+    );
+  }
+  const context: BackendCreateContext = { configDir: process.cwd(), env: process.env, ...options.context };
+  return { config: parsed.data, info, context };
+}
+
 /**
- * Creates the fixtures and reads the backend's capabilities: one `create()` call, disposed at once. Throws a
- * ConformanceError when the backend cannot even be created or declares no usable model.
+ * Creates the fixtures and reads the capabilities from `plugin.describe(config)`. Throws a ConformanceError when
+ * the config does not parse or the plugin declares no usable model.
  */
 export async function createConformanceContext(options: ConformanceOptions): Promise<ConformanceContext> {
-  let probe: VideoBackend | undefined;
-  try {
-    probe = await options.create();
-  } catch (error) {
-    fail(`create() threw: ${error instanceof Error ? error.message : String(error)}; the factory given to the conformance suite must return a backend`);
-  }
-  const info = {
-    name: probe.name,
-    displayName: probe.displayName,
-    kind: probe.kind,
-    models: Array.isArray(probe.models) ? probe.models : [],
-    defaultModel: probe.defaultModel,
-  };
-  await disposeQuietly(probe);
+  const { config, info: described, context } = await describePlugin(options);
+  const create = () => (options.create ? options.create(config, context) : options.plugin.create(config, context));
+  const info = { ...described, models: Array.isArray(described.models) ? described.models : [] };
   const modelId = options.model ?? info.defaultModel;
   const model = info.models.find((m) => m.id === modelId) ?? info.models[0];
   if (!model) fail(`backend ${info.name} declares no models: list at least one ModelCapabilities in models`);
@@ -116,7 +137,12 @@ export async function createConformanceContext(options: ConformanceOptions): Pro
     dir,
     images,
     async withBackend(fn) {
-      const backend = await options.create();
+      let backend: VideoBackend;
+      try {
+        backend = await create();
+      } catch (error) {
+        fail(`create threw: ${error instanceof Error ? error.message : String(error)}; the plugin (or the suite's create) must return a backend`);
+      }
       try {
         return await fn(backend);
       } finally {

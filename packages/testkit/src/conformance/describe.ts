@@ -16,7 +16,7 @@ try {
  * (see CONFORMANCE_CHECKS). Checks that do not apply to the declared capabilities, or that `skip` names, are
  * reported as skipped with the reason. Call it at the top level of a test file:
  *
- *     describeBackendConformance({ name: 'mybackend', create: () => createMyBackend({ baseUrl: emulator.url }) });
+ *     describeBackendConformance({ name: 'mybackend', plugin, config: () => ({ baseUrl: emulator.url }) });
  */
 export function describeBackendConformance(options: ConformanceOptions): void {
   const api = options.api ?? vitest;

@@ -1,4 +1,4 @@
-import type { BackendInfo, GenerateRequest, ModelCapabilities, VideoBackend } from '@ttv/core';
+import type { BackendCreateContext, BackendInfo, BackendPlugin, GenerateRequest, ModelCapabilities, VideoBackend } from '@ttv/core';
 
 /** A monotonic counter the suite reads before and after a step (e.g. jobs an emulator created). */
 export interface Counter {
@@ -34,8 +34,25 @@ export interface FaultControls {
 export interface ConformanceOptions {
   /** Name shown in the suite title, e.g. `runway (emulator)`. */
   name: string;
-  /** Returns a fresh backend; called once per check (and once to read the capabilities). */
-  create: () => VideoBackend | Promise<VideoBackend>;
+  /**
+   * The plugin under test (the package's default export). The suite reads the capabilities from
+   * `plugin.describe(config)`, the one place a backend states them, and checks the backend against them.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: a plugin for any config type
+  plugin: BackendPlugin<any>;
+  /**
+   * The backend's config section as a user writes it (parsed with `plugin.configSchema`, so defaults are filled
+   * in). A function when it depends on something started later, e.g. an emulator's URL. Default `{}`.
+   */
+  config?: unknown;
+  /** What `create` gets besides the config (default: `configDir` the working directory, `env` process.env). */
+  context?: Partial<BackendCreateContext>;
+  /**
+   * Makes a fresh backend, once per check (default: `plugin.create(config, context)`), e.g. to wire a test
+   * stand-in. It gets the parsed config; the capabilities still come from `plugin.describe(config)`.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the plugin's config type
+  create?: (config: any, context: BackendCreateContext) => VideoBackend | Promise<VideoBackend>;
   /** Model to test (default: the backend's defaultModel). */
   model?: string;
   /** `unit` (default): offline, against an emulator or a local tool. `live`: a real service, gated by `live`. */
@@ -88,7 +105,7 @@ export interface TestApi {
 export interface ConformanceContext {
   readonly options: ConformanceOptions;
   readonly tier: ConformanceTier;
-  /** Capabilities declared by an instance made with `create()`. */
+  /** Capabilities the plugin declares: `plugin.describe(config)`. */
   readonly info: BackendInfo;
   /** The model under test. */
   readonly model: ModelCapabilities;

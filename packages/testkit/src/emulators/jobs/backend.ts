@@ -61,7 +61,11 @@ function codeForStatus(status: number): TtvErrorCode {
   return 'GENERATION_FAILED';
 }
 
-export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchema>): RemoteVideoBackend {
+/**
+ * The backend, with what `paidJobsPlugin.describe` declares for its config as `info`: not part of the backend
+ * (capabilities come from `describe`), for harnesses that wrap the instance in a plugin.
+ */
+export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchema>): RemoteVideoBackend & { readonly info: BackendInfo } {
   const cfg = paidJobsConfigSchema.parse(config);
   const base = cfg.url.replace(/\/+$/, '');
 
@@ -94,9 +98,9 @@ export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchem
     return res;
   }
 
-  const backend: RemoteVideoBackend = {
+  const backend: RemoteVideoBackend & { readonly info: BackendInfo } = {
     specificationVersion: 2,
-    ...info(cfg),
+    info: info(cfg),
     jobPolicy: { intervalMs: cfg.pollMs, maxIntervalMs: cfg.pollMs, backoff: 1, timeoutMs: cfg.jobTimeoutMs, requestTimeoutMs: cfg.requestTimeoutMs },
     async validate(request) {
       if (request.prompt.length > 2000) throw new TtvError('INPUT_INVALID', 'prompt is longer than 2000 characters', { field: 'prompt' });

@@ -3,7 +3,8 @@
  * (docs/reference/veo.md: Models, Prices). Prices are third-party figures and change: `veo3.price` in the
  * config overrides them.
  */
-import type { DurationSupport, InputMode, ModelCapabilities, Resolution } from '@ttv/core';
+import type { BackendCapabilities, DurationSupport, InputMode, ModelCapabilities, Resolution } from '@ttv/core/backend';
+import type { VeoConfig } from './veo3-config.js';
 
 export const MODEL_IDS = [
   'veo-3.1-generate-001',
@@ -180,4 +181,15 @@ export function capabilitiesOf(model: VeoModel, opts: CapabilityOptions = {}): M
     audio,
     usdPerSecond: opts.usdPerSecond ?? (audio ? model.usdPerSecondWithAudio : model.usdPerSecond),
   };
+}
+
+/** What the plugin's `describe(config)` returns: the one place veo3 states its capabilities. */
+export function describeVeo(config: VeoConfig): BackendCapabilities {
+  const model = MODELS[config.model];
+  const override = config.price;
+  const audio = config.generateAudio && model.audio;
+  const usdPerSecond = audio ? (override?.usdPerSecondWithAudio ?? model.usdPerSecondWithAudio) : (override?.usdPerSecond ?? model.usdPerSecond);
+  // Only the configured model: keyframe mode on a model without last frames then fails planning with a clear
+  // reason, instead of silently switching to a different (differently priced) model.
+  return { models: [capabilitiesOf(model, { ...config, usdPerSecond })], defaultModel: model.id };
 }

@@ -32,24 +32,23 @@ import {
 } from '@google/genai';
 import type { Storage } from '@google-cloud/storage';
 import {
-  type BackendInfo,
+  type BackendCreateContext,
   type BackendWarning,
   type CallContext,
   type CostEstimate,
   type DoctorCheck,
-  fitImage,
   type GenerateRequest,
+  invalidInput,
   type JobHandle,
   type JobPolicy,
   type JobStatus,
-  type ModelCapabilities,
-  probeImage,
+  jobPolicyOf,
   type RemoteVideoBackend,
   registerSecret,
-  resolveFfmpeg,
   type SubmitContext,
   TtvError,
-} from '@ttv/core';
+} from '@ttv/core/backend';
+import { fitImage, probeImage, resolveFfmpeg } from '@ttv/core/media';
 import { type AuthClient, GoogleAuth } from 'google-auth-library';
 import {
   authSecrets,
@@ -63,17 +62,12 @@ import {
   resolveAuth,
   vertexBaseUrl,
 } from './auth.js';
-import type { VeoConfig } from './config.js';
-import { type ErrorScope, fromOperationError, fromStorage, fromThrown, moderation, scrub } from './errors.js';
-import { capabilitiesOf, isModelId, MAX_PROMPT_LENGTH, MODELS, type VeoModel, veoFormatOf } from './models.js';
+import type { VeoConfig } from './veo3-config.js';
+import { type ErrorScope, fromOperationError, fromStorage, fromThrown, moderation, scrub } from './veo3-errors.js';
+import { capabilitiesOf, isModelId, MAX_PROMPT_LENGTH, MODELS, type VeoModel, veoFormatOf } from './veo3-models.js';
 
-export const BACKEND_NAME = 'veo3';
-export const DISPLAY_NAME = 'Google Veo (Vertex AI)';
-
-export interface VeoDependencies {
-  env?: NodeJS.ProcessEnv;
-  /** Directory of the config file (relative keyFile paths). */
-  configDir?: string;
+/** What `create` gets (`env`, and `configDir` for relative keyFile paths), plus what tests inject. */
+export interface VeoDependencies extends Partial<BackendCreateContext> {
   /** An auth client for the Vertex modes (e.g. an OAuth2Client holding a token), instead of ADC / key file. */
   authClient?: AuthClient;
 }
@@ -116,10 +110,6 @@ function cancelledBy(signal: AbortSignal): AbortSignal | undefined {
   return signal.aborted && (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError' ? undefined : signal;
 }
 
-function invalid(message: string, field: string, value: unknown, fix: string, cause?: unknown): TtvError {
-  return new TtvError('INPUT_INVALID', message, { field, value, fix, ...(cause === undefined ? {} : { cause }) });
-}
-
 /** The model named in an operation name `…/models/MODEL/operations/ID`. */
 export function modelOfOperation(name: string): string | undefined {
   return /\/models\/([^/]+)\/operations\/[^/]+$/.exec(name)?.[1];
@@ -131,11 +121,6 @@ function jobData(job: JobHandle): Partial<VeoJobData> {
 
 export class VeoBackend implements RemoteVideoBackend {
   readonly specificationVersion = 2 as const;
-  readonly name = BACKEND_NAME;
-  readonly displayName = DISPLAY_NAME;
-  readonly kind = 'remote' as const;
-  readonly models: ModelCapabilities[];
-  readonly defaultModel: string;
   readonly auth: ResolvedAuth;
   readonly jobPolicy: Partial<JobPolicy>;
   private readonly secrets: string[];
@@ -148,24 +133,15 @@ export class VeoBackend implements RemoteVideoBackend {
     readonly config: VeoConfig,
     private readonly deps: VeoDependencies = {},
   ) {
-    const info = backendInfo(config);
-    this.models = info.models;
-    this.defaultModel = info.defaultModel;
     this.auth = resolveAuth(config, deps.env ?? process.env, deps.configDir ?? process.cwd());
     this.secrets = authSecrets(this.auth);
     for (const s of this.secrets) registerSecret(s);
     const { polling, timeouts } = config;
-    this.jobPolicy = {
-      intervalMs: polling.intervalMs,
-      maxIntervalMs: polling.maxIntervalMs,
-      backoff: polling.backoff,
-      jitter: polling.jitter,
-      maxErrors: polling.maxErrors,
-      timeoutMs: timeouts.operationMs,
-      requestTimeoutMs: timeouts.requestMs,
-      downloadTimeoutMs: timeouts.downloadMs,
-      downloadAttempts: config.downloadAttempts,
-    };
+    this.jobPolicy = jobPolicyOf(
+      polling,
+      { requestMs: timeouts.requestMs, jobMs: timeouts.operationMs, downloadMs: timeouts.downloadMs },
+      config.downloadAttempts,
+    );
   }
 
   private log(ctx: CallContext, line: string): void {
@@ -196,13 +172,13 @@ export class VeoBackend implements RemoteVideoBackend {
 
   async validate(request: GenerateRequest): Promise<void> {
     if (!isModelId(request.model)) {
-      throw invalid(`veo3 has no model "${request.model}"`, 'model', request.model, `set veo3.model to one of ${Object.keys(MODELS).join(', ')}`);
+      throw invalidInput(`veo3 has no model "${request.model}"`, 'model', request.model, `set veo3.model to one of ${Object.keys(MODELS).join(', ')}`);
     }
     const model = MODELS[request.model];
     const c = this.config;
     if (!model.durations.includes(request.durationSec) || (c.durationSeconds !== undefined && c.durationSeconds !== request.durationSec)) {
       const allowed = c.durationSeconds !== undefined && model.durations.includes(c.durationSeconds) ? [c.durationSeconds] : model.durations;
-      throw invalid(
+      throw invalidInput(
         `${model.id} makes ${allowed.join(', ')} s clips, not ${request.durationSec} s`,
         'durationSec',
         request.durationSec,
@@ -217,7 +193,7 @@ export class VeoBackend implements RemoteVideoBackend {
         : !model.aspectRatios.includes(format.aspectRatio) || (c.aspectRatio && c.aspectRatio !== format.aspectRatio)
           ? `aspect ratio ${format.aspectRatio} is not available${c.aspectRatio ? ` (veo3.aspectRatio is ${c.aspectRatio})` : ''}`
           : `resolution ${format.resolution} is not available for ${model.id}${c.resolution ? ` (veo3.resolution is ${c.resolution})` : ''}`;
-      throw invalid(
+      throw invalidInput(
         `${model.id} cannot make ${request.width}x${request.height}: ${why}`,
         'resolution',
         `${request.width}x${request.height}`,
@@ -225,10 +201,10 @@ export class VeoBackend implements RemoteVideoBackend {
       );
     }
     if (c.generateAudio && !model.audio) {
-      throw invalid(`${model.id} has no audio track`, 'generateAudio', true, 'set veo3.generateAudio: false, or use a Veo 3 / 3.1 model');
+      throw invalidInput(`${model.id} has no audio track`, 'generateAudio', true, 'set veo3.generateAudio: false, or use a Veo 3 / 3.1 model');
     }
     if (request.prompt.length > MAX_PROMPT_LENGTH) {
-      throw invalid(
+      throw invalidInput(
         `prompt is ${request.prompt.length} characters, over ${MAX_PROMPT_LENGTH}`,
         'prompt',
         `${request.prompt.slice(0, 40)}…`,
@@ -236,14 +212,14 @@ export class VeoBackend implements RemoteVideoBackend {
       );
     }
     if (!request.prompt.trim() && !request.firstFrame) {
-      throw invalid('Veo needs a prompt or a first frame, and the request has neither', 'prompt', request.prompt, 'give the segment a prompt');
+      throw invalidInput('Veo needs a prompt or a first frame, and the request has neither', 'prompt', request.prompt, 'give the segment a prompt');
     }
     if (request.seed !== undefined && (!Number.isInteger(request.seed) || request.seed < 0 || request.seed > 4_294_967_295)) {
-      throw invalid(`seed ${request.seed} is outside 0–4294967295`, 'seed', request.seed, 'use an integer seed from 0 to 4294967295');
+      throw invalidInput(`seed ${request.seed} is outside 0–4294967295`, 'seed', request.seed, 'use an integer seed from 0 to 4294967295');
     }
     if (request.lastFrame !== undefined) {
       if (!model.lastFrame) {
-        throw invalid(
+        throw invalidInput(
           `${model.id} cannot end on a given last frame (first+last-frame generation is only on ${Object.values(MODELS)
             .filter((m) => m.lastFrame)
             .map((m) => m.id)
@@ -254,7 +230,7 @@ export class VeoBackend implements RemoteVideoBackend {
         );
       }
       if (!request.firstFrame)
-        throw invalid(
+        throw invalidInput(
           'a last frame needs a first frame',
           'firstFrame',
           undefined,
@@ -544,7 +520,7 @@ export class VeoBackend implements RemoteVideoBackend {
     const endpoint = vertexBaseUrl(this.config, a);
     if (a.mode === 'express') {
       checks.push({
-        name: 'veo3: auth',
+        name: 'auth',
         ok: Boolean(a.apiKey),
         detail: a.apiKey ? `Vertex AI express mode, API key set (${a.apiKey.length} characters), endpoint ${endpoint}` : 'express mode without an API key',
         ...(a.apiKey ? {} : { fix: 'set GOOGLE_API_KEY (a Vertex AI API key), or veo3.project with ADC' }),
@@ -554,16 +530,15 @@ export class VeoBackend implements RemoteVideoBackend {
       try {
         project = requireProject(a);
       } catch (error) {
-        checks.push({ name: 'veo3: project', ok: false, detail: (error as TtvError).message, fix: (error as TtvError).fix ?? 'set veo3.project' });
+        checks.push({ name: 'project', ok: false, detail: (error as TtvError).message, fix: (error as TtvError).fix ?? 'set veo3.project' });
       }
-      if (project)
-        checks.push({ name: 'veo3: project', ok: true, detail: `${project} in ${a.location} (${a.mode}; ${a.sources.join(', ')}), endpoint ${endpoint}` });
+      if (project) checks.push({ name: 'project', ok: true, detail: `${project} in ${a.location} (${a.mode}; ${a.sources.join(', ')}), endpoint ${endpoint}` });
       if (a.mode === 'service-account' && a.keyFile) {
         const k = inspectKeyFile(a.keyFile);
         checks.push(
           k.ok
-            ? { name: 'veo3: key file', ok: true, detail: `${a.keyFile}: ${k.clientEmail}` }
-            : { name: 'veo3: key file', ok: false, detail: k.problem, fix: 'download a JSON key for a service account with roles/aiplatform.user, or use ADC' },
+            ? { name: 'key file', ok: true, detail: `${a.keyFile}: ${k.clientEmail}` }
+            : { name: 'key file', ok: false, detail: k.problem, fix: 'download a JSON key for a service account with roles/aiplatform.user, or use ADC' },
         );
       }
       if (project && !this.deps.authClient && a.mode !== 'access-token') {
@@ -582,13 +557,13 @@ export class VeoBackend implements RemoteVideoBackend {
             clearTimeout(timer);
           }
           checks.push({
-            name: 'veo3: credentials',
+            name: 'credentials',
             ok: true,
             detail: `obtained an access token (${a.mode === 'service-account' ? 'key file' : 'Application Default Credentials'})`,
           });
         } catch (error) {
           checks.push({
-            name: 'veo3: credentials',
+            name: 'credentials',
             ok: false,
             detail: scrub((error as Error).message, this.secrets),
             fix: a.mode === 'service-account' ? 'check veo3.keyFile' : 'run `gcloud auth application-default login` or set GOOGLE_APPLICATION_CREDENTIALS',
@@ -605,14 +580,14 @@ export class VeoBackend implements RemoteVideoBackend {
       try {
         const [exists] = await this.storage().bucket(gs.bucket).exists();
         checks.push({
-          name: `veo3: ${field}`,
+          name: `${field}`,
           ok: exists,
           detail: exists ? `bucket ${gs.bucket} is reachable` : `bucket ${gs.bucket} does not exist`,
           ...(exists ? {} : { fix: `create it in ${a.location}: gcloud storage buckets create gs://${gs.bucket} --location ${a.location}` }),
         });
       } catch (error) {
         checks.push({
-          name: `veo3: ${field}`,
+          name: `${field}`,
           ok: false,
           detail: scrub((error as Error).message, this.secrets),
           fix: 'grant storage access on the bucket to the identity ttv runs as',
@@ -621,9 +596,9 @@ export class VeoBackend implements RemoteVideoBackend {
     }
     try {
       const bins = resolveFfmpeg();
-      checks.push({ name: 'veo3: ffprobe', ok: true, detail: `${bins.ffprobe} (verifies every downloaded clip)` });
+      checks.push({ name: 'ffprobe', ok: true, detail: `${bins.ffprobe} (verifies every downloaded clip)` });
     } catch (error) {
-      checks.push({ name: 'veo3: ffprobe', ok: false, detail: (error as Error).message, fix: 'reinstall dependencies (pnpm install) or set FFPROBE_PATH' });
+      checks.push({ name: 'ffprobe', ok: false, detail: (error as Error).message, fix: 'reinstall dependencies (pnpm install) or set FFPROBE_PATH' });
     }
     return checks;
   }
@@ -635,22 +610,6 @@ async function checkImage(path: string, field: 'firstFrame' | 'lastFrame'): Prom
     await probeImage(path);
   } catch (error) {
     const reason = TtvError.is(error) ? error.message.replace(`${path}: `, '') : String(error);
-    throw invalid(`${field} ${path}: ${reason}`, field, path, 'point it at an existing PNG or JPEG file', error);
+    throw invalidInput(`${field} ${path}: ${reason}`, field, path, 'point it at an existing PNG or JPEG file', error);
   }
-}
-
-export function backendInfo(config: VeoConfig): BackendInfo {
-  const model = MODELS[config.model];
-  const override = config.price;
-  const audio = config.generateAudio && model.audio;
-  const usdPerSecond = audio ? (override?.usdPerSecondWithAudio ?? model.usdPerSecondWithAudio) : (override?.usdPerSecond ?? model.usdPerSecond);
-  return {
-    name: BACKEND_NAME,
-    displayName: DISPLAY_NAME,
-    kind: 'remote',
-    // Only the configured model: keyframe mode on a model without last frames then fails planning with a clear
-    // reason, instead of silently switching to a different (differently priced) model.
-    models: [capabilitiesOf(model, { ...config, usdPerSecond })],
-    defaultModel: model.id,
-  };
 }

@@ -9,9 +9,9 @@ import { dirname } from 'node:path';
 import { callBackend, probeVideo } from '@ttv/core';
 import { FRAME_INTERPOLATION_NOT_ALLOWLISTED, googleErrorBody, startVeoEmulator, type VeoEmulator, veoFaults } from '@ttv/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { configSchema } from './config.js';
 import { API_KEY, clearGoogleEnv, context, type Fixture, makeBackend, makeFixture, rejection, request, TOKEN } from './test-helpers.fixture.js';
-import { VeoBackend } from './veo-backend.js';
+import { VeoBackend } from './veo3-backend.js';
+import { configSchema } from './veo3-config.js';
 
 let fx: Fixture;
 let emu: VeoEmulator;

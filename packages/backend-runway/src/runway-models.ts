@@ -3,7 +3,8 @@
  * enforces and the prices the reference lists (docs/reference/runway.md: Models, Prices). `gen3a_turbo` and
  * `veo3` were removed from the API in SDK 4.0.0 and are not offered.
  */
-import type { DurationSupport, ModelCapabilities, Resolution } from '@ttv/core';
+import type { BackendCapabilities, DurationSupport, ModelCapabilities, Resolution } from '@ttv/core/backend';
+import type { RunwayConfig } from './runway-config.js';
 
 export const MODEL_IDS = ['gen4_turbo', 'gen4.5', 'veo3.1', 'veo3.1_fast'] as const;
 export type RunwayModelId = (typeof MODEL_IDS)[number];
@@ -153,3 +154,14 @@ export function capabilitiesOf(model: RunwayModel, opts: CapabilityOptions = {})
 }
 
 export { durationFits };
+
+/** Preference order when the engine picks a model for a mode the configured model lacks: cheapest first. */
+const MODEL_ORDER = ['gen4_turbo', 'gen4.5', 'veo3.1_fast', 'veo3.1'] as const;
+
+/** What the plugin's `describe(config)` returns: the one place runway states its capabilities. */
+export function describeRunway(config: RunwayConfig): BackendCapabilities {
+  const models = MODEL_ORDER.map((id) =>
+    capabilitiesOf(MODELS[id], { ratio: config.ratio, duration: config.duration, audio: config.audio, concurrency: config.concurrency }),
+  );
+  return { models, defaultModel: config.model };
+}

@@ -1,8 +1,16 @@
 import { wanOutputGeometry } from '@ttv/testkit';
 import { describe, expect, it } from 'vitest';
-import { configSchema } from './config.js';
-import { DEFAULT_I2V_FRAMES, framesToSeconds, isFourNPlusOne, resolutionOptions, secondsToFrames, wanDefaults, wanGeometry } from './wan.js';
-import { wanInfo } from './wan21-backend.js';
+import { configSchema } from './wan21-config.js';
+import {
+  DEFAULT_I2V_FRAMES,
+  framesToSeconds,
+  isFourNPlusOne,
+  resolutionOptions,
+  secondsToFrames,
+  wanDefaults,
+  wanGeometry,
+  describeWan21 as wanInfo,
+} from './wan21-models.js';
 
 describe('Wan2.1 rules in TypeScript', () => {
   it('reproduces the geometry table of the reference (and the stand-in’s helper)', () => {

@@ -1,6 +1,7 @@
-import { defineBackend } from '@ttv/core';
-import { configSchema, SECRET_FIELDS, type VeoConfig } from './config.js';
-import { BACKEND_NAME, backendInfo, DISPLAY_NAME, VeoBackend } from './veo-backend.js';
+import { defineBackend } from '@ttv/core/backend';
+import { VeoBackend } from './veo3-backend.js';
+import { configSchema, SECRET_FIELDS, type VeoConfig } from './veo3-config.js';
+import { describeVeo } from './veo3-models.js';
 
 /**
  * The plugin object the registry loads. `describe` is static; `create` only resolves the auth mode and reads
@@ -8,11 +9,11 @@ import { BACKEND_NAME, backendInfo, DISPLAY_NAME, VeoBackend } from './veo-backe
  */
 export const backend = defineBackend<VeoConfig>({
   specificationVersion: 2,
-  name: BACKEND_NAME,
-  displayName: DISPLAY_NAME,
+  name: 'veo3',
+  displayName: 'Google Veo (Vertex AI)',
   kind: 'remote',
   configSchema,
   secretFields: SECRET_FIELDS,
-  describe: (config) => backendInfo(config),
-  create: (config, ctx) => new VeoBackend(config, { env: ctx.env, configDir: ctx.configDir }),
+  describe: describeVeo,
+  create: (config, ctx) => new VeoBackend(config, ctx),
 });

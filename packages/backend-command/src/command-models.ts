@@ -1,4 +1,8 @@
-import type { DurationSupport, InputMode, Resolution } from '@ttv/core';
+import { isAbsolute, resolve } from 'node:path';
+import type { BackendCapabilities, DurationSupport, InputMode, ModelCapabilities, Resolution } from '@ttv/core/backend';
+import type { CommandConfig } from './command-config.js';
+import { configError } from './command-errors.js';
+import { placeholders, REQUEST_PLACEHOLDERS } from './template.js';
 
 /** One argument, or an optional group dropped as a whole when any placeholder in it has no value. */
 export type ArgTemplate = string | string[];
@@ -213,3 +217,146 @@ export const PRESETS = {
 
 export type PresetName = keyof typeof PRESETS;
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+
+// ---------------------------------------------------------------------------------------------------------
+// The tool a config describes: its preset merged with the overrides, and the capabilities `describe` declares.
+
+/** A preset merged with the user's overrides, paths resolved. */
+export interface ResolvedTool {
+  model: string;
+  presetName?: PresetName;
+  command: string;
+  args: ArgTemplate[];
+  vars: Record<string, string>;
+  cwd: string;
+  env: Record<string, string>;
+  output: OutputSpec;
+  fps: number;
+  inputs: InputMode[];
+  durations: DurationSupport;
+  resolutions: Resolution[];
+  maxPromptLength: number;
+  frames: (seconds: number, fps: number) => number;
+  checkFrames: boolean;
+}
+
+const looksRelativePath = (v: string) => v.startsWith('./') || v.startsWith('../');
+
+/** Merges the preset with the config and checks the template offline (no I/O besides path resolution). */
+export function resolveTool(config: CommandConfig, configDir = process.cwd()): ResolvedTool {
+  const preset: Preset | undefined = config.preset ? PRESETS[config.preset as PresetName] : undefined;
+  const args = config.args ?? preset?.args;
+  if (!args) {
+    throw configError(
+      'command: set either preset or args (the argument template)',
+      'command.args',
+      undefined,
+      `use preset: framepack (or hunyuanvideo, ltx-video), or list args with placeholders like {prompt} {image} {output}`,
+    );
+  }
+  const vars: Record<string, string> = { ...(preset?.defaultVars ?? {}) };
+  for (const [k, v] of Object.entries(config.vars)) vars[k] = looksRelativePath(v) ? resolve(configDir, v) : v;
+  for (const k of Object.keys(vars)) {
+    if ((REQUEST_PLACEHOLDERS as readonly string[]).includes(k)) {
+      throw configError(
+        `command.vars.${k} shadows a built-in placeholder`,
+        `command.vars.${k}`,
+        vars[k],
+        `rename it; built-ins: ${REQUEST_PLACEHOLDERS.join(', ')}`,
+      );
+    }
+  }
+  for (const name of preset?.requiredVars ?? []) {
+    if (vars[name] === undefined) {
+      throw configError(
+        `command preset ${config.preset} needs vars.${name}`,
+        `command.vars.${name}`,
+        undefined,
+        `set command.vars.${name} (required: ${preset!.requiredVars.join(', ')})`,
+      );
+    }
+  }
+  const known = new Set<string>([...REQUEST_PLACEHOLDERS, ...Object.keys(vars)]);
+  for (const name of placeholders([...args, ...config.extraArgs])) {
+    if (!known.has(name)) {
+      throw configError(
+        `command: unknown placeholder {${name}} in the argument template`,
+        'command.args',
+        `{${name}}`,
+        `define it in command.vars, or use one of ${REQUEST_PLACEHOLDERS.join(', ')}`,
+      );
+    }
+  }
+  const output = config.output ?? preset?.output ?? { kind: 'file' as const };
+  const used = placeholders(args);
+  const passes = output.kind === 'file' ? 'output' : 'outputDir';
+  if (!used.has(passes)) {
+    throw configError(
+      `command: output.kind is ${output.kind} but the template never passes {${passes}}`,
+      'command.args',
+      undefined,
+      output.kind === 'file'
+        ? 'pass {output} where the tool takes its output file, or use output: {kind: directory, glob: "*.mp4"} with {outputDir}'
+        : 'pass {outputDir} where the tool takes its output directory',
+    );
+  }
+  const command = config.command ?? preset?.command ?? 'python';
+  const inputs = config.inputs ?? preset?.inputs ?? ['first-frame'];
+  if (config.gpus.length > 0 && config.gpusPerJob > config.gpus.length) {
+    throw configError(
+      `command.gpusPerJob ${config.gpusPerJob} exceeds the ${config.gpus.length} GPUs listed`,
+      'command.gpusPerJob',
+      config.gpusPerJob,
+      'lower gpusPerJob or list more gpus',
+    );
+  }
+  return {
+    model: config.model ?? config.preset ?? 'command',
+    ...(config.preset ? { presetName: config.preset as PresetName } : {}),
+    command: command.includes('/') && !isAbsolute(command) ? resolve(configDir, command) : command,
+    args: [...args, ...config.extraArgs],
+    vars,
+    cwd: config.cwd ? resolve(configDir, config.cwd) : configDir,
+    env: config.env,
+    output,
+    fps: config.fps ?? preset?.fps ?? 24,
+    inputs,
+    durations: config.durations ?? preset?.durations ?? { kind: 'range', min: 1, max: 10 },
+    resolutions: config.resolutions ?? preset?.resolutions ?? [{ width: 1280, height: 720 }],
+    maxPromptLength: config.maxPromptLength ?? preset?.maxPromptLength ?? 2000,
+    frames: preset?.frames ?? ((s, fps) => Math.round(s * fps)),
+    checkFrames: config.checkFrames ?? preset !== undefined,
+  };
+}
+
+/** What the plugin's `describe(config)` returns: the one place the command backend states its capabilities. */
+export function describeCommand(config: CommandConfig): BackendCapabilities {
+  let tool: ResolvedTool;
+  try {
+    tool = resolveTool(config);
+  } catch {
+    // describe() must not throw for a half-written config; create() reports the problem.
+    const preset = config.preset ? PRESETS[config.preset as PresetName] : undefined;
+    tool = {
+      model: config.model ?? config.preset ?? 'command',
+      inputs: config.inputs ?? preset?.inputs ?? ['first-frame'],
+      durations: config.durations ?? preset?.durations ?? { kind: 'range', min: 1, max: 10 },
+      resolutions: config.resolutions ?? preset?.resolutions ?? [{ width: 1280, height: 720 }],
+      fps: config.fps ?? preset?.fps ?? 24,
+      maxPromptLength: config.maxPromptLength ?? preset?.maxPromptLength ?? 2000,
+    } as ResolvedTool;
+  }
+  const perGpuSet = config.gpus.length > 0 ? Math.max(1, Math.floor(config.gpus.length / config.gpusPerJob)) : config.concurrency;
+  const model: ModelCapabilities = {
+    id: tool.model,
+    inputs: tool.inputs,
+    durations: tool.durations,
+    resolutions: tool.resolutions,
+    fps: tool.fps,
+    maxPromptLength: tool.maxPromptLength,
+    concurrency: Math.max(1, Math.min(config.concurrency, perGpuSet)),
+    audio: false,
+    usdPerSecond: 0,
+  };
+  return { models: [model], defaultModel: model.id };
+}

@@ -1,6 +1,6 @@
-import { pollingConfigSchema } from '@ttv/core';
+import { pollingConfigSchema, timeoutsConfigSchema } from '@ttv/core/backend';
 import { z } from 'zod';
-import { ASPECT_RATIOS, MODEL_IDS, MODELS, RESOLUTIONS } from './models.js';
+import { ASPECT_RATIOS, MODEL_IDS, MODELS, RESOLUTIONS } from './veo3-models.js';
 
 const gsPrefix = z.string().regex(/^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](\/.*)?$/, 'must be a gs://bucket/prefix/ URI');
 
@@ -121,15 +121,11 @@ export const configSchema = z
     polling: pollingConfigSchema({ intervalMs: 10_000, maxIntervalMs: 30_000, backoff: 1.5, jitter: 0.1, maxErrors: 6 }).describe(
       'Operation polling. A clip takes roughly 30 s to a few minutes.',
     ),
-    timeouts: z
-      .object({
-        requestMs: z.number().int().positive().default(120_000).describe('Per HTTP request (submit, poll, upload).'),
-        operationMs: z.number().int().positive().default(1_200_000).describe('An operation may take this long in total before the clip fails with TIMEOUT.'),
-        downloadMs: z.number().int().positive().default(300_000).describe('Per output download attempt.'),
-      })
-      .strict()
-      .prefault({})
-      .describe('Timeouts.'),
+    timeouts: timeoutsConfigSchema({
+      requestMs: [120_000, 'Per HTTP request (submit, poll, upload).'],
+      operationMs: [1_200_000, 'An operation may take this long in total before the clip fails with TIMEOUT.'],
+      downloadMs: [300_000, 'Per output download attempt.'],
+    }),
     downloadAttempts: z.number().int().min(1).max(10).default(3).describe('Attempts to download a gs:// output (truncated or failed downloads are retried).'),
     price: z
       .object({

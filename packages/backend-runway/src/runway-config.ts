@@ -1,6 +1,6 @@
-import { pollingConfigSchema } from '@ttv/core';
+import { pollingConfigSchema, timeoutsConfigSchema } from '@ttv/core/backend';
 import { z } from 'zod';
-import { ALL_RATIOS, durationFits, MODEL_IDS, MODELS } from './models.js';
+import { ALL_RATIOS, durationFits, MODEL_IDS, MODELS } from './runway-models.js';
 
 /**
  * The `runway:` section of a ttv config. Every field has a default or is optional, so an empty section is
@@ -65,20 +65,11 @@ export const configSchema = z
     polling: pollingConfigSchema({ intervalMs: 5000, maxIntervalMs: 20_000, backoff: 1.3, jitter: 0.2, maxErrors: 6 }).describe(
       'Status polling. Runway updates a task at most every 5 s; THROTTLED tasks are polled at maxIntervalMs.',
     ),
-    timeouts: z
-      .object({
-        requestMs: z.number().int().positive().default(60_000).describe('Per HTTP request to the API.'),
-        taskMs: z
-          .number()
-          .int()
-          .positive()
-          .default(1_800_000)
-          .describe('A task may take this long in total (queued + running) before it is cancelled (TIMEOUT).'),
-        downloadMs: z.number().int().positive().default(300_000).describe('Per output download attempt.'),
-      })
-      .strict()
-      .prefault({})
-      .describe('Timeouts.'),
+    timeouts: timeoutsConfigSchema({
+      requestMs: [60_000, 'Per HTTP request to the API.'],
+      taskMs: [1_800_000, 'A task may take this long in total (queued + running) before it is cancelled (TIMEOUT).'],
+      downloadMs: [300_000, 'Per output download attempt.'],
+    }),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PRESET_NAMES } from './presets.js';
+import { PRESET_NAMES } from './command-models.js';
 
 const resolution = z.object({ width: z.number().int().positive().multipleOf(2), height: z.number().int().positive().multipleOf(2) }).strict();
 

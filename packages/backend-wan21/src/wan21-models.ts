@@ -4,7 +4,8 @@
  * 14B model spends minutes loading. Source: Wan-Video/Wan2.1 generate.py, wan/configs, wan/image2video.py,
  * wan/first_last_frame2video.py (see the package README).
  */
-import type { Resolution } from '@ttv/core';
+import type { BackendCapabilities, ModelCapabilities, Resolution } from '@ttv/core/backend';
+import type { Wan21Config } from './wan21-config.js';
 
 export const TASKS = ['i2v-14B', 'flf2v-14B'] as const;
 export type WanTask = (typeof TASKS)[number];
@@ -106,3 +107,64 @@ export const CHECKPOINT_FILES = ['models_t5_umt5-xxl-enc-bf16.pth', 'Wan2.1_VAE.
 
 /** `model_type` in the DiT config.json of each task's checkpoint. */
 export const CHECKPOINT_MODEL_TYPE: Record<WanTask, string> = { 'i2v-14B': 'i2v', 'flf2v-14B': 'flf2v' };
+
+// ---------------------------------------------------------------------------------------------------------
+// What a config makes of them: the capabilities `describe(config)` declares.
+
+/** T5 reads at most 512 tokens; ~4 characters a token. */
+export const MAX_PROMPT = 2000;
+
+export const isTask = (m: string): m is WanTask => (TASKS as readonly string[]).includes(m);
+
+/** The resolution a checkpoint folder was trained for, from its name (Wan2.1-I2V-14B-480P / -720P), if it says. */
+export function checkpointResolution(dir: string | undefined): '480p' | '720p' | undefined {
+  const name =
+    dir
+      ?.replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .at(-1) ?? '';
+  if (/480p/i.test(name)) return '480p';
+  if (/720p/i.test(name)) return '720p';
+  return undefined;
+}
+
+/**
+ * The `--size` values offered for a task: the configured one; else for i2v the size of the configured checkpoint
+ * (480P or 720P, from its folder name; both when the name does not say); flf2v is 720P only.
+ */
+export function taskSizes(config: Wan21Config, task: WanTask): string[] {
+  const configured = config.size[task];
+  if (configured) return [configured];
+  if (task === 'flf2v-14B') return [AREA_SIZES['720p']];
+  const trained = checkpointResolution(config.checkpoints[task]);
+  return trained ? [AREA_SIZES[trained]] : [AREA_SIZES['720p'], AREA_SIZES['480p']];
+}
+
+export function taskResolutions(config: Wan21Config, task: WanTask): ResolutionOption[] {
+  const sizes = taskSizes(config, task).filter((s) => SUPPORTED_SIZES[task].includes(s));
+  // An unsupported configured size is refused by validate; describe still lists the defaults.
+  return resolutionOptions(sizes.length ? sizes : [AREA_SIZES['720p']]);
+}
+
+export function taskFrames(config: Wan21Config, task: WanTask): number[] {
+  if (task === 'flf2v-14B') return [FLF2V_FRAMES];
+  const list = (config.i2vFrames ?? DEFAULT_I2V_FRAMES).filter(isFourNPlusOne);
+  return list.length ? [...new Set(list)].sort((a, b) => a - b) : [81];
+}
+
+/** What the plugin's `describe(config)` returns: the one place wan21 states its capabilities. */
+export function describeWan21(config: Wan21Config): BackendCapabilities {
+  const concurrency = Math.max(1, Math.floor(config.gpus.length / Math.max(1, config.gpusPerJob)));
+  const model = (task: WanTask): ModelCapabilities => ({
+    id: task,
+    inputs: task === 'flf2v-14B' ? ['first-last-frame'] : ['first-frame'],
+    durations: { kind: 'discrete', values: taskFrames(config, task).map(framesToSeconds) },
+    resolutions: taskResolutions(config, task).map(({ width, height }) => ({ width, height })),
+    fps: WAN_FPS,
+    maxPromptLength: MAX_PROMPT,
+    concurrency,
+    audio: false,
+    usdPerSecond: 0,
+  });
+  return { models: [model('i2v-14B'), model('flf2v-14B')], defaultModel: 'i2v-14B' };
+}
