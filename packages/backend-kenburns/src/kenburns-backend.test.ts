@@ -2,21 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  capabilityProblems,
-  extractFirstFrame,
-  extractFrame,
-  extractLastFrame,
-  fitImage,
-  type GenerateContext,
-  type GenerateRequest,
-  imagePsnr,
-  makeTestImage,
-  probeVideo,
-  runFfmpeg,
-  sha256File,
-  TtvError,
-} from '@ttv/core';
+import { type GenerateContext, type GenerateRequest, TtvError } from '@ttv/core';
+import { sha256File } from '@ttv/core/backend';
+import { capabilityProblems } from '@ttv/core/engine';
+import { extractFirstFrame, extractFrame, extractLastFrame, fitImage, imagePsnr, probeVideo, runFfmpeg } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, defaultConfig, type KenBurnsConfig } from './config.js';
 import backendDefault, { backend } from './index.js';

@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { extractFrame, imagePsnr, makeTestImage, probeVideo } from '@ttv/core';
+import { extractFrame, imagePsnr, probeVideo } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
 import { type RunwayEmulator, startRunwayEmulator } from '@ttv/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 

@@ -1,7 +1,8 @@
 // generate() against the Wan2.1 generate.py / torchrun stand-ins: real processes, real MP4s.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type GenerateContext, type GenerateRequest, type ProgressUpdate, probeVideo, TtvError } from '@ttv/core';
+import { type GenerateContext, type GenerateRequest, type ProgressUpdate, TtvError } from '@ttv/core';
+import { probeVideo } from '@ttv/core/media';
 import { readRunRecords, type StandInEnvOptions } from '@ttv/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WanFixture, wanFixture } from './standin.fixture.js';

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeTestImage } from '@ttv/core';
+import { makeTestImage } from '@ttv/core/testing';
 import { makeFakeCheckpoint, type StandInEnvOptions, wan21StandIn } from '@ttv/testkit';
 import { configSchema, type Wan21Config } from './config.js';
 import { Wan21Backend } from './wan21-backend.js';

@@ -2,7 +2,8 @@
 // the backend's spawn counter stays 0 and the stand-in's run record stays empty.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type GenerateContext, type GenerateRequest, parseSection, TtvError } from '@ttv/core';
+import { type GenerateContext, type GenerateRequest, TtvError } from '@ttv/core';
+import { parseSection } from '@ttv/core/engine';
 import { readRunRecords } from '@ttv/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from './config.js';

@@ -24,10 +24,12 @@ export default class Doctor extends TtvCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Doctor);
     const core = await import('@ttv/core');
+    const { redact } = await import('@ttv/core/engine');
+    const { resolveFfmpeg } = await import('@ttv/core/media');
     const { existsSync } = await import('node:fs');
     const { findConfig, loadProject } = await import('../lib/context.js');
     const checks: Check[] = [];
-    const add = (c: Check) => checks.push({ ...c, detail: core.redact(c.detail), ...(c.fix ? { fix: core.redact(c.fix) } : {}) });
+    const add = (c: Check) => checks.push({ ...c, detail: redact(c.detail), ...(c.fix ? { fix: redact(c.fix) } : {}) });
 
     // Node
     const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
@@ -58,7 +60,7 @@ export default class Doctor extends TtvCommand {
     // ffmpeg / ffprobe
     const ffcfg = project?.config.core.ffmpeg ?? {};
     try {
-      const bins = core.resolveFfmpeg({ ...ffcfg });
+      const bins = resolveFfmpeg({ ...ffcfg });
       for (const tool of ['ffmpeg', 'ffprobe'] as const) {
         try {
           const r = await runVersion(bins[tool]);

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { extractFirstFrame, extractFrame, imagePsnr, makeTestImage, probeVideo, resolveFfmpeg } from '@ttv/core';
+import { extractFirstFrame, extractFrame, imagePsnr, probeVideo, resolveFfmpeg } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scratchDir, ttv, writeConfig } from './helpers.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { ConfiguredBackend, LoadedConfig } from '../config/load.js';
 import { coreConfigSchema } from '../config/schema.js';
-import { makeTestClip, makeTestImage } from '../media/index.js';
+import { makeTestClip, makeTestImage } from '../media/testing.js';
 import type { BackendPlugin, VideoBackend } from '../spec/backend.js';
 import type { PipelineEvent } from './events.js';
 

@@ -4,11 +4,3 @@ export { extractFirstFrame, extractFrame, extractLastFrame, type FrameOptions } 
 export { type JoinInput, type JoinOptions, type JoinResult, type JoinTarget, joinSegments } from './join.js';
 export { type ImageProbe, type ProbeOptions, probeImage, probeVideo, type VideoProbe } from './probe.js';
 export { type RunMediaOptions, runFfmpeg, runFfprobe } from './run.js';
-export {
-  makeTestClip,
-  makeTestImage,
-  NUMBERED_BITS,
-  readTestFrameIndex,
-  type TestClipOptions,
-  type TestImageOptions,
-} from './testing.js';

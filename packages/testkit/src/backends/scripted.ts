@@ -2,9 +2,7 @@ import { copyFile, rm } from 'node:fs/promises';
 import {
   type BackendInfo,
   type CallContext,
-  clipResult,
   defineBackend,
-  encodeStill,
   type GenerateContext,
   type GenerateRequest,
   type GenerateResult,
@@ -12,16 +10,15 @@ import {
   type JobHandle,
   type JobStatus,
   type ModelCapabilities,
-  makeTestImage,
-  probeVideo,
-  produceAtomic,
   type SubmitContext,
-  sleep,
   TtvError,
   type TtvErrorCode,
   throwIfAborted,
   type VideoBackend,
 } from '@ttv/core';
+import { clipResult, produceAtomic, sleep } from '@ttv/core/backend';
+import { encodeStill, probeVideo } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
 import { z } from 'zod';
 
 /** One scripted outcome of a generate call: succeed (after latency) or fail with a code. */

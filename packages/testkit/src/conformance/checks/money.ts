@@ -1,7 +1,9 @@
 // The checks for what costs money: a job reported late, an abort that neither cancels nor keeps the job, a
 // submission cut off by the run's signal, network errors (codes, secrets), an estimate below the bill. Each one
 // synchronises on the emulator (the spend counter, held jobs and submissions), never on a timer racing the backend.
-import { callBackend, ERROR_CODES, type GenerateRequest, type GenerateResult, isRemoteBackend, type JobHandle, TtvError, type VideoBackend } from '@ttv/core';
+
+import { ERROR_CODES, type GenerateRequest, type GenerateResult, isRemoteBackend, type JobHandle, TtvError, type VideoBackend } from '@ttv/core';
+import { callBackend } from '@ttv/core/backend';
 import { fail, readCounter } from '../context.js';
 import { assertClip, delay, describeError, findSecret, mask, type Recorder, recorder, settle, until } from '../helpers.js';
 import type { ConformanceCheck, ConformanceContext, JobControls } from '../types.js';

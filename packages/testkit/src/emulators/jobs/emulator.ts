@@ -23,7 +23,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeStill, makeTestImage, runFfmpeg } from '@ttv/core';
+import { encodeStill, runFfmpeg } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
 import { type EmulatorServer, sendBody, sendJson, startHttpEmulator } from '../http.js';
 
 export interface PaidJob {

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import RunwayML from '@runwayml/sdk';
-import { runFfmpeg } from '@ttv/core';
+import { runFfmpeg } from '@ttv/core/media';
 import type { RunwayEmulator } from './emulator.js';
 
 export async function tempDir(prefix = 'ttv-runway-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {

@@ -5,7 +5,7 @@
  * Text-to-video: a moving test pattern tinted by the prompt.
  */
 import { createHash } from 'node:crypto';
-import { runFfmpeg } from '@ttv/core';
+import { runFfmpeg } from '@ttv/core/media';
 
 export const OUTPUT_FPS = 24;
 

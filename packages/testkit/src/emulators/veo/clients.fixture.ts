@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GenerateVideosOperation, GoogleGenAI } from '@google/genai';
 import { Storage } from '@google-cloud/storage';
-import { fitImage, makeTestImage } from '@ttv/core';
+import { fitImage } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
 import { OAuth2Client } from 'google-auth-library';
 import type { VeoEmulator } from './emulator.js';
 

@@ -7,7 +7,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runFfmpeg } from '@ttv/core';
+import { runFfmpeg } from '@ttv/core/media';
 
 export const VEO_FPS = 24;
 
