@@ -27,37 +27,5 @@ export { type RunPipelineOptions, type RunResult, type RunTimings, runPipeline }
 export { type FitImageResult, fitImage, probeImage, probeVideo, resolveFfmpeg, runFfmpeg } from './media/index.js';
 // The backend registry
 export { BackendRegistry, type LoadedBackend, type RegistryOptions } from './registry/registry.js';
-// The backend spec
-export {
-  type BackendBase,
-  type BackendCreateContext,
-  type BackendInfo,
-  type BackendPlugin,
-  type BackendWarning,
-  type CallContext,
-  type CostEstimate,
-  type DoctorCheck,
-  type DurationSupport,
-  defineBackend,
-  type GenerateContext,
-  type GenerateRequest,
-  type GenerateResult,
-  type InputMode,
-  isRemoteBackend,
-  type JobHandle,
-  type JobOutput,
-  type JobPolicy,
-  type JobStatus,
-  type LocalVideoBackend,
-  type ModelCapabilities,
-  type ProgressUpdate,
-  type RemoteVideoBackend,
-  type Resolution,
-  type ResourceLease,
-  SPECIFICATION_VERSION,
-  type SpecificationVersion,
-  type SubmitContext,
-  type VideoBackend,
-} from './spec/backend.js';
-// Errors
-export { ERROR_CODES, TtvError, type TtvErrorCode, type TtvErrorOptions, throwIfAborted, toTtvError, ttvError } from './spec/errors.js';
+// The backend spec and the errors (named once, in spec/public.ts, for this entry and the kit)
+export * from './spec/public.js';

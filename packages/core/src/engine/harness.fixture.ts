@@ -1,7 +1,8 @@
 // Test harness for the engine: builds a LoadedConfig around in-memory backend instances (no registry, no files).
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
 import type { ConfiguredBackend, LoadedConfig } from '../config/load.js';
 import { coreConfigSchema } from '../config/schema.js';
@@ -52,6 +53,21 @@ export async function makeAssets(): Promise<Assets> {
 }
 
 let runCounter = 0;
+/**
+ * The shared assets of a test file: made before its first test, removed after its last. The object is filled in by
+ * `beforeAll`, so read its fields inside tests and hooks.
+ */
+export function useAssets(): Assets {
+  const assets = {} as Assets;
+  beforeAll(async () => {
+    Object.assign(assets, await makeAssets());
+  });
+  afterAll(async () => {
+    if (assets.dir) await rm(assets.dir, { recursive: true, force: true });
+  });
+  return assets;
+}
+
 export async function freshRunDir(assets: Assets): Promise<string> {
   const d = join(assets.dir, `run-${++runCounter}`);
   await mkdir(d, { recursive: true });

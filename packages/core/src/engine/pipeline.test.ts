@@ -1,45 +1,19 @@
-import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 // The testkit is a workspace sibling that depends on @ttv/core; import its source directly.
 import { createScriptedBackend, type ScriptedConfig, type ScriptStep } from '../../../testkit/src/index.js';
-import { TtvError } from '../spec/errors.js';
+import { rejection } from '../spec/errors.fixture.js';
 import { sha256File } from '../util/fs.js';
-import {
-  type Assets,
-  chainingStoryboard,
-  eventLog,
-  freshRunDir,
-  keyframeStoryboard,
-  makeAssets,
-  makeConfig,
-  noRegistry,
-  recordingSleep,
-} from './harness.fixture.js';
+import { chainingStoryboard, eventLog, freshRunDir, keyframeStoryboard, makeConfig, noRegistry, recordingSleep, useAssets } from './harness.fixture.js';
 import { manifestPath, readManifest } from './manifest.js';
 import { retryDelay, runPipeline } from './pipeline.js';
 
-let assets: Assets;
-beforeAll(async () => {
-  assets = await makeAssets();
-});
-afterAll(async () => {
-  if (assets) await rm(assets.dir, { recursive: true, force: true });
-});
+const assets = useAssets();
 
 const scripted = (config: ScriptedConfig, script: ScriptStep[] = []) => createScriptedBackend({ clip: assets.clip, ...config }, script);
 const fail = (code: ScriptStep extends infer S ? (S extends { code: infer C } ? C : never) : never, extra: Record<string, unknown> = {}): ScriptStep =>
   ({ ok: false, code, ...extra }) as ScriptStep;
-
-async function rejection(p: Promise<unknown>): Promise<TtvError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(TtvError.is(e)).toBe(true);
-    return e as TtvError;
-  }
-  throw new Error('expected the run to fail');
-}
 
 describe('fallback chain', () => {
   test('keyframe mode skips a backend without first+last-frame and one whose prompt limit is too small, and records why', async () => {

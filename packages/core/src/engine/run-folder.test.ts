@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 // The testkit is a workspace sibling that depends on @ttv/core; import its source directly.
 import { createPaidJobsBackend, createScriptedBackend, type JobsEmulator, startJobsEmulator } from '../../../testkit/src/index.js';
 import type { CallContext, GenerateRequest, JobHandle, RemoteVideoBackend, SubmitContext } from '../spec/backend.js';
-import { TtvError } from '../spec/errors.js';
+import { rejection } from '../spec/errors.fixture.js';
 import { type Assets, chainingStoryboard, eventLog, freshRunDir, keyframeStoryboard, makeAssets, makeConfig, noRegistry } from './harness.fixture.js';
 import { lockPath } from './lock.js';
 import { journalPath, type Manifest, manifestBackupPath, manifestPath, readManifest } from './manifest.js';
@@ -54,16 +54,6 @@ function paid(): RemoteVideoBackend & { submissions: number; resumes: number } {
 }
 
 const film = (backend: object, n = 2) => makeConfig({ assets, backends: [backend], core: chainingStoryboard(n, 0.5, assets) });
-
-async function rejection(p: Promise<unknown>): Promise<TtvError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(TtvError.is(e)).toBe(true);
-    return e as TtvError;
-  }
-  throw new Error('expected the run to fail');
-}
 
 // Paid runs go through HTTP and ffmpeg: give them room on a loaded machine (the describes below allow 180 s).
 

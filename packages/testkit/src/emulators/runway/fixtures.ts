@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import RunwayML from '@runwayml/sdk';
 import { runFfmpeg } from '@ttv/core/media';
-import type { RunwayEmulator } from './emulator.js';
+import type { RunwayEmulator } from './types.js';
 
 export async function tempDir(prefix = 'ttv-runway-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));

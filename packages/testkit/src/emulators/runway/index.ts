@@ -1,7 +1,7 @@
+export { runwayConfigSnippet, startRunwayEmulator } from './emulator.js';
+export { FAILURE_MESSAGES, failureMessageFor } from './tasks.js';
 export {
   DAILY_LIMIT_MESSAGE,
-  FAILURE_MESSAGES,
-  failureMessageFor,
   RUNWAY_API_VERSION,
   type RunwayEmulator,
   type RunwayEmulatorOptions,
@@ -9,10 +9,8 @@ export {
   type RunwayStats,
   type RunwayTask,
   type RunwayTaskStatus,
-  runwayConfigSnippet,
-  startRunwayEmulator,
   type TaskScript,
-} from './emulator.js';
+} from './types.js';
 export {
   creditsFor,
   type EmulatedModel,

@@ -7,7 +7,7 @@ import { Storage } from '@google-cloud/storage';
 import { fitImage } from '@ttv/core/media';
 import { makeTestImage } from '@ttv/core/testing';
 import { OAuth2Client } from 'google-auth-library';
-import type { VeoEmulator } from './emulator.js';
+import type { VeoEmulator } from './types.js';
 
 /** Removes the env vars genai / google-auth read, so a developer's shell cannot redirect or authenticate. */
 export function clearGoogleEnv(): void {
