@@ -6,14 +6,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { probeVideo } from '@ttv/core/media';
 import { makeTestImage } from '@ttv/core/testing';
-import { framepackStandIn, readRunRecords } from '@ttv/testkit';
+import { readRunRecords } from '@ttv/testkit';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fp, framepackVars } from './framepack.fixture.js';
 
 const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = resolve(PKG, '../cli/bin/run.js');
 const built = existsSync(join(PKG, 'dist/index.js')) && existsSync(resolve(PKG, '../cli/dist'));
-const fp = framepackStandIn();
 let work: string;
 
 beforeAll(async () => {
@@ -43,14 +43,7 @@ describe.skipIf(!built)('ttv generate with backend: command, preset: framepack (
       command: {
         preset: 'framepack',
         command: fp.python,
-        vars: {
-          script: fp.script,
-          dit: models.dit,
-          vae: models.vae,
-          textEncoder1: models.textEncoder1,
-          textEncoder2: models.textEncoder2,
-          imageEncoder: models.imageEncoder,
-        },
+        vars: framepackVars(models),
         env: fp.env({ record, scale: 4, loadMs: 50, stepMs: 2 }),
       },
     };

@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import { type GenerateContext, type GenerateRequest, TtvError } from '@ttv/core';
 import { probeVideo } from '@ttv/core/media';
 import { makeTestImage } from '@ttv/core/testing';
-import { framepackFrameCount, framepackStandIn, readRunRecords, standInScaled } from '@ttv/testkit';
+import { framepackFrameCount, readRunRecords, standInScaled } from '@ttv/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandBackend, resolveTool } from './command-backend.js';
 import { configSchema } from './config.js';
+import { type FakeModels, fp, framepackVars } from './framepack.fixture.js';
 import { framepackDurations, framepackFrames } from './presets.js';
 import { expandArgs } from './template.js';
 
-const fp = framepackStandIn();
 let tmp: string;
-let models: ReturnType<typeof fp.makeFakeModels>;
+let models: FakeModels;
 let first: string;
 let last: string;
 beforeAll(async () => {
@@ -26,20 +26,12 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const framepackVars = () => ({
-  script: fp.script,
-  dit: models.dit,
-  vae: models.vae,
-  textEncoder1: models.textEncoder1,
-  textEncoder2: models.textEncoder2,
-  imageEncoder: models.imageEncoder,
-});
 const framepack = (o: Record<string, unknown> = {}, env: Parameters<typeof fp.env>[0] = {}) =>
   new CommandBackend(
     configSchema.parse({
       preset: 'framepack',
       command: fp.python,
-      vars: framepackVars(),
+      vars: framepackVars(models),
       env: fp.env({ scale: 4, loadMs: 20, stepMs: 1, ...env }),
       timeoutMinutes: 2,
       ...o,

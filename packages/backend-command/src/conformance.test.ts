@@ -2,12 +2,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeBackendConformance, framepackStandIn } from '@ttv/testkit';
+import { describeBackendConformance } from '@ttv/testkit';
 import { afterAll } from 'vitest';
 import { CommandBackend } from './command-backend.js';
 import { configSchema } from './config.js';
+import { fp, framepackVars } from './framepack.fixture.js';
 
-const fp = framepackStandIn();
 const dir = mkdtempSync(join(tmpdir(), 'ttv-command-conf-'));
 const models = fp.makeFakeModels(join(dir, 'models'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,14 +19,7 @@ describeBackendConformance({
       configSchema.parse({
         preset: 'framepack',
         command: fp.python,
-        vars: {
-          script: fp.script,
-          dit: models.dit,
-          vae: models.vae,
-          textEncoder1: models.textEncoder1,
-          textEncoder2: models.textEncoder2,
-          imageEncoder: models.imageEncoder,
-        },
+        vars: framepackVars(models),
         env: fp.env({ loadMs: 100, stepMs: 5 }),
         killGraceSeconds: 1,
       }),

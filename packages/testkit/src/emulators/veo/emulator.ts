@@ -23,7 +23,6 @@ import { poll, submit } from './operations.js';
 import { checkAuth, matchVeoRoute, resourceName } from './requests.js';
 import type { VeoEmulator, VeoEmulatorOptions, VeoState } from './types.js';
 
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The Vertex AI routes: authentication, project/location, model and API version checked, then submit or poll. */
