@@ -38,17 +38,7 @@ function context(lease?: number[]): Rec {
 }
 
 let n = 0;
-const request = (o: Partial<GenerateRequest> = {}): GenerateRequest => ({
-  model: 'i2v-14B',
-  prompt: 'a calm lake at dawn',
-  durationSec: 1.0625,
-  width: 832,
-  height: 464,
-  firstFrame: fx.images.first,
-  seed: 77,
-  outputPath: join(fx.dir, `gen-${++n}`, 'clip.mp4'),
-  ...o,
-});
+const request = (o: Partial<GenerateRequest> = {}): GenerateRequest => fx.request({ seed: 77, ...o }, 'gen');
 
 function setup(config: Record<string, unknown> = {}, env: StandInEnvOptions = {}) {
   const record = join(fx.dir, `rec-${++n}.jsonl`);

@@ -26,19 +26,7 @@ const ctx = (): GenerateContext => ({
 });
 
 let n = 0;
-function request(o: Partial<GenerateRequest> = {}): GenerateRequest {
-  return {
-    model: 'i2v-14B',
-    prompt: 'a calm lake at dawn',
-    durationSec: 1.0625,
-    width: 832,
-    height: 464,
-    firstFrame: fx.images.first,
-    seed: 3,
-    outputPath: join(fx.dir, `out-${++n}`, 'clip.mp4'),
-    ...o,
-  };
-}
+const request = (o: Partial<GenerateRequest> = {}): GenerateRequest => fx.request({ seed: 3, ...o });
 const flf = (o: Partial<GenerateRequest> = {}) =>
   request({ model: 'flf2v-14B', width: 1280, height: 720, durationSec: 5.0625, firstFrame: fx.images.wide, lastFrame: fx.images.wideLast, ...o });
 
