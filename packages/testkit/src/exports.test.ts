@@ -1,0 +1,150 @@
+/**
+ * Pins the runtime names of every `@ttv/testkit` entry, so that a new export, or one that leaves, is a deliberate
+ * change made here. (entries.test.ts checks the built entries load without vitest.) Types are not listed.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const ENTRIES: Record<string, { source: string; load: () => Promise<Record<string, unknown>>; names: string[] }> = {
+  '.': {
+    source: './src/index.ts',
+    load: () => import('./index.js'),
+    names: [
+      'ABORT_LIMIT_MS',
+      'CHECKS',
+      'CONFORMANCE_CHECKS',
+      'ConformanceError',
+      'DAILY_LIMIT_MESSAGE',
+      'END_FRAME_MIN_PSNR',
+      'FRAMEPACK_ASSETS_DIR',
+      'FRAME_INTERPOLATION_NOT_ALLOWLISTED',
+      'VALIDATE_LIMIT_MS',
+      'WAN21_ASSETS_DIR',
+      'checkApplies',
+      'createConformanceContext',
+      'createIdentityBackend',
+      'createPaidJobsBackend',
+      'createScriptedBackend',
+      'describeBackendConformance',
+      'framepackFrameCount',
+      'framepackStandIn',
+      'googleErrorBody',
+      'identityConfigSchema',
+      'identityPlugin',
+      'jobsConformanceOptions',
+      'makeFakeCheckpoint',
+      'paidJobsConfigSchema',
+      'paidJobsPlugin',
+      'readRunRecords',
+      'runCheck',
+      'runConformanceCheck',
+      'scriptedConfigSchema',
+      'scriptedPlugin',
+      'standInFfmpeg',
+      'standInScaled',
+      'startJobsEmulator',
+      'startRunwayEmulator',
+      'startVeoEmulator',
+      'veoFaults',
+      'wan21StandIn',
+      'wanOutputGeometry',
+    ],
+  },
+  './emulators': {
+    source: './src/emulators/index.ts',
+    load: () => import('./emulators/index.js'),
+    names: [
+      'DAILY_LIMIT_MESSAGE',
+      'FAILURE_MESSAGES',
+      'FRAMEPACK_ASSETS_DIR',
+      'FRAME_INTERPOLATION_NOT_ALLOWLISTED',
+      'FaultQueue',
+      'GCS_OBJECT_PATH',
+      'GCS_UPLOAD_PATH',
+      'GEN4_RATIOS',
+      'GENERATE_VIDEO_RESPONSE_TYPE',
+      'InMemoryBuckets',
+      'MODELS',
+      'OUTPUT_FPS',
+      'REMOVED_MODELS',
+      'RUNWAY_API_VERSION',
+      'RunwayValidationError',
+      'VEO_FPS',
+      'VEO_MODELS',
+      'VEO_POLL_PATH',
+      'VEO_RATIOS',
+      'VEO_SUBMIT_PATH',
+      'WAN21_ASSETS_DIR',
+      'WAN_MAX_AREA',
+      'crc32c',
+      'crc32cBase64',
+      'creditsFor',
+      'failureMessageFor',
+      'faultFromJson',
+      'faultToJson',
+      'frameCount',
+      'framepackFrameCount',
+      'framepackStandIn',
+      'googleErrorBody',
+      'makeFakeCheckpoint',
+      'matchesPath',
+      'matchesRequest',
+      'md5Base64',
+      'outputSize',
+      'parseGsUri',
+      'pathPatternToRegExp',
+      'ratioSize',
+      'readRunRecords',
+      'renderClip',
+      'renderVeoVideo',
+      'runwayConfigSnippet',
+      'sendBody',
+      'sendEmpty',
+      'sendJson',
+      'sniffImage',
+      'standInFfmpeg',
+      'standInScaled',
+      'startHttpEmulator',
+      'startRunwayEmulator',
+      'startVeoEmulator',
+      'validateGeneration',
+      'veoConfigSnippet',
+      'veoFaults',
+      'wan21ConfigSnippet',
+      'wan21StandIn',
+      'wanOutputGeometry',
+    ],
+  },
+  './doubles': {
+    source: './src/doubles.ts',
+    load: () => import('./doubles.js'),
+    names: [
+      'createIdentityBackend',
+      'createPaidJobsBackend',
+      'createScriptedBackend',
+      'identityConfigSchema',
+      'identityPlugin',
+      'jobsConformanceOptions',
+      'paidJobsConfigSchema',
+      'paidJobsPlugin',
+      'scriptedConfigSchema',
+      'scriptedPlugin',
+      'startJobsEmulator',
+    ],
+  },
+};
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, unknown> };
+
+describe('@ttv/testkit entries', () => {
+  it('package.json exports exactly these entries, each from its source file', () => {
+    const exported = Object.entries(pkg.exports).filter(([key]) => key !== './package.json');
+    expect(Object.fromEntries(exported.map(([key, value]) => [key, (value as { 'ttv-source': string })['ttv-source']]))).toEqual(
+      Object.fromEntries(Object.entries(ENTRIES).map(([key, entry]) => [key, entry.source])),
+    );
+  });
+
+  it.each(Object.entries(ENTRIES))('%s exports exactly its pinned runtime names', async (_key, entry) => {
+    expect(Object.keys(await entry.load()).sort()).toEqual([...entry.names].sort());
+  });
+});
