@@ -3,6 +3,7 @@ import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extractFirstFrame, extractFrame, imagePsnr, probeVideo, resolveFfmpeg } from '@ttv/core/media';
 import { makeTestImage } from '@ttv/core/testing';
+import type { GenerateJson } from '@ttv/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scratchDir, ttv, writeConfig } from './helpers.js';
 
@@ -20,14 +21,7 @@ beforeAll(async () => {
 
 const base = `output: { width: ${W}, height: ${H}, fps: ${FPS} }\nsegmentDuration: 1\n`;
 
-interface JsonResult {
-  ok: boolean;
-  runDir: string;
-  video: string;
-  durationSec: number;
-  totalCostUsd: number;
-  segments: Array<{ index: number; backend: string; model: string; status: string; costUsd: number; file: string }>;
-}
+type JsonResult = GenerateJson;
 
 describe('ttv generate on the embedded backend', () => {
   it('chaining: each segment starts from the exact last frame of the previous one, and the seams are dropped', async () => {
