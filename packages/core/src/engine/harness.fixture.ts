@@ -131,6 +131,13 @@ export function eventLog() {
     of<T extends PipelineEvent['type']>(type: T): Extract<PipelineEvent, { type: T }>[] {
       return events.filter((e): e is Extract<PipelineEvent, { type: T }> => e.type === type);
     },
+    /** Every warning's message, one a line. */
+    warningText(): string {
+      return events
+        .filter((e) => e.type === 'warning')
+        .map((e) => (e as Extract<PipelineEvent, { type: 'warning' }>).message)
+        .join('\n');
+    },
   };
 }
 

@@ -15,6 +15,10 @@ const scripted = (config: ScriptedConfig, script: ScriptStep[] = []) => createSc
 const fail = (code: ScriptStep extends infer S ? (S extends { code: infer C } ? C : never) : never, extra: Record<string, unknown> = {}): ScriptStep =>
   ({ ok: false, code, ...extra }) as ScriptStep;
 
+/** Runs an n-segment chaining film (1 s segments) on one backend in `runDir`. */
+const runChaining = (backend: object, n: number, runDir: string, extra: Partial<Parameters<typeof runPipeline>[0]> = {}) =>
+  runPipeline({ config: makeConfig({ assets, backends: [backend], core: chainingStoryboard(n, 1, assets) }), registry: noRegistry, runDir, ...extra });
+
 describe('fallback chain', () => {
   test('keyframe mode skips a backend without first+last-frame and one whose prompt limit is too small, and records why', async () => {
     const a = scripted({ name: 'a', inputs: ['first-frame'] });
@@ -357,12 +361,7 @@ describe('resume', () => {
 
     const second = scripted({ name: 'a' });
     const log = eventLog();
-    const r2 = await runPipeline({
-      config: makeConfig({ assets, backends: [second], core: chainingStoryboard(4, 1, assets) }),
-      registry: noRegistry,
-      runDir,
-      onEvent: log.onEvent,
-    });
+    const r2 = await runChaining(second, 4, runDir, { onEvent: log.onEvent });
     expect(second.calls).toHaveLength(0);
     expect(second.validations).toBe(0);
     expect(log.of('done').every((e) => e.cached)).toBe(true);
@@ -382,12 +381,7 @@ describe('resume', () => {
     // The first call submits a job that is billed, then fails to deliver its output; the retry must re-attach.
     const a = scripted({ name: 'a', usdPerSecond: 0.5 }, [fail('UNAVAILABLE', { chargedUsd: 0.5, jobReusable: true, retryAfterMs: 1 })]);
     const sleeper = recordingSleep();
-    const result = await runPipeline({
-      config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1, 1, assets) }),
-      registry: noRegistry,
-      runDir,
-      sleep: sleeper.sleep,
-    });
+    const result = await runChaining(a, 1, runDir, { sleep: sleeper.sleep });
     expect(a.calls).toHaveLength(2);
     expect(a.calls[0]!.jobId).toBe('a-job-1');
     expect(a.calls[1]!.resumedJob).toBe('a-job-1');
@@ -403,12 +397,7 @@ describe('resume', () => {
   test('without jobReusable a failed job is never re-attached', async () => {
     const runDir = await freshRunDir(assets);
     const a = scripted({ name: 'a' }, [fail('UNAVAILABLE', { retryAfterMs: 1 })]);
-    await runPipeline({
-      config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1, 1, assets) }),
-      registry: noRegistry,
-      runDir,
-      sleep: recordingSleep().sleep,
-    });
+    await runChaining(a, 1, runDir, { sleep: recordingSleep().sleep });
     expect(a.calls.map((c) => c.resumedJob)).toEqual([undefined, undefined]);
   });
 
