@@ -136,19 +136,17 @@ describe('Wan2.1 generate.py stand-in: argparse and asserts', () => {
     const usp = await run(i2vArgs(['--ulysses_size', '2']));
     expect(usp.stderr).toContain('AssertionError: context parallel are not supported in non-distributed environments.');
 
-    const env3 = { RANK: '0', LOCAL_RANK: '0', WORLD_SIZE: '3' };
-    const mism = await execa(wan.python, [wan.generatePy, ...i2vArgs(['--ulysses_size', '2'])], {
-      cwd: wan.wanDir,
-      env: { ...wan.env({ loadMs: 10 }), ...env3 },
-      reject: false,
-    });
+    // As rank 0 of 3 processes (the env torchrun gives each rank).
+    const asRankOfThree = (args: string[]) =>
+      execa(wan.python, [wan.generatePy, ...args], {
+        cwd: wan.wanDir,
+        env: { ...wan.env({ loadMs: 10 }), RANK: '0', LOCAL_RANK: '0', WORLD_SIZE: '3' },
+        reject: false,
+      });
+    const mism = await asRankOfThree(i2vArgs(['--ulysses_size', '2']));
     expect(mism.exitCode).toBe(1);
     expect(mism.stderr).toContain('AssertionError: The number of ulysses_size and ring_size should be equal to the world size.');
-    const heads = await execa(wan.python, [wan.generatePy, ...i2vArgs(['--ulysses_size', '3'])], {
-      cwd: wan.wanDir,
-      env: { ...wan.env({ loadMs: 10 }), ...env3 },
-      reject: false,
-    });
+    const heads = await asRankOfThree(i2vArgs(['--ulysses_size', '3']));
     expect(heads.exitCode).toBe(1);
     expect(heads.stderr).toContain('AssertionError: `cfg.num_heads=40` cannot be divided evenly by `args.ulysses_size=3`.');
   });
