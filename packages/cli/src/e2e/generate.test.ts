@@ -125,10 +125,12 @@ describe('ttv generate on the embedded backend', () => {
   it('a secret never reaches the manifest, the log, the config copy or the output', async () => {
     const secret = 'sk-test-SECRET-0123456789abcdef';
     const plugin = join(dir, 'leaky-backend.mjs');
-    const core = new URL('../../../core/dist/index.js', import.meta.url).href;
+    const kit = new URL('../../../core/dist/backend.js', import.meta.url).href;
+    const media = new URL('../../../core/dist/media/index.js', import.meta.url).href;
     await writeFile(
       plugin,
-      `import { encodeStill, probeVideo, produceAtomic, TtvError } from ${JSON.stringify(core)};
+      `import { produceAtomic, TtvError } from ${JSON.stringify(kit)};
+import { encodeStill, probeVideo } from ${JSON.stringify(media)};
 import { z } from ${JSON.stringify(new URL('../../../core/node_modules/zod/index.js', import.meta.url).href)};
 const info = (c) => ({ name: 'leaky', displayName: 'Leaky', kind: 'remote', defaultModel: 'm', models: [{ id: 'm', inputs: ['first-frame'], durations: { kind: 'range', min: 0.1, max: 10 }, resolutions: [{ width: ${W}, height: ${H} }], fps: ${FPS}, maxPromptLength: 1000, concurrency: 1 }] });
 export default {
