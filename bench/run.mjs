@@ -10,7 +10,13 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const require = createRequire(new URL('../packages/cli/package.json', import.meta.url));
 const load = (pkg) => import(pathToFileURL(require.resolve(pkg)).href);
 const modules = {
-  core: await import(new URL('../packages/core/dist/index.js', import.meta.url).href),
+  // The library entry with the media toolkit, the test clip makers and the engine entry, as one namespace.
+  core: Object.assign(
+    {},
+    ...(await Promise.all(
+      ['index', 'media/index', 'media/testing', 'engine'].map((e) => import(new URL(`../packages/core/dist/${e}.js`, import.meta.url).href)),
+    )),
+  ),
   testkit: await import(new URL('../packages/testkit/dist/index.js', import.meta.url).href),
   kenburns: await load('@ttv/backend-kenburns'),
 };

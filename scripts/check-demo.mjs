@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-const core = await import(new URL('../packages/core/dist/index.js', import.meta.url).href);
+const core = await import(new URL('../packages/core/dist/media/index.js', import.meta.url).href);
 const runDir = process.argv[2];
 if (!runDir) {
   console.error('usage: node scripts/check-demo.mjs <run dir>');

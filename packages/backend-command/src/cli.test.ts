@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeTestImage, probeVideo } from '@ttv/core';
+import { probeVideo } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
 import { framepackStandIn, readRunRecords } from '@ttv/testkit';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

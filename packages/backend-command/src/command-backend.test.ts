@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GenerateContext, type GenerateRequest, makeTestImage, probeVideo, TtvError } from '@ttv/core';
+import { type GenerateContext, type GenerateRequest, TtvError } from '@ttv/core';
+import { probeVideo } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
 import { framepackFrameCount, framepackStandIn, readRunRecords, standInScaled } from '@ttv/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandBackend } from './command-backend.js';

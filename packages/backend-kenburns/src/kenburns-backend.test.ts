@@ -2,24 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type BackendRegistry,
-  capabilityProblems,
-  extractFirstFrame,
-  extractFrame,
-  extractLastFrame,
-  fitImage,
-  type GenerateContext,
-  type GenerateRequest,
-  imagePsnr,
-  makeTestImage,
-  parseConfig,
-  probeVideo,
-  runFfmpeg,
-  runPipeline,
-  sha256File,
-  TtvError,
-} from '@ttv/core';
+import { type BackendRegistry, type GenerateContext, type GenerateRequest, parseConfig, runPipeline, TtvError } from '@ttv/core';
+import { sha256File } from '@ttv/core/backend';
+import { capabilityProblems } from '@ttv/core/engine';
+import { extractFirstFrame, extractFrame, extractLastFrame, fitImage, imagePsnr, probeVideo, runFfmpeg } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import backendDefault, { backend } from './index.js';
 import { KenBurnsBackend } from './kenburns-backend.js';

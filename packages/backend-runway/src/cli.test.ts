@@ -8,8 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { extractFrame, imagePsnr, makeTestImage, probeVideo } from '@ttv/core';
-import { type RunwayEmulator, startRunwayEmulator } from '@ttv/testkit';
+import { extractFrame, imagePsnr, probeVideo } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
+import { type GenerateJson, type RunwayEmulator, startRunwayEmulator } from '@ttv/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const PKG = resolve(fileURLToPath(import.meta.url), '../..');
@@ -90,15 +91,7 @@ async function config(name: string, yaml: string): Promise<string> {
   return file;
 }
 
-interface JsonResult {
-  ok: boolean;
-  runDir: string;
-  video: string;
-  durationSec: number;
-  totalCostUsd: number;
-  segments: Array<{ index: number; backend: string; model: string; status: string; costUsd: number; file: string }>;
-  error?: { code: string; message: string };
-}
+type JsonResult = GenerateJson;
 
 function parse(r: Run): JsonResult {
   try {

@@ -2,7 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CallOptions, type GenerateRequest, type JobHandle, type ProgressUpdate, TtvError } from '@ttv/core';
+import { type GenerateRequest, type JobHandle, type ProgressUpdate, TtvError } from '@ttv/core';
+import type { CallOptions } from '@ttv/core/backend';
 import type { RunwayEmulator } from '@ttv/testkit';
 import { createRunwayBackend, type RunwayBackend, type RunwayBackendOptions } from './runway-backend.js';
 import { configSchema, type RunwayConfigInput } from './runway-config.js';

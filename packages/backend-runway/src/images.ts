@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type FitImageResult, fitImage } from '@ttv/core';
+import { type FitImageResult, fitImage } from '@ttv/core/media';
 
 /** The API's limit on a data URI (the whole `data:…;base64,…` string). */
 export const MAX_DATA_URI_BYTES = 5 * 1024 * 1024;

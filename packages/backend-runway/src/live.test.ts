@@ -2,7 +2,9 @@
 // otherwise). The generation test spends about 10 credits ($0.10): one 2 s gen4_turbo clip.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { callBackend, makeTestImage, probeVideo } from '@ttv/core';
+import { callBackend } from '@ttv/core/backend';
+import { probeVideo } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseRequest, recordingContext, rejection, tempDir } from './helpers.fixture.js';
 import { createRunwayBackend } from './runway-backend.js';

@@ -1,7 +1,11 @@
 /** The plugin, its config section, the model table, error mapping and image preparation: offline. */
 import { join } from 'node:path';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@runwayml/sdk';
-import { capabilityProblems, describeBackend, isRemoteBackend, makeTestImage, negotiate, probeImage, registerSecret, TtvError } from '@ttv/core';
+import { describeBackend, isRemoteBackend, TtvError } from '@ttv/core';
+import { registerSecret } from '@ttv/core/backend';
+import { capabilityProblems, negotiate } from '@ttv/core/engine';
+import { probeImage } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection, tempDir } from './helpers.fixture.js';
 import { MAX_DATA_URI_BYTES, prepareImage } from './images.js';

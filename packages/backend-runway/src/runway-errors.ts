@@ -18,7 +18,7 @@ import {
   RateLimitError,
   UnprocessableEntityError,
 } from '@runwayml/sdk';
-import { redact, TtvError, type TtvErrorOptions } from '@ttv/core';
+import { redact, TtvError, type TtvErrorOptions } from '@ttv/core/backend';
 
 const KEY_FIX = 'set RUNWAYML_API_SECRET (or runway.apiKey) to a valid key from https://dev.runwayml.com (API keys page of your organization)';
 

@@ -9,9 +9,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { extractFirstFrame, extractLastFrame, fitImage, imagePsnr, makeTestImage, probeVideo } from '@ttv/core';
-import { runFfprobe } from '@ttv/core/media';
-import { startVeoEmulator, type VeoEmulator } from '@ttv/testkit';
+import { extractFirstFrame, extractLastFrame, fitImage, imagePsnr, probeVideo, runFfprobe } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
+import { type GenerateJson, startVeoEmulator, type VeoEmulator } from '@ttv/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearGoogleEnv, TOKEN } from './test-helpers.fixture.js';
 
@@ -24,15 +24,7 @@ let dir: string;
 const W = 320;
 const H = 180;
 
-interface JsonResult {
-  ok: boolean;
-  runDir: string;
-  video: string;
-  durationSec: number;
-  frames: number;
-  totalCostUsd: number;
-  segments: Array<{ index: number; backend: string; model: string; status: string; costUsd: number; file: string; warnings: string[] }>;
-}
+type JsonResult = GenerateJson;
 
 /** Starts `ttv` (a subprocess, so a test can send it signals); `done` settles when it exits. */
 function ttvProcess(args: string[]): { child: ChildProcess; done: Promise<{ exitCode: number | null; stdout: string; stderr: string }> } {

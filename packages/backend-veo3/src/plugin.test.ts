@@ -1,6 +1,8 @@
 /** Offline tests: plugin shape, config section, model table, cost, auth resolution, error mapping, doctor. */
 import { join } from 'node:path';
-import { capabilityProblems, isRemoteBackend, redact, registerSecret } from '@ttv/core';
+import { isRemoteBackend } from '@ttv/core';
+import { redact, registerSecret } from '@ttv/core/backend';
+import { capabilityProblems } from '@ttv/core/engine';
 import { startVeoEmulator } from '@ttv/testkit';
 import { describe, expect, it } from 'vitest';
 import { resolveAuth, vertexBaseUrl } from './auth.js';

@@ -2,7 +2,9 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CallOptions, type GenerateRequest, type JobHandle, makeTestImage, type ProgressUpdate, TtvError } from '@ttv/core';
+import { type GenerateRequest, type JobHandle, type ProgressUpdate, TtvError } from '@ttv/core';
+import type { CallOptions } from '@ttv/core/backend';
+import { makeTestImage } from '@ttv/core/testing';
 import type { VeoEmulator } from '@ttv/testkit';
 import { expect } from 'vitest';
 import { VeoBackend, type VeoDependencies } from './veo3-backend.js';

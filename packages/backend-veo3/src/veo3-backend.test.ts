@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { callBackend, probeVideo } from '@ttv/core';
+import { callBackend } from '@ttv/core/backend';
+import { probeVideo } from '@ttv/core/media';
 import { FRAME_INTERPOLATION_NOT_ALLOWLISTED, googleErrorBody, startVeoEmulator, type VeoEmulator, veoFaults } from '@ttv/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { API_KEY, clearGoogleEnv, context, type Fixture, makeBackend, makeFixture, rejection, request, TOKEN } from './test-helpers.fixture.js';

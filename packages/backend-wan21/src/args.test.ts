@@ -37,88 +37,67 @@ const req = (o: Partial<GenerateRequest> = {}): GenerateRequest => ({
 });
 const SAVE = '/run/segments/.seg-000.mp4.tmp.mp4';
 
+/** generate.py and its arguments up to --save_file: the golden vector of a one-GPU call. */
+const PROMPT = 'A red fox runs through snow, camera follows';
+const i2vArgs = (prompt = PROMPT) => [
+  '/opt/Wan2.1/generate.py',
+  '--task',
+  'i2v-14B',
+  '--size',
+  '832*480',
+  '--ckpt_dir',
+  '/ckpt/i2v',
+  '--frame_num',
+  '81',
+  `--prompt=${prompt}`,
+  '--image',
+  '/run/frames/first.png',
+  '--base_seed',
+  '1234',
+  '--save_file',
+  SAVE,
+];
+const flfArgs = (prompt = PROMPT) => [
+  '/opt/Wan2.1/generate.py',
+  '--task',
+  'flf2v-14B',
+  '--size',
+  '1280*720',
+  '--ckpt_dir',
+  '/ckpt/flf2v',
+  '--frame_num',
+  '81',
+  `--prompt=${prompt}`,
+  '--first_frame',
+  '/run/frames/first.png',
+  '--last_frame',
+  '/run/frames/kf-001.png',
+  '--base_seed',
+  '1234',
+  '--save_file',
+  SAVE,
+];
+/** torchrun's own arguments, and the sharding flags generate.py gets under it. */
+const torchrun = (n: number, port: number) => [`--nproc_per_node=${n}`, `--rdzv_endpoint=localhost:${port}`];
+const sharded = (n: number) => ['--dit_fsdp', '--t5_fsdp', '--ulysses_size', String(n)];
+
 describe('argument vectors (golden)', () => {
   it('i2v-14B on one GPU: python generate.py with prompt, image, seed, absolute save_file; no sampler flags by default', () => {
     const b = new Wan21Backend(cfg());
-    expect(b.command(i2vJob, req(), SAVE, 1)).toEqual({
-      file: '/opt/wan/.venv/bin/python',
-      args: [
-        '/opt/Wan2.1/generate.py',
-        '--task',
-        'i2v-14B',
-        '--size',
-        '832*480',
-        '--ckpt_dir',
-        '/ckpt/i2v',
-        '--frame_num',
-        '81',
-        '--prompt=A red fox runs through snow, camera follows',
-        '--image',
-        '/run/frames/first.png',
-        '--base_seed',
-        '1234',
-        '--save_file',
-        SAVE,
-      ],
-    });
+    expect(b.command(i2vJob, req(), SAVE, 1)).toEqual({ file: '/opt/wan/.venv/bin/python', args: i2vArgs() });
   });
 
   it('flf2v-14B on one GPU: --first_frame and --last_frame', () => {
     const b = new Wan21Backend(cfg());
     const r = req({ model: 'flf2v-14B', width: 1280, height: 720, lastFrame: '/run/frames/kf-001.png' });
-    expect(b.command(flfJob, r, SAVE, 1)).toEqual({
-      file: '/opt/wan/.venv/bin/python',
-      args: [
-        '/opt/Wan2.1/generate.py',
-        '--task',
-        'flf2v-14B',
-        '--size',
-        '1280*720',
-        '--ckpt_dir',
-        '/ckpt/flf2v',
-        '--frame_num',
-        '81',
-        '--prompt=A red fox runs through snow, camera follows',
-        '--first_frame',
-        '/run/frames/first.png',
-        '--last_frame',
-        '/run/frames/kf-001.png',
-        '--base_seed',
-        '1234',
-        '--save_file',
-        SAVE,
-      ],
-    });
+    expect(b.command(flfJob, r, SAVE, 1)).toEqual({ file: '/opt/wan/.venv/bin/python', args: flfArgs() });
   });
 
   it('i2v-14B on 2 GPUs: torchrun with a per-job rendezvous port, FSDP and Ulysses flags', () => {
     const b = new Wan21Backend(cfg({ gpus: [0, 1], gpusPerJob: 2 }));
     expect(b.command(i2vJob, req(), SAVE, 2, 41234)).toEqual({
       file: '/opt/wan/.venv/bin/torchrun',
-      args: [
-        '--nproc_per_node=2',
-        '--rdzv_endpoint=localhost:41234',
-        '/opt/Wan2.1/generate.py',
-        '--task',
-        'i2v-14B',
-        '--size',
-        '832*480',
-        '--ckpt_dir',
-        '/ckpt/i2v',
-        '--frame_num',
-        '81',
-        '--prompt=A red fox runs through snow, camera follows',
-        '--image',
-        '/run/frames/first.png',
-        '--base_seed',
-        '1234',
-        '--save_file',
-        SAVE,
-        '--dit_fsdp',
-        '--t5_fsdp',
-        '--ulysses_size',
-        '2',
-      ],
+      args: [...torchrun(2, 41234), ...i2vArgs(), ...sharded(2)],
     });
   });
 
@@ -138,26 +117,8 @@ describe('argument vectors (golden)', () => {
     expect(b.command(flfJob, r, SAVE, 4, 50001)).toEqual({
       file: '/opt/wan/.venv/bin/torchrun',
       args: [
-        '--nproc_per_node=4',
-        '--rdzv_endpoint=localhost:50001',
-        '/opt/Wan2.1/generate.py',
-        '--task',
-        'flf2v-14B',
-        '--size',
-        '1280*720',
-        '--ckpt_dir',
-        '/ckpt/flf2v',
-        '--frame_num',
-        '81',
-        `--prompt=${'it\'s a "quoted" prompt; $HOME *'}`,
-        '--first_frame',
-        '/run/frames/first.png',
-        '--last_frame',
-        '/run/frames/kf-001.png',
-        '--base_seed',
-        '1234',
-        '--save_file',
-        SAVE,
+        ...torchrun(4, 50001),
+        ...flfArgs('it\'s a "quoted" prompt; $HOME *'),
         '--sample_steps',
         '30',
         '--sample_shift',
@@ -168,10 +129,7 @@ describe('argument vectors (golden)', () => {
         'dpm++',
         '--offload_model',
         'False',
-        '--dit_fsdp',
-        '--t5_fsdp',
-        '--ulysses_size',
-        '4',
+        ...sharded(4),
       ],
     });
   });

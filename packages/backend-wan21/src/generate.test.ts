@@ -1,7 +1,8 @@
 // generate() against the Wan2.1 generate.py / torchrun stand-ins: real processes, real MP4s.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type GenerateContext, type GenerateRequest, type ProgressUpdate, probeVideo, TtvError } from '@ttv/core';
+import { type GenerateContext, type GenerateRequest, type ProgressUpdate, TtvError } from '@ttv/core';
+import { probeVideo } from '@ttv/core/media';
 import { readRunRecords, type StandInEnvOptions } from '@ttv/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WanFixture, wanFixture } from './standin.fixture.js';
@@ -37,17 +38,7 @@ function context(lease?: number[]): Rec {
 }
 
 let n = 0;
-const request = (o: Partial<GenerateRequest> = {}): GenerateRequest => ({
-  model: 'i2v-14B',
-  prompt: 'a calm lake at dawn',
-  durationSec: 1.0625,
-  width: 832,
-  height: 464,
-  firstFrame: fx.images.first,
-  seed: 77,
-  outputPath: join(fx.dir, `gen-${++n}`, 'clip.mp4'),
-  ...o,
-});
+const request = (o: Partial<GenerateRequest> = {}): GenerateRequest => fx.request({ seed: 77, ...o }, 'gen');
 
 function setup(config: Record<string, unknown> = {}, env: StandInEnvOptions = {}) {
   const record = join(fx.dir, `rec-${++n}.jsonl`);

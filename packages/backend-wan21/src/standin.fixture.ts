@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeTestImage } from '@ttv/core';
+import type { GenerateRequest } from '@ttv/core';
+import { makeTestImage } from '@ttv/core/testing';
 import { makeFakeCheckpoint, type StandInEnvOptions, wan21StandIn } from '@ttv/testkit';
 import { Wan21Backend } from './wan21-backend.js';
 import { configSchema, type Wan21Config } from './wan21-config.js';
@@ -18,6 +19,8 @@ export interface WanFixture {
   standInEnv(opts?: StandInEnvOptions): Record<string, string>;
   config(overrides?: Record<string, unknown>, env?: StandInEnvOptions): Wan21Config;
   backend(overrides?: Record<string, unknown>, env?: StandInEnvOptions): Wan21Backend;
+  /** An i2v-14B request (1.0625 s, 832x464, the first image) writing to a fresh `<folder>-<n>/clip.mp4` under `dir`. */
+  request(overrides?: Partial<GenerateRequest>, folder?: string): GenerateRequest;
   cleanup(): void;
 }
 
@@ -50,8 +53,20 @@ export async function wanFixture(): Promise<WanFixture> {
       ...overrides,
       env: { ...standInEnv(env), ...((overrides.env as Record<string, string>) ?? {}) },
     });
+  let requests = 0;
+  const request = (overrides: Partial<GenerateRequest> = {}, folder = 'out'): GenerateRequest => ({
+    model: 'i2v-14B',
+    prompt: 'a calm lake at dawn',
+    durationSec: 1.0625,
+    width: 832,
+    height: 464,
+    firstFrame: images.first,
+    outputPath: join(dir, `${folder}-${++requests}`, 'clip.mp4'),
+    ...overrides,
+  });
   return {
     dir,
+    request,
     wanDir: wan.wanDir,
     torchrun: wan.torchrun,
     i2vCkpt,

@@ -2,7 +2,8 @@
 // the backend's spawn counter stays 0 and the stand-in's run record stays empty.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type GenerateContext, type GenerateRequest, parseSection, TtvError } from '@ttv/core';
+import { type GenerateContext, type GenerateRequest, TtvError } from '@ttv/core';
+import { parseSection } from '@ttv/core/engine';
 import { readRunRecords } from '@ttv/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WanFixture, wanFixture } from './standin.fixture.js';
@@ -25,19 +26,7 @@ const ctx = (): GenerateContext => ({
 });
 
 let n = 0;
-function request(o: Partial<GenerateRequest> = {}): GenerateRequest {
-  return {
-    model: 'i2v-14B',
-    prompt: 'a calm lake at dawn',
-    durationSec: 1.0625,
-    width: 832,
-    height: 464,
-    firstFrame: fx.images.first,
-    seed: 3,
-    outputPath: join(fx.dir, `out-${++n}`, 'clip.mp4'),
-    ...o,
-  };
-}
+const request = (o: Partial<GenerateRequest> = {}): GenerateRequest => fx.request({ seed: 3, ...o });
 const flf = (o: Partial<GenerateRequest> = {}) =>
   request({ model: 'flf2v-14B', width: 1280, height: 720, durationSec: 5.0625, firstFrame: fx.images.wide, lastFrame: fx.images.wideLast, ...o });
 

@@ -24,43 +24,10 @@ export {
 } from './kit/process.js';
 export { deterministicSeed } from './kit/seed.js';
 export { packageVersion } from './kit/version.js';
-export {
-  type BackendBase,
-  type BackendCapabilities,
-  type BackendCapabilitiesLike,
-  type BackendCreateContext,
-  type BackendInfo,
-  type BackendPlugin,
-  type BackendWarning,
-  type CallContext,
-  type CostEstimate,
-  type DoctorCheck,
-  type DurationSupport,
-  defineBackend,
-  describeBackend,
-  type GenerateContext,
-  type GenerateRequest,
-  type GenerateResult,
-  type InputMode,
-  isRemoteBackend,
-  type JobHandle,
-  type JobOutput,
-  type JobPolicy,
-  type JobStatus,
-  type LocalVideoBackend,
-  type ModelCapabilities,
-  type ProgressUpdate,
-  type RemoteVideoBackend,
-  type Resolution,
-  type ResourceLease,
-  SPECIFICATION_VERSION,
-  type SpecificationVersion,
-  type SubmitContext,
-  type VideoBackend,
-} from './spec/backend.js';
+export type { BackendCapabilitiesLike } from './spec/backend.js';
 export { describeDurations, durationAllowed, nearestDuration, nearestResolution, resolutionLabel, supportsInput } from './spec/capabilities.js';
-export { ERROR_CODES, TtvError, type TtvErrorCode, type TtvErrorOptions, throwIfAborted, toTtvError, ttvError } from './spec/errors.js';
 export { type JobTimeouts, jobPolicyOf, type PollingDefaults, pollingConfigSchema, timeoutsConfigSchema, withJitter } from './spec/polling.js';
+export * from './spec/public.js';
 export { type ClipProperties, clipResult } from './spec/result.js';
 export { fsError, produceAtomic, sha256, sha256File, tempPathFor, writeFileAtomic } from './util/fs.js';
 export { redact, registerSecret } from './util/secrets.js';

@@ -11,6 +11,7 @@ export {
   scriptedConfigSchema,
   scriptedPlugin,
 } from './backends/scripted.js';
+export type { GenerateJson } from './cli-json.js';
 export * from './conformance/index.js';
 export {
   createPaidJobsBackend,

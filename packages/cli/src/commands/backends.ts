@@ -11,7 +11,7 @@ export default class Backends extends TtvCommand {
     const { flags } = await this.parse(Backends);
     try {
       const { registryFor, listBackends } = await import('../lib/backends.js');
-      const { describeDurations, resolutionLabel } = await import('@ttv/core');
+      const { describeDurations, resolutionLabel } = await import('@ttv/core/backend');
       const registry = await registryFor(flags.config, this.config.dataDir);
       const { installed, available } = await listBackends(registry);
       if (flags.json) {

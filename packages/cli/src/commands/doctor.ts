@@ -23,126 +23,153 @@ export default class Doctor extends TtvCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Doctor);
-    const core = await import('@ttv/core');
-    const { existsSync } = await import('node:fs');
-    const { findConfig, loadProject } = await import('../lib/context.js');
+    const { toTtvError } = await import('@ttv/core');
+    const { redact } = await import('@ttv/core/engine');
     const checks: Check[] = [];
-    const add = (c: Check) => checks.push({ ...c, detail: core.redact(c.detail), ...(c.fix ? { fix: core.redact(c.fix) } : {}) });
+    const add = (c: Check) => checks.push({ ...c, detail: redact(c.detail), ...(c.fix ? { fix: redact(c.fix) } : {}) });
+    const failed = (group: string, name: string, e: unknown) => {
+      const err = toTtvError(e);
+      add({ group, name, ok: false, detail: `[${err.code}] ${err.message}`, ...(err.fix ? { fix: err.fix } : {}) });
+    };
+    const ctx: DoctorContext = { add, failed, toTtvError };
 
-    // Node
-    const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
-    const nodeOk = major > 22 || (major === 22 && minor >= 12);
-    add({
-      group: 'system',
-      name: 'node',
-      ok: nodeOk,
-      detail: `Node ${process.versions.node}`,
-      ...(nodeOk ? {} : { fix: 'install Node 22.12 or newer (24 LTS recommended)' }),
-    });
-
-    // Config (optional unless --config was given)
-    const file = findConfig(flags.config);
-    let project: Awaited<ReturnType<typeof loadProject>> | undefined;
-    if (flags.config || existsSync(file)) {
-      try {
-        project = await loadProject(flags.config, this.config.dataDir);
-        add({ group: 'system', name: 'config', ok: true, detail: `${file}: valid; chain ${project.config.chain.join(' → ')}` });
-      } catch (e) {
-        const err = core.toTtvError(e);
-        add({ group: 'system', name: 'config', ok: false, detail: `[${err.code}] ${err.message}`, ...(err.fix ? { fix: err.fix } : {}) });
-      }
-    } else {
-      add({ group: 'system', name: 'config', ok: true, detail: `no ${file}: backends not checked (pass --config FILE, or create one with \`ttv init\`)` });
-    }
-
-    // ffmpeg / ffprobe
-    const ffcfg = project?.config.core.ffmpeg ?? {};
-    try {
-      const bins = core.resolveFfmpeg({ ...ffcfg });
-      for (const tool of ['ffmpeg', 'ffprobe'] as const) {
-        try {
-          const r = await runVersion(bins[tool]);
-          const first = r.stdout.split('\n')[0] ?? '';
-          const ok = r.exitCode === 0 && /version/i.test(first);
-          add({
-            group: 'system',
-            name: tool,
-            ok,
-            detail: ok
-              ? `${first.split(' Copyright')[0]} at ${bins[tool]} (from ${bins.source[tool]})`
-              : `${bins[tool]} -version failed (exit ${r.exitCode}): ${r.stderr.split('\n')[0] ?? ''}`,
-            ...(ok
-              ? {}
-              : {
-                  fix: `reinstall, or point ${tool === 'ffmpeg' ? 'FFMPEG_PATH / ffmpeg.ffmpegPath' : 'FFPROBE_PATH / ffmpeg.ffprobePath'} at a working ${tool}`,
-                }),
-          });
-        } catch (e) {
-          add({
-            group: 'system',
-            name: tool,
-            ok: false,
-            detail: (e as Error).message,
-            fix: `install ${tool} (apt-get install ffmpeg) or set ${tool === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'}`,
-          });
-        }
-      }
-    } catch (e) {
-      const err = core.toTtvError(e);
-      add({
-        group: 'system',
-        name: 'ffmpeg',
-        ok: false,
-        detail: err.message,
-        fix: err.fix ?? 'install ffmpeg (apt-get install ffmpeg) or set FFMPEG_PATH and FFPROBE_PATH',
-      });
-    }
-
-    // Backends of the config
-    if (project && !flags['no-backends']) {
-      const { config } = project;
-      for (const b of config.backends) {
-        let backend: Awaited<ReturnType<typeof b.plugin.create>> | undefined;
-        try {
-          backend = await b.plugin.create(b.config, { configDir: config.configDir, env: process.env });
-        } catch (e) {
-          const err = core.toTtvError(e);
-          add({ group: b.name, name: 'configured', ok: false, detail: `[${err.code}] ${err.message}`, ...(err.fix ? { fix: err.fix } : {}) });
-          continue;
-        }
-        add({
-          group: b.name,
-          name: 'installed',
-          ok: true,
-          detail: `${b.loaded.specifier}${b.loaded.version ? `@${b.loaded.version}` : ''} (${b.info.kind}), models ${b.info.models.map((m) => m.id).join(', ')}`,
-        });
-        if (!backend.doctor) {
-          add({ group: b.name, name: 'prerequisites', ok: true, detail: 'the backend declares no prerequisite checks' });
-        } else {
-          try {
-            // Check names are unprefixed: the group names the backend.
-            for (const c of await backend.doctor()) add({ group: b.name, name: c.name, ok: c.ok, detail: c.detail, ...(c.fix ? { fix: c.fix } : {}) });
-          } catch (e) {
-            const err = core.toTtvError(e);
-            add({ group: b.name, name: 'doctor', ok: false, detail: `[${err.code}] ${err.message}`, ...(err.fix ? { fix: err.fix } : {}) });
-          }
-        }
-        await backend.dispose?.().catch(() => {});
-      }
-    }
+    checkNode(ctx);
+    const project = await checkConfig(ctx, flags.config, this.config.dataDir);
+    await checkFfmpeg(ctx, project?.config.core.ffmpeg ?? {});
+    if (project && !flags['no-backends']) await checkBackends(ctx, project.config);
 
     const ok = checks.every((c) => c.ok);
     if (flags.json) this.printJson({ ok, checks });
-    else {
-      for (const c of checks) {
-        this.log(`${c.ok ? '✓' : '✗'} ${c.group === 'system' ? '' : `${c.group}: `}${c.name}: ${c.detail}`);
-        if (!c.ok && c.fix) this.log(`    fix: ${c.fix}`);
-      }
-      const broken = checks.filter((c) => !c.ok).length;
-      this.log('');
-      this.log(ok ? 'Everything looks ready.' : `${broken} problem${broken === 1 ? '' : 's'} found.`);
-    }
+    else this.printChecks(checks, ok);
     if (!ok) this.exit(1);
+  }
+
+  private printChecks(checks: Check[], ok: boolean): void {
+    for (const c of checks) {
+      this.log(`${c.ok ? '✓' : '✗'} ${c.group === 'system' ? '' : `${c.group}: `}${c.name}: ${c.detail}`);
+      if (!c.ok && c.fix) this.log(`    fix: ${c.fix}`);
+    }
+    const broken = checks.filter((c) => !c.ok).length;
+    this.log('');
+    this.log(ok ? 'Everything looks ready.' : `${broken} problem${broken === 1 ? '' : 's'} found.`);
+  }
+}
+
+interface DoctorContext {
+  add: (c: Check) => void;
+  /** Adds a failed check from an error (its code, message and fix). */
+  failed: (group: string, name: string, e: unknown) => void;
+  toTtvError: typeof import('@ttv/core').toTtvError;
+}
+
+type Project = Awaited<ReturnType<typeof import('../lib/context.js').loadProject>>;
+
+function checkNode({ add }: DoctorContext): void {
+  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+  const nodeOk = major > 22 || (major === 22 && minor >= 12);
+  add({
+    group: 'system',
+    name: 'node',
+    ok: nodeOk,
+    detail: `Node ${process.versions.node}`,
+    ...(nodeOk ? {} : { fix: 'install Node 22.12 or newer (24 LTS recommended)' }),
+  });
+}
+
+/** The config (optional unless --config was given); the loaded project when it is valid. */
+async function checkConfig({ add, failed }: DoctorContext, configFlag: string | undefined, dataDir: string): Promise<Project | undefined> {
+  const { existsSync } = await import('node:fs');
+  const { findConfig, loadProject } = await import('../lib/context.js');
+  const file = findConfig(configFlag);
+  if (!configFlag && !existsSync(file)) {
+    add({ group: 'system', name: 'config', ok: true, detail: `no ${file}: backends not checked (pass --config FILE, or create one with \`ttv init\`)` });
+    return undefined;
+  }
+  try {
+    const project = await loadProject(configFlag, dataDir);
+    add({ group: 'system', name: 'config', ok: true, detail: `${file}: valid; chain ${project.config.chain.join(' → ')}` });
+    return project;
+  } catch (e) {
+    failed('system', 'config', e);
+    return undefined;
+  }
+}
+
+/** ffmpeg and ffprobe: found (and from where), and `-version` works. */
+async function checkFfmpeg({ add, toTtvError }: DoctorContext, ffcfg: Project['config']['core']['ffmpeg']): Promise<void> {
+  const { resolveFfmpeg } = await import('@ttv/core/media');
+  let bins: ReturnType<typeof resolveFfmpeg>;
+  try {
+    bins = resolveFfmpeg({ ...ffcfg });
+  } catch (e) {
+    const err = toTtvError(e);
+    add({
+      group: 'system',
+      name: 'ffmpeg',
+      ok: false,
+      detail: err.message,
+      fix: err.fix ?? 'install ffmpeg (apt-get install ffmpeg) or set FFMPEG_PATH and FFPROBE_PATH',
+    });
+    return;
+  }
+  for (const tool of ['ffmpeg', 'ffprobe'] as const) {
+    try {
+      const r = await runVersion(bins[tool]);
+      const first = r.stdout.split('\n')[0] ?? '';
+      const ok = r.exitCode === 0 && /version/i.test(first);
+      add({
+        group: 'system',
+        name: tool,
+        ok,
+        detail: ok
+          ? `${first.split(' Copyright')[0]} at ${bins[tool]} (from ${bins.source[tool]})`
+          : `${bins[tool]} -version failed (exit ${r.exitCode}): ${r.stderr.split('\n')[0] ?? ''}`,
+        ...(ok
+          ? {}
+          : {
+              fix: `reinstall, or point ${tool === 'ffmpeg' ? 'FFMPEG_PATH / ffmpeg.ffmpegPath' : 'FFPROBE_PATH / ffmpeg.ffprobePath'} at a working ${tool}`,
+            }),
+      });
+    } catch (e) {
+      add({
+        group: 'system',
+        name: tool,
+        ok: false,
+        detail: (e as Error).message,
+        fix: `install ${tool} (apt-get install ffmpeg) or set ${tool === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'}`,
+      });
+    }
+  }
+}
+
+/** Each backend of the config: it can be created, and its own prerequisite checks. */
+async function checkBackends(ctx: DoctorContext, config: Project['config']): Promise<void> {
+  const { add, failed } = ctx;
+  for (const b of config.backends) {
+    let backend: Awaited<ReturnType<typeof b.plugin.create>> | undefined;
+    try {
+      backend = await b.plugin.create(b.config, { configDir: config.configDir, env: process.env });
+    } catch (e) {
+      failed(b.name, 'configured', e);
+      continue;
+    }
+    add({
+      group: b.name,
+      name: 'installed',
+      ok: true,
+      detail: `${b.loaded.specifier}${b.loaded.version ? `@${b.loaded.version}` : ''} (${b.info.kind}), models ${b.info.models.map((m) => m.id).join(', ')}`,
+    });
+    if (!backend.doctor) {
+      add({ group: b.name, name: 'prerequisites', ok: true, detail: 'the backend declares no prerequisite checks' });
+    } else {
+      try {
+        // Check names are unprefixed: the group names the backend.
+        for (const c of await backend.doctor()) add({ group: b.name, name: c.name, ok: c.ok, detail: c.detail, ...(c.fix ? { fix: c.fix } : {}) });
+      } catch (e) {
+        failed(b.name, 'doctor', e);
+      }
+    }
+    await backend.dispose?.().catch(() => {});
   }
 }
 

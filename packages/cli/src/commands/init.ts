@@ -25,6 +25,8 @@ export default class Init extends TtvCommand {
     try {
       const { basename, dirname, join, resolve } = await import('node:path');
       const core = await import('@ttv/core');
+      const engine = await import('@ttv/core/engine');
+      const kit = await import('@ttv/core/backend');
       const { registryFor, listBackends } = await import('../lib/backends.js');
       const { sectionSchema, configJsonSchema, installedPlugins } = await import('../lib/schema.js');
       const { starterYaml } = await import('../lib/starter.js');
@@ -48,11 +50,11 @@ export default class Init extends TtvCommand {
         if (!known) {
           throw new core.TtvError(
             'BACKEND_NOT_INSTALLED',
-            `unknown backend "${name}": it is neither installed nor a first-party backend (${Object.keys(core.FIRST_PARTY_BACKENDS).join(', ')})`,
+            `unknown backend "${name}": it is neither installed nor a first-party backend (${Object.keys(engine.FIRST_PARTY_BACKENDS).join(', ')})`,
             {
               field: '--backend',
               value: name,
-              fix: `use one of ${Object.keys(core.FIRST_PARTY_BACKENDS).join(', ')}, or install the package first (${core.installCommand(name, dirname(file))})`,
+              fix: `use one of ${Object.keys(engine.FIRST_PARTY_BACKENDS).join(', ')}, or install the package first (${engine.installCommand(name, dirname(file))})`,
             },
           );
         }
@@ -69,7 +71,7 @@ export default class Init extends TtvCommand {
       await writeNew(file, text, flags.force);
       if (flags.schema) {
         const schema = await configJsonSchema(await installedPlugins(registry));
-        await core.writeFileAtomic(schemaFile, `${JSON.stringify(schema, null, 2)}\n`);
+        await kit.writeFileAtomic(schemaFile, `${JSON.stringify(schema, null, 2)}\n`);
       }
       const installs = backends.filter((b) => b.installCommand).map((b) => b.installCommand!);
       if (flags.json) {
@@ -97,8 +99,9 @@ async function writeNew(file: string, text: string, force: boolean): Promise<voi
   const { link, unlink, writeFile, rename, mkdir } = await import('node:fs/promises');
   const { dirname } = await import('node:path');
   const core = await import('@ttv/core');
+  const kit = await import('@ttv/core/backend');
   await mkdir(dirname(file), { recursive: true });
-  const tmp = core.tempPathFor(file);
+  const tmp = kit.tempPathFor(file);
   await writeFile(tmp, text);
   try {
     if (force) await rename(tmp, file);

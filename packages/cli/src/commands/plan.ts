@@ -12,7 +12,7 @@ export default class Plan extends TtvCommand {
     let exitCode = 0;
     try {
       const { loadDryRun, printable, EXIT_WOULD_FAIL } = await import('../lib/dry-run.js');
-      const { redact } = await import('@ttv/core');
+      const { redact } = await import('@ttv/core/engine');
       const { config, estimate, warnings } = await loadDryRun(flags.config, this.config.dataDir);
       const say = (s: string) => this.log(redact(s));
       const impossible = estimate.impossibleSegments;

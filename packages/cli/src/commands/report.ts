@@ -18,9 +18,10 @@ export default class Report extends TtvCommand {
     try {
       const { resolve } = await import('node:path');
       const core = await import('@ttv/core');
+      const { readManifest } = await import('@ttv/core/engine');
       const { writeReport } = await import('../lib/report.js');
       const runDir = resolve(args.runDir);
-      const manifest = await core.readManifest(runDir);
+      const manifest = await readManifest(runDir);
       if (!manifest) {
         throw new core.TtvError('INPUT_INVALID', `${runDir} is not a ttv run folder (no readable manifest.json)`, {
           field: 'RUN_DIR',

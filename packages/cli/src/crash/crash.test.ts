@@ -7,7 +7,10 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { makeTestImage, probeVideo, readManifest, sha256File } from '@ttv/core';
+import { sha256File } from '@ttv/core/backend';
+import { readManifest } from '@ttv/core/engine';
+import { probeVideo } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
 import { type JobsEmulator, startJobsEmulator } from '@ttv/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 

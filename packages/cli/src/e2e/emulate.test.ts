@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeTestImage } from '@ttv/core';
+import { makeTestImage } from '@ttv/core/testing';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { CLI_BIN, scratchDir } from './helpers.js';

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { extractFirstFrame, extractFrame, imagePsnr, makeTestImage, probeVideo, resolveFfmpeg } from '@ttv/core';
+import { extractFirstFrame, extractFrame, imagePsnr, probeVideo, resolveFfmpeg } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
+import type { GenerateJson } from '@ttv/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scratchDir, ttv, writeConfig } from './helpers.js';
 
@@ -19,14 +21,7 @@ beforeAll(async () => {
 
 const base = `output: { width: ${W}, height: ${H}, fps: ${FPS} }\nsegmentDuration: 1\n`;
 
-interface JsonResult {
-  ok: boolean;
-  runDir: string;
-  video: string;
-  durationSec: number;
-  totalCostUsd: number;
-  segments: Array<{ index: number; backend: string; model: string; status: string; costUsd: number; file: string }>;
-}
+type JsonResult = GenerateJson;
 
 describe('ttv generate on the embedded backend', () => {
   it('chaining: each segment starts from the exact last frame of the previous one, and the seams are dropped', async () => {
@@ -130,10 +125,12 @@ describe('ttv generate on the embedded backend', () => {
   it('a secret never reaches the manifest, the log, the config copy or the output', async () => {
     const secret = 'sk-test-SECRET-0123456789abcdef';
     const plugin = join(dir, 'leaky-backend.mjs');
-    const core = new URL('../../../core/dist/index.js', import.meta.url).href;
+    const kit = new URL('../../../core/dist/backend.js', import.meta.url).href;
+    const media = new URL('../../../core/dist/media/index.js', import.meta.url).href;
     await writeFile(
       plugin,
-      `import { encodeStill, probeVideo, produceAtomic, TtvError } from ${JSON.stringify(core)};
+      `import { produceAtomic, TtvError } from ${JSON.stringify(kit)};
+import { encodeStill, probeVideo } from ${JSON.stringify(media)};
 import { z } from ${JSON.stringify(new URL('../../../core/node_modules/zod/index.js', import.meta.url).href)};
 const info = (c) => ({ name: 'leaky', displayName: 'Leaky', kind: 'remote', defaultModel: 'm', models: [{ id: 'm', inputs: ['first-frame'], durations: { kind: 'range', min: 0.1, max: 10 }, resolutions: [{ width: ${W}, height: ${H} }], fps: ${FPS}, maxPromptLength: 1000, concurrency: 1 }] });
 export default {

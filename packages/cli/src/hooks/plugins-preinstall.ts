@@ -8,7 +8,7 @@ import type { Hook } from '@oclif/core';
 const hook: Hook<'plugins:preinstall'> = async (options) => {
   const p = options.plugin as { type: string; name?: string };
   if (p.type !== 'npm' || !p.name || p.name.includes('/') || p.name.startsWith('@')) return;
-  const { FIRST_PARTY_BACKENDS } = await import('@ttv/core');
+  const { FIRST_PARTY_BACKENDS } = await import('@ttv/core/engine');
   if (FIRST_PARTY_BACKENDS[p.name] !== undefined) p.name = `@ttv/backend-${p.name}`;
 };
 

@@ -32,6 +32,7 @@ export async function registryFor(configFlag: string | undefined, dataDir: strin
 /** Installed backends, described with an empty (default) section; known first-party ones that are missing. */
 export async function listBackends(registry: BackendRegistry, cwd = process.cwd()): Promise<{ installed: InstalledBackend[]; available: KnownBackend[] }> {
   const core = await import('@ttv/core');
+  const engine = await import('@ttv/core/engine');
   const installed: InstalledBackend[] = [];
   for (const found of registry.listInstalled()) {
     const entry: InstalledBackend = { name: found.name, packageName: found.packageName, from: found.dir, models: [] };
@@ -41,7 +42,7 @@ export async function listBackends(registry: BackendRegistry, cwd = process.cwd(
       entry.displayName = loaded.plugin.displayName;
       entry.kind = loaded.plugin.kind;
       try {
-        const info = loaded.plugin.describe(core.parseSection(loaded.plugin, {}));
+        const info = loaded.plugin.describe(engine.parseSection(loaded.plugin, {}));
         entry.models = info.models;
         entry.defaultModel = info.defaultModel;
       } catch (e) {
@@ -53,13 +54,13 @@ export async function listBackends(registry: BackendRegistry, cwd = process.cwd(
     installed.push(entry);
   }
   installed.sort((a, b) => a.name.localeCompare(b.name));
-  const available = Object.entries(core.FIRST_PARTY_BACKENDS)
+  const available = Object.entries(engine.FIRST_PARTY_BACKENDS)
     .filter(([name]) => !installed.some((i) => i.name === name))
     .map(([name, description]) => ({
       name,
-      packageName: core.candidatePackages(name)[0]!,
+      packageName: engine.candidatePackages(name)[0]!,
       description,
-      installCommand: core.installCommand(name, cwd),
+      installCommand: engine.installCommand(name, cwd),
       pluginCommand: `ttv plugins install ${name}`,
     }));
   return { installed, available };

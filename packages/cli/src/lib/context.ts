@@ -33,6 +33,6 @@ export async function loadProject(configFlag: string | undefined, dataDir?: stri
   const config = await core.loadConfig(file, { registry });
   // ffmpeg.ffmpegPath / ffprobePath apply to every media call of this process (generate, backends, the join),
   // not only to what `ttv doctor` reports.
-  core.useFfmpegBinaries(config.core.ffmpeg);
+  (await import('@ttv/core/media')).useFfmpegBinaries(config.core.ffmpeg);
   return { config, registry };
 }

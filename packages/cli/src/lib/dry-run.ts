@@ -19,16 +19,18 @@ export const EXIT_OVER_BUDGET = 9;
 export async function loadDryRun(configFlag: string | undefined, dataDir: string): Promise<DryRun> {
   const { loadProject } = await import('./context.js');
   const core = await import('@ttv/core');
+  const engine = await import('@ttv/core/engine');
+  const { resolveFfmpeg } = await import('@ttv/core/media');
   const { config, registry } = await loadProject(configFlag, dataDir);
-  const plan = core.planStoryboard(config.core);
+  const plan = engine.planStoryboard(config.core);
   const ffmpeg = config.core.ffmpeg;
-  const binaries = core.planImages(plan).length
-    ? core.resolveFfmpeg({
+  const binaries = engine.planImages(plan).length
+    ? resolveFfmpeg({
         ...(ffmpeg.ffmpegPath ? { ffmpegPath: ffmpeg.ffmpegPath } : {}),
         ...(ffmpeg.ffprobePath ? { ffprobePath: ffmpeg.ffprobePath } : {}),
       })
     : undefined;
-  const { warnings } = await core.validatePlanInputs(plan, { configDir: config.configDir, ...(binaries ? { binaries } : {}) });
+  const { warnings } = await engine.validatePlanInputs(plan, { configDir: config.configDir, ...(binaries ? { binaries } : {}) });
   const estimate = await core.estimateRun(config, registry);
   return { config, estimate, warnings };
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import type { Manifest, SegmentRecord } from '@ttv/core';
+import type { Manifest, SegmentRecord } from '@ttv/core/engine';
 import type { SeamMetrics } from '@ttv/core/media';
 
 export interface ReportOptions {
@@ -39,7 +39,7 @@ const esc = (s: unknown) =>
 const secs = (a?: string, b?: string) => (a && b ? `${((Date.parse(b) - Date.parse(a)) / 1000).toFixed(1)} s` : '–');
 
 async function thumb(video: string, which: 'first' | 'last', width: number, dir: string): Promise<string> {
-  const { runFfmpeg } = await import('@ttv/core');
+  const { runFfmpeg } = await import('@ttv/core/media');
   const out = join(dir, `${basename(video)}-${which}.png`);
   const scale = `scale='min(${width},iw)':-2:flags=lanczos`;
   const args =
@@ -80,7 +80,7 @@ function metricsLine(s: Seam): string {
 
 /** Writes `report.html` into the run folder (atomically) from its manifest. */
 export async function writeReport(runDir: string, manifest: Manifest, opts: ReportOptions): Promise<ReportResult> {
-  const core = await import('@ttv/core');
+  const { writeFileAtomic } = await import('@ttv/core/backend');
   const { seamFlagged } = await import('@ttv/core/media');
   const tmp = await mkdtemp(join(tmpdir(), 'ttv-report-'));
   try {
@@ -150,7 +150,7 @@ ${segs.map(segmentCard).join('\n')}
 </body></html>
 `;
     const file = join(runDir, 'report.html');
-    await core.writeFileAtomic(file, html);
+    await writeFileAtomic(file, html);
     const seamMetrics = (manifest.final?.seams ?? []).map((m) => ({ ...m, flagged: seamFlagged(m) }));
     return { file, seams: seams.length, seamMetrics, video: videoInfo };
   } finally {

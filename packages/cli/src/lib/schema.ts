@@ -19,7 +19,7 @@ export async function sectionSchema(plugin: BackendPlugin): Promise<Record<strin
  */
 export async function configJsonSchema(plugins: BackendPlugin[]): Promise<Record<string, unknown>> {
   const { z } = await import('zod');
-  const core = await import('@ttv/core');
+  const core = await import('@ttv/core/engine');
   const base = z.toJSONSchema(core.coreConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown> & {
     properties: Record<string, unknown>;
   };

@@ -21,7 +21,7 @@ describe('ttv init', () => {
     const before = await run(['plan', '--json'], dir);
     expect(before.exit).toBe(2);
     expect(JSON.parse(before.stdout).error).toMatchObject({ code: 'INPUT_INVALID', field: 'storyboard.image', value: join(dir, 'images', 'first.png') });
-    const { makeTestImage } = await import('@ttv/core');
+    const { makeTestImage } = await import('@ttv/core/testing');
     await makeTestImage(join(dir, 'images', 'first.png'), { width: 64, height: 36 });
     const plan = await run(['plan', '--json'], dir);
     expect(plan.exit, plan.stderr).toBe(0);

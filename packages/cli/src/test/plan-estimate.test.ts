@@ -12,7 +12,7 @@ let emu: Emu;
 beforeAll(async () => {
   const { startRunwayEmulator } = await loadEmulators();
   emu = await startRunwayEmulator();
-  const { makeTestImage } = await import('@ttv/core');
+  const { makeTestImage } = await import('@ttv/core/testing');
   for (const name of ['first.png', 'a.png', 'k1.png', 'k2.png']) await makeTestImage(join(dir, name), { width: 64, height: 36 });
   await write(dir, 'fake-remote.mjs', FAKE_REMOTE);
   await write(

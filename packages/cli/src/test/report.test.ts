@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTestImage } from '@ttv/core';
+import { makeTestImage } from '@ttv/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, run, tmp, write } from './oclif.js';
 

@@ -124,6 +124,24 @@ export async function loadConfig(file: string, options: LoadConfigOptions): Prom
 export async function parseConfig(text: string, file: string, options: LoadConfigOptions): Promise<LoadedConfig> {
   const env = options.env ?? process.env;
   const configDir = dirname(file);
+  const raw = interpolateEnv(await readYamlMapping(text, file), env, file) as Record<string, unknown>;
+  registerUrlCredentials(raw);
+  const coreRaw: Record<string, unknown> = {};
+  const others: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) (CORE_CONFIG_KEYS.includes(k) ? coreRaw : others)[k] = v;
+
+  const parsedCore = parseCore(coreRaw, file);
+  const chain = parsedCore.backends ?? [parsedCore.backend ?? 'kenburns'];
+  const core = absolutize(parsedCore, configDir);
+  const { backends, sections, loadedPlugins } = await configureChain(chain, others, options.registry, file);
+  await checkOtherSections(others, sections, loadedPlugins, options.registry, file);
+  const secretKeys = new Set<string>(backends.flatMap((b) => (b.plugin.secretFields ?? []).map((f) => f.split('.').pop()!)));
+  const name = core.name ?? basename(file, extname(file));
+  return { file, configDir, core, name, chain, backends, sections, redacted: redactDeep(raw, secretKeys) };
+}
+
+/** Parses the YAML text into a mapping (no alias bombs, no scalars or lists at the root). */
+async function readYamlMapping(text: string, file: string): Promise<Record<string, unknown>> {
   // Loaded on first use: commands that read no config (`ttv backends`, `ttv --help`) skip its ~70 modules.
   const { parseDocument } = await import('yaml');
   const doc = parseDocument(text, { prettyErrors: true });
@@ -152,15 +170,14 @@ export async function parseConfig(text: string, file: string, options: LoadConfi
       fix: 'start from `ttv init`, or see the config reference in the README',
     });
   }
-  const raw = interpolateEnv(parsed, env, file) as Record<string, unknown>;
-  registerUrlCredentials(raw);
-  const coreRaw: Record<string, unknown> = {};
-  const others: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) (CORE_CONFIG_KEYS.includes(k) ? coreRaw : others)[k] = v;
+  return parsed as Record<string, unknown>;
+}
 
+/** The core keys, validated with the core schema. */
+function parseCore(coreRaw: Record<string, unknown>, file: string): CoreConfig {
   const result = coreConfigSchema.safeParse(coreRaw);
   if (!result.success) throw zodToConfigError(result.error, coreRaw, { file, knownKeys: nestedKeys });
-  let core = result.data;
+  const core = result.data;
   if (core.backend && core.backends) {
     throw new TtvError('CONFIG_INVALID', `${file}: set either backend or backends, not both`, {
       field: 'backends',
@@ -168,31 +185,43 @@ export async function parseConfig(text: string, file: string, options: LoadConfi
       fix: 'keep `backends: [a, b]` for a fallback chain, or `backend: a` for one backend',
     });
   }
-  const chain = core.backends ?? [core.backend ?? 'kenburns'];
-  core = absolutize(core, configDir);
+  return core;
+}
 
+/** Loads every backend of the chain and validates its section with its own schema. */
+async function configureChain(chain: string[], others: Record<string, unknown>, registry: BackendRegistry, file: string) {
   const backends: ConfiguredBackend[] = [];
   const sections: Record<string, unknown> = {};
   const loadedPlugins = new Map<string, LoadedBackend>();
   for (const name of chain) {
     if (name === 'auto') continue;
-    const loaded = await options.registry.load(name);
+    const loaded = await registry.load(name);
     loadedPlugins.set(loaded.plugin.name, loaded);
     const sectionRaw = others[loaded.plugin.name] ?? (name !== loaded.plugin.name ? others[name] : undefined);
     sections[loaded.plugin.name] = sectionRaw ?? {};
     const config = parseSection(loaded.plugin, sectionRaw, file);
     backends.push({ name: loaded.plugin.name, plugin: loaded.plugin, config, info: describeBackend(loaded.plugin, config), loaded });
   }
-  // Remaining top-level keys must be sections of installed backends (kept for `auto` and quick switching).
+  return { backends, sections, loadedPlugins };
+}
+
+/** Remaining top-level keys must be sections of installed backends (kept for `auto` and quick switching). */
+async function checkOtherSections(
+  others: Record<string, unknown>,
+  sections: Record<string, unknown>,
+  loadedPlugins: Map<string, LoadedBackend>,
+  registry: BackendRegistry,
+  file: string,
+): Promise<void> {
   for (const [key, value] of Object.entries(others)) {
     if (sections[key] !== undefined || [...loadedPlugins.values()].some((l) => l.plugin.name === key)) continue;
-    if (options.registry.isInstalled(key)) {
-      const loaded = await options.registry.load(key);
+    if (registry.isInstalled(key)) {
+      const loaded = await registry.load(key);
       parseSection(loaded.plugin, value, file);
       sections[key] = value;
       continue;
     }
-    const hint = suggest(key, [...CORE_CONFIG_KEYS, ...Object.keys(sections), ...options.registry.listInstalled().map((b) => b.name)]);
+    const hint = suggest(key, [...CORE_CONFIG_KEYS, ...Object.keys(sections), ...registry.listInstalled().map((b) => b.name)]);
     throw new TtvError(
       'CONFIG_INVALID',
       `${file}: unknown key "${key}": it is neither a ttv option nor the section of an installed backend${hint ? ` (did you mean "${hint}"?)` : ''}`,
@@ -203,7 +232,4 @@ export async function parseConfig(text: string, file: string, options: LoadConfi
       },
     );
   }
-  const secretKeys = new Set<string>(backends.flatMap((b) => (b.plugin.secretFields ?? []).map((f) => f.split('.').pop()!)));
-  const name = core.name ?? basename(file, extname(file));
-  return { file, configDir, core, name, chain, backends, sections, redacted: redactDeep(raw, secretKeys) };
 }

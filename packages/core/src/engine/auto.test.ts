@@ -1,19 +1,12 @@
-import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { createScriptedBackend, type ScriptedConfig, type ScriptStep } from '../../../testkit/src/index.js';
 import type { BackendPlugin, VideoBackend } from '../spec/backend.js';
 import { estimateRun } from './estimate.js';
-import { type Assets, chainingStoryboard, freshRunDir, keyframeStoryboard, makeAssets, makeConfig, pluginFor } from './harness.fixture.js';
+import { chainingStoryboard, freshRunDir, keyframeStoryboard, makeConfig, pluginFor, useAssets } from './harness.fixture.js';
 import { runPipeline } from './pipeline.js';
 
-let assets: Assets;
-beforeAll(async () => {
-  assets = await makeAssets();
-});
-afterAll(async () => {
-  if (assets) await rm(assets.dir, { recursive: true, force: true });
-});
+const assets = useAssets();
 
 /** A registry whose installed backends are in-memory plugins. */
 function fakeRegistry(plugins: BackendPlugin[]) {

@@ -1,18 +1,11 @@
-import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { createScriptedBackend } from '../../../testkit/src/index.js';
 import type { VideoBackend } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
 import { budgetOutlook, estimateRun } from './estimate.js';
-import { type Assets, chainingStoryboard, configured, keyframeStoryboard, makeAssets, makeConfig, noRegistry, pluginFor } from './harness.fixture.js';
+import { chainingStoryboard, configured, keyframeStoryboard, makeConfig, noRegistry, pluginFor, useAssets } from './harness.fixture.js';
 
-let assets: Assets;
-beforeAll(async () => {
-  assets = await makeAssets();
-});
-afterAll(async () => {
-  if (assets) await rm(assets.dir, { recursive: true, force: true });
-});
+const assets = useAssets();
 
 test('per segment and backend: model, negotiated duration/size, USD or skip reason; chosen backend; total against the budget; no calls', async () => {
   const flf = createScriptedBackend({ name: 'flf', inputs: ['first-last-frame'], usdPerSecond: 0.5, durations: [2, 4] });

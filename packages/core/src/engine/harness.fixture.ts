@@ -1,11 +1,12 @@
 // Test harness for the engine: builds a LoadedConfig around in-memory backend instances (no registry, no files).
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
 import type { ConfiguredBackend, LoadedConfig } from '../config/load.js';
 import { coreConfigSchema } from '../config/schema.js';
-import { makeTestClip, makeTestImage } from '../media/index.js';
+import { makeTestClip, makeTestImage } from '../media/testing.js';
 import { type BackendInfo, type BackendPlugin, describeBackend, type VideoBackend } from '../spec/backend.js';
 import type { PipelineEvent } from './events.js';
 
@@ -58,6 +59,21 @@ export async function makeAssets(): Promise<Assets> {
 }
 
 let runCounter = 0;
+/**
+ * The shared assets of a test file: made before its first test, removed after its last. The object is filled in by
+ * `beforeAll`, so read its fields inside tests and hooks.
+ */
+export function useAssets(): Assets {
+  const assets = {} as Assets;
+  beforeAll(async () => {
+    Object.assign(assets, await makeAssets());
+  });
+  afterAll(async () => {
+    if (assets.dir) await rm(assets.dir, { recursive: true, force: true });
+  });
+  return assets;
+}
+
 export async function freshRunDir(assets: Assets): Promise<string> {
   const d = join(assets.dir, `run-${++runCounter}`);
   await mkdir(d, { recursive: true });
@@ -120,6 +136,13 @@ export function eventLog() {
     onEvent: (e: PipelineEvent) => events.push(e),
     of<T extends PipelineEvent['type']>(type: T): Extract<PipelineEvent, { type: T }>[] {
       return events.filter((e): e is Extract<PipelineEvent, { type: T }> => e.type === type);
+    },
+    /** Every warning's message, one a line. */
+    warningText(): string {
+      return events
+        .filter((e) => e.type === 'warning')
+        .map((e) => (e as Extract<PipelineEvent, { type: 'warning' }>).message)
+        .join('\n');
     },
   };
 }

@@ -1,45 +1,23 @@
-import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 // The testkit is a workspace sibling that depends on @ttv/core; import its source directly.
 import { createScriptedBackend, type ScriptedConfig, type ScriptStep } from '../../../testkit/src/index.js';
-import { TtvError } from '../spec/errors.js';
+import { rejection } from '../spec/errors.fixture.js';
 import { sha256File } from '../util/fs.js';
-import {
-  type Assets,
-  chainingStoryboard,
-  eventLog,
-  freshRunDir,
-  keyframeStoryboard,
-  makeAssets,
-  makeConfig,
-  noRegistry,
-  recordingSleep,
-} from './harness.fixture.js';
+import { chainingStoryboard, eventLog, freshRunDir, keyframeStoryboard, makeConfig, noRegistry, recordingSleep, useAssets } from './harness.fixture.js';
 import { manifestPath, readManifest } from './manifest.js';
 import { retryDelay, runPipeline } from './pipeline.js';
 
-let assets: Assets;
-beforeAll(async () => {
-  assets = await makeAssets();
-});
-afterAll(async () => {
-  if (assets) await rm(assets.dir, { recursive: true, force: true });
-});
+const assets = useAssets();
 
 const scripted = (config: ScriptedConfig, script: ScriptStep[] = []) => createScriptedBackend({ clip: assets.clip, ...config }, script);
 const fail = (code: ScriptStep extends infer S ? (S extends { code: infer C } ? C : never) : never, extra: Record<string, unknown> = {}): ScriptStep =>
   ({ ok: false, code, ...extra }) as ScriptStep;
 
-async function rejection(p: Promise<unknown>): Promise<TtvError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(TtvError.is(e)).toBe(true);
-    return e as TtvError;
-  }
-  throw new Error('expected the run to fail');
-}
+/** Runs an n-segment chaining film (1 s segments) on one backend in `runDir`. */
+const runChaining = (backend: object, n: number, runDir: string, extra: Partial<Parameters<typeof runPipeline>[0]> = {}) =>
+  runPipeline({ config: makeConfig({ assets, backends: [backend], core: chainingStoryboard(n, 1, assets) }), registry: noRegistry, runDir, ...extra });
 
 describe('fallback chain', () => {
   test('keyframe mode skips a backend without first+last-frame and one whose prompt limit is too small, and records why', async () => {
@@ -383,12 +361,7 @@ describe('resume', () => {
 
     const second = scripted({ name: 'a' });
     const log = eventLog();
-    const r2 = await runPipeline({
-      config: makeConfig({ assets, backends: [second], core: chainingStoryboard(4, 1, assets) }),
-      registry: noRegistry,
-      runDir,
-      onEvent: log.onEvent,
-    });
+    const r2 = await runChaining(second, 4, runDir, { onEvent: log.onEvent });
     expect(second.calls).toHaveLength(0);
     expect(second.validations).toBe(0);
     expect(log.of('done').every((e) => e.cached)).toBe(true);
@@ -408,12 +381,7 @@ describe('resume', () => {
     // The first call submits a job that is billed, then fails to deliver its output; the retry must re-attach.
     const a = scripted({ name: 'a', usdPerSecond: 0.5 }, [fail('UNAVAILABLE', { chargedUsd: 0.5, jobReusable: true, retryAfterMs: 1 })]);
     const sleeper = recordingSleep();
-    const result = await runPipeline({
-      config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1, 1, assets) }),
-      registry: noRegistry,
-      runDir,
-      sleep: sleeper.sleep,
-    });
+    const result = await runChaining(a, 1, runDir, { sleep: sleeper.sleep });
     expect(a.calls).toHaveLength(2);
     expect(a.calls[0]!.jobId).toBe('a-job-1');
     expect(a.calls[1]!.resumedJob).toBe('a-job-1');
@@ -429,12 +397,7 @@ describe('resume', () => {
   test('without jobReusable a failed job is never re-attached', async () => {
     const runDir = await freshRunDir(assets);
     const a = scripted({ name: 'a' }, [fail('UNAVAILABLE', { retryAfterMs: 1 })]);
-    await runPipeline({
-      config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1, 1, assets) }),
-      registry: noRegistry,
-      runDir,
-      sleep: recordingSleep().sleep,
-    });
+    await runChaining(a, 1, runDir, { sleep: recordingSleep().sleep });
     expect(a.calls.map((c) => c.resumedJob)).toEqual([undefined, undefined]);
   });
 

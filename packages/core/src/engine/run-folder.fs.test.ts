@@ -1,11 +1,11 @@
 // File-system failures while writing the manifest: a fault injected into node:fs (root ignores chmod). The
 // manifest writer uses the synchronous calls (small files on the engine's hot path).
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
-import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import { readdir, readFile } from 'node:fs/promises';
+import { expect, test, vi } from 'vitest';
 import { createScriptedBackend } from '../../../testkit/src/index.js';
 import { TtvError } from '../spec/errors.js';
-import { type Assets, chainingStoryboard, freshRunDir, makeAssets, makeConfig, noRegistry } from './harness.fixture.js';
+import { chainingStoryboard, freshRunDir, makeConfig, noRegistry, useAssets } from './harness.fixture.js';
 import { lockPath } from './lock.js';
 import { journalPath, manifestPath, readManifest } from './manifest.js';
 import { runPipeline } from './pipeline.js';
@@ -26,13 +26,7 @@ vi.mock('node:fs', async (importOriginal) => {
   };
 });
 
-let assets: Assets;
-beforeAll(async () => {
-  assets = await makeAssets();
-});
-afterAll(async () => {
-  if (assets) await rm(assets.dir, { recursive: true, force: true });
-});
+const assets = useAssets();
 
 test('a full disk while writing the manifest fails with DISK_FULL naming the file; the run folder resumes', async () => {
   const runDir = await freshRunDir(assets);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 // The testkit is a workspace sibling that depends on @ttv/core; import its source directly.
 import { createPaidJobsBackend, createScriptedBackend, type JobsEmulator, startJobsEmulator } from '../../../testkit/src/index.js';
 import type { CallContext, GenerateRequest, JobHandle, RemoteVideoBackend, SubmitContext } from '../spec/backend.js';
-import { TtvError } from '../spec/errors.js';
+import { rejection } from '../spec/errors.fixture.js';
 import { type Assets, chainingStoryboard, eventLog, freshRunDir, keyframeStoryboard, makeAssets, makeConfig, noRegistry } from './harness.fixture.js';
 import { lockPath } from './lock.js';
 import { journalPath, type Manifest, manifestBackupPath, manifestPath, readManifest } from './manifest.js';
@@ -54,16 +54,6 @@ function paid(): RemoteVideoBackend & { submissions: number; resumes: number } {
 }
 
 const film = (backend: object, n = 2) => makeConfig({ assets, backends: [backend], core: chainingStoryboard(n, 0.5, assets) });
-
-async function rejection(p: Promise<unknown>): Promise<TtvError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(TtvError.is(e)).toBe(true);
-    return e as TtvError;
-  }
-  throw new Error('expected the run to fail');
-}
 
 // Paid runs go through HTTP and ffmpeg: give them room on a loaded machine (the describes below allow 180 s).
 
@@ -119,12 +109,7 @@ describe('moved run folder', { timeout: 180_000 }, () => {
     const log = eventLog();
     await runPipeline({ config: film(b2), registry: noRegistry, runDir: moved, onEvent: log.onEvent });
     expect(b2.submissions + b2.resumes).toBe(0);
-    expect(
-      log
-        .of('warning')
-        .map((w) => w.message)
-        .join('\n'),
-    ).toMatch(/recovered from journal\.jsonl: 2 finished segment\(s\), 0 submitted job\(s\), 2 charge\(s\)/);
+    expect(log.warningText()).toMatch(/recovered from journal\.jsonl: 2 finished segment\(s\), 0 submitted job\(s\), 2 charge\(s\)/);
   });
 });
 
@@ -138,12 +123,7 @@ describe('damaged or deleted manifest', { timeout: 180_000 }, () => {
     await runPipeline({ config: film(b), registry: noRegistry, runDir, onEvent: log.onEvent });
     expect(emulator.paidSubmissions - before).toBe(0);
     expect(b.submissions).toBe(0);
-    expect(
-      log
-        .of('warning')
-        .map((w) => w.message)
-        .join('\n'),
-    ).toMatch(/not valid JSON.*resumed from manifest\.json\.bak/);
+    expect(log.warningText()).toMatch(/not valid JSON.*resumed from manifest\.json\.bak/);
     expect((await readManifest(runDir))!.status).toBe('done');
   });
 
@@ -173,12 +153,7 @@ describe('damaged or deleted manifest', { timeout: 180_000 }, () => {
     expect(b.submissions).toBe(0);
     expect(b.resumes).toBe(1); // segment 1's job re-attached and downloaded, not paid again
     expect(log.of('started').map((s) => [s.segment, s.resumedJob !== undefined])).toEqual([[1, true]]);
-    expect(
-      log
-        .of('warning')
-        .map((w) => w.message)
-        .join('\n'),
-    ).toMatch(/recovered from journal\.jsonl: 1 finished segment\(s\), 1 submitted job\(s\)/);
+    expect(log.warningText()).toMatch(/recovered from journal\.jsonl: 1 finished segment\(s\), 1 submitted job\(s\)/);
     // the charges survive: segment 0 and segment 1 are each paid once in the ledger
     expect(r.manifest.ledger.filter((l) => l.actualUsd > 0).map((l) => l.segment)).toEqual([0, 1]);
   });
@@ -192,12 +167,7 @@ describe('damaged or deleted manifest', { timeout: 180_000 }, () => {
     const r = await runPipeline({ config: film(b), registry: noRegistry, runDir, onEvent: log.onEvent });
     expect(emulator.paidSubmissions - before).toBe(0);
     expect(b.submissions + b.resumes).toBe(0);
-    expect(
-      log
-        .of('warning')
-        .map((w) => w.message)
-        .join('\n'),
-    ).toMatch(/adopted 2 segment file\(s\).*seg-000\.mp4, seg-001\.mp4/);
+    expect(log.warningText()).toMatch(/adopted 2 segment file\(s\).*seg-000\.mp4, seg-001\.mp4/);
     expect(r.manifest.segments.every((s) => s.status === 'done' && !s.adopted)).toBe(true);
     // and a further run reuses them as ordinary finished segments
     const b2 = paid();
@@ -298,12 +268,7 @@ describe('lock', { timeout: 180_000 }, () => {
       onEvent: log.onEvent,
     });
     expect(a.calls).toHaveLength(1);
-    expect(
-      log
-        .of('warning')
-        .map((w) => w.message)
-        .join('\n'),
-    ).toMatch(/took over a stale lock of process 4206649/);
+    expect(log.warningText()).toMatch(/took over a stale lock of process 4206649/);
     expect(existsSync(lockPath(runDir))).toBe(false);
   });
 });

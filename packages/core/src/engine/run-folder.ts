@@ -254,91 +254,104 @@ export async function openRunFolder(runDir: string, options: OpenRunFolderOption
   });
   try {
     await cleanTemps(runDir);
-    const opened = (previous: Manifest | undefined, source: OpenedRunFolder['source']): OpenedRunFolder => {
-      if (previous) previous.warnings = [...(previous.warnings ?? []), ...warnings];
-      return {
-        runDir,
-        previous,
-        source,
-        warnings,
-        lock,
-        release: () => lock.release(),
-        guard: (work) =>
-          work.catch(async (error: unknown) => {
-            await lock.release();
-            throw error;
-          }),
-      };
+    const { previous, source } = options.restart ? await restartFolder(runDir, warn) : await recoverManifest(runDir, options, warn);
+    if (previous) previous.warnings = [...(previous.warnings ?? []), ...warnings];
+    return {
+      runDir,
+      previous,
+      source,
+      warnings,
+      lock,
+      release: () => lock.release(),
+      guard: (work) =>
+        work.catch(async (error: unknown) => {
+          await lock.release();
+          throw error;
+        }),
     };
-    if (options.restart) {
-      const moved = await setAside(runDir);
-      if (moved.length) warn(`--restart: starting over; the previous manifest and journal are kept as ${moved.join(', ')}`);
-      return opened(undefined, 'none');
-    }
-
-    const main = await loadManifestFile(manifestPath(runDir), runDir);
-    if (main.ok) return opened(main.manifest, 'manifest');
-    const problems: string[] = [];
-    if (main.reason === 'newer') {
-      throw new TtvError('RUN_FOLDER_INVALID', `the run folder ${runDir} was written by a newer ttv (${main.message})`, {
-        field: 'runDir',
-        value: runDir,
-        fix: 'update ttv to resume this run, or pass --restart to start it over (every segment would be generated and paid for again)',
-      });
-    }
-    if (main.reason === 'damaged') problems.push(main.message);
-
-    const backup = await loadManifestFile(manifestBackupPath(runDir), runDir);
-    if (backup.ok) {
-      warn(`${main.reason === 'missing' ? 'manifest.json is missing' : main.message}; resumed from manifest.json.bak`);
-      return opened(backup.manifest, 'backup');
-    }
-    if (backup.reason !== 'missing') problems.push(backup.message);
-
-    const journal = await fromJournal(runDir);
-    if (journal.manifest) {
-      const done = journal.manifest.segments.filter((s) => s?.status === 'done').length;
-      const jobs = journal.manifest.segments.filter((s) => s?.job).length;
-      warn(
-        `manifest.json and its backup are ${main.reason === 'missing' && backup.reason === 'missing' ? 'missing' : 'unusable'}; recovered from journal.jsonl: ${done} finished segment(s), ${jobs} submitted job(s), ${journal.manifest.ledger.length} charge(s)${journal.bad ? ` (${journal.bad} damaged line(s) skipped)` : ''}`,
-      );
-      return opened(journal.manifest, 'journal');
-    }
-    if (journal.lines) problems.push(`journal.jsonl holds ${journal.lines} line(s), none usable`);
-
-    const scanned = await fromSegments(runDir);
-    // Submitted jobs named in the damaged files cannot be re-attached without their records: adopting the segment
-    // files and going on would submit (and pay for) them again, so that needs the user's word, like a restart.
-    const lostJobs = problems.length ? await jobIdsIn([manifestPath(runDir), manifestBackupPath(runDir), journalPath(runDir)]) : [];
-    if (scanned.manifest && lostJobs.length === 0) {
-      warn(
-        `no usable manifest, backup or journal; adopted ${scanned.adopted.length} segment file(s) from segments/ that probe as videos (${scanned.adopted.map((i) => `seg-${String(i).padStart(3, '0')}.mp4`).join(', ')}): they are assumed to match the current prompts and backend${scanned.unusable.length ? `; ${scanned.unusable.join(', ')} did not probe and will be generated again` : ''}`,
-      );
-      return opened(scanned.manifest, 'segments');
-    }
-    if (scanned.adopted.length) problems.push(`segments/ holds ${scanned.adopted.length} finished segment file(s) that could be adopted`);
-    if (scanned.unusable.length)
-      problems.push(`segments/ holds ${scanned.unusable.length} file(s) that do not probe as videos (${scanned.unusable.join(', ')})`);
-
-    if (problems.length) {
-      const jobs = lostJobs;
-      const every = options.segments === undefined ? 'every segment' : `all ${options.segments} segment(s)`;
-      throw new TtvError(
-        'RUN_FOLDER_INVALID',
-        `the run folder ${runDir} shows earlier work that cannot be recovered: ${problems.join('; ')}. Starting over would generate and pay for ${every} again${jobs.length ? `, including the remote job(s) already submitted (${jobs.join(', ')}), which would be submitted and paid for a second time` : ', and any remote job already submitted would be submitted and paid for a second time'}`,
-        {
-          field: 'runDir',
-          value: runDir,
-          fix: 'restore manifest.json (or manifest.json.bak / journal.jsonl) from a backup and run the same command again, or pass --restart to start the run over and pay again',
-          details: { problems, jobs },
-        },
-      );
-    }
-    return opened(undefined, 'none');
   } catch (error) {
     await lock.release();
     throw error;
   }
+}
+
+/** What a run folder held from earlier runs, and where it was found. */
+interface Recovered {
+  previous: Manifest | undefined;
+  source: OpenedRunFolder['source'];
+}
+
+/** `--restart`: the previous manifest and journal are set aside (kept), and the run starts from nothing. */
+async function restartFolder(runDir: string, warn: (message: string) => void): Promise<Recovered> {
+  const moved = await setAside(runDir);
+  if (moved.length) warn(`--restart: starting over; the previous manifest and journal are kept as ${moved.join(', ')}`);
+  return { previous: undefined, source: 'none' };
+}
+
+/** The earlier run's manifest, from the first source that holds it: manifest.json, its backup, the journal. */
+async function recoverManifest(runDir: string, options: OpenRunFolderOptions, warn: (message: string) => void): Promise<Recovered> {
+  const main = await loadManifestFile(manifestPath(runDir), runDir);
+  if (main.ok) return { previous: main.manifest, source: 'manifest' };
+  const problems: string[] = [];
+  if (main.reason === 'newer') {
+    throw new TtvError('RUN_FOLDER_INVALID', `the run folder ${runDir} was written by a newer ttv (${main.message})`, {
+      field: 'runDir',
+      value: runDir,
+      fix: 'update ttv to resume this run, or pass --restart to start it over (every segment would be generated and paid for again)',
+    });
+  }
+  if (main.reason === 'damaged') problems.push(main.message);
+
+  const backup = await loadManifestFile(manifestBackupPath(runDir), runDir);
+  if (backup.ok) {
+    warn(`${main.reason === 'missing' ? 'manifest.json is missing' : main.message}; resumed from manifest.json.bak`);
+    return { previous: backup.manifest, source: 'backup' };
+  }
+  if (backup.reason !== 'missing') problems.push(backup.message);
+
+  const journal = await fromJournal(runDir);
+  if (journal.manifest) {
+    const done = journal.manifest.segments.filter((s) => s?.status === 'done').length;
+    const jobs = journal.manifest.segments.filter((s) => s?.job).length;
+    warn(
+      `manifest.json and its backup are ${main.reason === 'missing' && backup.reason === 'missing' ? 'missing' : 'unusable'}; recovered from journal.jsonl: ${done} finished segment(s), ${jobs} submitted job(s), ${journal.manifest.ledger.length} charge(s)${journal.bad ? ` (${journal.bad} damaged line(s) skipped)` : ''}`,
+    );
+    return { previous: journal.manifest, source: 'journal' };
+  }
+  if (journal.lines) problems.push(`journal.jsonl holds ${journal.lines} line(s), none usable`);
+  return adoptSegments(runDir, options, warn, problems);
+}
+
+/**
+ * The last resort: segment files that probe as videos, adopted when nothing names a submitted job. When earlier
+ * work shows but cannot be recovered, throws RUN_FOLDER_INVALID rather than pay for it again unasked.
+ */
+async function adoptSegments(runDir: string, options: OpenRunFolderOptions, warn: (message: string) => void, problems: string[]): Promise<Recovered> {
+  const scanned = await fromSegments(runDir);
+  // Submitted jobs named in the damaged files cannot be re-attached without their records: adopting the segment
+  // files and going on would submit (and pay for) them again, so that needs the user's word, like a restart.
+  const lostJobs = problems.length ? await jobIdsIn([manifestPath(runDir), manifestBackupPath(runDir), journalPath(runDir)]) : [];
+  if (scanned.manifest && lostJobs.length === 0) {
+    warn(
+      `no usable manifest, backup or journal; adopted ${scanned.adopted.length} segment file(s) from segments/ that probe as videos (${scanned.adopted.map((i) => `seg-${String(i).padStart(3, '0')}.mp4`).join(', ')}): they are assumed to match the current prompts and backend${scanned.unusable.length ? `; ${scanned.unusable.join(', ')} did not probe and will be generated again` : ''}`,
+    );
+    return { previous: scanned.manifest, source: 'segments' };
+  }
+  if (scanned.adopted.length) problems.push(`segments/ holds ${scanned.adopted.length} finished segment file(s) that could be adopted`);
+  if (scanned.unusable.length) problems.push(`segments/ holds ${scanned.unusable.length} file(s) that do not probe as videos (${scanned.unusable.join(', ')})`);
+  if (problems.length === 0) return { previous: undefined, source: 'none' };
+  const jobs = lostJobs;
+  const every = options.segments === undefined ? 'every segment' : `all ${options.segments} segment(s)`;
+  throw new TtvError(
+    'RUN_FOLDER_INVALID',
+    `the run folder ${runDir} shows earlier work that cannot be recovered: ${problems.join('; ')}. Starting over would generate and pay for ${every} again${jobs.length ? `, including the remote job(s) already submitted (${jobs.join(', ')}), which would be submitted and paid for a second time` : ', and any remote job already submitted would be submitted and paid for a second time'}`,
+    {
+      field: 'runDir',
+      value: runDir,
+      fix: 'restore manifest.json (or manifest.json.bak / journal.jsonl) from a backup and run the same command again, or pass --restart to start the run over and pay again',
+      details: { problems, jobs },
+    },
+  );
 }
 
 /**

@@ -115,55 +115,44 @@ class LineSplitter {
 /** Runs one program to completion (or until killed) and reports what happened. */
 export async function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> {
   const started = Date.now();
-  const command = displayCommand(options.file, options.args);
-  const tailLines = options.tailLines ?? 40;
-  const grace = options.killGraceMs ?? 10_000;
-  const pattern = options.progressPattern ?? TQDM_PATTERN;
-  const stdoutTail: string[] = [];
-  const stderrTail: string[] = [];
-  const keep = (tail: string[], line: string) => {
-    tail.push(line);
-    if (tail.length > tailLines) tail.shift();
+  const outcome: ProcessOutcome = {
+    command: displayCommand(options.file, options.args),
+    timedOut: false,
+    aborted: false,
+    stdoutTail: [],
+    stderrTail: [],
+    durationMs: 0,
   };
-  const outcome: ProcessOutcome = { command, timedOut: false, aborted: false, stdoutTail, stderrTail, durationMs: 0 };
   if (options.signal?.aborted) {
     outcome.aborted = true;
     return outcome;
   }
+  const subprocess = spawnDetached(options);
+  const pid = subprocess.pid;
+  if (pid !== undefined) {
+    outcome.pid = pid;
+    active.add(pid);
+    installExitHook();
+    options.onSpawn?.(pid);
+  }
+  const lines = streamLines(subprocess, options, outcome);
+  const killer = pid === undefined ? undefined : groupKiller(pid, options, outcome);
+  try {
+    const result = await subprocess;
+    lines.end();
+    recordExit(result, outcome);
+  } finally {
+    killer?.dispose();
+  }
+  outcome.durationMs = Date.now() - started;
+  return outcome;
+}
 
-  let lastProgressLog = 0;
-  let lastProgress = '';
-  const onStderrLine = (line: string) => {
-    const m = pattern.exec(line);
-    if (m) {
-      const step = Number(m[1]);
-      const total = Number(m[2]);
-      if (total > 0 && step <= total) {
-        const key = `${step}/${total}`;
-        if (key !== lastProgress) {
-          lastProgress = key;
-          options.onProgress?.({ step, total });
-          // A redraw per step would flood the run log: keep the first, the last and one every 5 s.
-          const now = Date.now();
-          if (step === 0 || step === total || now - lastProgressLog >= 5000) {
-            lastProgressLog = now;
-            options.log?.(`[stderr] ${line.trim()}`);
-          }
-        }
-        return;
-      }
-    }
-    if (!line.trim()) return;
-    keep(stderrTail, line);
-    options.log?.(`[stderr] ${line}`);
-  };
-  const onStdoutLine = (line: string) => {
-    if (!line.trim()) return;
-    keep(stdoutTail, line);
-    options.log?.(`[stdout] ${line}`);
-  };
+type Subprocess = ReturnType<typeof spawnDetached>;
 
-  const subprocess = execa(options.file, [...options.args], {
+/** Spawns the program as the leader of its own process group, without a shell or stdin. */
+function spawnDetached(options: RunProcessOptions) {
+  return execa(options.file, [...options.args], {
     ...(options.cwd ? { cwd: options.cwd } : {}),
     env: options.env ?? {},
     extendEnv: true,
@@ -173,24 +162,73 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
     reject: false,
     encoding: 'utf8',
   });
-  const pid = subprocess.pid;
-  if (pid !== undefined) {
-    outcome.pid = pid;
-    active.add(pid);
-    installExitHook();
-    options.onSpawn?.(pid);
-  }
-  const out = new LineSplitter(onStdoutLine);
-  const err = new LineSplitter(onStderrLine);
+}
+
+/** Splits both streams into lines: progress lines go to `onProgress`, the others to the tails and the log. */
+function streamLines(subprocess: Subprocess, options: RunProcessOptions, outcome: ProcessOutcome): { end(): void } {
+  const tailLines = options.tailLines ?? 40;
+  const keep = (tail: string[], line: string) => {
+    tail.push(line);
+    if (tail.length > tailLines) tail.shift();
+  };
+  const progress = progressReader(options);
+  const out = new LineSplitter((line) => {
+    if (!line.trim()) return;
+    keep(outcome.stdoutTail, line);
+    options.log?.(`[stdout] ${line}`);
+  });
+  const err = new LineSplitter((line) => {
+    if (progress(line) || !line.trim()) return;
+    keep(outcome.stderrTail, line);
+    options.log?.(`[stderr] ${line}`);
+  });
   subprocess.stdout?.setEncoding('utf8');
   subprocess.stderr?.setEncoding('utf8');
   subprocess.stdout?.on('data', (c: string) => out.push(c));
   subprocess.stderr?.on('data', (c: string) => err.push(c));
+  return {
+    end: () => {
+      out.end();
+      err.end();
+    },
+  };
+}
 
+/** Returns a reader that takes a stderr line, reports it when it is a progress line and says whether it was. */
+function progressReader(options: RunProcessOptions): (line: string) => boolean {
+  const pattern = options.progressPattern ?? TQDM_PATTERN;
+  let lastProgressLog = 0;
+  let lastProgress = '';
+  return (line) => {
+    const m = pattern.exec(line);
+    if (!m) return false;
+    const step = Number(m[1]);
+    const total = Number(m[2]);
+    if (!(total > 0 && step <= total)) return false;
+    const key = `${step}/${total}`;
+    if (key === lastProgress) return true;
+    lastProgress = key;
+    options.onProgress?.({ step, total });
+    // A redraw per step would flood the run log: keep the first, the last and one every 5 s.
+    const now = Date.now();
+    if (step === 0 || step === total || now - lastProgressLog >= 5000) {
+      lastProgressLog = now;
+      options.log?.(`[stderr] ${line.trim()}`);
+    }
+    return true;
+  };
+}
+
+/**
+ * Kills the process group on timeout or abort (SIGTERM, then SIGKILL after the grace period). `dispose` clears the
+ * timers and, when a kill was under way, makes sure no straggler of the group survives.
+ */
+function groupKiller(pid: number, options: RunProcessOptions, outcome: ProcessOutcome): { dispose(): void } {
+  const grace = options.killGraceMs ?? 10_000;
   let killing = false;
   let graceTimer: NodeJS.Timeout | undefined;
   const kill = (why: 'timeout' | 'abort') => {
-    if (killing || pid === undefined) return;
+    if (killing) return;
     killing = true;
     if (why === 'timeout') outcome.timedOut = true;
     else outcome.aborted = true;
@@ -206,32 +244,29 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const timer = options.timeoutMs !== undefined ? setTimeout(() => kill('timeout'), options.timeoutMs) : undefined;
   timer?.unref?.();
-
-  try {
-    const result = await subprocess;
-    out.end();
-    err.end();
-    if (typeof result.exitCode === 'number') outcome.exitCode = result.exitCode;
-    if (result.signal) outcome.signal = result.signal;
-    if (result.exitCode === undefined && !result.signal && result.failed) {
-      const code = (result as { code?: string }).code;
-      outcome.spawnError = {
-        ...(code ? { code } : {}),
-        message: (result as { originalMessage?: string }).originalMessage ?? (result as { message?: string }).message ?? 'spawn failed',
-      };
-    }
-  } finally {
-    if (timer) clearTimeout(timer);
-    if (graceTimer) clearTimeout(graceTimer);
-    options.signal?.removeEventListener('abort', onAbort);
-    if (pid !== undefined) {
+  return {
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      if (graceTimer) clearTimeout(graceTimer);
+      options.signal?.removeEventListener('abort', onAbort);
       // The leader is gone; when we were killing, make sure no straggler of its group survives.
       if (killing) killGroup(pid, 'SIGKILL');
       active.delete(pid);
-    }
+    },
+  };
+}
+
+/** Copies the exit code, the signal or the spawn error of a finished subprocess into the outcome. */
+function recordExit(result: Awaited<Subprocess>, outcome: ProcessOutcome): void {
+  if (typeof result.exitCode === 'number') outcome.exitCode = result.exitCode;
+  if (result.signal) outcome.signal = result.signal;
+  if (result.exitCode === undefined && !result.signal && result.failed) {
+    const code = (result as { code?: string }).code;
+    outcome.spawnError = {
+      ...(code ? { code } : {}),
+      message: (result as { originalMessage?: string }).originalMessage ?? (result as { message?: string }).message ?? 'spawn failed',
+    };
   }
-  outcome.durationMs = Date.now() - started;
-  return outcome;
 }
 
 /** True when the output says CUDA ran out of memory (PyTorch's messages, old and new). */

@@ -3,19 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TtvError } from '../spec/errors.js';
-import {
-  encodeStill,
-  extractFirstFrame,
-  extractFrame,
-  extractLastFrame,
-  imagePsnr,
-  makeTestClip,
-  makeTestImage,
-  probeImage,
-  probeVideo,
-  readTestFrameIndex,
-  runFfmpeg,
-} from './index.js';
+import { encodeStill, extractFirstFrame, extractFrame, extractLastFrame, imagePsnr, probeImage, probeVideo, runFfmpeg } from './index.js';
+import { makeTestClip, makeTestImage, readTestFrameIndex } from './testing.js';
 
 let dir: string;
 beforeAll(async () => {

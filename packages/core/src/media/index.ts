@@ -6,11 +6,3 @@ export { type ImageProbe, type ProbeOptions, probeImage, probeVideo, type VideoP
 export { type RunMediaOptions, runFfmpeg, runFfprobe } from './run.js';
 export { compareFrames, type Frame, type MeasureSeamsOptions, measureSeams, SEAM_THRESHOLDS, type SeamMetrics, seamFlagged } from './seams.js';
 export { buildSrt, type Cue, segmentCues, srtTime } from './subtitles.js';
-export {
-  makeTestClip,
-  makeTestImage,
-  NUMBERED_BITS,
-  readTestFrameIndex,
-  type TestClipOptions,
-  type TestImageOptions,
-} from './testing.js';

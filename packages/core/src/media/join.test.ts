@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTempName } from '../util/fs.js';
-import { extractFrame, joinSegments, makeTestClip, probeVideo, readTestFrameIndex, resolveFfmpeg, runFfmpeg } from './index.js';
+import { extractFrame, joinSegments, probeVideo, resolveFfmpeg, runFfmpeg } from './index.js';
 import { readMp4VideoTrack } from './mp4.js';
 import { ffmpegFsError } from './run.js';
+import { makeTestClip, readTestFrameIndex } from './testing.js';
 
 let dir: string;
 const clip = (name: string) => join(dir, name);

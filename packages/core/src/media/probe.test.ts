@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TtvError } from '../spec/errors.js';
-import { fitImage, imagePsnr, makeTestClip, makeTestImage, probeImage, probeVideo, resolveFfmpeg, runFfmpeg, runFfprobe } from './index.js';
+import { fitImage, imagePsnr, probeImage, probeVideo, resolveFfmpeg, runFfmpeg, runFfprobe } from './index.js';
 import { chooseFps } from './probe.js';
+import { makeTestClip, makeTestImage } from './testing.js';
 
 let dir: string;
 const at = (name: string) => join(dir, name);

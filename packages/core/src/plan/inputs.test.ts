@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CoreConfig, coreConfigSchema } from '../config/schema.js';
 import { makeTestImage } from '../media/testing.js';
 import type { ModelCapabilities } from '../spec/backend.js';
-import { TtvError } from '../spec/errors.js';
+import { rejection } from '../spec/errors.fixture.js';
 import { checkPlanPrompts, validatePlanInputs } from './inputs.js';
 import { MAX_SEGMENTS, planStoryboard } from './planner.js';
 
@@ -32,15 +32,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const core = (raw: Record<string, unknown>): CoreConfig => coreConfigSchema.parse(raw);
 const p = (name: string) => join(dir, name);
 
-async function rejects(promise: Promise<unknown>): Promise<TtvError> {
-  try {
-    await promise;
-  } catch (e) {
-    expect(TtvError.is(e)).toBe(true);
-    return e as TtvError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejects = (promise: Promise<unknown>) => rejection(promise, 'expected a rejection');
 
 describe('planStoryboard: one vocabulary for a plan', () => {
   it('a prompt + keyframes storyboard carries each keyframe, its config key, the input mode and the first-frame source', () => {

@@ -86,59 +86,13 @@ export async function validatePlanInputs(plan: Plan, options: ValidatePlanInputs
   let binaries = options.binaries;
   for (const image of planImages(plan)) {
     options.signal?.throwIfAborted();
-    let link: Awaited<ReturnType<typeof lstat>>;
-    try {
-      link = await lstat(image.path);
-    } catch (cause) {
-      const errno = (cause as NodeJS.ErrnoException).code;
-      if (errno === 'ENOENT' || errno === 'ENOTDIR') {
-        throw inputError(image, 'image not found', `check ${image.key} (relative paths are resolved from the config file's folder)`, cause);
-      }
-      throw inputError(image, `cannot be read (${errno ?? (cause as Error).message})`, `make ${image.path} readable for this user`, cause);
-    }
-    let target = image.path;
-    if (link.isSymbolicLink()) {
-      try {
-        target = await realpath(image.path);
-      } catch (cause) {
-        throw inputError(image, 'the symlink leads nowhere', `point ${image.key} at an existing image, or fix the link`, cause);
-      }
-      if (configDir && !inside(configDir, target)) {
-        const what = `is a symlink to ${target}, outside the config's folder ${configDir}`;
-        if (options.allowOutsideFiles === false) {
-          throw inputError(image, what, `copy the image into ${configDir}, or point ${image.key} at it directly`);
-        }
-        warnings.push(`${image.key} ${what}: ${image.path}`);
-      }
-    }
-    let st: Awaited<ReturnType<typeof stat>>;
-    try {
-      st = await stat(target);
-    } catch (cause) {
-      throw inputError(
-        image,
-        `cannot be read (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`,
-        `make ${image.path} readable for this user`,
-        cause,
-      );
-    }
-    if (!st.isFile()) {
-      const kind = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : 'not a regular file';
-      throw inputError(image, `is ${kind}, not an image file`, `point ${image.key} at a PNG or JPEG file`);
-    }
-    if (st.size === 0) throw inputError(image, 'the image file is empty', `point ${image.key} at a PNG or JPEG file`);
-    if (st.size > MAX_IMAGE_BYTES) {
-      throw inputError(
-        image,
-        `the image file is ${(st.size / 1024 / 1024).toFixed(1)} MB; ttv accepts at most ${MAX_IMAGE_BYTES / 1024 / 1024} MB`,
-        `save ${image.key} at the film's size as PNG or JPEG`,
-      );
-    }
+    const target = await followLink(image, configDir, options, warnings);
+    const size = await regularFileSize(image, target);
     let probe = probed.get(target);
     if (!probe) {
       binaries ??= resolveFfmpeg();
       const b = binaries;
-      probe = probeImage(target, { binaries: b, ...(options.signal ? { signal: options.signal } : {}) }).then((p) => ({ ...p, sizeBytes: st.size }));
+      probe = probeImage(target, { binaries: b, ...(options.signal ? { signal: options.signal } : {}) }).then((p) => ({ ...p, sizeBytes: size }));
       probed.set(target, probe);
     }
     let info: ImageProbe & { sizeBytes: number };
@@ -159,6 +113,63 @@ export async function validatePlanInputs(plan: Plan, options: ValidatePlanInputs
     images.push({ ...image, ...info });
   }
   return { images, warnings };
+}
+
+/** The file an image path names: itself, or where its symlink leads (outside the config's folder: a warning or an error). */
+async function followLink(image: PlanImage, configDir: string | undefined, options: ValidatePlanInputsOptions, warnings: string[]): Promise<string> {
+  let link: Awaited<ReturnType<typeof lstat>>;
+  try {
+    link = await lstat(image.path);
+  } catch (cause) {
+    const errno = (cause as NodeJS.ErrnoException).code;
+    if (errno === 'ENOENT' || errno === 'ENOTDIR') {
+      throw inputError(image, 'image not found', `check ${image.key} (relative paths are resolved from the config file's folder)`, cause);
+    }
+    throw inputError(image, `cannot be read (${errno ?? (cause as Error).message})`, `make ${image.path} readable for this user`, cause);
+  }
+  if (!link.isSymbolicLink()) return image.path;
+  let target: string;
+  try {
+    target = await realpath(image.path);
+  } catch (cause) {
+    throw inputError(image, 'the symlink leads nowhere', `point ${image.key} at an existing image, or fix the link`, cause);
+  }
+  if (configDir && !inside(configDir, target)) {
+    const what = `is a symlink to ${target}, outside the config's folder ${configDir}`;
+    if (options.allowOutsideFiles === false) {
+      throw inputError(image, what, `copy the image into ${configDir}, or point ${image.key} at it directly`);
+    }
+    warnings.push(`${image.key} ${what}: ${image.path}`);
+  }
+  return target;
+}
+
+/** The size of `target`, which must be a regular, non-empty file of at most MAX_IMAGE_BYTES (never opened here). */
+async function regularFileSize(image: PlanImage, target: string): Promise<number> {
+  let st: Awaited<ReturnType<typeof stat>>;
+  try {
+    st = await stat(target);
+  } catch (cause) {
+    throw inputError(
+      image,
+      `cannot be read (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`,
+      `make ${image.path} readable for this user`,
+      cause,
+    );
+  }
+  if (!st.isFile()) {
+    const kind = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : 'not a regular file';
+    throw inputError(image, `is ${kind}, not an image file`, `point ${image.key} at a PNG or JPEG file`);
+  }
+  if (st.size === 0) throw inputError(image, 'the image file is empty', `point ${image.key} at a PNG or JPEG file`);
+  if (st.size > MAX_IMAGE_BYTES) {
+    throw inputError(
+      image,
+      `the image file is ${(st.size / 1024 / 1024).toFixed(1)} MB; ttv accepts at most ${MAX_IMAGE_BYTES / 1024 / 1024} MB`,
+      `save ${image.key} at the film's size as PNG or JPEG`,
+    );
+  }
+  return st.size;
 }
 
 /**

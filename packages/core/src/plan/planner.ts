@@ -96,99 +96,119 @@ function tooManySegments(n: number, field: string, value: unknown): TtvError {
  */
 export function planStoryboard(core: CoreConfig): Plan {
   const sb = core.storyboard;
-  const segments: PlannedSegment[] = [];
-  const keyframeMode = core.mode === 'keyframe';
-  const input: (index: number) => Pick<PlannedSegment, 'input' | 'firstFrame'> = (index) => {
-    if (keyframeMode) return { input: 'first-last-frame', firstFrame: index === 0 ? 'image' : 'previous-keyframe' };
-    if (index > 0) return { input: 'first-frame', firstFrame: 'previous-last-frame' };
-    return sb.image ? { input: 'first-frame', firstFrame: 'image' } : { input: 'text', firstFrame: 'none' };
-  };
-  if (sb.segments) {
-    if (sb.segments.length > MAX_SEGMENTS) throw tooManySegments(sb.segments.length, 'storyboard.segments', sb.segments.length);
-    sb.segments.forEach((s, index) => {
-      const prompt = s.prompt.trim();
-      if (prompt === '') {
-        throw new TtvError('CONFIG_INVALID', `storyboard.segments[${index}].prompt is blank: every segment needs a prompt`, {
-          field: `storyboard.segments[${index}].prompt`,
-          value: s.prompt,
-          fix: `write what happens in segment ${index}, or remove the segment`,
-        });
-      }
-      segments.push({
-        index,
-        prompt,
-        durationSec: s.duration ?? core.segmentDuration,
-        ...(s.negativePrompt ? { negativePrompt: s.negativePrompt } : {}),
-        ...(s.seed !== undefined ? { seed: s.seed } : core.seed !== undefined ? { seed: core.seed + index } : {}),
-        ...(s.keyframe ? { keyframe: s.keyframe, keyframeKey: `storyboard.segments[${index}].keyframe` } : {}),
-        ...input(index),
-        promptKey: `storyboard.segments[${index}].prompt`,
-      });
-    });
-  } else {
-    const sentences = splitSentences(sb.prompt ?? '');
-    if (sentences.length === 0) {
-      throw new TtvError('CONFIG_INVALID', 'storyboard.prompt has no sentences to plan from', {
-        field: 'storyboard.prompt',
-        value: sb.prompt,
-        fix: 'write the script as sentences ending in ".", "!" or "?"',
-      });
-    }
-    const keyframes = sb.keyframes ?? [];
-    let n: number;
-    if (core.mode === 'keyframe' && keyframes.length > 0) n = keyframes.length;
-    else if (sb.totalDuration) n = Math.max(1, Math.round(sb.totalDuration / core.segmentDuration));
-    else n = sentences.length;
-    if (n > MAX_SEGMENTS) {
-      throw tooManySegments(n, sb.totalDuration ? 'storyboard.totalDuration' : 'storyboard.prompt', sb.totalDuration ?? `${sentences.length} sentences`);
-    }
-    const duration = sb.totalDuration ? sb.totalDuration / n : core.segmentDuration;
-    groupSentences(sentences, n).forEach((prompt, index) => {
-      segments.push({
-        index,
-        prompt,
-        durationSec: Number(duration.toFixed(3)),
-        ...(core.seed !== undefined ? { seed: core.seed + index } : {}),
-        ...(keyframes[index] ? { keyframe: keyframes[index], keyframeKey: `storyboard.keyframes[${index}]` } : {}),
-        ...input(index),
-        promptKey: 'storyboard.prompt',
-      });
-    });
-  }
-
-  if (core.mode === 'chaining') {
-    const withKeyframe = sb.segments?.findIndex((s) => s.keyframe !== undefined) ?? -1;
-    if (withKeyframe >= 0 || (sb.keyframes && sb.keyframes.length > 0)) {
-      const field = withKeyframe >= 0 ? `storyboard.segments[${withKeyframe}].keyframe` : 'storyboard.keyframes';
-      throw new TtvError('CONFIG_INVALID', `${field}: keyframes are only used in keyframe mode, but mode is chaining`, {
-        field,
-        fix: 'set `mode: keyframe` to generate between keyframes, or remove the keyframes to chain from the last frame',
-      });
-    }
-  } else {
-    if (!sb.image) {
-      throw new TtvError('CONFIG_INVALID', 'storyboard.image: keyframe mode needs the first frame of the film', {
-        field: 'storyboard.image',
-        fix: 'set storyboard.image to the image the first segment starts from',
-      });
-    }
-    const missing = segments.find((s) => !s.keyframe);
-    if (missing) {
-      const field = sb.segments ? `storyboard.segments[${missing.index}].keyframe` : 'storyboard.keyframes';
-      throw new TtvError(
-        'CONFIG_INVALID',
-        `${field}: keyframe mode needs a keyframe (the image the segment ends on) for every segment; segment ${missing.index} has none`,
-        {
-          field,
-          fix: sb.segments ? `add keyframe: <image> to segment ${missing.index}` : `list ${segments.length} images in storyboard.keyframes`,
-        },
-      );
-    }
-  }
+  const input = inputOf(core);
+  const segments = sb.segments ? explicitSegments(core, sb.segments, input) : scriptSegments(core, input);
+  if (core.mode === 'chaining') checkNoKeyframes(core);
+  else checkKeyframes(core, segments);
   return {
     mode: core.mode,
     ...(sb.image ? { image: sb.image } : {}),
     segments,
     totalDurationSec: segments.reduce((a, s) => a + s.durationSec, 0),
   };
+}
+
+type SegmentInputOf = (index: number) => Pick<PlannedSegment, 'input' | 'firstFrame'>;
+
+/** The input mode of segment `index` and where its first frame comes from. */
+function inputOf(core: CoreConfig): SegmentInputOf {
+  const keyframeMode = core.mode === 'keyframe';
+  const image = core.storyboard.image;
+  return (index) => {
+    if (keyframeMode) return { input: 'first-last-frame', firstFrame: index === 0 ? 'image' : 'previous-keyframe' };
+    if (index > 0) return { input: 'first-frame', firstFrame: 'previous-last-frame' };
+    return image ? { input: 'first-frame', firstFrame: 'image' } : { input: 'text', firstFrame: 'none' };
+  };
+}
+
+/** `storyboard.segments`, taken as written (every prompt must say something). */
+function explicitSegments(core: CoreConfig, written: NonNullable<CoreConfig['storyboard']['segments']>, input: SegmentInputOf): PlannedSegment[] {
+  if (written.length > MAX_SEGMENTS) throw tooManySegments(written.length, 'storyboard.segments', written.length);
+  return written.map((s, index) => {
+    const prompt = s.prompt.trim();
+    if (prompt === '') {
+      throw new TtvError('CONFIG_INVALID', `storyboard.segments[${index}].prompt is blank: every segment needs a prompt`, {
+        field: `storyboard.segments[${index}].prompt`,
+        value: s.prompt,
+        fix: `write what happens in segment ${index}, or remove the segment`,
+      });
+    }
+    return {
+      index,
+      prompt,
+      durationSec: s.duration ?? core.segmentDuration,
+      ...(s.negativePrompt ? { negativePrompt: s.negativePrompt } : {}),
+      ...(s.seed !== undefined ? { seed: s.seed } : core.seed !== undefined ? { seed: core.seed + index } : {}),
+      ...(s.keyframe ? { keyframe: s.keyframe, keyframeKey: `storyboard.segments[${index}].keyframe` } : {}),
+      ...input(index),
+      promptKey: `storyboard.segments[${index}].prompt`,
+    };
+  });
+}
+
+/** One long `storyboard.prompt`, split into sentence groups: one per keyframe, per segment duration or per sentence. */
+function scriptSegments(core: CoreConfig, input: SegmentInputOf): PlannedSegment[] {
+  const sb = core.storyboard;
+  const sentences = splitSentences(sb.prompt ?? '');
+  if (sentences.length === 0) {
+    throw new TtvError('CONFIG_INVALID', 'storyboard.prompt has no sentences to plan from', {
+      field: 'storyboard.prompt',
+      value: sb.prompt,
+      fix: 'write the script as sentences ending in ".", "!" or "?"',
+    });
+  }
+  const keyframes = sb.keyframes ?? [];
+  let n: number;
+  if (core.mode === 'keyframe' && keyframes.length > 0) n = keyframes.length;
+  else if (sb.totalDuration) n = Math.max(1, Math.round(sb.totalDuration / core.segmentDuration));
+  else n = sentences.length;
+  if (n > MAX_SEGMENTS) {
+    throw tooManySegments(n, sb.totalDuration ? 'storyboard.totalDuration' : 'storyboard.prompt', sb.totalDuration ?? `${sentences.length} sentences`);
+  }
+  const duration = sb.totalDuration ? sb.totalDuration / n : core.segmentDuration;
+  return groupSentences(sentences, n).map((prompt, index) => ({
+    index,
+    prompt,
+    durationSec: Number(duration.toFixed(3)),
+    ...(core.seed !== undefined ? { seed: core.seed + index } : {}),
+    ...(keyframes[index] ? { keyframe: keyframes[index], keyframeKey: `storyboard.keyframes[${index}]` } : {}),
+    ...input(index),
+    promptKey: 'storyboard.prompt',
+  }));
+}
+
+/** Chaining mode: a keyframe anywhere is a mistake (it would be ignored). */
+function checkNoKeyframes(core: CoreConfig): void {
+  const sb = core.storyboard;
+  const withKeyframe = sb.segments?.findIndex((s) => s.keyframe !== undefined) ?? -1;
+  if (withKeyframe >= 0 || (sb.keyframes && sb.keyframes.length > 0)) {
+    const field = withKeyframe >= 0 ? `storyboard.segments[${withKeyframe}].keyframe` : 'storyboard.keyframes';
+    throw new TtvError('CONFIG_INVALID', `${field}: keyframes are only used in keyframe mode, but mode is chaining`, {
+      field,
+      fix: 'set `mode: keyframe` to generate between keyframes, or remove the keyframes to chain from the last frame',
+    });
+  }
+}
+
+/** Keyframe mode: the film's first frame and a keyframe for every segment. */
+function checkKeyframes(core: CoreConfig, segments: PlannedSegment[]): void {
+  const sb = core.storyboard;
+  if (!sb.image) {
+    throw new TtvError('CONFIG_INVALID', 'storyboard.image: keyframe mode needs the first frame of the film', {
+      field: 'storyboard.image',
+      fix: 'set storyboard.image to the image the first segment starts from',
+    });
+  }
+  const missing = segments.find((s) => !s.keyframe);
+  if (missing) {
+    const field = sb.segments ? `storyboard.segments[${missing.index}].keyframe` : 'storyboard.keyframes';
+    throw new TtvError(
+      'CONFIG_INVALID',
+      `${field}: keyframe mode needs a keyframe (the image the segment ends on) for every segment; segment ${missing.index} has none`,
+      {
+        field,
+        fix: sb.segments ? `add keyframe: <image> to segment ${missing.index}` : `list ${segments.length} images in storyboard.keyframes`,
+      },
+    );
+  }
 }

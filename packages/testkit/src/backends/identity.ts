@@ -1,21 +1,7 @@
 import { existsSync } from 'node:fs';
-import {
-  type BackendInfo,
-  clipResult,
-  defineBackend,
-  describeDurations,
-  durationAllowed,
-  encodeStill,
-  type GenerateContext,
-  type GenerateRequest,
-  type GenerateResult,
-  type LocalVideoBackend,
-  probeImage,
-  probeVideo,
-  produceAtomic,
-  runFfmpeg,
-  TtvError,
-} from '@ttv/core';
+import { type BackendInfo, defineBackend, type GenerateContext, type GenerateRequest, type GenerateResult, type LocalVideoBackend, TtvError } from '@ttv/core';
+import { clipResult, describeDurations, durationAllowed, produceAtomic } from '@ttv/core/backend';
+import { encodeStill, probeImage, probeVideo, runFfmpeg } from '@ttv/core/media';
 import { z } from 'zod';
 
 /** Colour-accurate scaler flags (no luma drift across RGB→YUV→RGB round trips). */

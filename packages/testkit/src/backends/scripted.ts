@@ -2,9 +2,7 @@ import { copyFile, rm } from 'node:fs/promises';
 import {
   type BackendInfo,
   type CallContext,
-  clipResult,
   defineBackend,
-  encodeStill,
   type GenerateContext,
   type GenerateRequest,
   type GenerateResult,
@@ -12,16 +10,15 @@ import {
   type JobHandle,
   type JobStatus,
   type ModelCapabilities,
-  makeTestImage,
-  probeVideo,
-  produceAtomic,
   type SubmitContext,
-  sleep,
   TtvError,
   type TtvErrorCode,
   throwIfAborted,
   type VideoBackend,
 } from '@ttv/core';
+import { clipResult, produceAtomic, sleep } from '@ttv/core/backend';
+import { encodeStill, probeVideo } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
 import { z } from 'zod';
 
 /** One scripted outcome of a generate call: succeed (after latency) or fail with a code. */
@@ -94,7 +91,7 @@ export interface ScriptedRecord {
 /** Remote (the job protocol, `submitsJobs`, the default) or local (`generate`), with its record. */
 export type ScriptedBackend = VideoBackend & ScriptedRecord;
 
-function describeScripted(cfg: z.output<typeof scriptedConfigSchema>): BackendInfo {
+function describeScripted(cfg: ScriptedOptions): BackendInfo {
   const model: ModelCapabilities = {
     id: `${cfg.name}-model`,
     inputs: cfg.inputs as InputMode[],
@@ -129,46 +126,7 @@ interface ScriptedJob {
  */
 export function createScriptedBackend(config: ScriptedConfig = {}, script: ScriptStep[] = []): ScriptedBackend {
   const cfg = scriptedConfigSchema.parse(config);
-  let jobCounter = 0;
-  let clipProbe: Awaited<ReturnType<typeof probeVideo>> | undefined;
-  const jobs = new Map<string, ScriptedJob>();
-
-  const begin = (call: ScriptedCall) => {
-    backend.calls.push(call);
-    backend.active++;
-    backend.maxActive = Math.max(backend.maxActive, backend.active);
-    return backend.script.shift() ?? { ok: true };
-  };
-  const end = (call: ScriptedCall, outcome: ScriptedCall['outcome']) => {
-    call.finishedAt = Date.now();
-    call.outcome = outcome;
-    backend.active--;
-  };
-  const failure = (step: ScriptStep): TtvError | undefined => {
-    if (step.ok === true || !('code' in step)) return undefined;
-    return new TtvError(step.code, step.message ?? `scripted ${step.code}`, {
-      ...(step.retryAfterMs !== undefined ? { retryAfterMs: step.retryAfterMs } : {}),
-      ...(step.chargedUsd !== undefined ? { chargedUsd: step.chargedUsd } : {}),
-      ...(step.jobReusable ? { jobReusable: true } : {}),
-    });
-  };
-  const costOf = (step: ScriptStep, request: GenerateRequest) =>
-    'costUsd' in step && step.costUsd !== undefined ? step.costUsd : backend.estimateCost(request).usd;
-
-  /** Renders the clip of a successful call into `target`. */
-  const render = async (request: GenerateRequest, target: string, workDir: string, signal: AbortSignal) => {
-    if (cfg.clip) return copyFile(cfg.clip, target);
-    const frames = Math.max(1, Math.round(request.durationSec * cfg.fps));
-    // Text-only requests render a test pattern, made in the call's scratch directory.
-    const image = request.firstFrame ?? `${workDir}/scripted-pattern-${Date.now()}-${Math.random().toString(36).slice(2)}.png`;
-    if (!request.firstFrame) await makeTestImage(image, { width: request.width, height: request.height });
-    try {
-      await encodeStill(image, target, { frames, fps: cfg.fps, width: request.width, height: request.height, signal });
-    } finally {
-      if (!request.firstFrame) await rm(image, { force: true });
-    }
-  };
-
+  const player = new ScriptPlayer(cfg);
   const common = {
     specificationVersion: 2 as const,
     info: describeScripted(cfg),
@@ -179,7 +137,7 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
     ...(cfg.gpus ? { resourcePool: { gpus: cfg.gpus }, resources: () => ({ gpus: cfg.gpusPerJob }) } : {}),
     script: [...script],
     async validate(request: GenerateRequest) {
-      backend.validations++;
+      player.backend.validations++;
       if (request.prompt.length > cfg.maxPromptLength) {
         throw new TtvError('INPUT_INVALID', `prompt is ${request.prompt.length} characters, limit ${cfg.maxPromptLength}`, {
           field: 'prompt',
@@ -189,14 +147,82 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
     },
     estimateCost: (request: GenerateRequest) => ({ usd: Number((request.durationSec * cfg.usdPerSecond).toFixed(6)), basis: `${cfg.usdPerSecond} USD/s` }),
   };
+  const backend = (cfg.submitsJobs && !cfg.gpus ? { ...common, ...remoteMethods(player) } : { ...common, ...localMethods(player) }) as ScriptedBackend;
+  player.backend = backend;
+  return backend;
+}
 
-  const remote = {
+type ScriptedOptions = z.output<typeof scriptedConfigSchema>;
+
+/** Plays the script: records each call on the backend, turns steps into errors and costs, renders the clips. */
+class ScriptPlayer {
+  /** The backend the calls are recorded on (set once it is built). */
+  backend!: ScriptedBackend;
+  readonly jobs = new Map<string, ScriptedJob>();
+  jobCounter = 0;
+  clipProbe: Awaited<ReturnType<typeof probeVideo>> | undefined;
+
+  constructor(readonly cfg: ScriptedOptions) {}
+
+  /** Records a call and takes its step (success when the script is used up). */
+  begin(call: ScriptedCall): ScriptStep {
+    const backend = this.backend;
+    backend.calls.push(call);
+    backend.active++;
+    backend.maxActive = Math.max(backend.maxActive, backend.active);
+    return backend.script.shift() ?? { ok: true };
+  }
+
+  end(call: ScriptedCall, outcome: ScriptedCall['outcome']): void {
+    call.finishedAt = Date.now();
+    call.outcome = outcome;
+    this.backend.active--;
+  }
+
+  /** A job for `call` that plays `step` for the step's latency. */
+  startJob(call: ScriptedCall, step: ScriptStep, request: GenerateRequest): ScriptedJob {
+    return { call, step, request, startedAt: Date.now(), latencyMs: step.latencyMs ?? this.cfg.latencyMs, ended: false, cancelled: false };
+  }
+
+  costOf(step: ScriptStep, request: GenerateRequest): number {
+    return 'costUsd' in step && step.costUsd !== undefined ? step.costUsd : this.backend.estimateCost(request).usd;
+  }
+
+  /** Renders the clip of a successful call into `target`. */
+  async render(request: GenerateRequest, target: string, workDir: string, signal: AbortSignal): Promise<void> {
+    const cfg = this.cfg;
+    if (cfg.clip) return copyFile(cfg.clip, target);
+    const frames = Math.max(1, Math.round(request.durationSec * cfg.fps));
+    // Text-only requests render a test pattern, made in the call's scratch directory.
+    const image = request.firstFrame ?? `${workDir}/scripted-pattern-${Date.now()}-${Math.random().toString(36).slice(2)}.png`;
+    if (!request.firstFrame) await makeTestImage(image, { width: request.width, height: request.height });
+    try {
+      await encodeStill(image, target, { frames, fps: cfg.fps, width: request.width, height: request.height, signal });
+    } finally {
+      if (!request.firstFrame) await rm(image, { force: true });
+    }
+  }
+}
+
+/** The error a failing step throws (undefined for a success). */
+function failure(step: ScriptStep): TtvError | undefined {
+  if (step.ok === true || !('code' in step)) return undefined;
+  return new TtvError(step.code, step.message ?? `scripted ${step.code}`, {
+    ...(step.retryAfterMs !== undefined ? { retryAfterMs: step.retryAfterMs } : {}),
+    ...(step.chargedUsd !== undefined ? { chargedUsd: step.chargedUsd } : {}),
+    ...(step.jobReusable ? { jobReusable: true } : {}),
+  });
+}
+
+/** The job protocol: each submission is one job; a re-attach to an unknown or ended job plays the next step. */
+function remoteMethods(player: ScriptPlayer) {
+  const { cfg, jobs } = player;
+  return {
     jobPolicy: { intervalMs: 2, maxIntervalMs: 10, backoff: 1.5, jitter: 0 },
     async submit(request: GenerateRequest, ctx: SubmitContext) {
-      const id = `${cfg.name}-job-${++jobCounter}`;
+      const id = `${cfg.name}-job-${++player.jobCounter}`;
       const call: ScriptedCall = { request: { ...request }, startedAt: Date.now(), jobId: id, idempotencyKey: ctx.idempotencyKey };
-      const step = begin(call);
-      jobs.set(id, { call, step, request: { ...request }, startedAt: Date.now(), latencyMs: step.latencyMs ?? cfg.latencyMs, ended: false, cancelled: false });
+      jobs.set(id, player.startJob(call, player.begin(call), { ...request }));
       // What a re-attach by another instance (after a crash) needs to know about the job: plain JSON.
       return { id, data: { request: { ...request } } };
     },
@@ -206,16 +232,7 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
         // A re-attach (a crashed run's job, or one kept after its output was lost): the next step plays on it.
         const request = job?.request ?? (handle.data?.['request'] as GenerateRequest | undefined);
         const call: ScriptedCall = { request: { ...(request ?? ({} as GenerateRequest)) }, startedAt: Date.now(), resumedJob: handle.id };
-        const step = begin(call);
-        job = {
-          call,
-          step,
-          request: request ?? call.request,
-          startedAt: Date.now(),
-          latencyMs: step.latencyMs ?? cfg.latencyMs,
-          ended: false,
-          cancelled: false,
-        };
+        job = player.startJob(call, player.begin(call), request ?? call.request);
         jobs.set(handle.id, job);
       }
       if (job.cancelled) return { state: 'failed', error: new TtvError('CANCELLED', `job ${handle.id} was cancelled`) };
@@ -223,15 +240,15 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
       const error = failure(job.step);
       job.ended = true;
       if (error) {
-        end(job.call, error.code);
+        player.end(job.call, error.code);
         return { state: 'failed', error };
       }
-      end(job.call, 'ok');
+      player.end(job.call, 'ok');
       const request = job.request;
       return {
         state: 'succeeded',
-        costUsd: costOf(job.step, request),
-        output: { write: (target: string) => render({ ...request, outputPath: target }, target, ctx.workDir, ctx.signal) },
+        costUsd: player.costOf(job.step, request),
+        output: { write: (target: string) => player.render({ ...request, outputPath: target }, target, ctx.workDir, ctx.signal) },
       };
     },
     async cancel(handle: JobHandle) {
@@ -239,37 +256,38 @@ export function createScriptedBackend(config: ScriptedConfig = {}, script: Scrip
       if (job && !job.ended) {
         job.cancelled = true;
         job.ended = true;
-        end(job.call, 'CANCELLED');
+        player.end(job.call, 'CANCELLED');
       }
     },
   };
+}
 
-  const local = {
+/** A local backend: `generate` plays one step per call, holding its GPU lease. */
+function localMethods(player: ScriptPlayer) {
+  const { cfg } = player;
+  return {
     async generate(request: GenerateRequest, ctx: GenerateContext): Promise<GenerateResult> {
       // An already-aborted call must not spend: nothing is recorded.
       throwIfAborted(ctx.signal);
       const call: ScriptedCall = { request: { ...request }, startedAt: Date.now(), ...(ctx.lease ? { lease: { gpus: [...ctx.lease.gpus] } } : {}) };
-      const step = begin(call);
+      const step = player.begin(call);
       try {
         await sleep(step.latencyMs ?? cfg.latencyMs, ctx.signal);
         ctx.onProgress({ fraction: 0.5 });
         const error = failure(step);
         if (error) throw error;
-        await produceAtomic(request.outputPath, (tmp) => render(request, tmp, ctx.workDir, ctx.signal));
+        await produceAtomic(request.outputPath, (tmp) => player.render(request, tmp, ctx.workDir, ctx.signal));
         // With a pre-made clip, probe it once (the engine probes every result anyway).
-        if (cfg.clip && !clipProbe) clipProbe = await probeVideo(cfg.clip);
-        const p = clipProbe ?? (await probeVideo(request.outputPath));
-        end(call, 'ok');
-        return clipResult(request.outputPath, p, { costUsd: costOf(step, request) });
+        if (cfg.clip && !player.clipProbe) player.clipProbe = await probeVideo(cfg.clip);
+        const p = player.clipProbe ?? (await probeVideo(request.outputPath));
+        player.end(call, 'ok');
+        return clipResult(request.outputPath, p, { costUsd: player.costOf(step, request) });
       } catch (e) {
-        end(call, (e as TtvError).code ?? 'GENERATION_FAILED');
+        player.end(call, (e as TtvError).code ?? 'GENERATION_FAILED');
         throw e;
       }
     },
   };
-
-  const backend = (cfg.submitsJobs && !cfg.gpus ? { ...common, ...remote } : { ...common, ...local }) as ScriptedBackend;
-  return backend;
 }
 
 /** Plugin form of the scripted backend (its script comes from `globalThis.__ttvScripts[name]` when present). */

@@ -1,18 +1,9 @@
 // Deliberately broken backends: each violates one rule of the spec, so the self-tests can check that the
 // conformance suite catches it and says what to fix.
-import {
-  callBackend,
-  clipResult,
-  encodeStill,
-  type GenerateContext,
-  type GenerateRequest,
-  type JobHandle,
-  probeVideo,
-  produceAtomic,
-  type RemoteVideoBackend,
-  TtvError,
-  type VideoBackend,
-} from '@ttv/core';
+
+import { type GenerateContext, type GenerateRequest, type JobHandle, type RemoteVideoBackend, TtvError, type VideoBackend } from '@ttv/core';
+import { callBackend, clipResult, produceAtomic } from '@ttv/core/backend';
+import { encodeStill, probeVideo } from '@ttv/core/media';
 import { createIdentityBackend, identityConfigSchema, identityPlugin } from '../backends/identity.js';
 import { createPaidJobsBackend } from '../emulators/jobs/backend.js';
 

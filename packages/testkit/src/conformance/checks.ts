@@ -1,20 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  callBackend,
-  capabilityProblems,
-  durationAllowed,
-  ERROR_CODES,
-  extractLastFrame,
-  fitImage,
-  type GenerateRequest,
-  type GenerateResult,
-  imagePsnr,
-  type JobHandle,
-  type ModelCapabilities,
-  SPECIFICATION_VERSION,
-  TtvError,
-} from '@ttv/core';
+import { ERROR_CODES, type GenerateRequest, type GenerateResult, type JobHandle, type ModelCapabilities, SPECIFICATION_VERSION, TtvError } from '@ttv/core';
+import { callBackend, durationAllowed } from '@ttv/core/backend';
+import { capabilityProblems } from '@ttv/core/engine';
+import { extractLastFrame, fitImage, imagePsnr } from '@ttv/core/media';
 import { lastFrameSimilarity } from './checks/last-frame.js';
 import { MONEY_CHECKS } from './checks/money.js';
 import { fail, readCounter } from './context.js';

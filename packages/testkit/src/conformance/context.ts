@@ -1,18 +1,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type BackendCreateContext,
-  type BackendInfo,
-  describeBackend,
-  type GenerateRequest,
-  type ModelCapabilities,
-  makeTestImage,
-  nearestDuration,
-  produceAtomic,
-  runFfmpeg,
-  type VideoBackend,
-} from '@ttv/core';
+import { type BackendCreateContext, type BackendInfo, describeBackend, type GenerateRequest, type ModelCapabilities, type VideoBackend } from '@ttv/core';
+import { nearestDuration, produceAtomic } from '@ttv/core/backend';
+import { runFfmpeg } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
 import type { ConformanceContext, ConformanceOptions, Counter } from './types.js';
 
 /** A failed conformance check: the message says what is wrong and what to fix. */

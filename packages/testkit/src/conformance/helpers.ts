@@ -2,18 +2,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import {
-  type CallOptions,
-  callBackend,
-  type GenerateRequest,
-  type GenerateResult,
-  type JobHandle,
-  type ModelCapabilities,
-  type ProgressUpdate,
-  probeVideo,
-  TtvError,
-  type VideoBackend,
-} from '@ttv/core';
+import { type GenerateRequest, type GenerateResult, type JobHandle, type ModelCapabilities, type ProgressUpdate, TtvError, type VideoBackend } from '@ttv/core';
+import { type CallOptions, callBackend } from '@ttv/core/backend';
+import { probeVideo } from '@ttv/core/media';
 import { fail } from './context.js';
 import type { ConformanceContext } from './types.js';
 

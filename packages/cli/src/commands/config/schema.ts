@@ -24,7 +24,7 @@ after \`ttv config schema --out ttv.schema.json\` (re-run it after installing a 
       const schema = await configJsonSchema(await installedPlugins(registry, flags.backend ?? []));
       const text = `${JSON.stringify(schema, null, 2)}\n`;
       if (flags.out) {
-        const { writeFileAtomic } = await import('@ttv/core');
+        const { writeFileAtomic } = await import('@ttv/core/backend');
         const { resolve } = await import('node:path');
         await writeFileAtomic(resolve(flags.out), text);
         process.stderr.write(`wrote ${resolve(flags.out)}\n`);

@@ -1,6 +1,6 @@
 // First-last-frame clips must end near the last image, whatever expectExactEndFrame says.
 import { join } from 'node:path';
-import { extractLastFrame, fitImage, imagePsnr } from '@ttv/core';
+import { extractLastFrame, fitImage, imagePsnr } from '@ttv/core/media';
 import { fail } from '../context.js';
 import { generateAndCheck } from '../helpers.js';
 import type { ConformanceCheck } from '../types.js';

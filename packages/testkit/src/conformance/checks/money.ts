@@ -1,7 +1,9 @@
 // The checks for what costs money: a job reported late, an abort that neither cancels nor keeps the job, a
 // submission cut off by the run's signal, network errors (codes, secrets), an estimate below the bill. Each one
 // synchronises on the emulator (the spend counter, held jobs and submissions), never on a timer racing the backend.
-import { callBackend, ERROR_CODES, type GenerateRequest, type GenerateResult, isRemoteBackend, type JobHandle, TtvError, type VideoBackend } from '@ttv/core';
+
+import { ERROR_CODES, type GenerateRequest, type GenerateResult, isRemoteBackend, type JobHandle, TtvError, type VideoBackend } from '@ttv/core';
+import { callBackend } from '@ttv/core/backend';
 import { fail, readCounter } from '../context.js';
 import { assertClip, delay, describeError, findSecret, mask, type Recorder, recorder, settle, until } from '../helpers.js';
 import type { ConformanceCheck, ConformanceContext, JobControls } from '../types.js';
@@ -56,6 +58,27 @@ async function resumeWithoutPaying(ctx: ConformanceContext, job: JobHandle, why:
 const remoteApplies = (ctx: ConformanceContext): true | string =>
   !ctx.options.remote?.resume ? 'not a resumable remote backend (set remote: { resume: true })' : !ctx.options.spend ? 'no spend counter given' : true;
 
+const remoteWithJobsApplies = (ctx: ConformanceContext): true | string =>
+  remoteApplies(ctx) !== true ? remoteApplies(ctx) : ctx.options.jobs ? true : 'no job controls given (set `jobs`)';
+
+/**
+ * Runs `fn` on a backend while the emulator holds its jobs running, with the check's request and the spend counter
+ * read before anything was submitted.
+ */
+async function onHeldJobs(
+  ctx: ConformanceContext,
+  fn: (backend: VideoBackend, run: { jobs: JobControls; request: GenerateRequest; spend0: number }) => Promise<void>,
+): Promise<void> {
+  const jobs = ctx.options.jobs!;
+  const request = await ctx.request();
+  await withHeldJobs(jobs, () =>
+    ctx.withBackend(async (backend) => {
+      const spend0 = Number(await readCounter(ctx.options.spend));
+      await fn(backend, { jobs, request, spend0 });
+    }),
+  );
+}
+
 export const jobReportedEarly: ConformanceCheck = {
   id: 'job-reported-early',
   title: 'remote: the job is reported (onJob) while it is still running, and a crashed run re-attaches without paying',
@@ -63,70 +86,65 @@ export const jobReportedEarly: ConformanceCheck = {
     'With the emulator holding the job running, onJob must be called within 10 s of the service accepting it (v2: submit returns at once, it never ' +
     'waits for the job; legacy generate: await ctx.onJob right after submitting). Then, as if the process had crashed, a fresh instance re-attaches ' +
     'with the recorded handle while the job still runs: a valid clip, spend +0.',
-  applies: (ctx) => (remoteApplies(ctx) !== true ? remoteApplies(ctx) : ctx.options.jobs ? true : 'no job controls given (set `jobs`)'),
+  applies: remoteWithJobsApplies,
   async run(ctx) {
-    const jobs = ctx.options.jobs!;
-    const request = await ctx.request();
-    await withHeldJobs(jobs, () =>
-      ctx.withBackend(async (backend) => {
-        const spend0 = Number(await readCounter(ctx.options.spend));
-        let reported!: (job: JobHandle) => void;
-        const jobSeen = new Promise<JobHandle>((r) => {
-          reported = r;
-        });
-        // The "crashed" first call: frozen after onJob (its waits never end until the check lets go).
-        let thaw!: () => void;
-        const thawed = new Promise<void>((r) => {
-          thaw = r;
-        });
-        const rec = await recorder(ctx, {
-          onJob: (job) => reported(job),
-          call: {
-            sleep: async (_ms, signal) => {
-              await Promise.race([thawed, new Promise((r) => signal?.addEventListener('abort', r, { once: true }))]);
-              if (signal?.aborted) throw new TtvError('CANCELLED', 'cancelled');
-            },
+    await onHeldJobs(ctx, async (backend, { jobs, request, spend0 }) => {
+      let reported!: (job: JobHandle) => void;
+      const jobSeen = new Promise<JobHandle>((r) => {
+        reported = r;
+      });
+      // The "crashed" first call: frozen after onJob (its waits never end until the check lets go).
+      let thaw!: () => void;
+      const thawed = new Promise<void>((r) => {
+        thaw = r;
+      });
+      const rec = await recorder(ctx, {
+        onJob: (job) => reported(job),
+        call: {
+          sleep: async (_ms, signal) => {
+            await Promise.race([thawed, new Promise((r) => signal?.addEventListener('abort', r, { once: true }))]);
+            if (signal?.aborted) throw new TtvError('CANCELLED', 'cancelled');
           },
-        });
-        const running = (async () => callBackend(backend, request, rec.context))();
-        const late = (async () => {
-          if (!(await until(async () => Number(await readCounter(ctx.options.spend)) > spend0, STEP_LIMIT_MS))) return 'never-submitted' as const;
-          await delay(JOB_REPORT_LIMIT_MS);
-          return 'late' as const;
-        })();
-        try {
-          const first = await Promise.race([jobSeen, settled(running), late]);
-          if (first === 'never-submitted') fail(`no paid submission reached the service within ${STEP_LIMIT_MS / 1000} s: the call did not submit a job`);
-          if (first === 'late' || first === 'settled') {
-            const spend = await readCounter(ctx.options.spend);
-            const ended = first === 'settled' ? await settle(running, 0) : undefined;
-            const how =
-              ended === undefined
-                ? `onJob was not called within ${JOB_REPORT_LIMIT_MS / 1000} s`
-                : `the call ended (${'error' in ended ? describeError(ended.error) : 'resolved'}) without calling onJob`;
-            fail(
-              `the service accepted the job (spend counter ${spend0} → ${spend}) but ${how} while the job kept running: a crash now loses the job ` +
-                'and the next run pays again — return the job handle from submit as soon as the service accepts it and never wait for the job ' +
-                'inside submit (legacy generate: await ctx.onJob(job) right after submitting, before polling)',
-            );
-          }
-          const job = JSON.parse(JSON.stringify(first)) as JobHandle;
-          const entry = rec.jobs[0];
-          if (entry) await until(() => entry.persistedAt !== undefined, STEP_LIMIT_MS);
-          // The process "crashed" here. The next run re-attaches while the job still runs, then the job finishes.
-          const resumed = (async () => resumeWithoutPaying(ctx, job, 'the job was reported while running'))();
-          await jobs.releaseJobs();
-          await resumed;
-          const spend1 = Number(await readCounter(ctx.options.spend));
-          if (spend1 !== spend0 + 1)
-            fail(`one job with a crash in between cost ${spend1 - spend0} paid submissions: re-attach with resumeJob, never submit again`);
-        } finally {
-          thaw();
-          rec.controller.abort(new Error('conformance: done'));
-          await settle(running, STEP_LIMIT_MS);
+        },
+      });
+      const running = (async () => callBackend(backend, request, rec.context))();
+      const late = (async () => {
+        if (!(await until(async () => Number(await readCounter(ctx.options.spend)) > spend0, STEP_LIMIT_MS))) return 'never-submitted' as const;
+        await delay(JOB_REPORT_LIMIT_MS);
+        return 'late' as const;
+      })();
+      try {
+        const first = await Promise.race([jobSeen, settled(running), late]);
+        if (first === 'never-submitted') fail(`no paid submission reached the service within ${STEP_LIMIT_MS / 1000} s: the call did not submit a job`);
+        if (first === 'late' || first === 'settled') {
+          const spend = await readCounter(ctx.options.spend);
+          const ended = first === 'settled' ? await settle(running, 0) : undefined;
+          const how =
+            ended === undefined
+              ? `onJob was not called within ${JOB_REPORT_LIMIT_MS / 1000} s`
+              : `the call ended (${'error' in ended ? describeError(ended.error) : 'resolved'}) without calling onJob`;
+          fail(
+            `the service accepted the job (spend counter ${spend0} → ${spend}) but ${how} while the job kept running: a crash now loses the job ` +
+              'and the next run pays again — return the job handle from submit as soon as the service accepts it and never wait for the job ' +
+              'inside submit (legacy generate: await ctx.onJob(job) right after submitting, before polling)',
+          );
         }
-      }),
-    );
+        const job = JSON.parse(JSON.stringify(first)) as JobHandle;
+        const entry = rec.jobs[0];
+        if (entry) await until(() => entry.persistedAt !== undefined, STEP_LIMIT_MS);
+        // The process "crashed" here. The next run re-attaches while the job still runs, then the job finishes.
+        const resumed = (async () => resumeWithoutPaying(ctx, job, 'the job was reported while running'))();
+        await jobs.releaseJobs();
+        await resumed;
+        const spend1 = Number(await readCounter(ctx.options.spend));
+        if (spend1 !== spend0 + 1)
+          fail(`one job with a crash in between cost ${spend1 - spend0} paid submissions: re-attach with resumeJob, never submit again`);
+      } finally {
+        thaw();
+        rec.controller.abort(new Error('conformance: done'));
+        await settle(running, STEP_LIMIT_MS);
+      }
+    });
   },
 };
 
@@ -199,44 +217,39 @@ export const abortDuringSubmit: ConformanceCheck = {
   description:
     'The emulator accepts (charges) the submission but holds its response; the run is aborted, then the response is released. Every paid ' +
     'submission the spend counter saw must have been reported through onJob: a submission cut off by the run’s signal leaves a billed job nobody knows.',
-  applies: (ctx) => (remoteApplies(ctx) !== true ? remoteApplies(ctx) : ctx.options.jobs ? true : 'no job controls given (set `jobs`)'),
+  applies: remoteWithJobsApplies,
   async run(ctx) {
-    const jobs = ctx.options.jobs!;
-    const request = await ctx.request();
-    await withHeldJobs(jobs, () =>
-      ctx.withBackend(async (backend) => {
-        const spend0 = Number(await readCounter(ctx.options.spend));
-        const rec = await recorder(ctx);
-        await jobs.holdSubmissions();
-        let running: Promise<GenerateResult> | undefined;
-        try {
-          running = (async () => callBackend(backend, request, rec.context))();
-          await Promise.race([settled(running), until(async () => Number(await readCounter(ctx.options.spend)) > spend0, STEP_LIMIT_MS)]);
-          if (Number(await readCounter(ctx.options.spend)) === spend0) {
-            const outcome = await settle(running, 0);
-            fail(
-              `no paid submission reached the service (${'error' in outcome ? `the call failed with ${describeError(outcome.error)}` : 'the call did not submit'})`,
-            );
-          }
-          rec.controller.abort(new Error('conformance: abort during submit'));
-          // Keep the response held a while: a backend that cuts its submission off on the abort does it now.
-          await Promise.race([settled(running), delay(SUBMIT_HOLD_AFTER_ABORT_MS)]);
-        } finally {
-          await jobs.releaseSubmissions();
-        }
-        const outcome = await settle(running, STEP_LIMIT_MS);
-        if ('timedOut' in outcome) fail(`the call did not settle within ${STEP_LIMIT_MS / 1000} s after the submission was answered`);
-        const paid = Number(await readCounter(ctx.options.spend)) - spend0;
-        const known = new Set(rec.jobs.map((j) => j.job.id)).size;
-        if (paid > known) {
+    await onHeldJobs(ctx, async (backend, { jobs, request, spend0 }) => {
+      const rec = await recorder(ctx);
+      await jobs.holdSubmissions();
+      let running: Promise<GenerateResult> | undefined;
+      try {
+        running = (async () => callBackend(backend, request, rec.context))();
+        await Promise.race([settled(running), until(async () => Number(await readCounter(ctx.options.spend)) > spend0, STEP_LIMIT_MS)]);
+        if (Number(await readCounter(ctx.options.spend)) === spend0) {
+          const outcome = await settle(running, 0);
           fail(
-            `the service accepted ${paid} paid submission(s) during a run cancelled mid-submission, but onJob reported ${known}` +
-              `${'error' in outcome ? ` (the call failed with ${describeError(outcome.error)})` : ''}: that job runs on and is billed, and no run will ` +
-              `re-attach to it — ${NO_SIGNAL_TO_SUBMIT}`,
+            `no paid submission reached the service (${'error' in outcome ? `the call failed with ${describeError(outcome.error)}` : 'the call did not submit'})`,
           );
         }
-      }),
-    );
+        rec.controller.abort(new Error('conformance: abort during submit'));
+        // Keep the response held a while: a backend that cuts its submission off on the abort does it now.
+        await Promise.race([settled(running), delay(SUBMIT_HOLD_AFTER_ABORT_MS)]);
+      } finally {
+        await jobs.releaseSubmissions();
+      }
+      const outcome = await settle(running, STEP_LIMIT_MS);
+      if ('timedOut' in outcome) fail(`the call did not settle within ${STEP_LIMIT_MS / 1000} s after the submission was answered`);
+      const paid = Number(await readCounter(ctx.options.spend)) - spend0;
+      const known = new Set(rec.jobs.map((j) => j.job.id)).size;
+      if (paid > known) {
+        fail(
+          `the service accepted ${paid} paid submission(s) during a run cancelled mid-submission, but onJob reported ${known}` +
+            `${'error' in outcome ? ` (the call failed with ${describeError(outcome.error)})` : ''}: that job runs on and is billed, and no run will ` +
+            `re-attach to it — ${NO_SIGNAL_TO_SUBMIT}`,
+        );
+      }
+    });
   },
 };
 

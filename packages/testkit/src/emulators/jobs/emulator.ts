@@ -21,10 +21,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeStill, makeTestImage, runFfmpeg } from '@ttv/core';
-import { type EmulatorServer, sendBody, sendJson, startHttpEmulator } from '../http.js';
+import { encodeStill, runFfmpeg } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
+import { type EmulatorServer, type RecordedRequest, sendBody, sendJson, startHttpEmulator } from '../http.js';
 
 export interface PaidJob {
   id: string;
@@ -86,208 +88,238 @@ export interface JobsEmulator {
 }
 
 export async function startJobsEmulator(options: JobsEmulatorOptions = {}): Promise<JobsEmulator> {
-  let jobMs = options.jobMs ?? 200;
-  const usdPerSecond = options.usdPerSecond ?? 0.1;
   const dir = await mkdtemp(join(tmpdir(), 'ttv-jobs-emulator-'));
-  const jobs = new Map<string, PaidJob>();
-  const renders = new Map<string, Promise<Buffer>>();
-  const byKey = new Map<string, string>();
-  const cancels: string[] = [];
-  let paid = 0;
-  let deduplicated = 0;
-  let counter = 0;
-  let holdJobs = false;
-  let holdSubmissions = false;
-  let echoNext = false;
-  let submitGate: { promise: Promise<void>; open: () => void } | undefined;
-  let heldSubmissions = 0;
-  const paidWaiters: Array<{ n: number; resolve: () => void }> = [];
-  const notifyPaid = () => {
-    for (const w of [...paidWaiters]) {
-      if (paid >= w.n) {
-        paidWaiters.splice(paidWaiters.indexOf(w), 1);
-        w.resolve();
-      }
-    }
-  };
-  const gate = () => {
-    if (!submitGate) {
-      let open!: () => void;
-      const promise = new Promise<void>((r) => {
-        open = r;
-      });
-      submitGate = { promise, open };
-    }
-    return submitGate.promise;
-  };
-
-  const render = async (job: PaidJob, image: Buffer | undefined, lastImage: Buffer | undefined): Promise<Buffer> => {
-    const png = join(dir, `${job.id}.png`);
-    if (image) await writeFile(png, image);
-    else await makeTestImage(png, { width: job.width, height: job.height });
-    const mp4 = join(dir, `${job.id}.mp4`);
-    const frames = Math.max(1, Math.round(job.durationSec * job.fps));
-    const still = { fps: job.fps, width: job.width, height: job.height };
-    if (!lastImage) await encodeStill(png, mp4, { frames, ...still });
-    else {
-      // First half on the first image, second half on the last one: the clip ends on the last image.
-      const lastPng = join(dir, `${job.id}-last.png`);
-      await writeFile(lastPng, lastImage);
-      const head = Math.floor(frames / 2);
-      const parts: string[] = [];
-      if (head > 0) {
-        parts.push(join(dir, `${job.id}-a.mp4`));
-        await encodeStill(png, parts[0]!, { frames: head, ...still });
-      }
-      parts.push(join(dir, `${job.id}-b.mp4`));
-      await encodeStill(lastPng, parts[parts.length - 1]!, { frames: frames - head, ...still });
-      const list = join(dir, `${job.id}.txt`);
-      await writeFile(list, parts.map((p) => `file '${p}'\n`).join(''));
-      await runFfmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', mp4], { timeoutMs: 120_000 });
-    }
-    const data = await readFile(mp4);
-    job.outputSha256 = createHash('sha256').update(data).digest('hex');
-    return data;
-  };
-
-  const state = (job: PaidJob) => {
-    if (job.status === 'running' && !holdJobs && Date.now() - job.createdAt >= job.runMs && job.outputSha256) job.status = 'succeeded';
-    const progress = job.status === 'succeeded' ? 1 : Math.min(0.99, (Date.now() - job.createdAt) / Math.max(1, job.runMs));
-    return { id: job.id, status: job.status, progress, costUsd: job.costUsd };
-  };
-
-  const server = await startHttpEmulator({
-    name: 'jobs',
-    handler: async (req, res, rec) => {
-      const method = rec.method.toUpperCase();
-      const auth = req.headers.authorization;
-      if (echoNext) {
-        echoNext = false;
-        return sendJson(res, 401, { error: `invalid credentials: ${auth ?? '(no Authorization header)'}` });
-      }
-      if (options.apiKey !== undefined && auth !== `Bearer ${options.apiKey}`) return sendJson(res, 401, { error: 'missing or invalid API key' });
-      if (method === 'POST' && rec.path === '/v1/jobs') {
-        const body = (rec.json ?? {}) as {
-          prompt?: string;
-          durationSec?: number;
-          width?: number;
-          height?: number;
-          fps?: number;
-          image?: string;
-          lastImage?: string;
-        };
-        if (!body.prompt || !(Number(body.durationSec) > 0) || !(Number(body.width) > 0) || !(Number(body.height) > 0) || !(Number(body.fps) > 0)) {
-          return sendJson(res, 400, { error: 'prompt, durationSec, width, height and fps are required' });
-        }
-        const key = req.headers['idempotency-key'];
-        const idempotencyKey = typeof key === 'string' && key ? key : undefined;
-        if (idempotencyKey && byKey.has(idempotencyKey)) {
-          deduplicated++;
-          return sendJson(res, 200, state(jobs.get(byKey.get(idempotencyKey)!)!));
-        }
-        const image = body.image ? Buffer.from(body.image, 'base64') : undefined;
-        const lastImage = body.lastImage ? Buffer.from(body.lastImage, 'base64') : undefined;
-        const job: PaidJob = {
-          id: `job-${++counter}-${randomBytes(3).toString('hex')}`,
-          prompt: body.prompt,
-          durationSec: Number(body.durationSec),
-          width: Number(body.width),
-          height: Number(body.height),
-          fps: Number(body.fps),
-          ...(image ? { imageSha256: createHash('sha256').update(image).digest('hex') } : {}),
-          ...(idempotencyKey ? { idempotencyKey } : {}),
-          createdAt: Date.now(),
-          runMs: options.jobMsFor?.(counter) ?? jobMs,
-          status: 'running',
-          costUsd: Number((usdPerSecond * Number(body.durationSec)).toFixed(6)),
-          downloads: 0,
-        };
-        jobs.set(job.id, job);
-        if (idempotencyKey) byKey.set(idempotencyKey, job.id);
-        paid++;
-        const rendering = render(job, image, lastImage);
-        rendering.catch(() => {
-          job.status = 'failed';
-        });
-        renders.set(job.id, rendering);
-        notifyPaid();
-        if (holdSubmissions) {
-          heldSubmissions++;
-          await gate();
-          heldSubmissions--;
-        }
-        return sendJson(res, 201, state(job));
-      }
-      const m = /^\/v1\/jobs\/([^/]+)(\/output|\/cancel)?$/.exec(rec.path);
-      const job = m ? jobs.get(m[1]!) : undefined;
-      if (!m || !job) return sendJson(res, 404, { error: `no such job: ${rec.path}` });
-      if (method === 'GET' && !m[2]) return sendJson(res, 200, state(job));
-      if (method === 'POST' && m[2] === '/cancel') {
-        if (job.status === 'running') {
-          job.status = 'cancelled';
-          cancels.push(job.id);
-        }
-        return sendJson(res, 200, state(job));
-      }
-      if (method === 'GET' && m[2] === '/output') {
-        if (state(job).status !== 'succeeded') return sendJson(res, 409, { error: `job ${job.id} is ${job.status}` });
-        job.downloads++;
-        return sendBody(res, 200, await renders.get(job.id)!, 'video/mp4');
-      }
-      return sendJson(res, 405, { error: `${method} ${rec.path} is not supported` });
-    },
-  });
-
+  const service = new JobsService(options, dir);
+  const server = await startHttpEmulator({ name: 'jobs', handler: (req, res, rec) => service.handle(req, res, rec) });
   return {
     url: server.url,
     server,
-    jobs,
+    jobs: service.jobs,
     get paidSubmissions() {
-      return paid;
+      return service.paid;
     },
     get deduplicated() {
-      return deduplicated;
+      return service.deduplicated;
     },
     get jobMs() {
-      return jobMs;
+      return service.jobMs;
     },
     set jobMs(ms: number) {
-      jobMs = ms;
+      service.jobMs = ms;
     },
-    cancels,
+    cancels: service.cancels,
     get holdJobs() {
-      return holdJobs;
+      return service.holdJobs;
     },
     set holdJobs(hold: boolean) {
-      holdJobs = hold;
+      service.holdJobs = hold;
     },
     get holdSubmissions() {
-      return holdSubmissions;
+      return service.holdSubmissions;
     },
     set holdSubmissions(hold: boolean) {
-      holdSubmissions = hold;
-      if (!hold && submitGate) {
-        submitGate.open();
-        submitGate = undefined;
-      }
+      service.holdSubmissions = hold;
+      if (!hold) service.releaseSubmissions();
     },
     get heldSubmissions() {
-      return heldSubmissions;
+      return service.heldSubmissions;
     },
     echoCredentialsInNextError: () => {
-      echoNext = true;
+      service.echoNext = true;
     },
-    waitForPaidSubmissions: (n) =>
-      new Promise<void>((resolve) => {
-        paidWaiters.push({ n, resolve });
-        notifyPaid();
-      }),
-    totalUsd: () => Number([...jobs.values()].reduce((a, j) => a + j.costUsd, 0).toFixed(6)),
+    waitForPaidSubmissions: (n) => service.waitForPaid(n),
+    totalUsd: () => Number([...service.jobs.values()].reduce((a, j) => a + j.costUsd, 0).toFixed(6)),
     close: async () => {
-      holdSubmissions = false;
-      submitGate?.open();
+      service.holdSubmissions = false;
+      service.releaseSubmissions();
       await server.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** What a client may send to `POST /v1/jobs`. */
+interface SubmitBody {
+  prompt?: string;
+  durationSec?: number;
+  width?: number;
+  height?: number;
+  fps?: number;
+  image?: string;
+  lastImage?: string;
+}
+
+/** The emulated service: its jobs, its bill and the test controls, behind one HTTP handler. */
+class JobsService {
+  jobMs: number;
+  readonly jobs = new Map<string, PaidJob>();
+  readonly cancels: string[] = [];
+  paid = 0;
+  deduplicated = 0;
+  holdJobs = false;
+  holdSubmissions = false;
+  heldSubmissions = 0;
+  echoNext = false;
+  private readonly renders = new Map<string, Promise<Buffer>>();
+  private readonly byKey = new Map<string, string>();
+  private counter = 0;
+  private submitGate: { promise: Promise<void>; open: () => void } | undefined;
+  private readonly paidWaiters: Array<{ n: number; resolve: () => void }> = [];
+
+  constructor(
+    private readonly options: JobsEmulatorOptions,
+    private readonly dir: string,
+  ) {
+    this.jobMs = options.jobMs ?? 200;
+  }
+
+  waitForPaid(n: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.paidWaiters.push({ n, resolve });
+      this.notifyPaid();
+    });
+  }
+
+  /** Lets every held submission answer. */
+  releaseSubmissions(): void {
+    this.submitGate?.open();
+    this.submitGate = undefined;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, rec: RecordedRequest): Promise<void> {
+    const method = rec.method.toUpperCase();
+    const auth = req.headers.authorization;
+    if (this.echoNext) {
+      this.echoNext = false;
+      return sendJson(res, 401, { error: `invalid credentials: ${auth ?? '(no Authorization header)'}` });
+    }
+    if (this.options.apiKey !== undefined && auth !== `Bearer ${this.options.apiKey}`) return sendJson(res, 401, { error: 'missing or invalid API key' });
+    if (method === 'POST' && rec.path === '/v1/jobs') return this.submit(req, res, rec);
+    const m = /^\/v1\/jobs\/([^/]+)(\/output|\/cancel)?$/.exec(rec.path);
+    const job = m ? this.jobs.get(m[1]!) : undefined;
+    if (!m || !job) return sendJson(res, 404, { error: `no such job: ${rec.path}` });
+    if (method === 'GET' && !m[2]) return sendJson(res, 200, this.state(job));
+    if (method === 'POST' && m[2] === '/cancel') {
+      if (job.status === 'running') {
+        job.status = 'cancelled';
+        this.cancels.push(job.id);
+      }
+      return sendJson(res, 200, this.state(job));
+    }
+    if (method === 'GET' && m[2] === '/output') {
+      if (this.state(job).status !== 'succeeded') return sendJson(res, 409, { error: `job ${job.id} is ${job.status}` });
+      job.downloads++;
+      return sendBody(res, 200, await this.renders.get(job.id)!, 'video/mp4');
+    }
+    return sendJson(res, 405, { error: `${method} ${rec.path} is not supported` });
+  }
+
+  /** `POST /v1/jobs`: a known idempotency key answers its job for free; anything else is a new, charged job. */
+  private async submit(req: IncomingMessage, res: ServerResponse, rec: RecordedRequest): Promise<void> {
+    const body = (rec.json ?? {}) as SubmitBody;
+    if (!body.prompt || !(Number(body.durationSec) > 0) || !(Number(body.width) > 0) || !(Number(body.height) > 0) || !(Number(body.fps) > 0)) {
+      return sendJson(res, 400, { error: 'prompt, durationSec, width, height and fps are required' });
+    }
+    const key = req.headers['idempotency-key'];
+    const idempotencyKey = typeof key === 'string' && key ? key : undefined;
+    if (idempotencyKey && this.byKey.has(idempotencyKey)) {
+      this.deduplicated++;
+      return sendJson(res, 200, this.state(this.jobs.get(this.byKey.get(idempotencyKey)!)!));
+    }
+    const job = this.charge(body, idempotencyKey);
+    if (this.holdSubmissions) {
+      this.heldSubmissions++;
+      await this.gate();
+      this.heldSubmissions--;
+    }
+    return sendJson(res, 201, this.state(job));
+  }
+
+  /** Creates and charges a job, and starts rendering its clip. */
+  private charge(body: SubmitBody, idempotencyKey: string | undefined): PaidJob {
+    const image = body.image ? Buffer.from(body.image, 'base64') : undefined;
+    const lastImage = body.lastImage ? Buffer.from(body.lastImage, 'base64') : undefined;
+    const job: PaidJob = {
+      id: `job-${++this.counter}-${randomBytes(3).toString('hex')}`,
+      prompt: body.prompt!,
+      durationSec: Number(body.durationSec),
+      width: Number(body.width),
+      height: Number(body.height),
+      fps: Number(body.fps),
+      ...(image ? { imageSha256: createHash('sha256').update(image).digest('hex') } : {}),
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+      createdAt: Date.now(),
+      runMs: this.options.jobMsFor?.(this.counter) ?? this.jobMs,
+      status: 'running',
+      costUsd: Number(((this.options.usdPerSecond ?? 0.1) * Number(body.durationSec)).toFixed(6)),
+      downloads: 0,
+    };
+    this.jobs.set(job.id, job);
+    if (idempotencyKey) this.byKey.set(idempotencyKey, job.id);
+    this.paid++;
+    const rendering = renderJobClip(this.dir, job, image, lastImage).then((data) => {
+      job.outputSha256 = createHash('sha256').update(data).digest('hex');
+      return data;
+    });
+    rendering.catch(() => {
+      job.status = 'failed';
+    });
+    this.renders.set(job.id, rendering);
+    this.notifyPaid();
+    return job;
+  }
+
+  private state(job: PaidJob) {
+    if (job.status === 'running' && !this.holdJobs && Date.now() - job.createdAt >= job.runMs && job.outputSha256) job.status = 'succeeded';
+    const progress = job.status === 'succeeded' ? 1 : Math.min(0.99, (Date.now() - job.createdAt) / Math.max(1, job.runMs));
+    return { id: job.id, status: job.status, progress, costUsd: job.costUsd };
+  }
+
+  private notifyPaid(): void {
+    for (const w of [...this.paidWaiters]) {
+      if (this.paid >= w.n) {
+        this.paidWaiters.splice(this.paidWaiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  }
+
+  private gate(): Promise<void> {
+    if (!this.submitGate) {
+      let open!: () => void;
+      const promise = new Promise<void>((r) => {
+        open = r;
+      });
+      this.submitGate = { promise, open };
+    }
+    return this.submitGate.promise;
+  }
+}
+
+/** A still clip of the uploaded image (or a test image); with `lastImage`, the second half shows that one. */
+async function renderJobClip(dir: string, job: PaidJob, image: Buffer | undefined, lastImage: Buffer | undefined): Promise<Buffer> {
+  const png = join(dir, `${job.id}.png`);
+  if (image) await writeFile(png, image);
+  else await makeTestImage(png, { width: job.width, height: job.height });
+  const mp4 = join(dir, `${job.id}.mp4`);
+  const frames = Math.max(1, Math.round(job.durationSec * job.fps));
+  const still = { fps: job.fps, width: job.width, height: job.height };
+  if (!lastImage) await encodeStill(png, mp4, { frames, ...still });
+  else {
+    // First half on the first image, second half on the last one: the clip ends on the last image.
+    const lastPng = join(dir, `${job.id}-last.png`);
+    await writeFile(lastPng, lastImage);
+    const head = Math.floor(frames / 2);
+    const parts: string[] = [];
+    if (head > 0) {
+      parts.push(join(dir, `${job.id}-a.mp4`));
+      await encodeStill(png, parts[0]!, { frames: head, ...still });
+    }
+    parts.push(join(dir, `${job.id}-b.mp4`));
+    await encodeStill(lastPng, parts[parts.length - 1]!, { frames: frames - head, ...still });
+    const list = join(dir, `${job.id}.txt`);
+    await writeFile(list, parts.map((p) => `file '${p}'\n`).join(''));
+    await runFfmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', mp4], { timeoutMs: 120_000 });
+  }
+  return readFile(mp4);
 }

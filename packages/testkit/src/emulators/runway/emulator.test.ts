@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import RunwayML, { type APIError, toFile } from '@runwayml/sdk';
-import { extractFirstFrame, extractLastFrame, imagePsnr, runFfmpeg, runFfprobe } from '@ttv/core';
+import { extractFirstFrame, extractLastFrame, imagePsnr, runFfmpeg, runFfprobe } from '@ttv/core/media';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { client, dataUri, makePng, pollUntilDone, tempDir } from './fixtures.js';
 import { type RunwayEmulator, startRunwayEmulator } from './index.js';

@@ -21,19 +21,6 @@ import { createTask, creditBalance, handleTask } from './tasks.js';
 import { RUNWAY_API_VERSION, type RunwayEmulator, type RunwayEmulatorOptions, type RunwayState } from './types.js';
 import { createUpload, receiveUpload } from './uploads.js';
 
-export { FAILURE_MESSAGES, failureMessageFor } from './tasks.js';
-export {
-  DAILY_LIMIT_MESSAGE,
-  RUNWAY_API_VERSION,
-  type RunwayEmulator,
-  type RunwayEmulatorOptions,
-  type RunwayScript,
-  type RunwayStats,
-  type RunwayTask,
-  type RunwayTaskStatus,
-  type TaskScript,
-} from './types.js';
-
 /** The `/v1/*` API: bearer key and API version checked, then tasks, organization and uploads. */
 async function handleApi(state: RunwayState, rec: RecordedRequest, res: ServerResponse): Promise<void> {
   const { path, method } = rec;

@@ -1,25 +1,16 @@
-import { join } from 'node:path';
 import RunwayML, { type APIError } from '@runwayml/sdk';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { client, dataUri, makePng, pollUntilDone, tempDir } from './fixtures.js';
-import { DAILY_LIMIT_MESSAGE, type RunwayEmulator, startRunwayEmulator } from './index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { client, pollUntilDone, useRunwayEmulator } from './fixtures.js';
+import { DAILY_LIMIT_MESSAGE, type RunwayEmulator } from './index.js';
 
 let emu: RunwayEmulator;
-let cleanup: () => Promise<void>;
 let image: string;
 const body = (): never => ({ model: 'gen4_turbo', promptImage: image, ratio: '1280:720', duration: 2 }) as never;
 
-beforeAll(async () => {
-  const t = await tempDir();
-  cleanup = t.cleanup;
-  image = dataUri(await makePng(join(t.dir, 'p.png'), 'testsrc2=size=160x90'));
-  emu = await startRunwayEmulator({ outputScale: 8, taskDurationMs: 200 });
+useRunwayEmulator({ source: 'testsrc2=size=160x90', taskDurationMs: 200 }, (emulator, prompt) => {
+  emu = emulator;
+  image = prompt;
 });
-afterAll(async () => {
-  await emu?.close();
-  await cleanup?.();
-});
-beforeEach(() => emu.reset());
 
 async function succeeded(c: RunwayML): Promise<{ id: string; url: string }> {
   const { id } = await c.imageToVideo.create(body());

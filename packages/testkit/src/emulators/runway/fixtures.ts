@@ -3,8 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import RunwayML from '@runwayml/sdk';
-import { runFfmpeg } from '@ttv/core';
-import type { RunwayEmulator } from './emulator.js';
+import { runFfmpeg } from '@ttv/core/media';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { startRunwayEmulator } from './emulator.js';
+import type { RunwayEmulator } from './types.js';
 
 export async function tempDir(prefix = 'ttv-runway-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -38,4 +40,25 @@ export async function pollUntilDone(c: RunwayML, id: string, intervalMs = 100, t
     if (Date.now() > deadline) throw new Error(`task ${id} still ${task.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * A test file's Runway emulator (outputs at 1/8 size) and a data-URI prompt image made from the lavfi `source`:
+ * started before its tests (handed to `ready`), reset before each test, closed after the last.
+ */
+export function useRunwayEmulator(options: { source: string; taskDurationMs: number }, ready: (emu: RunwayEmulator, image: string) => void): void {
+  let emu: RunwayEmulator | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const image = dataUri(await makePng(join(t.dir, 'p.png'), options.source));
+    emu = await startRunwayEmulator({ outputScale: 8, taskDurationMs: options.taskDurationMs });
+    ready(emu, image);
+  });
+  afterAll(async () => {
+    await emu?.close();
+    await cleanup?.();
+  });
+  beforeEach(() => emu!.reset());
 }

@@ -1,18 +1,4 @@
-export {
-  DAILY_LIMIT_MESSAGE,
-  FAILURE_MESSAGES,
-  failureMessageFor,
-  RUNWAY_API_VERSION,
-  type RunwayEmulator,
-  type RunwayEmulatorOptions,
-  type RunwayScript,
-  type RunwayStats,
-  type RunwayTask,
-  type RunwayTaskStatus,
-  runwayConfigSnippet,
-  startRunwayEmulator,
-  type TaskScript,
-} from './emulator.js';
+export { runwayConfigSnippet, startRunwayEmulator } from './emulator.js';
 export {
   creditsFor,
   type EmulatedModel,
@@ -27,3 +13,15 @@ export {
   validateGeneration,
 } from './models.js';
 export { frameCount, OUTPUT_FPS, renderClip } from './render.js';
+export { FAILURE_MESSAGES, failureMessageFor } from './tasks.js';
+export {
+  DAILY_LIMIT_MESSAGE,
+  RUNWAY_API_VERSION,
+  type RunwayEmulator,
+  type RunwayEmulatorOptions,
+  type RunwayScript,
+  type RunwayStats,
+  type RunwayTask,
+  type RunwayTaskStatus,
+  type TaskScript,
+} from './types.js';

@@ -42,6 +42,18 @@ interface ModelSpec {
   creditsPerSecondWithAudio?: number;
 }
 
+/** Veo 3.1 through Runway: both routes, 4/6/8 s, a last frame, audio; the two models differ only in price. */
+const VEO31 = {
+  routes: ['image_to_video', 'text_to_video'],
+  ratios: { image_to_video: VEO_RATIOS, text_to_video: VEO_RATIOS },
+  duration: { set: [4, 6, 8] },
+  durationRequired: false,
+  defaultDuration: 8,
+  promptTextRequired: { image_to_video: false, text_to_video: true },
+  lastFrame: true,
+  extras: ['audio', 'negativePrompt'],
+} satisfies Omit<ModelSpec, 'creditsPerSecond'>;
+
 export const MODELS: Record<EmulatedModel, ModelSpec> = {
   gen4_turbo: {
     routes: ['image_to_video'],
@@ -65,30 +77,8 @@ export const MODELS: Record<EmulatedModel, ModelSpec> = {
     extras: ['contentModeration', 'outputFormat', 'proresProfile'],
     creditsPerSecond: 12,
   },
-  'veo3.1': {
-    routes: ['image_to_video', 'text_to_video'],
-    ratios: { image_to_video: VEO_RATIOS, text_to_video: VEO_RATIOS },
-    duration: { set: [4, 6, 8] },
-    durationRequired: false,
-    defaultDuration: 8,
-    promptTextRequired: { image_to_video: false, text_to_video: true },
-    lastFrame: true,
-    extras: ['audio', 'negativePrompt'],
-    creditsPerSecond: 20,
-    creditsPerSecondWithAudio: 40,
-  },
-  'veo3.1_fast': {
-    routes: ['image_to_video', 'text_to_video'],
-    ratios: { image_to_video: VEO_RATIOS, text_to_video: VEO_RATIOS },
-    duration: { set: [4, 6, 8] },
-    durationRequired: false,
-    defaultDuration: 8,
-    promptTextRequired: { image_to_video: false, text_to_video: true },
-    lastFrame: true,
-    extras: ['audio', 'negativePrompt'],
-    creditsPerSecond: 10,
-    creditsPerSecondWithAudio: 15,
-  },
+  'veo3.1': { ...VEO31, creditsPerSecond: 20, creditsPerSecondWithAudio: 40 },
+  'veo3.1_fast': { ...VEO31, creditsPerSecond: 10, creditsPerSecondWithAudio: 15 },
 };
 
 export const MAX_PROMPT_TEXT = 1000;

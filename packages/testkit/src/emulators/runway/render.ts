@@ -5,7 +5,8 @@
  * Text-to-video: a moving test pattern tinted by the prompt.
  */
 import { createHash } from 'node:crypto';
-import { runFfmpeg } from '@ttv/core';
+import { runFfmpeg } from '@ttv/core/media';
+import { MP4_OUTPUT_FLAGS } from '../mp4.js';
 
 export const OUTPUT_FPS = 24;
 
@@ -109,12 +110,7 @@ export async function renderClip(o: RenderOptions): Promise<void> {
     'libx264',
     '-preset',
     'veryfast',
-    '-crf',
-    '23',
-    '-pix_fmt',
-    'yuv420p',
-    '-movflags',
-    '+faststart',
+    ...MP4_OUTPUT_FLAGS,
     '-f',
     'mp4',
     o.output,

@@ -1,24 +1,15 @@
-import { join } from 'node:path';
 import RunwayML, { type APIError } from '@runwayml/sdk';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { client, dataUri, makePng, tempDir } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { client, useRunwayEmulator } from './fixtures.js';
 import { type RunwayEmulator, startRunwayEmulator } from './index.js';
 
 let emu: RunwayEmulator;
-let cleanup: () => Promise<void>;
 let image: string;
 
-beforeAll(async () => {
-  const t = await tempDir();
-  cleanup = t.cleanup;
-  image = dataUri(await makePng(join(t.dir, 'p.png'), 'testsrc2=size=64x36'));
-  emu = await startRunwayEmulator({ outputScale: 8, taskDurationMs: 100_000 });
+useRunwayEmulator({ source: 'testsrc2=size=64x36', taskDurationMs: 100_000 }, (emulator, prompt) => {
+  emu = emulator;
+  image = prompt;
 });
-afterAll(async () => {
-  await emu?.close();
-  await cleanup?.();
-});
-beforeEach(() => emu.reset());
 
 /** Sends a raw create body through the SDK (bypassing its types) and returns the 400 message. */
 async function rejected(body: Record<string, unknown>, route: 'imageToVideo' | 'textToVideo' = 'imageToVideo'): Promise<string> {

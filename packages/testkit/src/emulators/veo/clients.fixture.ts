@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GenerateVideosOperation, GoogleGenAI } from '@google/genai';
 import { Storage } from '@google-cloud/storage';
-import { fitImage, makeTestImage } from '@ttv/core';
+import { fitImage } from '@ttv/core/media';
+import { makeTestImage } from '@ttv/core/testing';
 import { OAuth2Client } from 'google-auth-library';
-import type { VeoEmulator } from './emulator.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { startVeoEmulator } from './emulator.js';
+import type { VeoEmulator } from './types.js';
 
 /** Removes the env vars genai / google-auth read, so a developer's shell cannot redirect or authenticate. */
 export function clearGoogleEnv(): void {
@@ -75,4 +78,24 @@ export async function makeFixtures(): Promise<Fixtures> {
     last: await readFile(lastPath),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * A test file's Veo emulator (operations done at once, outputs at 1/16 size) and client fixtures: started before
+ * its tests (handed to `ready`), reset before each test, closed after the last.
+ */
+export function useVeoEmulator(ready: (fx: Fixtures, emu: VeoEmulator) => void): void {
+  let fx: Fixtures | undefined;
+  let emu: VeoEmulator | undefined;
+  beforeAll(async () => {
+    clearGoogleEnv();
+    fx = await makeFixtures();
+    emu = await startVeoEmulator({ operationDurationMs: 0, outputScale: 16 });
+    ready(fx, emu);
+  });
+  beforeEach(() => emu!.reset());
+  afterAll(async () => {
+    await emu?.close();
+    await fx?.cleanup();
+  });
 }

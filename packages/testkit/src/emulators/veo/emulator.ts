@@ -23,19 +23,6 @@ import { poll, submit } from './operations.js';
 import { checkAuth, matchVeoRoute, resourceName } from './requests.js';
 import type { VeoEmulator, VeoEmulatorOptions, VeoState } from './types.js';
 
-export { googleErrorBody } from './errors.js';
-export { GCS_OBJECT_PATH, GCS_UPLOAD_PATH, VEO_POLL_PATH, VEO_SUBMIT_PATH, veoFaults } from './faults.js';
-export {
-  GENERATE_VIDEO_RESPONSE_TYPE,
-  type LastFrameRejection,
-  type VeoEmulator,
-  type VeoEmulatorOptions,
-  type VeoOperationScript,
-  type VeoOperationState,
-  type VeoScript,
-  type VeoStats,
-} from './types.js';
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The Vertex AI routes: authentication, project/location, model and API version checked, then submit or poll. */

@@ -1,20 +1,14 @@
 import { ApiError } from '@google/genai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clearGoogleEnv, type Fixtures, makeFixtures, storageClient, vertexClient, waitForOperation } from './clients.fixture.js';
-import { startVeoEmulator, type VeoEmulator, veoFaults } from './index.js';
+import { describe, expect, it } from 'vitest';
+import { type Fixtures, storageClient, useVeoEmulator, vertexClient, waitForOperation } from './clients.fixture.js';
+import { type VeoEmulator, veoFaults } from './index.js';
 
 let fx: Fixtures;
 let emu: VeoEmulator;
 
-beforeAll(async () => {
-  clearGoogleEnv();
-  fx = await makeFixtures();
-  emu = await startVeoEmulator({ operationDurationMs: 0, outputScale: 16 });
-});
-beforeEach(() => emu.reset());
-afterAll(async () => {
-  await emu?.close();
-  await fx?.cleanup();
+useVeoEmulator((fixtures, emulator) => {
+  fx = fixtures;
+  emu = emulator;
 });
 
 const MODEL = 'veo-3.1-fast-generate-001';

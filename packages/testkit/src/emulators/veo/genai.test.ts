@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { extractFirstFrame, extractLastFrame, fitImage, imagePsnr, probeVideo } from '@ttv/core';
+import { extractFirstFrame, extractLastFrame, fitImage, imagePsnr, probeVideo } from '@ttv/core/media';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearGoogleEnv, expressClient, type Fixtures, makeFixtures, storageClient, vertexClient, waitForOperation } from './clients.fixture.js';
 import { startVeoEmulator, type VeoEmulator } from './index.js';

@@ -7,7 +7,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runFfmpeg } from '@ttv/core';
+import { runFfmpeg } from '@ttv/core/media';
+import { MP4_OUTPUT_FLAGS } from '../mp4.js';
 
 export const VEO_FPS = 24;
 
@@ -101,12 +102,7 @@ export async function renderVeoVideo(options: RenderOptions): Promise<Buffer> {
       'ultrafast',
       '-tune',
       'stillimage',
-      '-crf',
-      '23',
-      '-pix_fmt',
-      'yuv420p',
-      '-movflags',
-      '+faststart',
+      ...MP4_OUTPUT_FLAGS,
       output,
     );
     const run = { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: 5 * 60_000 };

@@ -1,20 +1,14 @@
 import { ApiError } from '@google/genai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clearGoogleEnv, type Fixtures, makeFixtures, vertexClient, waitForOperation } from './clients.fixture.js';
-import { FRAME_INTERPOLATION_NOT_ALLOWLISTED, startVeoEmulator, type VeoEmulator } from './index.js';
+import { describe, expect, it } from 'vitest';
+import { type Fixtures, useVeoEmulator, vertexClient, waitForOperation } from './clients.fixture.js';
+import { FRAME_INTERPOLATION_NOT_ALLOWLISTED, type VeoEmulator } from './index.js';
 
 let fx: Fixtures;
 let emu: VeoEmulator;
 
-beforeAll(async () => {
-  clearGoogleEnv();
-  fx = await makeFixtures();
-  emu = await startVeoEmulator({ operationDurationMs: 0, outputScale: 16 });
-});
-beforeEach(() => emu.reset());
-afterAll(async () => {
-  await emu?.close();
-  await fx?.cleanup();
+useVeoEmulator((fixtures, emulator) => {
+  fx = fixtures;
+  emu = emulator;
 });
 
 interface GoogleErrorBody {

@@ -52,7 +52,7 @@ function run(args: string[], opts: StandInEnvOptions & { record?: string } = {})
   return Object.assign(done, { record, logged, kill: (sig: NodeJS.Signals) => proc.kill(sig) });
 }
 
-const i2vArgs = (extra: string[] = []) => [
+const i2vArgs = (extra: string[] = [], { prompt = 'a cat', seed = '42', frames = '17' } = {}) => [
   '--task',
   'i2v-14B',
   '--size',
@@ -62,11 +62,30 @@ const i2vArgs = (extra: string[] = []) => [
   '--image',
   wide,
   '--prompt',
-  'a cat',
+  prompt,
   '--base_seed',
-  '42',
+  seed,
   '--frame_num',
-  '17',
+  frames,
+  ...extra,
+];
+
+/** flf2v-14B at 1280*720 from smoothA to smoothB. */
+const flfArgs = (prompt: string, seed: string, extra: string[] = []) => [
+  '--task',
+  'flf2v-14B',
+  '--size',
+  '1280*720',
+  '--ckpt_dir',
+  flfCkpt,
+  '--first_frame',
+  smoothA,
+  '--last_frame',
+  smoothB,
+  '--prompt',
+  prompt,
+  '--base_seed',
+  seed,
   ...extra,
 ];
 
@@ -127,19 +146,17 @@ describe('Wan2.1 generate.py stand-in: argparse and asserts', () => {
     const usp = await run(i2vArgs(['--ulysses_size', '2']));
     expect(usp.stderr).toContain('AssertionError: context parallel are not supported in non-distributed environments.');
 
-    const env3 = { RANK: '0', LOCAL_RANK: '0', WORLD_SIZE: '3' };
-    const mism = await execa(wan.python, [wan.generatePy, ...i2vArgs(['--ulysses_size', '2'])], {
-      cwd: wan.wanDir,
-      env: { ...wan.env({ loadMs: 10 }), ...env3 },
-      reject: false,
-    });
+    // As rank 0 of 3 processes (the env torchrun gives each rank).
+    const asRankOfThree = (args: string[]) =>
+      execa(wan.python, [wan.generatePy, ...args], {
+        cwd: wan.wanDir,
+        env: { ...wan.env({ loadMs: 10 }), RANK: '0', LOCAL_RANK: '0', WORLD_SIZE: '3' },
+        reject: false,
+      });
+    const mism = await asRankOfThree(i2vArgs(['--ulysses_size', '2']));
     expect(mism.exitCode).toBe(1);
     expect(mism.stderr).toContain('AssertionError: The number of ulysses_size and ring_size should be equal to the world size.');
-    const heads = await execa(wan.python, [wan.generatePy, ...i2vArgs(['--ulysses_size', '3'])], {
-      cwd: wan.wanDir,
-      env: { ...wan.env({ loadMs: 10 }), ...env3 },
-      reject: false,
-    });
+    const heads = await asRankOfThree(i2vArgs(['--ulysses_size', '3']));
     expect(heads.exitCode).toBe(1);
     expect(heads.stderr).toContain('AssertionError: `cfg.num_heads=40` cannot be divided evenly by `args.ulysses_size=3`.');
   });
@@ -156,24 +173,7 @@ describe('Wan2.1 generate.py stand-in: crashes after loading', () => {
   });
 
   it('flf2v with frame_num != 81 crashes the same way (hard-coded 81-frame mask)', async () => {
-    const r = await run([
-      '--task',
-      'flf2v-14B',
-      '--size',
-      '1280*720',
-      '--ckpt_dir',
-      flfCkpt,
-      '--first_frame',
-      smoothA,
-      '--last_frame',
-      smoothB,
-      '--prompt',
-      'x',
-      '--base_seed',
-      '1',
-      '--frame_num',
-      '33',
-    ]);
+    const r = await run(flfArgs('x', '1', ['--frame_num', '33']));
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/RuntimeError: Sizes of tensors must match/);
   });
@@ -292,24 +292,7 @@ describe('Wan2.1 generate.py stand-in: output', () => {
 
   it('flf2v: 81 frames, starts on the first image and ends exactly on the fitted last image', async () => {
     const save = join(tmp, 'flf.mp4');
-    const r = await run([
-      '--task',
-      'flf2v-14B',
-      '--size',
-      '1280*720',
-      '--ckpt_dir',
-      flfCkpt,
-      '--first_frame',
-      smoothA,
-      '--last_frame',
-      smoothB,
-      '--prompt',
-      'fly',
-      '--base_seed',
-      '9',
-      '--save_file',
-      save,
-    ]);
+    const r = await run(flfArgs('fly', '9', ['--save_file', save]));
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain('50/50'); // flf2v defaults to 50 steps
     const { width, height } = standInScaled({ width: 1280, height: 720 }, SCALE);
@@ -334,22 +317,7 @@ describe('Wan2.1 generate.py stand-in: output', () => {
   });
 
   it('without --save_file writes Wan’s default name into the cwd', async () => {
-    const r = await run([
-      '--task',
-      'i2v-14B',
-      '--size',
-      '832*480',
-      '--ckpt_dir',
-      i2vCkpt,
-      '--image',
-      wide,
-      '--prompt',
-      'a red/blue fox',
-      '--base_seed',
-      '1',
-      '--frame_num',
-      '5',
-    ]);
+    const r = await run(i2vArgs([], { prompt: 'a red/blue fox', seed: '1', frames: '5' }));
     expect(r.exitCode).toBe(0);
     const m = /Saving generated video to (i2v-14B_832\*480_1_1_a_red_blue_fox_\d{8}_\d{6}\.mp4)/.exec(r.stdout);
     expect(m).not.toBeNull();

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as core from '@ttv/core';
+import * as media from '@ttv/core/media';
 import type { EmulatorConfigSnippet } from '../snippet.js';
 
 // src/emulators/wan21/index.ts and dist/emulators/wan21/index.js are both three levels below the package root.
@@ -40,9 +40,9 @@ interface FfmpegPaths {
   ffprobe: string;
 }
 
-/** `resolveFfmpeg()` from @ttv/core; falls back to @ttv/core's bundled installer packages. */
+/** `resolveFfmpeg()` from @ttv/core/media; falls back to @ttv/core's bundled installer packages. */
 export function standInFfmpeg(): FfmpegPaths {
-  const resolve = (core as Record<string, unknown>).resolveFfmpeg;
+  const resolve = (media as Record<string, unknown>).resolveFfmpeg;
   if (typeof resolve === 'function') {
     const bins = (resolve as () => FfmpegPaths)();
     return { ffmpeg: bins.ffmpeg, ffprobe: bins.ffprobe };

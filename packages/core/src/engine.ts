@@ -1,0 +1,28 @@
+/**
+ * `@ttv/core/engine`: the parts of the engine that ttv's own tools use beside the library entry: the config
+ * schema (for `ttv config schema`), the planner and the input preflight (`ttv plan`, `ttv estimate`), the run
+ * manifest (`ttv report`), backend negotiation and the registry's name rules (`ttv backends`, `ttv plugins`),
+ * and the capability checks the conformance suite runs.
+ *
+ * For the first-party CLI and testkit. It follows core's minor version and makes no promise beyond it; a program
+ * that runs ttv needs only `@ttv/core` (docs/decisions/0004-core-entries.md). Every runtime name is pinned by
+ * `entries.test.ts`.
+ */
+
+export { parseSection } from './config/load.js';
+export { coreConfigSchema } from './config/schema.js';
+export type { AttemptRecord, LedgerEntry, Manifest, SegmentRecord, SegmentStatus, SkipRecord } from './engine/manifest.js';
+export { readManifest } from './engine/manifest.js';
+export { type Negotiation, negotiate, type SegmentNeeds } from './engine/negotiate.js';
+export {
+  type CheckedImage,
+  type PlanImage,
+  planImages,
+  type ValidatePlanInputsOptions,
+  type ValidatePlanInputsResult,
+  validatePlanInputs,
+} from './plan/inputs.js';
+export { type FirstFrameSource, type Plan, type PlannedSegment, planStoryboard } from './plan/planner.js';
+export { candidatePackages, FIRST_PARTY_BACKENDS, installCommand } from './registry/registry.js';
+export { capabilityProblems } from './spec/capabilities.js';
+export { redact } from './util/secrets.js';
