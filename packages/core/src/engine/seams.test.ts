@@ -38,11 +38,8 @@ function driftingBackend(): VideoBackend {
     concurrency: 1,
   };
   return {
-    name: 'drift',
-    displayName: 'Drifting double',
-    kind: 'local',
-    models: [model],
-    defaultModel: 'drift',
+    // What its plugin's describe() would say (the engine harness builds the plugin from it).
+    info: { name: 'drift', displayName: 'Drifting double', kind: 'local', models: [model], defaultModel: 'drift' },
     async validate() {},
     estimateCost: () => ({ usd: 0 }),
     async generate(request: GenerateRequest, ctx: GenerateContext) {
