@@ -11,24 +11,25 @@ const round = (x) => Math.round(x * 100) / 100;
 function loaded(core, { backends, raw, dir }) {
   const coreConfig = core.coreConfigSchema.parse(raw);
   const configuredBackends = backends.map((b) => {
-    const info = { name: b.name, displayName: b.displayName, kind: b.kind, models: b.models, defaultModel: b.defaultModel };
+    // The testkit's doubles carry what their plugin's describe() declares as `info`.
+    const { info } = b;
     const plugin = {
-      specificationVersion: 1,
-      name: b.name,
-      displayName: b.displayName,
-      kind: b.kind,
+      specificationVersion: 2,
+      name: info.name,
+      displayName: info.displayName,
+      kind: info.kind,
       configSchema: { safeParse: (x) => ({ success: true, data: x }) },
-      describe: () => info,
+      describe: () => ({ models: info.models, defaultModel: info.defaultModel }),
       create: () => b,
     };
-    return { name: b.name, plugin, config: {}, info, loaded: { plugin, specifier: b.name, url: `memory:${b.name}` } };
+    return { name: info.name, plugin, config: {}, info, loaded: { plugin, specifier: info.name, url: `memory:${info.name}` } };
   });
   return {
     file: join(dir, 'ttv.yaml'),
     configDir: dir,
     core: coreConfig,
     name: 'bench',
-    chain: backends.map((b) => b.name),
+    chain: backends.map((b) => b.info.name),
     backends: configuredBackends,
     sections: {},
     redacted: raw,
