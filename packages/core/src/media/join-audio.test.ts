@@ -1,14 +1,15 @@
 // The film's audio: 6 segments carrying distinct tones, joined as chaining joins them (seam frames dropped,
 // normalised). Checked on the decoded samples: length = video length, each tone in its place, silence where a
 // segment has none, and no jump at any seam — and the jumps are there when the seam fades are turned off.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeSamples } from './audio.fixture.js';
 import { buildJoinAudio, JOIN_AUDIO_RATE, joinAudioGraph, pieceSampleCounts } from './audio.js';
 import { joinSegments } from './join.js';
 import { probeVideo } from './probe.js';
-import { runFfmpeg, runFfprobe } from './run.js';
+import { runFfprobe } from './run.js';
 import { makeTestClip } from './testing.js';
 
 const FPS = 24;
@@ -32,13 +33,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** The film's first audio stream decoded to mono float samples at 48 kHz. */
-async function samples(film: string): Promise<Float32Array> {
-  const raw = join(dir, `${Math.random().toString(36).slice(2)}.f32`);
-  await runFfmpeg(['-i', film, '-map', '0:a:0', '-ac', '1', '-ar', String(JOIN_AUDIO_RATE), '-f', 'f32le', raw]);
-  const buf = await readFile(raw);
-  return new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-}
+const samples = (film: string) => decodeSamples(film, dir);
 
 async function audioStart(film: string): Promise<number> {
   const { stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=start_time', '-of', 'csv=p=0', film]);

@@ -1,9 +1,10 @@
 // The soundtrack bed, measured on decoded samples: looped to the film's length, ducked under the clips' own sound,
 // faded out at the end; alone when the film is silent.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { decodeSamples } from './audio.fixture.js';
 import { JOIN_AUDIO_RATE } from './audio.js';
 import { joinSegments } from './join.js';
 import { probeVideo } from './probe.js';
@@ -37,12 +38,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function samples(file: string): Promise<Float32Array> {
-  const raw = join(dir, `${Math.random().toString(36).slice(2)}.f32`);
-  await runFfmpeg(['-i', file, '-map', '0:a:0', '-ac', '1', '-ar', String(R), '-f', 'f32le', raw]);
-  const buf = await readFile(raw);
-  return new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-}
+const samples = (film: string) => decodeSamples(film, dir);
 
 /** Power of one frequency over [fromSec, toSec) (Goertzel). */
 function power(x: Float32Array, hz: number, fromSec: number, toSec: number): number {
