@@ -52,19 +52,27 @@ async function libraries() {
 type Libraries = Awaited<ReturnType<typeof libraries>>;
 let loaded: Promise<Libraries> | undefined;
 
-/** Mean colour of an RGBA frame, in CIELAB (D65). */
+/** sRGB byte → linear light, once per value. */
+const LINEAR = Array.from({ length: 256 }, (_, v) => {
+  const c = v / 255;
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+});
+
+/**
+ * Mean colour of an RGBA frame, in CIELAB (D65): the pixels averaged in linear light (how light mixes), converted
+ * once. One conversion a frame instead of one a pixel.
+ */
 function meanLab(f: Frame, toLab: Libraries['toLab']): Lab {
-  let l = 0;
-  let a = 0;
+  let r = 0;
+  let g = 0;
   let b = 0;
   const n = f.width * f.height;
   for (let i = 0; i < n; i++) {
-    const c = toLab({ mode: 'rgb', r: f.data[i * 4]! / 255, g: f.data[i * 4 + 1]! / 255, b: f.data[i * 4 + 2]! / 255 });
-    l += c.l;
-    a += c.a;
-    b += c.b;
+    r += LINEAR[f.data[i * 4]!]!;
+    g += LINEAR[f.data[i * 4 + 1]!]!;
+    b += LINEAR[f.data[i * 4 + 2]!]!;
   }
-  return { mode: 'lab65', l: l / n, a: a / n, b: b / n };
+  return toLab({ mode: 'lrgb', r: r / n, g: g / n, b: b / n });
 }
 
 /** Mean Rec. 709 luma of an RGBA frame, 0 … 1. */
