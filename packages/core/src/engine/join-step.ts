@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { joinSegments } from '../media/index.js';
 import type { VideoProbe } from '../media/probe.js';
+import { runFfprobe } from '../media/run.js';
 import { measureSeams, seamFlagged } from '../media/seams.js';
 import { mixSoundtrack } from '../media/soundtrack.js';
 import { buildSrt, segmentCues } from '../media/subtitles.js';
@@ -110,14 +111,33 @@ export function soundtrackOf(state: Pick<RunState, 'core' | 'config'>): string |
   const file = state.core.soundtrack.file;
   if (!file) return undefined;
   const path = resolve(state.config.configDir, file);
-  if (!existsSync(path)) {
-    throw new TtvError('INPUT_INVALID', `soundtrack.file: not found: ${path}`, {
-      field: 'soundtrack.file',
-      value: file,
-      fix: "check the path (relative paths are resolved from the config file's folder), or remove soundtrack.file",
-    });
-  }
+  if (!existsSync(path)) throw soundtrackError(`not found: ${path}`, file);
   return path;
+}
+
+/**
+ * The preflight of `soundtrack.file`: it exists and ffprobe finds an audio stream in it. Run before anything is
+ * paid, so a bad file is not discovered at the join, after every clip is bought.
+ */
+export async function checkSoundtrack(state: Pick<RunState, 'core' | 'config'>, signal?: AbortSignal): Promise<void> {
+  const path = soundtrackOf(state);
+  if (!path) return;
+  const streams = await runFfprobe(['-v', 'error', '-select_streams', 'a', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', path], {
+    timeoutMs: 60_000,
+    ...(signal ? { signal } : {}),
+  }).then(
+    (r) => r.stdout.trim(),
+    () => '',
+  );
+  if (!streams.includes('audio')) throw soundtrackError(`${path} has no audio stream ffmpeg can read`, state.core.soundtrack.file!);
+}
+
+function soundtrackError(what: string, file: string): TtvError {
+  return new TtvError('INPUT_INVALID', `soundtrack.file: ${what}`, {
+    field: 'soundtrack.file',
+    value: file,
+    fix: "point it at an audio file (MP3, AAC, WAV, FLAC…; relative paths are resolved from the config file's folder), or remove soundtrack.file",
+  });
 }
 
 /** Mixes the soundtrack under the joined film, replacing it atomically; the film's probe with its new audio. */

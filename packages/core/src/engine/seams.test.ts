@@ -126,6 +126,13 @@ it('a soundtrack under a silent film: final.mp4 gets the track; a missing soundt
     (e: unknown) => e as { code: string; field: string },
   );
   expect(missing).toMatchObject({ code: 'INPUT_INVALID', field: 'soundtrack.file' });
+  // A file that is not audio (here an image) is refused the same way, also before any call.
+  const notAudio = await runPipeline({ config: config('first.png'), registry: noRegistry, runDir: await freshRunDir(assets) }).then(
+    () => undefined,
+    (e: unknown) => e as { code: string; field: string; message: string },
+  );
+  expect(notAudio).toMatchObject({ code: 'INPUT_INVALID', field: 'soundtrack.file' });
+  expect(notAudio?.message).toContain('no audio stream');
   expect(steady.calls).toHaveLength(0);
 
   const r = await runPipeline({ config: config('bed.m4a'), registry: noRegistry, runDir: await freshRunDir(assets) });

@@ -9,7 +9,7 @@ import { Budget, WARN_PREFIX } from './budget.js';
 import { type BackendSlot, resolveChain } from './chain.js';
 import type { PipelineEvent } from './events.js';
 import { type Executor, inProcessExecutor } from './executor.js';
-import { soundtrackOf } from './join-step.js';
+import { checkSoundtrack } from './join-step.js';
 import { MANIFEST_VERSION, type Manifest, ManifestWriter, type SegmentRecord } from './manifest.js';
 import { openRunFolder } from './run-folder.js';
 import { createReporter, now, type RunState } from './run-state.js';
@@ -54,7 +54,7 @@ export async function setUpRun(options: RunPipelineOptions): Promise<RunState> {
   const signal = options.signal ?? new AbortController().signal;
   // Every prompt and input image is checked before the run folder exists or anything is paid.
   const { plan, warnings } = await preflightRun(config, { signal });
-  soundtrackOf({ core, config }); // a missing soundtrack is found before anything is paid, not at the join
+  await checkSoundtrack({ core, config }, signal); // a bad soundtrack is found before anything is paid, not at the join
   const runDir = options.runDir ?? defaultRunDir(config);
   const reporter = createReporter(runDir, options.onEvent);
   for (const message of warnings) reporter.emit({ type: 'warning', message });
