@@ -9,6 +9,7 @@ import { mixSoundtrack } from '../media/soundtrack.js';
 import { buildSrt, segmentCues } from '../media/subtitles.js';
 import { TtvError } from '../spec/errors.js';
 import { produceAtomic, sha256, sha256File, writeFileAtomic } from '../util/fs.js';
+import { redact } from '../util/secrets.js';
 import type { Manifest } from './manifest.js';
 import type { RunState } from './run-state.js';
 import { verifyFile } from './segment.js';
@@ -96,7 +97,8 @@ function seamStarts(frames: number[]): number[] {
 /** Each segment's subtitle: its prompt, or its narration line. */
 function subtitleTexts(state: RunState): string[] {
   const { from } = state.core.subtitles;
-  return state.plan.segments.map((s, i) => (from === 'narration' ? (state.core.storyboard.segments?.[i]?.narration ?? '') : s.prompt));
+  // Masked like every text ttv writes: a prompt may carry an interpolated secret.
+  return state.plan.segments.map((s, i) => redact(from === 'narration' ? (state.core.storyboard.segments?.[i]?.narration ?? '') : s.prompt));
 }
 
 /** `final.srt` beside the film: one cue per segment, at its place in the film. */

@@ -9,6 +9,7 @@ import { probeVideo } from '../media/probe.js';
 import { runFfmpeg } from '../media/run.js';
 import { seamFlagged } from '../media/seams.js';
 import type { GenerateContext, GenerateRequest, VideoBackend } from '../spec/backend.js';
+import { registerSecret } from '../util/secrets.js';
 import { type Assets, chainingStoryboard, freshRunDir, makeAssets, makeConfig, noRegistry } from './harness.fixture.js';
 import { runPipeline } from './pipeline.js';
 
@@ -139,4 +140,23 @@ it('a soundtrack under a silent film: final.mp4 gets the track; a missing soundt
   expect(r.manifest.final).toMatchObject({ audio: true, frames: 22 });
   const film = await probeVideo(r.manifest.final!.file);
   expect(film).toMatchObject({ hasAudio: true, frames: 22 });
+});
+
+it('subtitles never carry a registered secret that reached a prompt', async () => {
+  registerSecret('sk-subtitle-canary-0123');
+  const steady = createScriptedBackend({ name: 'steady', clip: assets.clip, submitsJobs: false });
+  const segments = [{ prompt: 'a harbour at dawn' }, { prompt: 'the key sk-subtitle-canary-0123 opens the gate' }];
+  const runDir = await freshRunDir(assets);
+  await runPipeline({
+    config: makeConfig({
+      assets,
+      backends: [steady],
+      core: { mode: 'chaining', subtitles: { from: 'prompts' }, storyboard: { image: assets.image, segments } },
+    }),
+    registry: noRegistry,
+    runDir,
+  });
+  const srt = await readFile(join(runDir, 'final.srt'), 'utf8');
+  expect(srt).toContain('the key *** opens the gate');
+  expect(srt).not.toContain('sk-subtitle-canary-0123');
 });
