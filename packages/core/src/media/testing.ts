@@ -56,19 +56,18 @@ export async function makeTestClip(out: string, opts: TestClipOptions): Promise<
     source = `${pattern}=s=${size}:r=${fps}`;
     filter = 'setsar=1,format=yuv420p';
   }
-  const tone =
+  const seconds = frames / opts.fps;
+  // With a tone: a second input and -t, not -frames:v (this ffmpeg ends the whole file when the video's frame
+  // count is reached, cutting the audio short).
+  const toneInput = opts.toneHz === undefined ? [] : ['-f', 'lavfi', '-i', `sine=frequency=${opts.toneHz}:sample_rate=48000:duration=${seconds}`];
+  const length =
     opts.toneHz === undefined
-      ? []
-      : [
-          ...['-f', 'lavfi', '-i', `sine=frequency=${opts.toneHz}:sample_rate=48000:duration=${frames / opts.fps}`],
-          // -t, not -frames:v: this ffmpeg ends the whole file when the video's frame count is reached, cutting the audio.
-          ...['-map', '0:v', '-map', '1:a', '-af', 'aformat=channel_layouts=stereo', '-t', String(frames / opts.fps)],
-          ...['-c:a', 'aac', '-b:a', '128k'],
-        ];
+      ? ['-frames:v', String(frames)]
+      : ['-map', '0:v', '-map', '1:a', '-af', 'aformat=channel_layouts=stereo', '-t', String(seconds), '-c:a', 'aac', '-b:a', '128k'];
   await produceAtomic(out, async (tmp) => {
     await runFfmpeg(
       [
-        ...['-f', 'lavfi', '-i', source, ...tone.slice(0, 4), '-vf', filter, ...(tone.length ? tone.slice(4) : ['-frames:v', String(frames)])],
+        ...['-f', 'lavfi', '-i', source, ...toneInput, '-vf', filter, ...length],
         ...['-c:v', 'libx264', '-preset', 'veryfast', '-crf', String(opts.crf ?? 23), '-pix_fmt', 'yuv420p'],
         ...['-movflags', '+faststart', '-f', 'mp4', tmp],
       ],

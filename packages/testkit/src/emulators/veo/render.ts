@@ -107,39 +107,27 @@ export async function renderVeoVideo(options: RenderOptions): Promise<Buffer> {
     );
     const run = { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: 5 * 60_000 };
     await runFfmpeg(args, run);
-    let result = output;
-    if (options.audio) {
-      // A second pass: with -frames:v, ffmpeg ends the file when the video is done and cuts the audio short.
-      result = join(dir, 'with-audio.mp4');
-      const tone = `sine=frequency=${options.toneHz ?? 440}:sample_rate=48000:duration=${frames / VEO_FPS}`;
-      await runFfmpeg(
-        [
-          '-i',
-          output,
-          '-f',
-          'lavfi',
-          '-i',
-          tone,
-          '-map',
-          '0:v',
-          '-map',
-          '1:a',
-          '-af',
-          'aformat=channel_layouts=stereo',
-          '-c:v',
-          'copy',
-          '-c:a',
-          'aac',
-          '-b:a',
-          '64k',
-        ].concat(['-movflags', '+faststart', result]),
-        run,
-      );
-    }
+    const result = options.audio ? await addTone(output, join(dir, 'with-audio.mp4'), options.toneHz ?? 440, frames / VEO_FPS, run) : output;
     const data = await readFile(result);
     if (data.length === 0) throw new Error('ffmpeg wrote an empty video');
     return data;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The clip's soundtrack, muxed in a second pass (with -frames:v, ffmpeg ends the file when the video is done and
+ * cuts the audio short): a sine tone, 48 kHz stereo AAC, as long as the video.
+ */
+async function addTone(video: string, out: string, hz: number, seconds: number, run: { signal?: AbortSignal; timeoutMs: number }): Promise<string> {
+  const tone = `sine=frequency=${hz}:sample_rate=48000:duration=${seconds}`;
+  await runFfmpeg(
+    [
+      ...['-i', video, '-f', 'lavfi', '-i', tone, '-map', '0:v', '-map', '1:a', '-af', 'aformat=channel_layouts=stereo'],
+      ...['-c:v', 'copy', '-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', out],
+    ],
+    run,
+  );
+  return out;
 }
