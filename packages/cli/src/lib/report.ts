@@ -75,7 +75,12 @@ function segmentCard(s: SegmentRecord | undefined): string {
 function metricsLine(s: Seam): string {
   const m = s.metrics;
   if (!m) return '<p class="metrics">not measured (the film was joined by an older ttv, or not yet)</p>';
-  return `<p class="metrics${s.flagged ? ' flagged' : ''}" data-luma-jump="${m.lumaJump}" data-delta-e2000="${m.deltaE2000}" data-ssim="${m.ssim}">luminance jump ${(m.lumaJump * 100).toFixed(1)} % · colour ΔE2000 ${m.deltaE2000.toFixed(2)} · SSIM ${m.ssim.toFixed(3)}${s.flagged ? ' · visible seam' : ''}</p>`;
+  const line = (x: Pick<SeamMetrics, 'lumaJump' | 'deltaE2000' | 'ssim'>) =>
+    `luminance jump ${(x.lumaJump * 100).toFixed(1)} % · colour ΔE2000 ${x.deltaE2000.toFixed(2)} · SSIM ${x.ssim.toFixed(3)}`;
+  const before = m.before
+    ? `<br><span class="before" data-luma-jump="${m.before.lumaJump}" data-delta-e2000="${m.before.deltaE2000}">before colour matching: ${line(m.before)}</span>`
+    : '';
+  return `<p class="metrics${s.flagged ? ' flagged' : ''}" data-luma-jump="${m.lumaJump}" data-delta-e2000="${m.deltaE2000}" data-ssim="${m.ssim}">${line(m)}${s.flagged ? ' · visible seam' : ''}${before}</p>`;
 }
 
 /** Writes `report.html` into the run folder (atomically) from its manifest. */

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTestImage } from '@ttv/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,29 @@ describe('ttv report', () => {
       expect(m.ssim).toBeGreaterThan(0.8);
     }
     expect(html.match(/<p class="metrics[^"]*" data-luma-jump="[\d.e-]+" data-delta-e2000="[\d.e-]+" data-ssim="[\d.e-]+">luminance jump/g)).toHaveLength(2);
+  });
+
+  it('with join.colorMatch on (keyframe mode), each seam also gives its measures before matching (--json and the page)', async () => {
+    const cm = tmp('report-colour');
+    await mkdir(cm, { recursive: true });
+    for (const f of ['a.png', 'b.png', 'c.png']) await copyFile(join(dir, f), join(cm, f));
+    await write(cm, 'ttv.yaml', `${readFileSync(join(dir, 'ttv.yaml'), 'utf8')}join: { colorMatch: on, colorMatchStrength: 0.8 }\n`);
+    const g = await run(['generate', '--quiet'], cm);
+    expect(g.exit, g.stderr).toBe(0);
+    const r = await run(['report', join(cm, 'runs', 'report-demo'), '--json'], cm);
+    expect(r.exit, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.seamMetrics).toHaveLength(2);
+    for (const m of out.seamMetrics) {
+      for (const key of ['lumaJump', 'deltaE2000', 'ssim']) expect(typeof m.before[key]).toBe('number');
+      // The embedded backend's keyframe seams are already continuous: matching keeps them so.
+      expect(m.deltaE2000).toBeLessThan(2);
+    }
+    const html = readFileSync(out.file, 'utf8');
+    expect(html.match(/<span class="before" data-luma-jump="[\d.e-]+" data-delta-e2000="[\d.e-]+">before colour matching: luminance jump/g)).toHaveLength(2);
+    const manifest = JSON.parse(readFileSync(join(cm, 'runs', 'report-demo', 'manifest.json'), 'utf8'));
+    expect(manifest.segments[0].colorMatch.transfer).toMatchObject({ strength: 0 });
+    expect(manifest.segments[1].colorMatch.transfer).toMatchObject({ strength: 0.8, method: 'pixels' });
   });
 
   it('--embed-video inlines the film', async () => {

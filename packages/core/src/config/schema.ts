@@ -130,6 +130,13 @@ export const coreConfigShape = {
           'auto: when any segment has sound, the film gets one continuous track (silence under silent segments, cut with dropped seam frames); off: a silent film.',
         ),
       audioFadeMs: z.number().int().min(0).max(1000).default(50).describe('Fade-out + fade-in at each audio seam, in ms (0: hard cuts; clicks are likely).'),
+      colorMatch: z
+        .enum(['off', 'on'])
+        .default('off')
+        .describe(
+          "on: each segment's colour and exposure are matched to the previous segment's (corrected) last frame, one transform a segment; in chaining mode the next segment starts from the corrected frame.",
+        ),
+      colorMatchStrength: z.number().min(0).max(1).default(1).describe('How far the colour match goes: 0 = unchanged, 1 = full match.'),
     })
     .strict()
     .prefault({}),

@@ -10,6 +10,7 @@ import { buildSrt, segmentCues } from '../media/subtitles.js';
 import { TtvError } from '../spec/errors.js';
 import { produceAtomic, sha256, sha256File, writeFileAtomic } from '../util/fs.js';
 import { redact } from '../util/secrets.js';
+import { matchColours } from './colour-step.js';
 import type { Manifest } from './manifest.js';
 import type { RunState } from './run-state.js';
 import { verifyFile } from './segment.js';
@@ -33,6 +34,7 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
   }
   delete manifest.final;
   state.emit({ type: 'join-start', segments: state.plan.segments.length });
+  const colours = core.join.colorMatch === 'on' ? await state.timed(() => matchColours(state)) : undefined;
   const joined = await state.timed(() =>
     joinSegments(
       // Each segment's file was verified against its sha256 when it finished or was reused in this run: its
@@ -41,6 +43,7 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
         path: s.file!,
         dropFirstFrame: core.join.dropSeamFrames && i > 0,
         ...(s.probe && s.sha256 ? { probe: s.probe, sha256: s.sha256 } : {}),
+        ...(colours ? { colour: colours[i]!.transfer } : {}),
       })),
       video,
       manifest.output,
@@ -56,9 +59,14 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
   );
   let { probe } = joined;
   if (bed) probe = await state.timed(() => addSoundtrack(state, video, bed, probe));
-  const seams = await state.timed(() =>
+  const measured = await state.timed(() =>
     measureSeams({ path: video, width: probe.width, height: probe.height }, seamStarts(joined.frames), { signal: state.signal }),
   );
+  // With colour matching, each seam also says what it measured before the correction.
+  const seams = measured.map((m) => {
+    const before = colours?.[m.from + 1]?.before;
+    return before ? { ...m, before } : m;
+  });
   for (const s of seams.filter(seamFlagged)) {
     state.log(
       `seam ${s.from} → ${s.from + 1} is visible: luminance jump ${(s.lumaJump * 100).toFixed(1)} %, colour difference ΔE2000 ${s.deltaE2000.toFixed(1)}, SSIM ${s.ssim.toFixed(3)}`,

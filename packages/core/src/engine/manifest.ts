@@ -7,6 +7,7 @@ import type { SeamMetrics } from '../media/seams.js';
 import type { BackendWarning, JobHandle } from '../spec/backend.js';
 import { fsError, writeFileAtomicSync } from '../util/fs.js';
 import { stringifyRedacted } from '../util/secrets.js';
+import type { ColourMatchRecord } from './colour-step.js';
 
 /**
  * 2: file paths (segment files, inputs, last frames, the final film) are stored relative to the run folder, so a
@@ -19,6 +20,8 @@ export type SegmentStatus = 'pending' | 'running' | 'submitted' | 'done' | 'fail
 export interface ManifestInput {
   path: string;
   sha256: string;
+  /** For a last frame made with a colour correction: the key of that correction (colour-step.ts). */
+  colorKey?: string;
 }
 
 export interface AttemptRecord {
@@ -83,8 +86,10 @@ export interface SegmentRecord {
   };
   /** Adopted from `segments/` after the manifest was lost (verified by probe): the next run takes its keys as they are. */
   adopted?: boolean;
-  /** Last frame extracted from this segment (chaining mode). */
+  /** Last frame extracted from this segment (chaining mode): colour-corrected when `join.colorMatch` is on. */
   lastFrame?: ManifestInput;
+  /** The colour correction of this segment (`join.colorMatch: on`), made from the file whose hash is `sha256`. */
+  colorMatch?: ColourMatchRecord;
   warnings: BackendWarning[];
   skipped: SkipRecord[];
   attempts: AttemptRecord[];

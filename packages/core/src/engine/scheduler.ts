@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { applyTransferToImage, isIdentity } from '../media/colour.js';
 import { extractLastFrame } from '../media/index.js';
 import { type TtvError, toTtvError } from '../spec/errors.js';
 import { sha256File } from '../util/fs.js';
 import { redact } from '../util/secrets.js';
+import { colourMatchOf } from './colour-step.js';
 import type { ExecutorTask } from './executor.js';
 import type { ManifestInput, SegmentRecord } from './manifest.js';
 import { copyInput, now, pad, type RunState } from './run-state.js';
@@ -55,12 +57,25 @@ export async function segmentInputs(state: RunState, index: number): Promise<Seg
   return { firstFrame, ...(previous.contentKey ? { previousKey: previous.contentKey } : {}) };
 }
 
-/** The last frame of a finished segment: the recorded one while it verifies, else extracted (and recorded). */
+/**
+ * The last frame of a finished segment: the recorded one while it verifies (and was made with the same colour
+ * correction), else extracted (and recorded). With `join.colorMatch: on` it is the corrected last frame, so the
+ * next segment continues the corrected colours and corrections do not compound.
+ */
 async function lastFrameOf(state: RunState, rec: SegmentRecord): Promise<ManifestInput> {
-  if (rec.lastFrame && existsSync(rec.lastFrame.path) && (await sha256File(rec.lastFrame.path)) === rec.lastFrame.sha256) return rec.lastFrame;
-  const path = join(state.runDir, 'frames', `seg-${pad(rec.index)}-last.png`);
-  await state.timed(() => extractLastFrame(rec.file!, path, { signal: state.signal }));
-  rec.lastFrame = { path, sha256: await sha256File(path) };
+  const match = state.core.join.colorMatch === 'on' ? await state.timed(() => colourMatchOf(state, rec.index)) : undefined;
+  const colorKey = match && !isIdentity(match.transfer) ? match.key : undefined;
+  const recorded = rec.lastFrame;
+  if (recorded && recorded.colorKey === colorKey && existsSync(recorded.path) && (await sha256File(recorded.path)) === recorded.sha256) return recorded;
+  const raw = join(state.runDir, 'frames', `seg-${pad(rec.index)}-last.png`);
+  await state.timed(() => extractLastFrame(rec.file!, raw, { signal: state.signal }));
+  if (!match || !colorKey) {
+    rec.lastFrame = { path: raw, sha256: await sha256File(raw) };
+    return rec.lastFrame;
+  }
+  const matched = join(state.runDir, 'frames', `seg-${pad(rec.index)}-last-matched.png`);
+  await state.timed(() => applyTransferToImage(match.transfer, raw, matched, { signal: state.signal }));
+  rec.lastFrame = { path: matched, sha256: await sha256File(matched), colorKey };
   return rec.lastFrame;
 }
 

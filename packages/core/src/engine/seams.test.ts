@@ -5,9 +5,10 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createScriptedBackend } from '../../../testkit/src/index.js';
+import { decodeFrame } from '../media/colour.js';
 import { probeVideo } from '../media/probe.js';
 import { runFfmpeg } from '../media/run.js';
-import { seamFlagged } from '../media/seams.js';
+import { compareFrames, seamFlagged } from '../media/seams.js';
 import type { GenerateContext, GenerateRequest, VideoBackend } from '../spec/backend.js';
 import { registerSecret } from '../util/secrets.js';
 import { type Assets, chainingStoryboard, freshRunDir, makeAssets, makeConfig, noRegistry } from './harness.fixture.js';
@@ -15,11 +16,16 @@ import { runPipeline } from './pipeline.js';
 
 let assets: Assets;
 let dark: string;
+let textured: string;
 beforeAll(async () => {
   assets = await makeAssets();
   // A dark start, so ten +4 % steps never clip at white.
   dark = join(assets.dir, 'dark.png');
   await runFfmpeg(['-f', 'lavfi', '-i', 'color=c=0x283038:s=320x180', '-frames:v', '1', dark]);
+  // A dark, textured picture (colour bars and gradients at low contrast and the saturation of real footage): the
+  // correction must move more than a mean.
+  textured = join(assets.dir, 'textured.png');
+  await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x180', '-vf', 'eq=contrast=0.5:brightness=-0.2:saturation=0.4', '-frames:v', '1', textured]);
 });
 afterAll(async () => {
   if (assets) await rm(assets.dir, { recursive: true, force: true });
@@ -84,6 +90,58 @@ it('10 chained segments from a drifting double: every seam is measured and flagg
     expect(s.lumaJump, `seam ${s.from}`).toBeLessThan(0.01);
     expect(seamFlagged(s)).toBe(false);
   }
+});
+
+it('10 chained segments from the drifting double with join.colorMatch on: seams under ΔE 2 and 1 % luma, no drift from first to last; a re-run reuses it all', async () => {
+  const backend = driftingBackend() as VideoBackend & { calls?: number };
+  let calls = 0;
+  const generate = backend.generate!.bind(backend);
+  backend.generate = (req, ctx) => {
+    calls++;
+    return generate(req, ctx);
+  };
+  const runDir = await freshRunDir(assets);
+  const config = makeConfig({
+    assets,
+    backends: [backend],
+    core: { ...chainingStoryboard(10, 1), storyboard: { ...storyboardOf(10), image: textured }, join: { colorMatch: 'on' } },
+  });
+  const events: string[] = [];
+  const r = await runPipeline({ config, registry: noRegistry, runDir, onEvent: (e) => e.type === 'join-done' && events.push(e.method) });
+  expect(calls).toBe(10);
+  const seams = r.manifest.final!.seams!;
+  expect(seams).toHaveLength(9);
+  for (const s of seams) {
+    expect(s.deltaE2000, `seam ${s.from}`).toBeLessThan(2);
+    expect(s.lumaJump, `seam ${s.from}`).toBeLessThan(0.01);
+    expect(seamFlagged(s)).toBe(false);
+    // Without the correction every seam jumps as in the test above: the correction is what made them smooth.
+    expect(s.before!.lumaJump, `seam ${s.from} before`).toBeGreaterThan(0.025);
+    expect(seamFlagged(s.before!)).toBe(true);
+  }
+  // Chaining continues the corrected colours: segment k+1 started from segment k's corrected last frame.
+  for (const k of [1, 5, 8]) {
+    const rec = r.manifest.segments[k]!;
+    expect(rec.lastFrame!.path).toMatch(/seg-00\d-last-matched\.png$/);
+    expect(r.manifest.segments[k + 1]!.inputs!.firstFrame!.sha256).toBe(rec.lastFrame!.sha256);
+  }
+  // No drift across the film: the last frame's mean colour is within ΔE 3 of the first's.
+  const size = { width: 320, height: 180 };
+  const film = await probeVideo(r.video);
+  expect(film.frames).toBe(8 + 9 * 7);
+  const drift = await compareFrames(await decodeFrame(r.video, 'first', size), await decodeFrame(r.video, 'last', size));
+  expect(drift.deltaE2000).toBeLessThan(3);
+  expect(drift.lumaJump).toBeLessThan(0.02);
+
+  // Unchanged re-run: no backend call, the film is reused.
+  await runPipeline({ config, registry: noRegistry, runDir, onEvent: (e) => e.type === 'join-done' && events.push(e.method) });
+  expect(calls).toBe(10);
+  expect(events).toEqual(['normalise', 'cached']);
+  // With the film gone, the join is redone from the cached corrections and normalised parts: still no backend call.
+  await rm(r.video);
+  const again = await runPipeline({ config, registry: noRegistry, runDir });
+  expect(calls).toBe(10);
+  expect(again.manifest.final!.sha256).toBe(r.manifest.final!.sha256);
 });
 
 it('subtitles: final.srt beside the film, one cue per segment at its place (prompts, or narration lines)', async () => {

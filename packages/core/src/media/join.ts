@@ -5,6 +5,7 @@ import { TtvError, throwIfAborted } from '../spec/errors.js';
 import { fsError, produceAtomic, removeStaleTemps, sha256, sha256File, tempPathFor } from '../util/fs.js';
 import { buildJoinAudio } from './audio.js';
 import type { FfmpegBinaries } from './binaries.js';
+import { type ColourTransfer, cubeLut, filterPath, isIdentity } from './colour.js';
 import { readMp4VideoTrack } from './mp4.js';
 import { probeVideo, type VideoProbe } from './probe.js';
 import { runFfmpeg } from './run.js';
@@ -23,6 +24,11 @@ export interface JoinInput {
   probe?: VideoProbe;
   /** SHA-256 (hex) of the file, when known: the normalisation cache key uses it instead of hashing the file. */
   sha256?: string;
+  /**
+   * A colour correction for this input (colour.ts), applied as a 3D LUT in the same encode as the normalisation.
+   * An input with a correction that changes anything is always normalised (never stream-copied).
+   */
+  colour?: ColourTransfer;
 }
 
 export interface JoinTarget {
@@ -107,11 +113,13 @@ function concatList(paths: string[]): string {
   return paths.map((p) => `file '${resolve(p).replaceAll("'", "'\\''")}'\n`).join('');
 }
 
-function normaliseArgs(target: JoinTarget, probe: VideoProbe, drop: boolean, opts: JoinOptions): string[] {
+function normaliseArgs(target: JoinTarget, probe: VideoProbe, drop: boolean, opts: JoinOptions, lut?: string): string[] {
   const { width: W, height: H, fps: F } = target;
   const filters = [
     ...(drop ? ['trim=start_frame=1', 'setpts=PTS-STARTPTS'] : []),
     `scale=${W}:${H}:force_original_aspect_ratio=decrease`,
+    // The colour correction before the padding, so that bars stay black.
+    ...(lut ? [`lut3d=file=${filterPath(lut)}`] : []),
     `pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2`,
     `fps=${F}`,
     'format=yuv420p',
@@ -218,7 +226,8 @@ async function joinInner(inputs: JoinInput[], output: string, target: JoinTarget
   const outName = basename(output);
   await removeStaleTemps(dirname(resolve(output)), (t) => t === outName);
 
-  const copy = !inputs.some((i) => i.dropFirstFrame) && copyCompatible(probes, target);
+  const corrected = inputs.some((i) => i.colour && !isIdentity(i.colour));
+  const copy = !corrected && !inputs.some((i) => i.dropFirstFrame) && copyCompatible(probes, target);
   const video = copy ? copyParts(inputs, probes) : await normaliseAll(inputs, probes, target, output, opts, runOpts, (f) => report(f * 0.9));
   const withAudio = (opts.audio ?? 'auto') === 'auto' && probes.some((p) => p.hasAudio);
   const audioFile = withAudio ? `${tempPathFor(output)}.m4a` : undefined;
@@ -315,7 +324,8 @@ async function normaliseOne(
   if (drop && probe.frames < 2) {
     throw new TtvError('INPUT_INVALID', `${input.path}: cannot drop the first frame of a ${probe.frames}-frame clip`, { value: input.path });
   }
-  const args = normaliseArgs(target, probe, drop, opts);
+  const lut = input.colour && !isIdentity(input.colour) ? await writeLut(input.colour, cacheDir) : undefined;
+  const args = normaliseArgs(target, probe, drop, opts, lut);
   const key = sha256(JSON.stringify({ v: CACHE_VERSION, input: input.sha256 ?? (await sha256File(input.path)), target, drop, args }));
   const cached = join(cacheDir, `${key}.mp4`);
   const frames = expectedFrames(probe, drop, target.fps);
@@ -351,6 +361,18 @@ async function normaliseOne(
   });
   progress(1);
   return cached;
+}
+
+/** The correction's LUT in the cache folder, named by its content (written once, atomically). */
+async function writeLut(colour: ColourTransfer, cacheDir: string): Promise<string> {
+  const text = await cubeLut(colour);
+  const path = join(cacheDir, `lut-${sha256(text).slice(0, 32)}.cube`);
+  const there = await stat(path).then(
+    (s) => s.isFile() && s.size === Buffer.byteLength(text),
+    () => false,
+  );
+  if (!there) await produceAtomic(path, (tmp) => writeFile(tmp, text));
+  return path;
 }
 
 /** The film's audio track: every input's audio (silence where there is none) cut to its place in the video. */

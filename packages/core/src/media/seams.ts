@@ -19,7 +19,12 @@ export interface SeamMetrics {
   deltaE2000: number;
   /** Mean SSIM of the two frames (1 = identical). */
   ssim: number;
+  /** The same measures had the segment after the cut not been colour-matched, when `join.colorMatch` is on. */
+  before?: SeamMeasure;
 }
+
+/** The three measures of one pair of frames. */
+export type SeamMeasure = Pick<SeamMetrics, 'lumaJump' | 'deltaE2000' | 'ssim'>;
 
 /** When a seam is flagged as visible (the report marks it). */
 export const SEAM_THRESHOLDS = { lumaJump: 0.02, deltaE2000: 3 } as const;
@@ -84,7 +89,7 @@ function meanLuma(f: Frame): number {
 }
 
 /** The three measures of one pair of frames (RGBA pixels). */
-export async function compareFrames(last: Frame, first: Frame): Promise<Omit<SeamMetrics, 'from' | 'frame'>> {
+export async function compareFrames(last: Frame, first: Frame): Promise<SeamMeasure> {
   loaded ??= libraries();
   const { toLab, deltaE, ssim } = await loaded;
   return {
