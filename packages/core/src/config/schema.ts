@@ -158,6 +158,10 @@ export const coreConfigShape = {
         .enum(['off', 'prompts', 'narration'])
         .default('off')
         .describe('Write final.srt beside the film, one cue per segment at its exact place: its prompt, or its narration line.'),
+      burnIn: z
+        .boolean()
+        .default(false)
+        .describe('Also draw the subtitles into the picture of final.mp4 (one more encode of the film; needs a font that fontconfig finds).'),
     })
     .strict()
     .prefault({}),

@@ -6,7 +6,7 @@ import type { VideoProbe } from '../media/probe.js';
 import { runFfprobe } from '../media/run.js';
 import { measureSeams, seamFlagged } from '../media/seams.js';
 import { mixSoundtrack } from '../media/soundtrack.js';
-import { buildSrt, segmentCues } from '../media/subtitles.js';
+import { buildSrt, burnSubtitles, segmentCues } from '../media/subtitles.js';
 import { TtvError } from '../spec/errors.js';
 import { produceAtomic, sha256, sha256File, writeFileAtomic } from '../util/fs.js';
 import { redact } from '../util/secrets.js';
@@ -22,7 +22,7 @@ import { verifyFile } from './segment.js';
 export async function joinStep(state: RunState): Promise<NonNullable<Manifest['final']>> {
   const { manifest, core, runDir } = state;
   const video = join(runDir, 'final.mp4');
-  const subtitles = core.subtitles.from === 'off' ? undefined : { from: core.subtitles.from, texts: subtitleTexts(state) };
+  const subtitles = core.subtitles.from === 'off' ? undefined : { from: core.subtitles.from, burnIn: core.subtitles.burnIn, texts: subtitleTexts(state) };
   const bed = soundtrackOf(state);
   const soundtrack = bed && { ...core.soundtrack, sha256: await sha256File(bed) };
   const joinKey = sha256(JSON.stringify({ segments: manifest.segments.map((s) => s.sha256), output: manifest.output, join: core.join, subtitles, soundtrack }));
@@ -73,6 +73,12 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
     );
   }
   const srt = subtitles && (await writeSubtitles(state.runDir, joined.frames, probe.fps, subtitles.texts));
+  if (srt && subtitles.burnIn) {
+    const film = probe;
+    probe = await state.timed(() =>
+      produceAtomic(video, (tmp) => burnSubtitles(video, srt, tmp, { film, signal: state.signal, crf: core.join.crf, preset: core.join.preset })),
+    );
+  }
   manifest.final = {
     file: video,
     sha256: await sha256File(video),

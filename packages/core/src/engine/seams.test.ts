@@ -170,6 +170,46 @@ it('subtitles: final.srt beside the film, one cue per segment at its place (prom
   expect(await readFile(join(runDir, 'final.srt'), 'utf8')).toContain('1\n00:00:00,000 --> 00:00:01,000\np0\n');
 });
 
+it('subtitles.burnIn draws the cues into the picture: same frames, text in the bottom band only, the SRT still beside it', async () => {
+  const steady = createScriptedBackend({ name: 'steady', clip: assets.clip, submitsJobs: false });
+  const segments = [{ prompt: 'WWWW MMMM WWWW' }, { prompt: 'MMMM WWWW MMMM' }];
+  const film = async (burnIn: boolean) => {
+    const runDir = await freshRunDir(assets);
+    const r = await runPipeline({
+      config: makeConfig({
+        assets,
+        backends: [steady],
+        core: { mode: 'chaining', subtitles: { from: 'prompts', burnIn }, storyboard: { image: assets.image, segments } },
+      }),
+      registry: noRegistry,
+      runDir,
+    });
+    return { r, probe: await probeVideo(r.video) };
+  };
+  const plain = await film(false);
+  const burned = await film(true);
+  expect(burned.probe).toMatchObject({ frames: plain.probe.frames, width: plain.probe.width, height: plain.probe.height });
+  expect(burned.r.manifest.final!.subtitles).toBe(join(burned.r.runDir, 'final.srt'));
+  const size = { width: plain.probe.width, height: plain.probe.height };
+  const a = await decodeFrame(plain.r.video, 'first', size);
+  const b = await decodeFrame(burned.r.video, 'first', size);
+  /** Mean absolute difference of the rows from `from` to `to` (fractions of the height). */
+  const band = (from: number, to: number) => {
+    let sum = 0;
+    let n = 0;
+    for (let y = Math.floor(a.height * from); y < Math.floor(a.height * to); y++) {
+      for (let x = 0; x < a.width * 4; x++) {
+        if (x % 4 === 3) continue;
+        sum += Math.abs(a.data[y * a.width * 4 + x]! - b.data[y * a.width * 4 + x]!);
+        n++;
+      }
+    }
+    return sum / n;
+  };
+  expect(band(0.75, 1)).toBeGreaterThan(4); // the text
+  expect(band(0, 0.5)).toBeLessThan(1.5); // the picture, re-encoded once more
+});
+
 it('a soundtrack under a silent film: final.mp4 gets the track; a missing soundtrack file stops the run before any call', async () => {
   const bed = join(assets.dir, 'bed.m4a');
   await runFfmpeg(['-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000:duration=1', '-c:a', 'aac', bed]);
