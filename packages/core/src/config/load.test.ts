@@ -182,6 +182,15 @@ describe('validation before the first paid call (Hardening 4, 10)', () => {
     expect(e.message).toContain('storyboard.segments[1] have none');
   });
 
+  it('a crossfade too long for the shortest segment is refused before anything runs, with the longest that fits', async () => {
+    const e = await fails(
+      `join: { crossfadeFrames: 30 }\noutput: { fps: 24 }\nbackend: ./fake-backend.mjs\nstoryboard:\n  segments:\n    - { prompt: a }\n    - { prompt: b, duration: 2 }\n`,
+    );
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.message).toContain('join.crossfadeFrames');
+    expect(e.message).toContain('too long for a 2 s segment (48 frames at 24 fps): use at most 23');
+  });
+
   it('a YAML alias bomb is CONFIG_INVALID, not INTERNAL', async () => {
     const bomb = [
       'a: &a [x, x, x, x, x, x, x, x, x, x]',

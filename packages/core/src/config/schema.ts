@@ -137,6 +137,13 @@ export const coreConfigShape = {
           "on: each segment's colour and exposure are matched to the previous segment's (corrected) last frame, one transform a segment; in chaining mode the next segment starts from the corrected frame.",
         ),
       colorMatchStrength: z.number().min(0).max(1).default(1).describe('How far the colour match goes: 0 = unchanged, 1 = full match.'),
+      crossfadeFrames: z
+        .number()
+        .int()
+        .min(0)
+        .max(240)
+        .default(0)
+        .describe('Frames over which each segment dissolves into the next (0: a hard cut). The film is that much shorter per seam.'),
     })
     .strict()
     .prefault({}),
@@ -173,6 +180,7 @@ export const coreConfigSchema = z
   .object(coreConfigShape)
   .strict()
   .superRefine((c, ctx) => {
+    checkCrossfade(c, ctx);
     if (c.subtitles.from !== 'narration') return;
     const missing = (c.storyboard.segments ?? []).flatMap((s, i) => (s.narration ? [] : [i]));
     if (!c.storyboard.segments || missing.length > 0) {
@@ -185,6 +193,29 @@ export const coreConfigSchema = z
       });
     }
   });
+/** A crossfade must leave every segment at least one frame of its own between its two dissolves. */
+function checkCrossfade(
+  c: {
+    join: { crossfadeFrames: number };
+    segmentDuration: number;
+    output: { fps: number };
+    storyboard: { segments?: Array<{ duration?: number | undefined }> | undefined };
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const K = c.join.crossfadeFrames;
+  if (K === 0) return;
+  const shortest = Math.min(c.segmentDuration, ...(c.storyboard.segments ?? []).map((s) => s.duration ?? c.segmentDuration));
+  const frames = Math.floor(shortest * c.output.fps);
+  if (2 * K + 2 > frames) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['join', 'crossfadeFrames'],
+      message: `join.crossfadeFrames ${K} is too long for a ${shortest} s segment (${frames} frames at ${c.output.fps} fps): use at most ${Math.max(0, Math.floor((frames - 2) / 2))}, or 0 for hard cuts`,
+    });
+  }
+}
+
 export type CoreConfig = z.output<typeof coreConfigSchema>;
 export type SegmentInput = z.output<typeof segmentSchema>;
 export const CORE_CONFIG_KEYS = Object.keys(coreConfigShape);

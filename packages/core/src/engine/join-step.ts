@@ -54,6 +54,7 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
         preset: core.join.preset,
         audio: core.join.audio,
         audioFadeMs: core.join.audioFadeMs,
+        crossfadeFrames: core.join.crossfadeFrames,
       },
     ),
   );

@@ -210,6 +210,25 @@ it('subtitles.burnIn draws the cues into the picture: same frames, text in the b
   expect(band(0, 0.5)).toBeLessThan(1.5); // the picture, re-encoded once more
 });
 
+it('join.crossfadeFrames through the engine: the film is shorter by the dissolves and the subtitles follow', async () => {
+  const steady = createScriptedBackend({ name: 'steady', clip: assets.clip, submitsJobs: false });
+  const r = await runPipeline({
+    config: makeConfig({
+      assets,
+      backends: [steady],
+      core: { ...chainingStoryboard(3, 1, assets), join: { crossfadeFrames: 2 }, subtitles: { from: 'prompts' } },
+    }),
+    registry: noRegistry,
+    runDir: await freshRunDir(assets),
+  });
+  // 8 + 7 + 7 frames at 8 fps (seam frames dropped), less 2 per seam
+  expect(r.manifest.final).toMatchObject({ frames: 18 });
+  expect((await probeVideo(r.video)).frames).toBe(18);
+  const srt = await readFile(r.manifest.final!.subtitles!, 'utf8');
+  expect(srt).toContain('00:00:01,000 --> 00:00:01,625');
+  expect(srt).toContain('00:00:01,625 --> 00:00:02,250');
+});
+
 it('a soundtrack under a silent film: final.mp4 gets the track; a missing soundtrack file stops the run before any call', async () => {
   const bed = join(assets.dir, 'bed.m4a');
   await runFfmpeg(['-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000:duration=1', '-c:a', 'aac', bed]);

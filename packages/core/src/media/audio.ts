@@ -18,6 +18,8 @@ export interface AudioPiece {
   sourceFps: number;
   /** Whether the segment's first frame is dropped in the join. */
   dropFirstFrame: boolean;
+  /** Seconds more cut from its start (the frames a video crossfade overlaps with the previous segment). */
+  skipSec?: number;
   /** Frames this segment contributes to the joined video, at the film's frame rate. */
   frames: number;
 }
@@ -66,7 +68,7 @@ function graphOf(pieces: PlacedPiece[], fadeMs: number, rate: number): { inputs:
     ];
     let source: string[];
     if (piece.hasAudio) {
-      const skip = piece.dropFirstFrame ? Math.round(rate / piece.sourceFps) : 0;
+      const skip = (piece.dropFirstFrame ? Math.round(rate / piece.sourceFps) : 0) + Math.round((piece.skipSec ?? 0) * rate);
       source = [
         `[${inputs.length}:a:0]aresample=${rate}`,
         'aformat=sample_fmts=fltp:channel_layouts=stereo',

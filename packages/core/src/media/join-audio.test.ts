@@ -1,15 +1,18 @@
 // The film's audio: 6 segments carrying distinct tones, joined as chaining joins them (seam frames dropped,
 // normalised). Checked on the decoded samples: length = video length, each tone in its place, silence where a
 // segment has none, and no jump at any seam — and the jumps are there when the seam fades are turned off.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSamples } from './audio.fixture.js';
 import { buildJoinAudio, JOIN_AUDIO_RATE, joinAudioGraph, pieceSampleCounts } from './audio.js';
+import { decodeFrame } from './colour.js';
+import { extractFrame } from './frames.js';
 import { joinSegments } from './join.js';
 import { probeVideo } from './probe.js';
-import { runFfprobe } from './run.js';
+import { runFfmpeg, runFfprobe } from './run.js';
 import { makeTestClip } from './testing.js';
 
 const FPS = 24;
@@ -154,5 +157,70 @@ describe("a long film's audio, built in parts", () => {
     let maxDiff = 0;
     for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
     expect(maxDiff).toBeLessThan(0.01); // the same signal (two AAC encodes of it)
+  });
+});
+
+describe('a crossfade at the seams (join.crossfadeFrames)', () => {
+  const COLOURS = ['red', 'blue', 'lime'];
+  const HZ = [220, 440, 660];
+  let colourClips: string[];
+  beforeAll(async () => {
+    colourClips = COLOURS.map((c) => join(dir, `colour-${c}.mp4`));
+    await Promise.all(
+      COLOURS.map((c, i) =>
+        runFfmpeg([
+          ...['-f', 'lavfi', '-i', `color=c=${c}:s=320x180:r=${FPS}`, '-f', 'lavfi', '-i', `sine=frequency=${HZ[i]}:sample_rate=48000:duration=1`],
+          ...['-map', '0:v', '-map', '1:a', '-t', '1', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-c:a', 'aac', colourClips[i]!],
+        ]),
+      ),
+    );
+  });
+
+  /** Mean RGB of film frame `n`. */
+  async function colourAt(film: string, n: number): Promise<number[]> {
+    const png = join(dir, `frame-${n}.png`);
+    await extractFrame(film, n, png);
+    const f = await decodeFrame(png, 'first', { width: 320, height: 180 }, { width: 32 });
+    const sum = [0, 0, 0];
+    for (let i = 0; i < f.data.length; i += 4) for (let c = 0; c < 3; c++) sum[c]! += f.data[i + c]!;
+    return sum.map((v) => v / (f.data.length / 4));
+  }
+
+  it('each segment dissolves into the next over 6 frames: the film is 6 frames shorter per seam, the sound stays in sync', async () => {
+    const out = join(dir, 'dissolve.mp4');
+    const inputs = colourClips.map((path, i) => ({ path, dropFirstFrame: i > 0 }));
+    const r = await joinSegments(inputs, out, target, { cacheDir: join(dir, 'cache'), crossfadeFrames: 6 });
+    expect(r.frames).toEqual([24, 17, 17]); // each segment less the frames it shares with the one before
+    const film = await probeVideo(out);
+    expect(film.frames).toBe(24 + 23 + 23 - 2 * 6);
+    // Frames 18–23 dissolve red into blue: pure red before, pure blue after, a mix in between that moves steadily.
+    const [before, early, late, after] = (await Promise.all([17, 19, 22, 24].map((n) => colourAt(out, n)))) as [number[], number[], number[], number[]];
+    expect(before[0]).toBeGreaterThan(230);
+    expect(before[2]).toBeLessThan(25);
+    expect(after[2]).toBeGreaterThan(230);
+    expect(after[0]).toBeLessThan(25);
+    expect(early[0]).toBeGreaterThan(late[0]! + 60);
+    expect(late[2]).toBeGreaterThan(early[2]! + 60);
+    expect(early[2]).toBeGreaterThan(40);
+    expect(late[0]).toBeGreaterThan(20);
+    // The sound: as long as the picture, each tone under its own segment (the earlier one plays through the dissolve).
+    const x = await samples(out);
+    expect(Math.abs(x.length / JOIN_AUDIO_RATE - film.frames / FPS)).toBeLessThan(1 / FPS);
+    const at = (frame: number) => Math.round((frame / FPS) * JOIN_AUDIO_RATE);
+    expect(Math.abs(frequency(x, at(2), at(22)) - HZ[0]!) / HZ[0]!).toBeLessThan(0.05);
+    expect(Math.abs(frequency(x, at(26), at(39)) - HZ[1]!) / HZ[1]!).toBeLessThan(0.05);
+    expect(Math.abs(frequency(x, at(43), at(56)) - HZ[2]!) / HZ[2]!).toBeLessThan(0.05);
+  });
+
+  it('a crossfade longer than a segment can give is INPUT_INVALID naming join.crossfadeFrames, and writes nothing', async () => {
+    const out = join(dir, 'too-long.mp4');
+    const error = await joinSegments(
+      colourClips.map((path) => ({ path })),
+      out,
+      target,
+      { cacheDir: join(dir, 'cache'), crossfadeFrames: 12 },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INPUT_INVALID', field: 'join.crossfadeFrames', value: 12 });
+    expect(existsSync(out)).toBe(false);
   });
 });

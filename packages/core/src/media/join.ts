@@ -57,6 +57,11 @@ export interface JoinOptions {
   audio?: 'auto' | 'off';
   /** Length of the fade-out + fade-in at each seam of the audio, in ms (default 50; 0: hard cuts). */
   audioFadeMs?: number;
+  /**
+   * Frames (at the target rate) over which each segment dissolves into the next (default 0: a hard cut). The film
+   * is that many frames shorter per seam; the sound of the earlier segment plays through the dissolve.
+   */
+  crossfadeFrames?: number;
 }
 
 export interface JoinResult {
@@ -113,26 +118,39 @@ function concatList(paths: string[]): string {
   return paths.map((p) => `file '${resolve(p).replaceAll("'", "'\\''")}'\n`).join('');
 }
 
-function normaliseArgs(target: JoinTarget, probe: VideoProbe, drop: boolean, opts: JoinOptions, lut?: string): string[] {
+/** The filters that bring one input to the target: seam-frame drop, scale, colour correction, pad, frame rate. */
+function targetChain(target: JoinTarget, drop: boolean, lut: string | undefined): string[] {
   const { width: W, height: H, fps: F } = target;
-  const filters = [
+  return [
     ...(drop ? ['trim=start_frame=1', 'setpts=PTS-STARTPTS'] : []),
     `scale=${W}:${H}:force_original_aspect_ratio=decrease`,
     // The colour correction before the padding, so that bars stay black.
     ...(lut ? [`lut3d=file=${filterPath(lut)}`] : []),
     `pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2`,
     `fps=${F}`,
-    'format=yuv420p',
-    'setsar=1',
   ];
+}
+
+/** Frames [start, end) of the input at the target rate. */
+interface FrameRange {
+  start: number;
+  end: number;
+}
+
+function encodeArgs(opts: JoinOptions, frames: number): string[] {
   return [
-    ...['-vf', filters.join(','), '-an', '-sn', '-dn'],
     // ffmpeg 4.1's fps filter pads to the *untrimmed* end of stream (setpts does not shift the EOF timestamp),
     // giving one extra frame after trim: cap the count at the trimmed duration times the target rate.
-    ...['-frames:v', String(expectedFrames(probe, drop, F))],
+    ...['-frames:v', String(frames)],
     ...['-c:v', 'libx264', '-preset', opts.preset ?? 'veryfast', '-crf', String(opts.crf ?? 18), '-pix_fmt', 'yuv420p'],
     ...['-video_track_timescale', '90000', '-movflags', '+faststart', '-f', 'mp4'],
   ];
+}
+
+function normaliseArgs(target: JoinTarget, drop: boolean, opts: JoinOptions, lut: string | undefined, range: FrameRange, total: number): string[] {
+  const trim = range.start > 0 || range.end < total ? [`trim=start_frame=${range.start}:end_frame=${range.end}`, 'setpts=PTS-STARTPTS'] : [];
+  const filters = [...targetChain(target, drop, lut), ...trim, 'format=yuv420p', 'setsar=1'];
+  return ['-vf', filters.join(','), '-an', '-sn', '-dn', ...encodeArgs(opts, range.end - range.start)];
 }
 
 function expectedFrames(probe: VideoProbe, drop: boolean, fps: number): number {
@@ -227,7 +245,8 @@ async function joinInner(inputs: JoinInput[], output: string, target: JoinTarget
   await removeStaleTemps(dirname(resolve(output)), (t) => t === outName);
 
   const corrected = inputs.some((i) => i.colour && !isIdentity(i.colour));
-  const copy = !corrected && !inputs.some((i) => i.dropFirstFrame) && copyCompatible(probes, target);
+  const crossfade = (opts.crossfadeFrames ?? 0) > 0 && inputs.length > 1;
+  const copy = !corrected && !crossfade && !inputs.some((i) => i.dropFirstFrame) && copyCompatible(probes, target);
   const video = copy ? copyParts(inputs, probes) : await normaliseAll(inputs, probes, target, output, opts, runOpts, (f) => report(f * 0.9));
   const withAudio = (opts.audio ?? 'auto') === 'auto' && probes.some((p) => p.hasAudio);
   const audioFile = withAudio ? `${tempPathFor(output)}.m4a` : undefined;
@@ -257,7 +276,103 @@ function copyParts(inputs: JoinInput[], probes: VideoProbe[]): VideoParts {
   return { parts: inputs.map((i) => i.path), frames, expected: frames.reduce((a, b) => a + b, 0), tolerance: 0, normalised: [] };
 }
 
-/** Normalises every input to the target (cached, at most 2 encodes at a time); the first failure stops the rest. */
+/**
+ * One file of the film's video, made by one cached ffmpeg encode: a normalised input (or, with a crossfade, the
+ * part of it between two dissolves), or the dissolve from one input into the next.
+ */
+interface PartSpec {
+  /** ffmpeg arguments without the output path. */
+  args: string[];
+  /** The input files' hashes and anything else that decides the bytes, for the cache key. */
+  key: unknown;
+  frames: number;
+  tolerance: number;
+  /** For progress: the input duration the encode reads, in µs. */
+  durationUs: number;
+  what: string;
+}
+
+/** The part specs of the film: one per input, or with a crossfade, each input's middle and each dissolve. */
+async function partSpecs(
+  inputs: JoinInput[],
+  probes: VideoProbe[],
+  target: JoinTarget,
+  cacheDir: string,
+  opts: JoinOptions,
+): Promise<{ specs: PartSpec[]; frames: number[] }> {
+  const K = opts.crossfadeFrames ?? 0;
+  const prepared = await Promise.all(
+    inputs.map(async (input, i) => {
+      const probe = probes[i]!;
+      const drop = input.dropFirstFrame === true;
+      if (drop && probe.frames < 2) {
+        throw new TtvError('INPUT_INVALID', `${input.path}: cannot drop the first frame of a ${probe.frames}-frame clip`, { value: input.path });
+      }
+      const lut = input.colour && !isIdentity(input.colour) ? await writeLut(input.colour, cacheDir) : undefined;
+      const total = expectedFrames(probe, drop, target.fps);
+      const head = i > 0 ? K : 0;
+      const tail = i < inputs.length - 1 ? K : 0;
+      if (total - head - tail < 1) {
+        throw new TtvError(
+          'INPUT_INVALID',
+          `join.crossfadeFrames ${K} is too long for ${input.path} (${total} frames): nothing of it would be left between its dissolves`,
+          {
+            field: 'join.crossfadeFrames',
+            value: K,
+            fix: `use at most ${Math.max(0, Math.floor((Math.min(...probes.map((p) => p.frames)) - 2) / 2))} frames, or 0 for hard cuts`,
+          },
+        );
+      }
+      const hash = input.sha256 ?? (await sha256File(input.path));
+      const fpsTolerance = sameFps(probe.fps, target.fps) ? 0 : 1;
+      return { input, probe, drop, lut, total, head, tail, hash, fpsTolerance, chain: targetChain(target, drop, lut) };
+    }),
+  );
+  const specs: PartSpec[] = [];
+  for (const [i, p] of prepared.entries()) {
+    const range = { start: p.head, end: p.total - p.tail };
+    const args = ['-i', p.input.path, ...normaliseArgs(target, p.drop, opts, p.lut, range, p.total)];
+    specs.push({
+      args,
+      key: { v: CACHE_VERSION, input: p.hash, target, drop: p.drop, args: args.slice(2) },
+      frames: range.end - range.start,
+      // The encode is capped at its frames; an fps conversion may come out one short.
+      tolerance: p.fpsTolerance,
+      durationUs: ((p.probe.frames - (p.drop ? 1 : 0)) / p.probe.fps) * 1e6,
+      what: `the normalised segment of ${p.input.path}`,
+    });
+    const next = prepared[i + 1];
+    if (K > 0 && next) specs.push(dissolveSpec(p, next, K, opts));
+  }
+  // Each input contributes its frames less the dissolve it shares with the one before.
+  return { specs, frames: prepared.map((p) => p.total - p.head) };
+}
+
+/** The dissolve from the last K frames of `a` into the first K frames of `b` (both brought to the target first). */
+function dissolveSpec(
+  a: { input: JoinInput; chain: string[]; total: number; hash: string; fpsTolerance: number; probe: VideoProbe },
+  b: { input: JoinInput; chain: string[]; hash: string; fpsTolerance: number; probe: VideoProbe },
+  K: number,
+  opts: JoinOptions,
+): PartSpec {
+  const w = `(N+1)/${K + 1}`;
+  const graph = [
+    `[0:v]${a.chain.join(',')},trim=start_frame=${a.total - K}:end_frame=${a.total},setpts=PTS-STARTPTS,format=yuv420p[a]`,
+    `[1:v]${b.chain.join(',')},trim=end_frame=${K},setpts=PTS-STARTPTS,format=yuv420p[b]`,
+    `[a][b]blend=all_expr='A*(1-${w})+B*${w}',setsar=1[v]`,
+  ].join(';');
+  const args = ['-i', a.input.path, '-i', b.input.path, '-filter_complex', graph, '-map', '[v]', '-an', '-sn', '-dn', ...encodeArgs(opts, K)];
+  return {
+    args,
+    key: { v: CACHE_VERSION, inputs: [a.hash, b.hash], args: args.slice(4) },
+    frames: K,
+    tolerance: a.fpsTolerance,
+    durationUs: (a.probe.frames / a.probe.fps) * 1e6,
+    what: `the dissolve from ${a.input.path} into ${b.input.path}`,
+  };
+}
+
+/** Encodes every part of the film (cached, at most 2 encodes at a time); the first failure stops the rest. */
 async function normaliseAll(
   inputs: JoinInput[],
   probes: VideoProbe[],
@@ -270,27 +385,26 @@ async function normaliseAll(
   const cacheDir = opts.cacheDir ?? join(dirname(resolve(output)), '.ttv-join-cache');
   await mkdir(cacheDir, { recursive: true });
   await removeStaleTemps(cacheDir);
+  const { specs, frames } = await partSpecs(inputs, probes, target, cacheDir, opts);
   // Stop sibling encodes as soon as one fails or the caller aborts.
   const inner = new AbortController();
   const onAbort = () => inner.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const limit = pLimit(MAX_PARALLEL_ENCODES);
-  const done = new Array<number>(inputs.length).fill(0);
+  const done = new Array<number>(specs.length).fill(0);
   const progress = (index: number, fraction: number) => {
     done[index] = fraction;
-    report(done.reduce((a, b) => a + b, 0) / inputs.length);
+    report(done.reduce((a, b) => a + b, 0) / specs.length);
   };
   let firstError: unknown;
   try {
     const settled = await Promise.allSettled(
-      inputs.map((input, index) =>
-        limit(() => normaliseOne(input, probes[index]!, target, cacheDir, opts, { ...runOpts, signal: inner.signal }, (f) => progress(index, f))).catch(
-          (error: unknown) => {
-            firstError ??= error;
-            inner.abort(error);
-            throw error;
-          },
-        ),
+      specs.map((spec, index) =>
+        limit(() => encodePart(spec, target, cacheDir, opts, { ...runOpts, signal: inner.signal }, (f) => progress(index, f))).catch((error: unknown) => {
+          firstError ??= error;
+          inner.abort(error);
+          throw error;
+        }),
       ),
     );
     // Wait for every encode to settle (and clean its temp file) before reporting: the root cause, or
@@ -300,18 +414,16 @@ async function normaliseAll(
       throw firstError;
     }
     const normalised = settled.map((r) => (r as PromiseFulfilledResult<string>).value);
-    const frames = probes.map((p, index) => expectedFrames(p, inputs[index]!.dropFirstFrame === true, target.fps));
-    const tolerance = probes.filter((p) => !sameFps(p.fps, target.fps)).length;
+    const tolerance = specs.reduce((t, spec) => t + spec.tolerance, 0);
     return { parts: normalised, frames, expected: frames.reduce((a, b) => a + b, 0), tolerance, normalised };
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
 }
 
-/** One input normalised to the target: the cached file when it still verifies, else a fresh encode (verified). */
-async function normaliseOne(
-  input: JoinInput,
-  probe: VideoProbe,
+/** One part of the film: the cached file when it still verifies, else a fresh encode (verified). */
+async function encodePart(
+  spec: PartSpec,
   target: JoinTarget,
   cacheDir: string,
   opts: JoinOptions,
@@ -320,18 +432,8 @@ async function normaliseOne(
 ): Promise<string> {
   throwIfAborted(opts.signal);
   throwIfAborted(runOpts.signal);
-  const drop = input.dropFirstFrame === true;
-  if (drop && probe.frames < 2) {
-    throw new TtvError('INPUT_INVALID', `${input.path}: cannot drop the first frame of a ${probe.frames}-frame clip`, { value: input.path });
-  }
-  const lut = input.colour && !isIdentity(input.colour) ? await writeLut(input.colour, cacheDir) : undefined;
-  const args = normaliseArgs(target, probe, drop, opts, lut);
-  const key = sha256(JSON.stringify({ v: CACHE_VERSION, input: input.sha256 ?? (await sha256File(input.path)), target, drop, args }));
-  const cached = join(cacheDir, `${key}.mp4`);
-  const frames = expectedFrames(probe, drop, target.fps);
-  // The encode is capped at `frames`; an fps conversion may come out one short.
-  const tolerance = sameFps(probe.fps, target.fps) ? 0 : 1;
-  const check = (path: string) => checkNormalised(path, frames, tolerance, target, runOpts);
+  const cached = join(cacheDir, `${sha256(JSON.stringify(spec.key))}.mp4`);
+  const check = (path: string) => checkNormalised(path, spec.frames, spec.tolerance, target, runOpts);
   const exists = await stat(cached).then(
     (s) => s.isFile(),
     () => false,
@@ -341,22 +443,20 @@ async function normaliseOne(
     progress(1);
     return cached;
   }
-  const durationUs = ((probe.frames - (drop ? 1 : 0)) / probe.fps) * 1e6;
-  const what = `the normalised segment of ${input.path}`;
   await produceAtomic(cached, async (tmp) => {
-    await runFfmpeg(['-i', input.path, ...args, tmp], {
+    await runFfmpeg([...spec.args, tmp], {
       ...runOpts,
-      writes: { path: tmp, what, reportPath: cached },
+      writes: { path: tmp, what: spec.what, reportPath: cached },
       onProgress: (p) => {
         const us = Number(p.out_time_ms ?? p.out_time_us);
-        if (Number.isFinite(us) && durationUs > 0) progress(Math.min(1, us / durationUs));
+        if (Number.isFinite(us) && spec.durationUs > 0) progress(Math.min(1, us / spec.durationUs));
       },
     });
-    await assertWritten(tmp, `normalised segment of ${input.path}`);
+    await assertWritten(tmp, spec.what.replace(/^the /, ''));
     const bad = await check(tmp);
     if (bad) {
-      await assertRoom(cacheDir, cached, what);
-      throw new TtvError('FFMPEG_FAILED', `normalising ${input.path} wrote a bad file: ${bad}`, { value: input.path });
+      await assertRoom(cacheDir, cached, spec.what);
+      throw new TtvError('FFMPEG_FAILED', `making ${spec.what} wrote a bad file: ${bad}`, { value: cached });
     }
   });
   progress(1);
@@ -386,11 +486,14 @@ async function joinAudio(
   opts: JoinOptions,
   runOpts: RunOpts,
 ): Promise<void> {
+  const K = opts.crossfadeFrames ?? 0;
   const pieces = inputs.map((input, i) => ({
     path: input.path,
     hasAudio: probes[i]!.hasAudio,
     sourceFps: probes[i]!.fps,
     dropFirstFrame: input.dropFirstFrame === true,
+    // The frames a dissolve shares with the previous segment play the previous segment's sound.
+    ...(i > 0 && K > 0 ? { skipSec: K / target.fps } : {}),
     frames: frames[i]!,
   }));
   await buildJoinAudio(pieces, target.fps, audioFile, { ...runOpts, fadeMs: opts.audioFadeMs ?? 50, reportPath: output });
