@@ -105,6 +105,9 @@ const ENTRIES: Record<string, string[]> = {
     'seamFlagged',
     'segmentCues',
     'srtTime',
+    // colour matching
+    'decodeFrame',
+    'matchTransfer',
   ],
   './testing': ['NUMBERED_BITS', 'makeTestClip', 'makeTestImage', 'readTestFrameIndex'],
 };

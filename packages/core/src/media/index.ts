@@ -1,4 +1,5 @@
 export { type FfmpegBinaries, type ResolveFfmpegOptions, resolveFfmpeg, useFfmpegBinaries } from './binaries.js';
+export { type ColourTransfer, type DecodeFrameOptions, decodeFrame, matchTransfer } from './colour.js';
 export { type EncodeStillOptions, encodeStill, type FitImageOptions, type FitImageResult, fitImage, imagePsnr } from './encode.js';
 export { extractFirstFrame, extractFrame, extractLastFrame, type FrameOptions } from './frames.js';
 export { type JoinInput, type JoinOptions, type JoinResult, type JoinTarget, joinSegments } from './join.js';
