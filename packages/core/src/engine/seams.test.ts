@@ -170,17 +170,25 @@ it('subtitles: final.srt beside the film, one cue per segment at its place (prom
   expect(await readFile(join(runDir, 'final.srt'), 'utf8')).toContain('1\n00:00:00,000 --> 00:00:01,000\np0\n');
 });
 
-it('subtitles.burnIn draws the cues into the picture: same frames, text in the bottom band only, the SRT still beside it', async () => {
+it('a music bed, narration subtitles and subtitles.burnIn: same frames, the mixed track, cues on the boundaries, text in the bottom band only', async () => {
   const steady = createScriptedBackend({ name: 'steady', clip: assets.clip, submitsJobs: false });
-  const segments = [{ prompt: 'WWWW MMMM WWWW' }, { prompt: 'MMMM WWWW MMMM' }];
+  const segments = [
+    { prompt: 'p0', narration: 'WWWW MMMM WWWW' },
+    { prompt: 'p1', narration: 'MMMM WWWW MMMM' },
+  ];
+  // With a music bed and one narration line per segment, as a film with a voice-over script would be made.
+  const bed = join(assets.dir, 'bed-burn.m4a');
+  await runFfmpeg(['-f', 'lavfi', '-i', 'sine=frequency=500:sample_rate=48000:duration=1', '-c:a', 'aac', bed]);
   const film = async (burnIn: boolean) => {
     const runDir = await freshRunDir(assets);
+    const core = {
+      mode: 'chaining',
+      soundtrack: { file: 'bed-burn.m4a' },
+      subtitles: { from: 'narration', burnIn },
+      storyboard: { image: assets.image, segments },
+    };
     const r = await runPipeline({
-      config: makeConfig({
-        assets,
-        backends: [steady],
-        core: { mode: 'chaining', subtitles: { from: 'prompts', burnIn }, storyboard: { image: assets.image, segments } },
-      }),
+      config: makeConfig({ assets, backends: [steady], core }),
       registry: noRegistry,
       runDir,
     });
@@ -190,6 +198,11 @@ it('subtitles.burnIn draws the cues into the picture: same frames, text in the b
   const burned = await film(true);
   expect(burned.probe).toMatchObject({ frames: plain.probe.frames, width: plain.probe.width, height: plain.probe.height });
   expect(burned.r.manifest.final!.subtitles).toBe(join(burned.r.runDir, 'final.srt'));
+  expect(burned.probe.hasAudio).toBe(true); // the mixed track survives the burn-in encode
+  // The cues sit on the segment boundaries: 8 + 7 frames at 8 fps.
+  expect(await readFile(burned.r.manifest.final!.subtitles!, 'utf8')).toBe(
+    '1\n00:00:00,000 --> 00:00:01,000\nWWWW MMMM WWWW\n\n2\n00:00:01,000 --> 00:00:01,875\nMMMM WWWW MMMM\n',
+  );
   const size = { width: plain.probe.width, height: plain.probe.height };
   const a = await decodeFrame(plain.r.video, 'first', size);
   const b = await decodeFrame(burned.r.video, 'first', size);

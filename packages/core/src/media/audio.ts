@@ -1,7 +1,8 @@
 // The film's one audio track, built in a single ffmpeg call from the segments' own audio (or silence where a
 // segment has none), cut sample-exactly to each segment's place in the joined video. See docs/decisions/0004.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tempPathFor } from '../util/fs.js';
 import type { FfmpegBinaries } from './binaries.js';
 import { runFfmpeg } from './run.js';
 import { assertWritten } from './verify.js';
@@ -124,7 +125,9 @@ export async function buildJoinAudio(pieces: AudioPiece[], fps: number, out: str
       writes,
     });
   } else {
-    const dir = await mkdtemp(join(dirname(out), '.ttv-audio-'));
+    // A temp name of the film's: the next join removes it if this process is killed before the `finally` below.
+    const dir = tempPathFor(opts.reportPath);
+    await mkdir(dir);
     try {
       const parts: string[] = [];
       for (let from = 0; from < placed.length; from += chunk) {

@@ -210,6 +210,11 @@ describe('joinSegments', () => {
     ];
     const live = join(cacheDir, `.x.mp4.${process.pid}.12345678.tmp.mp4`);
     for (const f of [...dead, live, join(cacheDir, 'keep.tmp')]) await writeFile(f, 'partial');
+    // The folder of audio parts a killed long-film join leaves beside the output (with a part in it).
+    const deadParts = clip('.bad.mp4.999999.feedface.tmp.mp4');
+    await mkdir(deadParts);
+    await writeFile(join(deadParts, 'part-0.wav'), 'partial');
+    dead.push(deadParts);
     const again = await joinSegments(inputs, clip('bad.mp4'), target, { cacheDir });
     expect(again.normalised).toEqual(first.normalised);
     expect((await probeVideo(clip('bad.mp4'), { countFrames: true })).frames).toBe(first.probe.frames);

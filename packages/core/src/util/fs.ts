@@ -32,7 +32,7 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Removes temp files in `dir` left by a ttv process that was killed: only names made by tempPathFor (optionally
+ * Removes temp files (and temp folders) in `dir` left by a ttv process that was killed: only names made by tempPathFor (optionally
  * only for targets `accept` allows), and only when the pid in the name is no longer running (so concurrent runs
  * keep theirs). Returns the removed paths. Never throws for a missing folder.
  */
@@ -43,7 +43,8 @@ export async function removeStaleTemps(dir: string, accept: (target: string) => 
     const parsed = parseTempName(name);
     if (!parsed || !accept(parsed.target) || alive(parsed.pid)) continue;
     const path = join(dir, name);
-    await rm(path, { force: true }).then(
+    // A folder of parts (e.g. the join's audio chunks) is removed with what it holds.
+    await rm(path, { force: true, recursive: true }).then(
       () => removed.push(path),
       () => {},
     );
