@@ -242,18 +242,11 @@ export interface ResolvedTool {
 
 const looksRelativePath = (v: string) => v.startsWith('./') || v.startsWith('../');
 
-/** Merges the preset with the config and checks the template offline (no I/O besides path resolution). */
-export function resolveTool(config: CommandConfig, configDir = process.cwd()): ResolvedTool {
-  const preset: Preset | undefined = config.preset ? PRESETS[config.preset as PresetName] : undefined;
-  const args = config.args ?? preset?.args;
-  if (!args) {
-    throw configError(
-      'command: set either preset or args (the argument template)',
-      'command.args',
-      undefined,
-      `use preset: framepack (or hunyuanvideo, ltx-video), or list args with placeholders like {prompt} {image} {output}`,
-    );
-  }
+/**
+ * The template's variables: the preset's defaults, then the config's (relative paths resolved). None may shadow a
+ * built-in placeholder, and the preset's required ones must be set.
+ */
+function resolveVars(config: CommandConfig, preset: Preset | undefined, configDir: string): Record<string, string> {
   const vars: Record<string, string> = { ...(preset?.defaultVars ?? {}) };
   for (const [k, v] of Object.entries(config.vars)) vars[k] = looksRelativePath(v) ? resolve(configDir, v) : v;
   for (const k of Object.keys(vars)) {
@@ -276,8 +269,13 @@ export function resolveTool(config: CommandConfig, configDir = process.cwd()): R
       );
     }
   }
+  return vars;
+}
+
+/** Every placeholder of the template is known, and the template passes the output (file or directory) the tool writes. */
+function checkTemplate(args: readonly ArgTemplate[], extraArgs: readonly ArgTemplate[], vars: Record<string, string>, output: ResolvedTool['output']): void {
   const known = new Set<string>([...REQUEST_PLACEHOLDERS, ...Object.keys(vars)]);
-  for (const name of placeholders([...args, ...config.extraArgs])) {
+  for (const name of placeholders([...args, ...extraArgs])) {
     if (!known.has(name)) {
       throw configError(
         `command: unknown placeholder {${name}} in the argument template`,
@@ -287,7 +285,6 @@ export function resolveTool(config: CommandConfig, configDir = process.cwd()): R
       );
     }
   }
-  const output = config.output ?? preset?.output ?? { kind: 'file' as const };
   const used = placeholders(args);
   const passes = output.kind === 'file' ? 'output' : 'outputDir';
   if (!used.has(passes)) {
@@ -300,6 +297,23 @@ export function resolveTool(config: CommandConfig, configDir = process.cwd()): R
         : 'pass {outputDir} where the tool takes its output directory',
     );
   }
+}
+
+/** Merges the preset with the config and checks the template offline (no I/O besides path resolution). */
+export function resolveTool(config: CommandConfig, configDir = process.cwd()): ResolvedTool {
+  const preset: Preset | undefined = config.preset ? PRESETS[config.preset as PresetName] : undefined;
+  const args = config.args ?? preset?.args;
+  if (!args) {
+    throw configError(
+      'command: set either preset or args (the argument template)',
+      'command.args',
+      undefined,
+      `use preset: framepack (or hunyuanvideo, ltx-video), or list args with placeholders like {prompt} {image} {output}`,
+    );
+  }
+  const vars = resolveVars(config, preset, configDir);
+  const output = config.output ?? preset?.output ?? { kind: 'file' as const };
+  checkTemplate(args, config.extraArgs, vars, output);
   const command = config.command ?? preset?.command ?? 'python';
   const inputs = config.inputs ?? preset?.inputs ?? ['first-frame'];
   if (config.gpus.length > 0 && config.gpusPerJob > config.gpus.length) {

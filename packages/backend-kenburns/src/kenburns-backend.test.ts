@@ -45,6 +45,15 @@ async function fitted(image: string, name: string, width = 320, height = 180): P
   return out;
 }
 
+/** The first and last frames of a clip, extracted to `<prefix>-first.png` and `<prefix>-last.png`. */
+async function endFrames(clip: string, prefix: string): Promise<{ first: string; last: string }> {
+  const first = join(dir, `${prefix}-first.png`);
+  const last = join(dir, `${prefix}-last.png`);
+  await extractFirstFrame(clip, first);
+  await extractLastFrame(clip, last);
+  return { first, last };
+}
+
 async function rejection(promise: Promise<unknown>): Promise<TtvError> {
   const error = await promise.then(
     () => undefined,
@@ -159,10 +168,7 @@ describe('generate: first frame', () => {
     expect(fractions).toEqual([...fractions].sort((x, y) => x - y));
 
     const ref = await fitted(imgB, 'ff-ref.png');
-    const first = join(dir, 'ff-first.png');
-    const last = join(dir, 'ff-last.png');
-    await extractFirstFrame(out, first);
-    await extractLastFrame(out, last);
+    const { first, last } = await endFrames(out, 'ff');
     expect(await imagePsnr(first, ref)).toBeGreaterThanOrEqual(40);
     expect(await imagePsnr(last, ref)).toBeLessThan(32);
   });
@@ -195,10 +201,7 @@ describe('generate: first and last frame', () => {
     const result = await kb().generate(request({ lastFrame: imgB, durationSec: 1.5, outputPath: out }), ctx());
     expect(result).toMatchObject({ frames: 36, width: 320, height: 180, fps: 24 });
     const refB = await fitted(imgB, 'flf-ref-b.png');
-    const first = join(dir, 'flf-first.png');
-    const last = join(dir, 'flf-last.png');
-    await extractFirstFrame(out, first);
-    await extractLastFrame(out, last);
+    const { first, last } = await endFrames(out, 'flf');
     expect(await imagePsnr(first, imgA)).toBeGreaterThanOrEqual(40);
     expect(await imagePsnr(last, refB)).toBeGreaterThanOrEqual(40);
     expect(await imagePsnr(first, refB)).toBeLessThan(25);

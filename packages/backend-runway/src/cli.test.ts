@@ -101,6 +101,13 @@ function parse(r: Run): JsonResult {
   }
 }
 
+/** Writes the config, runs `ttv generate` on it, expects success and returns its JSON. */
+async function generateOk(name: string, yaml: string): Promise<JsonResult> {
+  const r = await ttv(await config(name, yaml));
+  expect(r.code, r.stderr).toBe(0);
+  return parse(r);
+}
+
 async function noSecretIn(runDir: string): Promise<void> {
   for (const name of await readdir(runDir)) {
     if (/\.(json|log|ya?ml)$/.test(name)) expect(await readFile(join(runDir, name), 'utf8')).not.toContain(emu.apiKey);
@@ -109,13 +116,10 @@ async function noSecretIn(runDir: string): Promise<void> {
 
 describe('ttv generate with backend: runway (emulator)', () => {
   it('chaining: three gen4_turbo segments, each from the previous last frame, joined into a correct final.mp4', async () => {
-    const file = await config(
+    const out = await generateOk(
       'chain',
       `mode: chaining\nbackend: runway\nsegmentDuration: 2\n${runwaySection()}storyboard:\n  image: a.png\n  segments:\n    - prompt: one\n    - prompt: two\n    - prompt: three\n`,
     );
-    const r = await ttv(file);
-    expect(r.code, r.stderr).toBe(0);
-    const out = parse(r);
     expect(out.segments.map((s) => [s.backend, s.model, s.status])).toEqual([
       ['runway', 'gen4_turbo', 'done'],
       ['runway', 'gen4_turbo', 'done'],
@@ -134,13 +138,10 @@ describe('ttv generate with backend: runway (emulator)', () => {
   });
 
   it('keyframe: veo3.1_fast with first and last frames; the clips end on the keyframes', async () => {
-    const file = await config(
+    const out = await generateOk(
       'keys',
       `mode: keyframe\nbackend: runway\nsegmentDuration: 4\nconcurrency: 2\n${runwaySection('  model: veo3.1_fast\n')}storyboard:\n  image: a.png\n  segments:\n    - { prompt: one, keyframe: b.png }\n    - { prompt: two, keyframe: c.png }\n`,
     );
-    const r = await ttv(file);
-    expect(r.code, r.stderr).toBe(0);
-    const out = parse(r);
     expect(out.segments.map((s) => [s.backend, s.model, s.status])).toEqual([
       ['runway', 'veo3.1_fast', 'done'],
       ['runway', 'veo3.1_fast', 'done'],
@@ -162,13 +163,10 @@ describe('ttv generate with backend: runway (emulator)', () => {
 
   it('fallback: the daily limit (429) is QUOTA on runway and each segment falls through to kenburns', async () => {
     emu.script.dailyLimit({ times: 100 });
-    const file = await config(
+    const out = await generateOk(
       'fallback',
       `mode: chaining\nbackends: [runway, kenburns]\nsegmentDuration: 2\n${runwaySection()}storyboard:\n  image: a.png\n  segments:\n    - prompt: one\n    - prompt: two\n`,
     );
-    const r = await ttv(file);
-    expect(r.code, r.stderr).toBe(0);
-    const out = parse(r);
     expect(out.segments.map((s) => [s.backend, s.status])).toEqual([
       ['kenburns', 'done'],
       ['kenburns', 'done'],

@@ -58,11 +58,7 @@ export function mapSdkError(error: unknown, what: string, signal?: AbortSignal):
   if (signal?.aborted || error instanceof APIUserAbortError) {
     return new TtvError('CANCELLED', `runway ${what} cancelled`, { cause: error });
   }
-  if (!(error instanceof APIError)) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof Error && error.name === 'AbortError') return new TtvError('CANCELLED', `runway ${what} cancelled`, { cause: error });
-    return new TtvError('INTERNAL', `runway ${what}: ${redact(message)}`, { cause: error });
-  }
+  if (!(error instanceof APIError)) return notFromTheApi(error, what);
   const opts = (extra: TtvErrorOptions = {}): TtvErrorOptions => ({ cause: error, details: { status: error.status ?? null, call: what }, ...extra });
 
   if (error instanceof APIConnectionTimeoutError) {
@@ -87,37 +83,8 @@ export function mapSdkError(error: unknown, what: string, signal?: AbortSignal):
       opts({ fix: 'check that the key belongs to an organization with API access to this model' }),
     );
   }
-  if (error instanceof RateLimitError) {
-    if (isDailyLimit(message)) {
-      return new TtvError(
-        'QUOTA',
-        `runway ${what}: ${message}`,
-        opts({
-          fix: 'Runway counts tasks over a rolling 24 h window: wait, raise your tier, or add a fallback backend (backends: [runway, kenburns])',
-          ...(after !== undefined ? { retryAfterMs: after } : {}),
-        }),
-      );
-    }
-    return new TtvError('RATE_LIMITED', `runway ${what}: rate limited (429: ${message})`, opts(after !== undefined ? { retryAfterMs: after } : {}));
-  }
-  if (error instanceof BadRequestError || error instanceof UnprocessableEntityError) {
-    if (isCreditShortage(message)) {
-      return new TtvError(
-        'QUOTA',
-        `runway ${what}: ${message}`,
-        opts({ fix: 'buy API credits at https://dev.runwayml.com (billing), or add a fallback backend' }),
-      );
-    }
-    const field = /parameter '([^']+)'/.exec(message)?.[1] ?? /^([\w.[\]]+):/.exec(message)?.[1];
-    return new TtvError(
-      'INPUT_INVALID',
-      `runway ${what}: the API refused the request (${error.status}: ${message})`,
-      opts({
-        ...(field ? { field } : {}),
-        fix: 'check the runway section and the segment against the model rules (ratio, duration, prompt, images)',
-      }),
-    );
-  }
+  if (error instanceof RateLimitError) return rateLimited(what, message, after, opts);
+  if (error instanceof BadRequestError || error instanceof UnprocessableEntityError) return refused(error.status, what, message, opts);
   if (error instanceof NotFoundError) {
     return new TtvError('GENERATION_FAILED', `runway ${what}: not found (404: ${message})`, opts());
   }
@@ -133,6 +100,50 @@ export function mapSdkError(error: unknown, what: string, signal?: AbortSignal):
   }
   if (error.status === 408) return new TtvError('TIMEOUT', `runway ${what}: request timeout (408)`, opts());
   return new TtvError('GENERATION_FAILED', `runway ${what}: unexpected reply (${error.status ?? 'no status'}: ${message})`, opts());
+}
+
+type ErrorOptionsOf = (extra?: TtvErrorOptions) => TtvErrorOptions;
+
+/** What a Runway SDK call threw that is not an API error: an abort of the fetch, or a bug. */
+function notFromTheApi(error: unknown, what: string): TtvError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof Error && error.name === 'AbortError') return new TtvError('CANCELLED', `runway ${what} cancelled`, { cause: error });
+  return new TtvError('INTERNAL', `runway ${what}: ${redact(message)}`, { cause: error });
+}
+
+/** 429: the rolling daily task limit (QUOTA), or a rate limit to wait out (RATE_LIMITED). */
+function rateLimited(what: string, message: string, after: number | undefined, opts: ErrorOptionsOf): TtvError {
+  if (isDailyLimit(message)) {
+    return new TtvError(
+      'QUOTA',
+      `runway ${what}: ${message}`,
+      opts({
+        fix: 'Runway counts tasks over a rolling 24 h window: wait, raise your tier, or add a fallback backend (backends: [runway, kenburns])',
+        ...(after !== undefined ? { retryAfterMs: after } : {}),
+      }),
+    );
+  }
+  return new TtvError('RATE_LIMITED', `runway ${what}: rate limited (429: ${message})`, opts(after !== undefined ? { retryAfterMs: after } : {}));
+}
+
+/** 400 / 422: out of credits (QUOTA), or a request the API refuses (INPUT_INVALID, naming the field when it can). */
+function refused(status: number | undefined, what: string, message: string, opts: ErrorOptionsOf): TtvError {
+  if (isCreditShortage(message)) {
+    return new TtvError(
+      'QUOTA',
+      `runway ${what}: ${message}`,
+      opts({ fix: 'buy API credits at https://dev.runwayml.com (billing), or add a fallback backend' }),
+    );
+  }
+  const field = /parameter '([^']+)'/.exec(message)?.[1] ?? /^([\w.[\]]+):/.exec(message)?.[1];
+  return new TtvError(
+    'INPUT_INVALID',
+    `runway ${what}: the API refused the request (${status}: ${message})`,
+    opts({
+      ...(field ? { field } : {}),
+      fix: 'check the runway section and the segment against the model rules (ratio, duration, prompt, images)',
+    }),
+  );
 }
 
 export interface FailedTask {

@@ -40,6 +40,23 @@ export interface RunwayModel {
   creditsPerSecondWithAudio?: number;
 }
 
+/** Veo 3.1 through Runway: the standard and the fast model take the same requests and differ only in price. */
+function veoModel(id: 'veo3.1' | 'veo3.1_fast', creditsPerSecond: number, creditsPerSecondWithAudio: number): RunwayModel {
+  return {
+    id,
+    ratios: VEO_RATIOS,
+    durations: { kind: 'discrete', values: [4, 6, 8] },
+    lastFrame: true,
+    promptText: true,
+    promptTextRequired: false,
+    negativePrompt: true,
+    audio: true,
+    contentModeration: false,
+    creditsPerSecond,
+    creditsPerSecondWithAudio,
+  };
+}
+
 export const MODELS: Record<RunwayModelId, RunwayModel> = {
   gen4_turbo: {
     id: 'gen4_turbo',
@@ -66,32 +83,8 @@ export const MODELS: Record<RunwayModelId, RunwayModel> = {
     contentModeration: true,
     creditsPerSecond: 12,
   },
-  'veo3.1': {
-    id: 'veo3.1',
-    ratios: VEO_RATIOS,
-    durations: { kind: 'discrete', values: [4, 6, 8] },
-    lastFrame: true,
-    promptText: true,
-    promptTextRequired: false,
-    negativePrompt: true,
-    audio: true,
-    contentModeration: false,
-    creditsPerSecond: 20,
-    creditsPerSecondWithAudio: 40,
-  },
-  'veo3.1_fast': {
-    id: 'veo3.1_fast',
-    ratios: VEO_RATIOS,
-    durations: { kind: 'discrete', values: [4, 6, 8] },
-    lastFrame: true,
-    promptText: true,
-    promptTextRequired: false,
-    negativePrompt: true,
-    audio: true,
-    contentModeration: false,
-    creditsPerSecond: 10,
-    creditsPerSecondWithAudio: 15,
-  },
+  'veo3.1': veoModel('veo3.1', 20, 40),
+  'veo3.1_fast': veoModel('veo3.1_fast', 10, 15),
 };
 
 export function isModelId(id: string): id is RunwayModelId {

@@ -18,26 +18,26 @@ afterAll(async () => {
   await emu?.close();
 });
 
-describeBackendConformance({
-  name: 'veo3 veo-3.1-fast (emulator, access token)',
+/** What both runs share: the plugin against the emulator, its submits as spend, its requests as network calls. */
+const onEmulator = {
   plugin: backend,
-  config: () => emulatorConfig(emu),
   context: { env: {} },
   spend: { count: () => emu.stats().submits },
   network: { count: () => emu.requests.length },
-  remote: { resume: true },
-  secrets: [TOKEN],
+  remote: { resume: true as const },
   timeoutMs: 120_000,
+};
+
+describeBackendConformance({
+  ...onEmulator,
+  name: 'veo3 veo-3.1-fast (emulator, access token)',
+  config: () => emulatorConfig(emu),
+  secrets: [TOKEN],
 });
 
 describeBackendConformance({
+  ...onEmulator,
   name: 'veo3 veo-3.0 (emulator, express mode)',
-  plugin: backend,
   config: () => ({ auth: 'express', apiKey: API_KEY, model: 'veo-3.0-generate-001', baseUrl: emu.url, polling: { intervalMs: 5, jitter: 0 } }),
-  context: { env: {} },
-  spend: { count: () => emu.stats().submits },
-  network: { count: () => emu.requests.length },
-  remote: { resume: true },
   secrets: [API_KEY],
-  timeoutMs: 120_000,
 });

@@ -515,62 +515,78 @@ export class VeoBackend implements RemoteVideoBackend {
   // ---- doctor --------------------------------------------------------------------------------------------
 
   async doctor(): Promise<DoctorCheck[]> {
-    const checks: DoctorCheck[] = [];
+    return [...(await this.authChecks()), ...(await this.bucketChecks()), ffprobeCheck()];
+  }
+
+  /** Express mode: the API key. Vertex modes: the project, the key file, and a token from the credentials. */
+  private async authChecks(): Promise<DoctorCheck[]> {
     const a = this.auth;
     const endpoint = vertexBaseUrl(this.config, a);
     if (a.mode === 'express') {
-      checks.push({
-        name: 'auth',
-        ok: Boolean(a.apiKey),
-        detail: a.apiKey ? `Vertex AI express mode, API key set (${a.apiKey.length} characters), endpoint ${endpoint}` : 'express mode without an API key',
-        ...(a.apiKey ? {} : { fix: 'set GOOGLE_API_KEY (a Vertex AI API key), or veo3.project with ADC' }),
-      });
-    } else {
-      let project: string | undefined;
-      try {
-        project = requireProject(a);
-      } catch (error) {
-        checks.push({ name: 'project', ok: false, detail: (error as TtvError).message, fix: (error as TtvError).fix ?? 'set veo3.project' });
-      }
-      if (project) checks.push({ name: 'project', ok: true, detail: `${project} in ${a.location} (${a.mode}; ${a.sources.join(', ')}), endpoint ${endpoint}` });
-      if (a.mode === 'service-account' && a.keyFile) {
-        const k = inspectKeyFile(a.keyFile);
-        checks.push(
-          k.ok
-            ? { name: 'key file', ok: true, detail: `${a.keyFile}: ${k.clientEmail}` }
-            : { name: 'key file', ok: false, detail: k.problem, fix: 'download a JSON key for a service account with roles/aiplatform.user, or use ADC' },
-        );
-      }
-      if (project && !this.deps.authClient && a.mode !== 'access-token') {
-        try {
-          // The same credentials genai uses (ADC or the key file), asked for a token directly.
-          const auth = new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE], ...(a.mode === 'service-account' && a.keyFile ? { keyFilename: a.keyFile } : {}) });
-          let timer: NodeJS.Timeout | undefined;
-          try {
-            await Promise.race([
-              auth.getAccessToken(),
-              new Promise((_, reject) => {
-                timer = setTimeout(() => reject(new Error('no token within 20 s')), 20_000);
-              }),
-            ]);
-          } finally {
-            clearTimeout(timer);
-          }
-          checks.push({
-            name: 'credentials',
-            ok: true,
-            detail: `obtained an access token (${a.mode === 'service-account' ? 'key file' : 'Application Default Credentials'})`,
-          });
-        } catch (error) {
-          checks.push({
-            name: 'credentials',
-            ok: false,
-            detail: scrub((error as Error).message, this.secrets),
-            fix: a.mode === 'service-account' ? 'check veo3.keyFile' : 'run `gcloud auth application-default login` or set GOOGLE_APPLICATION_CREDENTIALS',
-          });
-        }
-      }
+      return [
+        {
+          name: 'auth',
+          ok: Boolean(a.apiKey),
+          detail: a.apiKey ? `Vertex AI express mode, API key set (${a.apiKey.length} characters), endpoint ${endpoint}` : 'express mode without an API key',
+          ...(a.apiKey ? {} : { fix: 'set GOOGLE_API_KEY (a Vertex AI API key), or veo3.project with ADC' }),
+        },
+      ];
     }
+    const checks: DoctorCheck[] = [];
+    let project: string | undefined;
+    try {
+      project = requireProject(a);
+    } catch (error) {
+      checks.push({ name: 'project', ok: false, detail: (error as TtvError).message, fix: (error as TtvError).fix ?? 'set veo3.project' });
+    }
+    if (project) checks.push({ name: 'project', ok: true, detail: `${project} in ${a.location} (${a.mode}; ${a.sources.join(', ')}), endpoint ${endpoint}` });
+    if (a.mode === 'service-account' && a.keyFile) {
+      const k = inspectKeyFile(a.keyFile);
+      checks.push(
+        k.ok
+          ? { name: 'key file', ok: true, detail: `${a.keyFile}: ${k.clientEmail}` }
+          : { name: 'key file', ok: false, detail: k.problem, fix: 'download a JSON key for a service account with roles/aiplatform.user, or use ADC' },
+      );
+    }
+    if (project && !this.deps.authClient && a.mode !== 'access-token') checks.push(await this.credentialsCheck());
+    return checks;
+  }
+
+  /** Asks the credentials genai uses (ADC or the key file) for an access token directly, within 20 s. */
+  private async credentialsCheck(): Promise<DoctorCheck> {
+    const a = this.auth;
+    try {
+      const auth = new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE], ...(a.mode === 'service-account' && a.keyFile ? { keyFilename: a.keyFile } : {}) });
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          auth.getAccessToken(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('no token within 20 s')), 20_000);
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+      return {
+        name: 'credentials',
+        ok: true,
+        detail: `obtained an access token (${a.mode === 'service-account' ? 'key file' : 'Application Default Credentials'})`,
+      };
+    } catch (error) {
+      return {
+        name: 'credentials',
+        ok: false,
+        detail: scrub((error as Error).message, this.secrets),
+        fix: a.mode === 'service-account' ? 'check veo3.keyFile' : 'run `gcloud auth application-default login` or set GOOGLE_APPLICATION_CREDENTIALS',
+      };
+    }
+  }
+
+  /** The configured output and staging buckets exist and are reachable. */
+  private async bucketChecks(): Promise<DoctorCheck[]> {
+    const checks: DoctorCheck[] = [];
+    const { location } = this.auth;
     for (const [field, uri] of [
       ['outputGcsUri', this.config.outputGcsUri],
       ['stagingGcsUri', this.config.stagingGcsUri],
@@ -583,7 +599,7 @@ export class VeoBackend implements RemoteVideoBackend {
           name: `${field}`,
           ok: exists,
           detail: exists ? `bucket ${gs.bucket} is reachable` : `bucket ${gs.bucket} does not exist`,
-          ...(exists ? {} : { fix: `create it in ${a.location}: gcloud storage buckets create gs://${gs.bucket} --location ${a.location}` }),
+          ...(exists ? {} : { fix: `create it in ${location}: gcloud storage buckets create gs://${gs.bucket} --location ${location}` }),
         });
       } catch (error) {
         checks.push({
@@ -594,13 +610,17 @@ export class VeoBackend implements RemoteVideoBackend {
         });
       }
     }
-    try {
-      const bins = resolveFfmpeg();
-      checks.push({ name: 'ffprobe', ok: true, detail: `${bins.ffprobe} (verifies every downloaded clip)` });
-    } catch (error) {
-      checks.push({ name: 'ffprobe', ok: false, detail: (error as Error).message, fix: 'reinstall dependencies (pnpm install) or set FFPROBE_PATH' });
-    }
     return checks;
+  }
+}
+
+/** ffprobe is found (it verifies every downloaded clip). */
+function ffprobeCheck(): DoctorCheck {
+  try {
+    const bins = resolveFfmpeg();
+    return { name: 'ffprobe', ok: true, detail: `${bins.ffprobe} (verifies every downloaded clip)` };
+  } catch (error) {
+    return { name: 'ffprobe', ok: false, detail: (error as Error).message, fix: 'reinstall dependencies (pnpm install) or set FFPROBE_PATH' };
   }
 }
 

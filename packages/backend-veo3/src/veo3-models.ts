@@ -45,74 +45,47 @@ export interface VeoModel {
   requestsPerMinute?: number;
 }
 
-const BOTH: readonly AspectRatio[] = ['16:9', '9:16'];
+/** A model's row: what differs between the models (every one makes both aspect ratios). */
+type ModelRow = readonly [
+  durations: readonly number[],
+  resolutions: readonly VeoResolution[],
+  audio: boolean,
+  lastFrame: boolean,
+  usdPerSecond: number,
+  usdPerSecondWithAudio: number,
+  requestsPerMinute?: number,
+];
 
-export const MODELS: Record<VeoModelId, VeoModel> = {
-  'veo-3.1-generate-001': {
-    id: 'veo-3.1-generate-001',
-    durations: [4, 6, 8],
-    aspectRatios: BOTH,
-    resolutions: ['720p', '1080p'],
-    audio: true,
-    lastFrame: true,
-    usdPerSecond: 0.2,
-    usdPerSecondWithAudio: 0.4,
-    requestsPerMinute: 50,
-  },
-  'veo-3.1-fast-generate-001': {
-    id: 'veo-3.1-fast-generate-001',
-    durations: [4, 6, 8],
-    aspectRatios: BOTH,
-    resolutions: ['720p', '1080p'],
-    audio: true,
-    lastFrame: true,
-    usdPerSecond: 0.1,
-    usdPerSecondWithAudio: 0.15,
-    requestsPerMinute: 50,
-  },
-  'veo-3.1-lite-generate-001': {
-    id: 'veo-3.1-lite-generate-001',
-    durations: [4, 6, 8],
-    aspectRatios: BOTH,
-    resolutions: ['720p'],
-    audio: true,
-    lastFrame: true,
-    usdPerSecond: 0.05,
-    usdPerSecondWithAudio: 0.05,
-  },
-  'veo-3.0-generate-001': {
-    id: 'veo-3.0-generate-001',
-    durations: [4, 6, 8],
-    aspectRatios: BOTH,
-    resolutions: ['720p', '1080p'],
-    audio: true,
-    lastFrame: false,
-    usdPerSecond: 0.2,
-    usdPerSecondWithAudio: 0.4,
-    requestsPerMinute: 10,
-  },
-  'veo-3.0-fast-generate-001': {
-    id: 'veo-3.0-fast-generate-001',
-    durations: [8],
-    aspectRatios: BOTH,
-    resolutions: ['720p', '1080p'],
-    audio: true,
-    lastFrame: false,
-    usdPerSecond: 0.1,
-    usdPerSecondWithAudio: 0.15,
-  },
-  'veo-2.0-generate-001': {
-    id: 'veo-2.0-generate-001',
-    durations: [5, 6, 7, 8],
-    aspectRatios: BOTH,
-    resolutions: ['720p'],
-    audio: false,
-    lastFrame: false,
-    // Sources conflict ($0.35–0.50): estimate with the upper figure.
-    usdPerSecond: 0.5,
-    usdPerSecondWithAudio: 0.5,
-  },
-};
+const HD: readonly VeoResolution[] = ['720p'];
+const HD_AND_FULL_HD: readonly VeoResolution[] = ['720p', '1080p'];
+
+/** One row a model: durations (s), resolutions, audio, lastFrame, USD/s without and with audio, requests/min. */
+const MODEL_ROWS = {
+  'veo-3.1-generate-001': [[4, 6, 8], HD_AND_FULL_HD, true, true, 0.2, 0.4, 50],
+  'veo-3.1-fast-generate-001': [[4, 6, 8], HD_AND_FULL_HD, true, true, 0.1, 0.15, 50],
+  'veo-3.1-lite-generate-001': [[4, 6, 8], HD, true, true, 0.05, 0.05],
+  'veo-3.0-generate-001': [[4, 6, 8], HD_AND_FULL_HD, true, false, 0.2, 0.4, 10],
+  'veo-3.0-fast-generate-001': [[8], HD_AND_FULL_HD, true, false, 0.1, 0.15],
+  // Sources conflict on the price ($0.35–0.50): estimate with the upper figure.
+  'veo-2.0-generate-001': [[5, 6, 7, 8], HD, false, false, 0.5, 0.5],
+} satisfies Record<VeoModelId, ModelRow>;
+
+function modelOf(id: VeoModelId, row: ModelRow): VeoModel {
+  const [durations, resolutions, audio, lastFrame, usdPerSecond, usdPerSecondWithAudio, requestsPerMinute] = row;
+  return {
+    id,
+    durations,
+    aspectRatios: ASPECT_RATIOS,
+    resolutions,
+    audio,
+    lastFrame,
+    usdPerSecond,
+    usdPerSecondWithAudio,
+    ...(requestsPerMinute !== undefined ? { requestsPerMinute } : {}),
+  };
+}
+
+export const MODELS = Object.fromEntries(MODEL_IDS.map((id) => [id, modelOf(id, MODEL_ROWS[id])])) as Record<VeoModelId, VeoModel>;
 
 export function isModelId(id: string): id is VeoModelId {
   return (MODEL_IDS as readonly string[]).includes(id);

@@ -33,10 +33,11 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function ttv(config: object, name: string) {
+/** `ttv generate --json` on a wan21 project named `wan-<name>`, written to `<name>.yaml` with `project`'s keys. */
+function ttv(name: string, project: Record<string, unknown>) {
   const file = join(work, `${name}.yaml`);
   // JSON is YAML.
-  writeFileSync(file, JSON.stringify(config, null, 2));
+  writeFileSync(file, JSON.stringify({ name: `wan-${name}`, backend: 'wan21', ...project }, null, 2));
   return execa(process.execPath, [CLI, 'generate', '--config', file, '--out', join(work, `run-${name}`), '--json', '--quiet'], {
     cwd: work,
     reject: false,
@@ -74,22 +75,17 @@ function maxOverlap(jobs: StandInRunRecord[]): number {
 describe.skipIf(!built)('ttv generate with backend: wan21 (stand-in)', () => {
   it('keyframe mode, gpus [0,1,2,3] × 2 per job: exactly two torchrun jobs at a time, each on its own GPU pair', async () => {
     const record = join(work, 'kf.jsonl');
-    const r = await ttv(
-      {
-        name: 'wan-keyframe',
-        mode: 'keyframe',
-        backend: 'wan21',
-        concurrency: 4,
-        segmentDuration: 5,
-        output: { width: 640, height: 360, fps: 16 },
-        storyboard: {
-          image: 'k0.png',
-          segments: [1, 2, 3, 4, 5, 6].map((i) => ({ prompt: `shot ${i}: the camera glides on`, keyframe: `k${i}.png` })),
-        },
-        wan21: wanSection(record, { gpus: [0, 1, 2, 3], gpusPerJob: 2 }),
+    const r = await ttv('keyframe', {
+      mode: 'keyframe',
+      concurrency: 4,
+      segmentDuration: 5,
+      output: { width: 640, height: 360, fps: 16 },
+      storyboard: {
+        image: 'k0.png',
+        segments: [1, 2, 3, 4, 5, 6].map((i) => ({ prompt: `shot ${i}: the camera glides on`, keyframe: `k${i}.png` })),
       },
-      'keyframe',
-    );
+      wan21: wanSection(record, { gpus: [0, 1, 2, 3], gpusPerJob: 2 }),
+    });
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
     const out = JSON.parse(r.stdout) as { ok: boolean; video: string; segments: Array<{ model: string; status: string }> };
     expect(out.ok).toBe(true);
@@ -130,18 +126,13 @@ describe.skipIf(!built)('ttv generate with backend: wan21 (stand-in)', () => {
 
   it('a failed save that exits 0 stops the run with GENERATION_FAILED (exit 7), not a broken film', async () => {
     const record = join(work, 'savefail.jsonl');
-    const r = await ttv(
-      {
-        name: 'wan-savefail',
-        mode: 'chaining',
-        backend: 'wan21',
-        segmentDuration: 1,
-        output: { width: 832, height: 464, fps: 16 },
-        storyboard: { image: 'k0.png', segments: [{ prompt: 'one shot' }] },
-        wan21: wanSection(record, { env: fx.standInEnv({ record, scale: 8, fault: 'save_fail' }) }),
-      },
-      'savefail',
-    );
+    const r = await ttv('savefail', {
+      mode: 'chaining',
+      segmentDuration: 1,
+      output: { width: 832, height: 464, fps: 16 },
+      storyboard: { image: 'k0.png', segments: [{ prompt: 'one shot' }] },
+      wan21: wanSection(record, { env: fx.standInEnv({ record, scale: 8, fault: 'save_fail' }) }),
+    });
     expect(r.exitCode, r.stdout + r.stderr).toBe(7);
     const out = JSON.parse(r.stdout) as { ok: boolean; error: { code: string; message: string } };
     expect(out.error.code).toBe('GENERATION_FAILED');

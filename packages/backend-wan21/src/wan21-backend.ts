@@ -371,23 +371,11 @@ export class Wan21Backend implements LocalVideoBackend {
     throwIfAborted(ctx.signal);
     const job = await this.plan(request, ctx.signal);
     const cfg = this.config;
-    const gpus = ctx.lease?.gpus ?? cfg.gpus.slice(0, cfg.gpusPerJob);
-    if (gpus.length !== cfg.gpusPerJob) {
-      throw new TtvError('INTERNAL', `wan21 asked for ${cfg.gpusPerJob} GPU(s) but was leased ${gpus.length} (${gpus.join(', ')})`);
-    }
+    const gpus = this.leasedGpus(ctx);
     const nproc = gpus.length;
     await mkdir(dirname(request.outputPath), { recursive: true });
     const saveFile = join(dirname(request.outputPath), `.${basename(request.outputPath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp.mp4`);
-    const warnings: GenerateResult['warnings'] = [];
-    if (job.geometry.width !== request.width || job.geometry.height !== request.height) {
-      warnings.push({
-        type: 'negotiated',
-        field: 'resolution',
-        message: `wan21/${job.task} follows the first image's aspect: the clip is ${job.geometry.width}x${job.geometry.height}, not ${request.width}x${request.height} (the join scales it)`,
-      });
-    }
-    if (request.negativePrompt)
-      warnings.push({ type: 'unsupported', field: 'negativePrompt', message: 'Wan2.1 generate.py takes no negative prompt; it was ignored' });
+    const warnings = negotiationWarnings(job, request);
     const d = wanDefaults(job.task, job.size);
     ctx.log(
       `${job.task} ${job.frameNum} frames @${WAN_FPS} fps, --size ${job.size} → ${job.geometry.width}x${job.geometry.height}, seed ${job.seed}, ` +
@@ -396,50 +384,8 @@ export class Wan21Backend implements LocalVideoBackend {
     );
     const started = Date.now();
     try {
-      let outcome: ProcessOutcome | undefined;
-      for (let attempt = 1; ; attempt++) {
-        const port = nproc > 1 ? await freePort() : undefined;
-        try {
-          const { file, args } = this.command(job, request, saveFile, nproc, port);
-          ctx.onProgress({ fraction: 0, message: 'loading the model' });
-          this.spawnCount++;
-          outcome = await runProcess({
-            file,
-            args,
-            cwd: job.wanDir,
-            env: { ...cfg.env, CUDA_VISIBLE_DEVICES: gpus.join(','), PYTHONUNBUFFERED: '1' },
-            signal: ctx.signal,
-            timeoutMs: cfg.timeoutMinutes * 60_000,
-            killGraceMs: cfg.killGraceSeconds * 1000,
-            log: (line) => ctx.log(line),
-            onProgress: ({ step, total }) => ctx.onProgress({ fraction: Math.min(0.98, step / total), message: `step ${step}/${total}` }),
-            onSpawn: (pid) => ctx.log(`pid ${pid}: ${[file, ...args].join(' ')}`),
-          });
-        } finally {
-          if (port !== undefined) reservedPorts.delete(port);
-        }
-        // Another program took the rendezvous port between our probe and torchrun's bind: try another.
-        const portClash = nproc > 1 && outcome.exitCode !== 0 && outcome.stderrTail.some((l) => /EADDRINUSE|address already in use/.test(l));
-        if (portClash && attempt < 3 && !ctx.signal.aborted) {
-          ctx.log('torchrun rendezvous port was taken; retrying with another port');
-          continue;
-        }
-        break;
-      }
-      const failure = processError(outcome, cfg, job, nproc);
-      if (failure) throw failure;
-      // Exit 0 is not success: Wan logs "cache_video failed" and still exits 0 when saving fails.
-      if (!existsSync(saveFile) || statSync(saveFile).size === 0) throw noVideoSaved(outcome, job, saveFile);
-      let probe: Awaited<ReturnType<typeof probeVideo>>;
-      try {
-        probe = await probeVideo(saveFile, { signal: ctx.signal, countFrames: true });
-      } catch (error) {
-        throw unreadableVideo(job, saveFile, error, ctx.signal);
-      }
-      if (probe.frames !== job.frameNum || Math.abs(probe.fps - WAN_FPS) > 0.01) throw wrongFrameCount(job, probe);
-      if (probe.width !== job.geometry.width || probe.height !== job.geometry.height) {
-        ctx.log(`clip is ${probe.width}x${probe.height}; Wan's geometry predicts ${job.geometry.width}x${job.geometry.height}`);
-      }
+      const outcome = await this.runWan(job, request, saveFile, gpus, ctx);
+      const probe = await this.savedClip(outcome, job, saveFile, nproc, ctx);
       await rename(saveFile, request.outputPath);
       ctx.onProgress({ fraction: 1 });
       const hours = (Date.now() - started) / 3_600_000;
@@ -447,6 +393,71 @@ export class Wan21Backend implements LocalVideoBackend {
     } finally {
       await rm(saveFile, { force: true });
     }
+  }
+
+  /** The GPUs of the engine's lease (without one, the first gpusPerJob of the config); exactly gpusPerJob of them. */
+  private leasedGpus(ctx: GenerateContext): number[] {
+    const cfg = this.config;
+    const gpus = ctx.lease?.gpus ?? cfg.gpus.slice(0, cfg.gpusPerJob);
+    if (gpus.length !== cfg.gpusPerJob) {
+      throw new TtvError('INTERNAL', `wan21 asked for ${cfg.gpusPerJob} GPU(s) but was leased ${gpus.length} (${gpus.join(', ')})`);
+    }
+    return gpus;
+  }
+
+  /** Runs generate.py (or torchrun) on the GPUs; a rendezvous port taken meanwhile is retried with another, up to 3 times. */
+  private async runWan(job: WanJob, request: GenerateRequest, saveFile: string, gpus: number[], ctx: GenerateContext): Promise<ProcessOutcome> {
+    const cfg = this.config;
+    const nproc = gpus.length;
+    for (let attempt = 1; ; attempt++) {
+      const port = nproc > 1 ? await freePort() : undefined;
+      let outcome: ProcessOutcome;
+      try {
+        const { file, args } = this.command(job, request, saveFile, nproc, port);
+        ctx.onProgress({ fraction: 0, message: 'loading the model' });
+        this.spawnCount++;
+        outcome = await runProcess({
+          file,
+          args,
+          cwd: job.wanDir,
+          env: { ...cfg.env, CUDA_VISIBLE_DEVICES: gpus.join(','), PYTHONUNBUFFERED: '1' },
+          signal: ctx.signal,
+          timeoutMs: cfg.timeoutMinutes * 60_000,
+          killGraceMs: cfg.killGraceSeconds * 1000,
+          log: (line) => ctx.log(line),
+          onProgress: ({ step, total }) => ctx.onProgress({ fraction: Math.min(0.98, step / total), message: `step ${step}/${total}` }),
+          onSpawn: (pid) => ctx.log(`pid ${pid}: ${[file, ...args].join(' ')}`),
+        });
+      } finally {
+        if (port !== undefined) reservedPorts.delete(port);
+      }
+      // Another program took the rendezvous port between our probe and torchrun's bind: try another.
+      const portClash = nproc > 1 && outcome.exitCode !== 0 && outcome.stderrTail.some((l) => /EADDRINUSE|address already in use/.test(l));
+      if (portClash && attempt < 3 && !ctx.signal.aborted) {
+        ctx.log('torchrun rendezvous port was taken; retrying with another port');
+        continue;
+      }
+      return outcome;
+    }
+  }
+
+  /** The clip Wan saved, probed: the process succeeded, the file exists and has frame_num frames at 16 fps. */
+  private async savedClip(outcome: ProcessOutcome, job: WanJob, saveFile: string, nproc: number, ctx: GenerateContext) {
+    const failure = processError(outcome, this.config, job, nproc);
+    if (failure) throw failure;
+    // Exit 0 is not success: Wan logs "cache_video failed" and still exits 0 when saving fails.
+    if (!existsSync(saveFile) || statSync(saveFile).size === 0) throw noVideoSaved(outcome, job, saveFile);
+    let probe: Awaited<ReturnType<typeof probeVideo>>;
+    try {
+      probe = await probeVideo(saveFile, { signal: ctx.signal, countFrames: true });
+    } catch (error) {
+      throw unreadableVideo(job, saveFile, error, ctx.signal);
+    }
+    if (probe.frames !== job.frameNum || Math.abs(probe.fps - WAN_FPS) > 0.01) throw wrongFrameCount(job, probe);
+    if (probe.width !== job.geometry.width || probe.height !== job.geometry.height) {
+      ctx.log(`clip is ${probe.width}x${probe.height}; Wan's geometry predicts ${job.geometry.width}x${job.geometry.height}`);
+    }
+    return probe;
   }
 
   /** Prerequisite checks for `ttv doctor`: python, the Wan checkout, the checkpoints, the GPUs, the imports, torchrun. */
@@ -618,4 +629,19 @@ function readModelType(ckptDir: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What the clip will differ in from the request: Wan's size follows the first image; it takes no negative prompt. */
+function negotiationWarnings(job: WanJob, request: GenerateRequest): NonNullable<GenerateResult['warnings']> {
+  const warnings: NonNullable<GenerateResult['warnings']> = [];
+  if (job.geometry.width !== request.width || job.geometry.height !== request.height) {
+    warnings.push({
+      type: 'negotiated',
+      field: 'resolution',
+      message: `wan21/${job.task} follows the first image's aspect: the clip is ${job.geometry.width}x${job.geometry.height}, not ${request.width}x${request.height} (the join scales it)`,
+    });
+  }
+  if (request.negativePrompt)
+    warnings.push({ type: 'unsupported', field: 'negativePrompt', message: 'Wan2.1 generate.py takes no negative prompt; it was ignored' });
+  return warnings;
 }

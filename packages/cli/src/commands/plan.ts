@@ -9,17 +9,11 @@ export default class Plan extends TtvCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Plan);
-    let exitCode = 0;
-    try {
-      const { loadDryRun, printable, EXIT_WOULD_FAIL } = await import('../lib/dry-run.js');
-      const { redact } = await import('@ttv/core/engine');
-      const { config, estimate, warnings } = await loadDryRun(flags.config, this.config.dataDir);
-      const say = (s: string) => this.log(redact(s));
+    await this.dryRun(flags, async ({ config, estimate, warnings }, say, redact) => {
+      const { chosenOption, printable, EXIT_WOULD_FAIL } = await import('../lib/dry-run.js');
       const impossible = estimate.impossibleSegments;
-      if (impossible.length > 0) exitCode = EXIT_WOULD_FAIL;
       const totalDurationSec = estimate.segments.reduce((a, s) => a + s.requestedSec, 0);
       const chain = estimate.backends.map((b) => b.name);
-      const chosenOf = (s: (typeof estimate.segments)[number]) => (s.chosen ? s.chain.find((c) => c.backend === s.chosen!.backend) : undefined);
       if (flags.json) {
         this.printJson(
           {
@@ -31,7 +25,7 @@ export default class Plan extends TtvCommand {
             chain,
             totalDurationSec,
             segments: estimate.segments.map((s) => {
-              const chosen = chosenOf(s);
+              const chosen = chosenOption(s);
               return {
                 index: s.index,
                 prompt: s.prompt,
@@ -52,11 +46,10 @@ export default class Plan extends TtvCommand {
           redact,
         );
       } else {
-        for (const w of warnings) process.stderr.write(`${redact(`Warning: ${w}`)}\n`);
         say(`${config.name}: ${estimate.mode} mode, ${estimate.segments.length} segments, ${totalDurationSec.toFixed(1)} s, chain ${chain.join(' → ')}`);
         say('');
         const rows = estimate.segments.map((s) => {
-          const chosen = chosenOf(s);
+          const chosen = chosenOption(s);
           const prompt = printable(s.prompt);
           return [
             String(s.index),
@@ -70,7 +63,7 @@ export default class Plan extends TtvCommand {
         say(table(rows, ['#', 'want', 'input', 'backend/model', 'clip', 'prompt']));
         const notes = estimate.segments.flatMap((s) => [
           ...s.chain.filter((c) => c.skipped !== undefined).map((c) => `  segment ${s.index}: skips ${c.backend}: ${printable(c.skipped!)}`),
-          ...(chosenOf(s)?.warnings ?? []).map((w) => `  segment ${s.index}: ${printable(w)}`),
+          ...(chosenOption(s)?.warnings ?? []).map((w) => `  segment ${s.index}: ${printable(w)}`),
         ]);
         if (notes.length > 0) {
           say('');
@@ -82,9 +75,7 @@ export default class Plan extends TtvCommand {
           say(`No backend of the chain can take segment(s) ${impossible.join(', ')}: the run would fail there (exit ${EXIT_WOULD_FAIL}).`);
         }
       }
-    } catch (error) {
-      await this.fail(error, flags.json);
-    }
-    if (exitCode !== 0) this.exit(exitCode);
+      return impossible.length > 0 ? EXIT_WOULD_FAIL : 0;
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { Command, Flags } from '@oclif/core';
+import type { DryRun } from './dry-run.js';
 import { reportError } from './errors.js';
 
 /** Flags shared by every command that reads a config and reports. */
@@ -20,6 +21,28 @@ export abstract class TtvCommand extends Command {
       (s) => process.stderr.write(`${s}\n`),
     );
     this.exit(code);
+  }
+
+  /**
+   * What `ttv plan` and `ttv estimate` share: loads the dry run of `--config` (core's checks and estimate, no network
+   * call), prints its warnings on stderr (text mode), hands it to `render` with `say` (a line on stdout, secrets
+   * masked) and core's `redact`, then exits with the code `render` returns. Errors are reported as by `fail`.
+   */
+  protected async dryRun(
+    flags: { config?: string | undefined; json: boolean },
+    render: (run: DryRun, say: (line: string) => void, redact: (text: string) => string) => Promise<number>,
+  ): Promise<void> {
+    let exitCode = 0;
+    try {
+      const { loadDryRun } = await import('./dry-run.js');
+      const { redact } = await import('@ttv/core/engine');
+      const run = await loadDryRun(flags.config, this.config.dataDir);
+      if (!flags.json) for (const w of run.warnings) process.stderr.write(`${redact(`Warning: ${w}`)}\n`);
+      exitCode = await render(run, (line) => this.log(redact(line)), redact);
+    } catch (error) {
+      await this.fail(error, flags.json);
+    }
+    if (exitCode !== 0) this.exit(exitCode);
   }
 }
 

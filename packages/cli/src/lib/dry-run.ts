@@ -8,6 +8,13 @@ export interface DryRun {
   warnings: string[];
 }
 
+type SegmentEstimate = RunEstimate['segments'][number];
+
+/** The chain option the run would use for a segment (undefined when no backend of the chain can take it). */
+export function chosenOption(segment: SegmentEstimate): SegmentEstimate['chain'][number] | undefined {
+  return segment.chosen ? segment.chain.find((c) => c.backend === segment.chosen!.backend) : undefined;
+}
+
 /** Exit codes of `ttv plan` / `ttv estimate` when they say the run would not go through (see docs/user-guide.md). */
 export const EXIT_WOULD_FAIL = 2;
 export const EXIT_OVER_BUDGET = 9;

@@ -9,6 +9,12 @@ type Emu = { url: string; requests: unknown[]; close(): Promise<void> };
 const dir = tmp('plan');
 let emu: Emu;
 
+/** Writes `name` into the test folder and runs `ttv <command> -c <name> --json` on it. */
+async function writeAndRunJson(command: 'plan' | 'estimate', name: string, yaml: string) {
+  await write(dir, name, yaml);
+  return run([command, '-c', name, '--json'], dir);
+}
+
 beforeAll(async () => {
   const { startRunwayEmulator } = await loadEmulators();
   emu = await startRunwayEmulator();
@@ -118,12 +124,11 @@ describe('ttv estimate', () => {
 
   const RUNWAY = join(ROOT, '..', 'backend-runway', 'dist', 'index.js');
   it.skipIf(!existsSync(RUNWAY))('the real runway backend pointed at the Runway emulator: priced, and the emulator sees 0 requests', async () => {
-    await write(
-      dir,
+    const r = await writeAndRunJson(
+      'estimate',
       'runway.yaml',
       `backend: ${RUNWAY}\nrunway: { baseUrl: ${emu.url}, apiKey: key_test }\nsegmentDuration: 5\nstoryboard:\n  image: first.png\n  segments: [{ prompt: one }, { prompt: two }]\n`,
     );
-    const r = await run(['estimate', '-c', 'runway.yaml', '--json'], dir);
     expect(r.exit, r.stdout + r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.segments.map((s: { backend: string }) => s.backend)).toEqual(['runway', 'runway']);
@@ -145,12 +150,11 @@ describe('ttv estimate', () => {
 
 describe('plan: one vocabulary, exit codes, safe output', () => {
   it('a prompt + keyframes storyboard shows the keyframes generate uses (was keyframe: undefined)', async () => {
-    await write(
-      dir,
+    const r = await writeAndRunJson(
+      'plan',
       'kf.yaml',
       'backend: kenburns\nmode: keyframe\nstoryboard:\n  image: first.png\n  prompt: One here. Two there.\n  keyframes: [k1.png, k2.png]\n',
     );
-    const r = await run(['plan', '-c', 'kf.yaml', '--json'], dir);
     expect(r.exit, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { segments: Array<{ keyframe?: string; input: string; firstFrame: string }> };
     expect(out.segments.map((s) => [s.keyframe, s.input, s.firstFrame])).toEqual([
@@ -174,12 +178,11 @@ describe('plan: one vocabulary, exit codes, safe output', () => {
   });
 
   it('checks the input images up front, naming the config key', async () => {
-    await write(
-      dir,
+    const r = await writeAndRunJson(
+      'plan',
       'noimage.yaml',
       'backend: kenburns\nmode: keyframe\nstoryboard:\n  image: first.png\n  prompt: One. Two.\n  keyframes: [k1.png, missing.png]\n',
     );
-    const r = await run(['plan', '-c', 'noimage.yaml', '--json'], dir);
     expect(r.exit).toBe(2);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'INPUT_INVALID', field: 'storyboard.keyframes[1]' });
     const e = await run(['estimate', '-c', 'noimage.yaml'], dir);

@@ -12,6 +12,9 @@ import { retryDelay, runPipeline } from './pipeline.js';
 const assets = useAssets();
 
 const scripted = (config: ScriptedConfig, script: ScriptStep[] = []) => createScriptedBackend({ clip: assets.clip, ...config }, script);
+/** One run of `core` with these backends in a fresh run folder. */
+const runIn = async (backends: readonly object[], core: Record<string, unknown>) =>
+  runPipeline({ config: makeConfig({ assets, backends, core }), registry: noRegistry, runDir: await freshRunDir(assets) });
 const fail = (code: ScriptStep extends infer S ? (S extends { code: infer C } ? C : never) : never, extra: Record<string, unknown> = {}): ScriptStep =>
   ({ ok: false, code, ...extra }) as ScriptStep;
 
@@ -181,9 +184,7 @@ describe('fallback chain', () => {
 describe('inputs', () => {
   test('a text-only segment with no backend that takes text asks for storyboard.image, with INPUT_INVALID', async () => {
     const a = scripted({ name: 'a', inputs: ['first-frame'] });
-    const e = await rejection(
-      runPipeline({ config: makeConfig({ assets, backends: [a], core: chainingStoryboard(1) }), registry: noRegistry, runDir: await freshRunDir(assets) }),
-    );
+    const e = await rejection(runIn([a], chainingStoryboard(1)));
     expect(e.code).toBe('INPUT_INVALID');
     expect(e.field).toBe('storyboard.image');
     expect(e.fix).toMatch(/initial image/);
@@ -197,9 +198,7 @@ describe('moderation', () => {
   test('fail: stops at the first refusal', async () => {
     const a = scripted({ name: 'a' }, [fail('MODERATION')]);
     const b = scripted({ name: 'b' });
-    const error = await rejection(
-      runPipeline({ config: makeConfig({ assets, backends: [a, b], core: core('fail') }), registry: noRegistry, runDir: await freshRunDir(assets) }),
-    );
+    const error = await rejection(runIn([a, b], core('fail')));
     expect(error.code).toBe('MODERATION');
     expect([a.calls.length, b.calls.length]).toEqual([1, 0]);
   });
@@ -207,11 +206,7 @@ describe('moderation', () => {
   test('next: tries the next backend', async () => {
     const a = scripted({ name: 'a' }, [fail('MODERATION')]);
     const b = scripted({ name: 'b' });
-    const r = await runPipeline({
-      config: makeConfig({ assets, backends: [a, b], core: core('next') }),
-      registry: noRegistry,
-      runDir: await freshRunDir(assets),
-    });
+    const r = await runIn([a, b], core('next'));
     expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
     expect(r.manifest.segments[0]!.backend).toBe('b');
   });
@@ -224,11 +219,7 @@ describe('moderation', () => {
       return `a gentle ${prompt}`;
     };
     const b = scripted({ name: 'b' });
-    const r = await runPipeline({
-      config: makeConfig({ assets, backends: [a, b], core: core('reword') }),
-      registry: noRegistry,
-      runDir: await freshRunDir(assets),
-    });
+    const r = await runIn([a, b], core('reword'));
     expect(seen).toEqual(['p0|MODERATION']);
     expect(a.calls.map((c) => c.request.prompt)).toEqual(['p0', 'a gentle p0']);
     expect(b.calls).toHaveLength(0);
@@ -238,9 +229,7 @@ describe('moderation', () => {
   test('reword without a hook fails and says so', async () => {
     const a = scripted({ name: 'a' }, [fail('MODERATION')]);
     const b = scripted({ name: 'b' });
-    const error = await rejection(
-      runPipeline({ config: makeConfig({ assets, backends: [a, b], core: core('reword') }), registry: noRegistry, runDir: await freshRunDir(assets) }),
-    );
+    const error = await rejection(runIn([a, b], core('reword')));
     expect(error.code).toBe('MODERATION');
     expect(error.message).toMatch(/onModeration is "reword" but a provides no prompt-rewriting hook/);
     expect(b.calls).toHaveLength(0);
@@ -490,43 +479,27 @@ describe('resume', () => {
 describe('scheduling', () => {
   test('keyframe mode runs up to `concurrency` segments at once', async () => {
     const a = scripted({ name: 'a', latencyMs: 150, concurrency: 8 });
-    await runPipeline({
-      config: makeConfig({ assets, backends: [a], core: { ...keyframeStoryboard(7, assets), concurrency: 3 } }),
-      registry: noRegistry,
-      runDir: await freshRunDir(assets),
-    });
+    await runIn([a], { ...keyframeStoryboard(7, assets), concurrency: 3 });
     expect(a.calls).toHaveLength(7);
     expect(a.maxActive).toBe(3);
   });
 
   test("a backend's model concurrency caps it below the global concurrency", async () => {
     const a = scripted({ name: 'a', latencyMs: 150, concurrency: 2 });
-    await runPipeline({
-      config: makeConfig({ assets, backends: [a], core: { ...keyframeStoryboard(6, assets), concurrency: 5 } }),
-      registry: noRegistry,
-      runDir: await freshRunDir(assets),
-    });
+    await runIn([a], { ...keyframeStoryboard(6, assets), concurrency: 5 });
     expect(a.maxActive).toBe(2);
   });
 
   test('chaining mode is strictly sequential', async () => {
     const a = scripted({ name: 'a', latencyMs: 30, concurrency: 8 });
-    await runPipeline({
-      config: makeConfig({ assets, backends: [a], core: { ...chainingStoryboard(3, 1, assets), concurrency: 4 } }),
-      registry: noRegistry,
-      runDir: await freshRunDir(assets),
-    });
+    await runIn([a], { ...chainingStoryboard(3, 1, assets), concurrency: 4 });
     expect(a.maxActive).toBe(1);
     expect(a.calls[1]!.request.firstFrame).toMatch(/seg-000-last\.png$/);
   });
 
   test('GPU leases never overlap', async () => {
     const a = scripted({ name: 'a', kind: 'local', latencyMs: 120, concurrency: 8, gpus: [0, 1, 2, 3, 4], gpusPerJob: 2 });
-    await runPipeline({
-      config: makeConfig({ assets, backends: [a], core: { ...keyframeStoryboard(8, assets), concurrency: 4 } }),
-      registry: noRegistry,
-      runDir: await freshRunDir(assets),
-    });
+    await runIn([a], { ...keyframeStoryboard(8, assets), concurrency: 4 });
     expect(a.calls).toHaveLength(8);
     expect(a.maxActive).toBe(2); // 5 GPUs, 2 per job
     for (const c of a.calls) expect(c.lease?.gpus).toHaveLength(2);

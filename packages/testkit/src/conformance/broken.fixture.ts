@@ -1,7 +1,15 @@
 // Deliberately broken backends: each violates one rule of the spec, so the self-tests can check that the
 // conformance suite catches it and says what to fix.
 
-import { type GenerateContext, type GenerateRequest, type JobHandle, type RemoteVideoBackend, TtvError, type VideoBackend } from '@ttv/core';
+import {
+  type GenerateContext,
+  type GenerateRequest,
+  type GenerateResult,
+  type JobHandle,
+  type RemoteVideoBackend,
+  TtvError,
+  type VideoBackend,
+} from '@ttv/core';
 import { callBackend, clipResult, produceAtomic } from '@ttv/core/backend';
 import { encodeStill, probeVideo } from '@ttv/core/media';
 import { createIdentityBackend, identityConfigSchema, identityPlugin } from '../backends/identity.js';
@@ -139,38 +147,41 @@ export function blockingSubmit(config: PaidConfig): RemoteVideoBackend {
  */
 type LegacyContext = GenerateContext & { onJob?: (job: JobHandle) => Promise<void>; idempotencyKey?: string };
 
-/** The v2 pieces of the paid-job backend without submit/status, to build legacy `generate` backends from. */
-function legacyBase(good: RemoteVideoBackend): Omit<RemoteVideoBackend, 'submit' | 'status' | 'cancel' | 'release' | 'jobPolicy' | 'generate'> {
+/**
+ * A legacy (v1) backend over the paid-job backend: the v2 pieces without submit/status, and `generate`, which gets the
+ * v2 backend to drive and the context split into its `onJob` and the rest.
+ */
+function legacy(
+  config: PaidConfig,
+  generate: (good: RemoteVideoBackend, request: GenerateRequest, rest: Omit<LegacyContext, 'onJob'>, ctx: LegacyContext) => Promise<GenerateResult>,
+): VideoBackend {
+  const good = createPaidJobsBackend(config);
   const { submit: _submit, status: _status, cancel: _cancel, release: _release, jobPolicy: _policy, generate: _generate, ...base } = good;
-  return base;
+  return {
+    ...base,
+    async generate(request: GenerateRequest, ctx: LegacyContext) {
+      const { onJob: _onJob, ...rest } = ctx;
+      return generate(good, request, rest, ctx);
+    },
+  } as VideoBackend;
 }
 
 /** Legacy generate: runs the whole job, then reports it through onJob (too late: the job is already paid and done). */
 export function lateOnJob(config: PaidConfig): VideoBackend {
-  const good = createPaidJobsBackend(config);
-  return {
-    ...legacyBase(good),
-    async generate(request: GenerateRequest, ctx: LegacyContext) {
-      const { onJob, ...rest } = ctx;
-      const result = await callBackend(good, request, rest);
-      await onJob?.({ id: result.jobId ?? 'unknown' });
-      return result;
-    },
-  } as VideoBackend;
+  return legacy(config, async (good, request, rest, ctx) => {
+    const result = await callBackend(good, request, rest);
+    await ctx.onJob?.({ id: result.jobId ?? 'unknown' });
+    return result;
+  });
 }
 
 /** Legacy generate that passes the run's signal to the submit request: an abort cuts it off after the service charged. */
 export function signalPassedToSubmit(config: PaidConfig): VideoBackend {
-  const good = createPaidJobsBackend(config);
-  return {
-    ...legacyBase(good),
-    async generate(request: GenerateRequest, ctx: LegacyContext) {
-      const { onJob, ...rest } = ctx;
-      const job = await good.submit(request, { ...rest, idempotencyKey: ctx.idempotencyKey ?? `k-${Math.random()}` });
-      await onJob?.(job);
-      return callBackend(good, request, { ...rest, resumeJob: job });
-    },
-  } as VideoBackend;
+  return legacy(config, async (good, request, rest, ctx) => {
+    const job = await good.submit(request, { ...rest, idempotencyKey: ctx.idempotencyKey ?? `k-${Math.random()}` });
+    await ctx.onJob?.(job);
+    return callBackend(good, request, { ...rest, resumeJob: job });
+  });
 }
 
 /** v2: claims a remote cancel that does nothing (the job runs on and bills, and the engine does not keep it). */

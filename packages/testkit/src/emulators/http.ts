@@ -12,7 +12,7 @@
  * Control requests (every `/__emulator/*` path) are not recorded and never faulted. `/__emulator/*` paths other
  * than the above reach the handler, so an emulator can add its own controls.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type Fault, FaultQueue, faultFromJson, faultToJson, matchesPath } from './faults.js';
 
@@ -295,6 +295,56 @@ async function applyFault(
   }
 }
 
+/** One request: the emulator's controls are answered; anything else is recorded, faulted if a fault is queued, and handled. */
+async function serveRequest(
+  emulator: EmulatorServer,
+  handler: EmulatorHandler,
+  defaultFaultBody: (status: number) => unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+  const path = url.pathname;
+  const method = (req.method ?? 'GET').toUpperCase();
+  const body = await readBody(req);
+  if (path.startsWith('/__emulator/') && handleControl(emulator, req, res, path, body)) return;
+
+  const rec: RecordedRequest = {
+    method,
+    path,
+    query: parseQuery(url.searchParams),
+    headers: req.headers,
+    body,
+    at: Date.now(),
+  };
+  const json = tryJson(body, req.headers['content-type']);
+  if (json !== undefined) rec.json = json;
+  // The emulator's own controls (`/__emulator/*`) are neither recorded nor faulted.
+  if (path.startsWith('/__emulator/')) return handler(req, res, rec);
+  emulator.requests.push(rec);
+  res.on('error', () => {}); // writes after the client went away are dropped
+  res.once('finish', () => {
+    rec.status = res.statusCode;
+  });
+
+  const fault = emulator.faults.take(method, path);
+  if (fault) rec.fault = fault.kind;
+  if (await applyFault(fault, req, res, defaultFaultBody)) return;
+  await handler(req, res, rec);
+}
+
+/** Listens on `port` (0: an ephemeral one) at `host`; the address it got. */
+async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server.address() as AddressInfo;
+}
+
 /** Starts an HTTP emulator on `host:port` (default 127.0.0.1, ephemeral). */
 export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<EmulatorServer> {
   const { name, handler, host = '127.0.0.1', port = 0 } = options;
@@ -322,36 +372,7 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<E
   };
 
   const server = createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://emulator.invalid');
-      const path = url.pathname;
-      const method = (req.method ?? 'GET').toUpperCase();
-      const body = await readBody(req);
-      if (path.startsWith('/__emulator/') && handleControl(emulator, req, res, path, body)) return;
-
-      const rec: RecordedRequest = {
-        method,
-        path,
-        query: parseQuery(url.searchParams),
-        headers: req.headers,
-        body,
-        at: Date.now(),
-      };
-      const json = tryJson(body, req.headers['content-type']);
-      if (json !== undefined) rec.json = json;
-      // The emulator's own controls (`/__emulator/*`) are neither recorded nor faulted.
-      if (path.startsWith('/__emulator/')) return handler(req, res, rec);
-      requests.push(rec);
-      res.on('error', () => {}); // writes after the client went away are dropped
-      res.once('finish', () => {
-        rec.status = res.statusCode;
-      });
-
-      const fault = faults.take(method, path);
-      if (fault) rec.fault = fault.kind;
-      if (await applyFault(fault, req, res, defaultFaultBody)) return;
-      await handler(req, res, rec);
-    })().catch((error: unknown) => {
+    serveRequest(emulator, handler, defaultFaultBody, req, res).catch((error: unknown) => {
       if (!res.headersSent && !res.socket?.destroyed) {
         sendJson(res, 500, { error: `${name} emulator error: ${(error as Error)?.message ?? String(error)}` });
       } else {
@@ -366,14 +387,7 @@ export async function startHttpEmulator(options: HttpEmulatorOptions): Promise<E
   });
   server.on('clientError', (_err, socket) => socket.destroy());
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const address = await listen(server, port, host);
   emulator.port = address.port;
   const urlHost = address.family === 'IPv6' || host.includes(':') ? `[${address.address}]` : host;
   emulator.url = `http://${urlHost}:${address.port}`;

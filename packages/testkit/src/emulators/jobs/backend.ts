@@ -62,14 +62,11 @@ function codeForStatus(status: number): TtvErrorCode {
 }
 
 /**
- * The backend, with what `paidJobsPlugin.describe` declares for its config as `info`: not part of the backend
- * (capabilities come from `describe`), for harnesses that wrap the instance in a plugin.
+ * HTTP calls to the jobs service at `base`: JSON bodies, the bearer key, the request timeout. A failed call or a
+ * non-2xx reply is a TtvError (code from the status, Retry-After kept), with the key masked out of the message.
  */
-export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchema>): RemoteVideoBackend & { readonly info: BackendInfo } {
-  const cfg = paidJobsConfigSchema.parse(config);
-  const base = cfg.url.replace(/\/+$/, '');
-
-  async function call(method: string, path: string, signal: AbortSignal, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+function jobsCaller(cfg: z.output<typeof paidJobsConfigSchema>, base: string) {
+  return async (method: string, path: string, signal: AbortSignal, body?: unknown, headers: Record<string, string> = {}): Promise<Response> => {
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, {
@@ -96,7 +93,18 @@ export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchem
       });
     }
     return res;
-  }
+  };
+}
+
+/**
+ * The backend, with what `paidJobsPlugin.describe` declares for its config as `info`: not part of the backend
+ * (capabilities come from `describe`), for harnesses that wrap the instance in a plugin.
+ */
+export function createPaidJobsBackend(config: z.input<typeof paidJobsConfigSchema>): RemoteVideoBackend & { readonly info: BackendInfo } {
+  const cfg = paidJobsConfigSchema.parse(config);
+  const base = cfg.url.replace(/\/+$/, '');
+
+  const call = jobsCaller(cfg, base);
 
   const backend: RemoteVideoBackend & { readonly info: BackendInfo } = {
     specificationVersion: 2,

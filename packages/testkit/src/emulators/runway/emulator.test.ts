@@ -46,6 +46,18 @@ async function download(url: string, file: string): Promise<Response> {
   return res;
 }
 
+type Succeeded = Extract<Awaited<ReturnType<typeof pollUntilDone>>[number], { status: 'SUCCEEDED' }>;
+
+/** Polls a task to its end, expects SUCCEEDED and downloads its output to `name` in the test folder. */
+async function downloadSucceeded(c: RunwayML, id: string, name: string, intervalMs?: number): Promise<{ done: Succeeded; file: string }> {
+  const done = (await pollUntilDone(c, id, intervalMs)).at(-1)!;
+  expect(done.status).toBe('SUCCEEDED');
+  if (done.status !== 'SUCCEEDED') throw new Error(`task ${id} ended ${done.status}`);
+  const file = join(dir, name);
+  await download(done.output[0]!, file);
+  return { done, file };
+}
+
 /** Fits `image` to w×h (cover), like the emulator's first frame. */
 async function cover(image: string, w: number, h: number, out: string): Promise<void> {
   await runFfmpeg(['-i', image, '-vf', `scale=${w}:${h}:force_original_aspect_ratio=increase,crop=${w}:${h},setsar=1`, '-frames:v', '1', out]);
@@ -110,13 +122,8 @@ describe('Runway emulator through @runwayml/sdk', () => {
       duration: 4,
       audio: true,
     });
-    const seen = await pollUntilDone(c, created.id, 100);
-    const done = seen.at(-1)!;
-    expect(done.status).toBe('SUCCEEDED');
-    if (done.status !== 'SUCCEEDED') return;
+    const { done, file } = await downloadSucceeded(c, created.id, 'veo.mp4', 100);
     expect(done.cost.credits).toBe(60); // 15 credits/s with audio × 4 s
-    const file = join(dir, 'veo.mp4');
-    await download(done.output[0]!, file);
     const streams = await probe(file);
     const v = streams.find((s) => s.codec_type === 'video')!;
     expect(v).toMatchObject({ width: 180, height: 320, r_frame_rate: '24/1' });
@@ -130,12 +137,8 @@ describe('Runway emulator through @runwayml/sdk', () => {
   it('text_to_video renders a clip without an image', async () => {
     const c = client(emu);
     const created = await c.textToVideo.create({ model: 'gen4.5', promptText: 'a lighthouse at dusk', ratio: '1280:720', duration: 2 });
-    const done = (await pollUntilDone(c, created.id)).at(-1)!;
-    expect(done.status).toBe('SUCCEEDED');
-    if (done.status !== 'SUCCEEDED') return;
+    const { done, file } = await downloadSucceeded(c, created.id, 't2v.mp4');
     expect(done.cost.credits).toBe(24);
-    const file = join(dir, 't2v.mp4');
-    await download(done.output[0]!, file);
     const [v] = await probe(file);
     expect(v).toMatchObject({ width: 320, height: 180, r_frame_rate: '24/1', nb_frames: '48' });
   });
@@ -145,11 +148,7 @@ describe('Runway emulator through @runwayml/sdk', () => {
     const { uri } = await c.uploads.createEphemeral({ file: await toFile(png, 'frame.png', { type: 'image/png' }) });
     expect(uri).toMatch(/^runway:\/\//);
     const created = await c.imageToVideo.create({ model: 'gen4_turbo', promptImage: uri, ratio: '960:960', duration: 2 });
-    const done = (await pollUntilDone(c, created.id)).at(-1)!;
-    expect(done.status).toBe('SUCCEEDED');
-    if (done.status !== 'SUCCEEDED') return;
-    const file = join(dir, 'upload.mp4');
-    await download(done.output[0]!, file);
+    const { file } = await downloadSucceeded(c, created.id, 'upload.mp4');
     const [v] = await probe(file);
     expect(v).toMatchObject({ width: 240, height: 240 });
     expect(emu.stats().uploads).toBe(1);
@@ -164,11 +163,7 @@ describe('Runway emulator through @runwayml/sdk', () => {
   it('https prompt images are accepted and rendered as a grey frame', async () => {
     const c = client(emu);
     const created = await c.imageToVideo.create({ model: 'gen4_turbo', promptImage: 'https://example.com/frame.png', ratio: '1280:720', duration: 2 });
-    const done = (await pollUntilDone(c, created.id)).at(-1)!;
-    expect(done.status).toBe('SUCCEEDED');
-    if (done.status !== 'SUCCEEDED') return;
-    const file = join(dir, 'grey.mp4');
-    await download(done.output[0]!, file);
+    const { file } = await downloadSucceeded(c, created.id, 'grey.mp4');
     await extractFirstFrame(file, join(dir, 'grey.png'));
     await runFfmpeg(['-f', 'lavfi', '-i', 'color=c=0x808080:s=320x180', '-frames:v', '1', join(dir, 'grey-ref.png')]);
     expect(await imagePsnr(join(dir, 'grey.png'), join(dir, 'grey-ref.png'))).toBeGreaterThan(30);

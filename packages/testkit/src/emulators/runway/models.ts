@@ -191,32 +191,27 @@ export function ratioSize(ratio: string, outputScale = 1): { width: number; heig
   return { width: even(w), height: even(h) };
 }
 
-/** Validates a create body; throws RunwayValidationError (→ 400). */
-export function validateGeneration(route: RunwayRoute, body: unknown, outputScale = 1): GenerationRequest {
-  if (!isObject(body)) throw new RunwayValidationError('body', 'expected a JSON object');
+/** The model a create body names, if the emulator makes it on this route. */
+function modelOf(route: RunwayRoute, body: Record<string, unknown>): EmulatedModel {
   const model = body['model'];
   if (typeof model !== 'string' || model.length === 0) throw new RunwayValidationError('model', 'required');
   if (REMOVED_MODELS.has(model)) throw new RunwayValidationError('model', `model '${model}' is no longer available`);
   if (UNEMULATED_MODELS.has(model)) throw new RunwayValidationError('model', `model '${model}' is not supported by the emulator`);
   if (!(model in MODELS)) throw new RunwayValidationError('model', `unknown model '${model}'`);
-  const spec = MODELS[model as EmulatedModel];
-  if (!spec.routes.includes(route)) throw new RunwayValidationError('model', `model '${model}' is not available for ${route}`);
+  if (!MODELS[model as EmulatedModel].routes.includes(route)) throw new RunwayValidationError('model', `model '${model}' is not available for ${route}`);
+  return model as EmulatedModel;
+}
 
-  const allowed = new Set(['model', 'promptText', 'ratio', 'duration', 'seed', ...spec.extras]);
+/** Every key of the body must be one the model accepts on the route. */
+function checkKeys(route: RunwayRoute, body: Record<string, unknown>, model: EmulatedModel): void {
+  const allowed = new Set(['model', 'promptText', 'ratio', 'duration', 'seed', ...MODELS[model].extras]);
   if (route === 'image_to_video') allowed.add('promptImage');
   for (const key of Object.keys(body)) {
     if (!allowed.has(key)) throw new RunwayValidationError(key, `not accepted by model '${model}' on ${route}`);
   }
+}
 
-  // promptImage
-  let images: { first?: PromptImageRef; last?: PromptImageRef } = {};
-  if (route === 'image_to_video') {
-    if (body['promptImage'] === undefined) throw new RunwayValidationError('promptImage', 'required');
-    images = parsePromptImage(body['promptImage'], spec, model);
-  }
-
-  // promptText
-  const promptText = body['promptText'];
+function checkPromptText(route: RunwayRoute, promptText: unknown, spec: ModelSpec): void {
   if (promptText === undefined || promptText === '') {
     if (spec.promptTextRequired[route]) throw new RunwayValidationError('promptText', 'required');
   } else {
@@ -225,37 +220,30 @@ export function validateGeneration(route: RunwayRoute, body: unknown, outputScal
       throw new RunwayValidationError('promptText', `must be at most ${MAX_PROMPT_TEXT} characters (got ${promptText.length})`);
     }
   }
+}
 
-  // ratio
-  const ratio = body['ratio'];
-  const ratios = spec.ratios[route];
-  if (typeof ratio !== 'string' || !ratios.includes(ratio)) {
-    throw new RunwayValidationError('ratio', `expected one of ${ratios.join(', ')} for model '${model}'`);
-  }
-
-  // duration
-  let duration = spec.defaultDuration;
-  const d = body['duration'];
+/** The requested duration (the model's default when the body has none). */
+function durationOf(d: unknown, spec: ModelSpec, model: EmulatedModel): number {
   if (d === undefined) {
     if (spec.durationRequired) throw new RunwayValidationError('duration', 'required');
-  } else {
-    if (typeof d !== 'number' || !Number.isFinite(d)) throw new RunwayValidationError('duration', 'expected a number');
-    const rule = spec.duration;
-    if ('set' in rule) {
-      if (!rule.set.includes(d)) throw new RunwayValidationError('duration', `expected one of ${rule.set.join(', ')} for model '${model}'`);
-    } else if (d < rule.min || d > rule.max || (rule.integer && !Number.isInteger(d))) {
-      throw new RunwayValidationError('duration', `expected ${rule.integer ? 'an integer' : 'a number'} from ${rule.min} to ${rule.max} for model '${model}'`);
-    }
-    duration = d;
+    return spec.defaultDuration;
   }
+  if (typeof d !== 'number' || !Number.isFinite(d)) throw new RunwayValidationError('duration', 'expected a number');
+  const rule = spec.duration;
+  if ('set' in rule) {
+    if (!rule.set.includes(d)) throw new RunwayValidationError('duration', `expected one of ${rule.set.join(', ')} for model '${model}'`);
+  } else if (d < rule.min || d > rule.max || (rule.integer && !Number.isInteger(d))) {
+    throw new RunwayValidationError('duration', `expected ${rule.integer ? 'an integer' : 'a number'} from ${rule.min} to ${rule.max} for model '${model}'`);
+  }
+  return d;
+}
 
-  // seed
+/** seed, and the model-specific extras (audio, negativePrompt, contentModeration, outputFormat, proresProfile). */
+function checkSeedAndExtras(body: Record<string, unknown>): void {
   const seed = body['seed'];
   if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 4294967295)) {
     throw new RunwayValidationError('seed', 'expected an integer from 0 to 4294967295');
   }
-
-  // extras
   const audio = body['audio'];
   if (audio !== undefined && typeof audio !== 'boolean') throw new RunwayValidationError('audio', 'expected a boolean');
   const negativePrompt = body['negativePrompt'];
@@ -275,12 +263,36 @@ export function validateGeneration(route: RunwayRoute, body: unknown, outputScal
     throw new RunwayValidationError('outputFormat', "the emulator only renders 'mp4'");
   }
   if (body['proresProfile'] !== undefined) throw new RunwayValidationError('proresProfile', 'only valid with a ProRes outputFormat');
+}
+
+/** Validates a create body; throws RunwayValidationError (→ 400). */
+export function validateGeneration(route: RunwayRoute, body: unknown, outputScale = 1): GenerationRequest {
+  if (!isObject(body)) throw new RunwayValidationError('body', 'expected a JSON object');
+  const model = modelOf(route, body);
+  const spec = MODELS[model];
+  checkKeys(route, body, model);
+
+  let images: { first?: PromptImageRef; last?: PromptImageRef } = {};
+  if (route === 'image_to_video') {
+    if (body['promptImage'] === undefined) throw new RunwayValidationError('promptImage', 'required');
+    images = parsePromptImage(body['promptImage'], spec, model);
+  }
+  const promptText = body['promptText'];
+  checkPromptText(route, promptText, spec);
+  const ratio = body['ratio'];
+  const ratios = spec.ratios[route];
+  if (typeof ratio !== 'string' || !ratios.includes(ratio)) {
+    throw new RunwayValidationError('ratio', `expected one of ${ratios.join(', ')} for model '${model}'`);
+  }
+  const duration = durationOf(body['duration'], spec, model);
+  checkSeedAndExtras(body);
 
   const { width, height } = ratioSize(ratio, outputScale);
-  const withAudio = audio === true;
+  const seed = body['seed'];
+  const withAudio = body['audio'] === true;
   return {
     route,
-    model: model as EmulatedModel,
+    model,
     ratio,
     width,
     height,
@@ -290,7 +302,7 @@ export function validateGeneration(route: RunwayRoute, body: unknown, outputScal
     audio: withAudio,
     ...(images.first ? { first: images.first } : {}),
     ...(images.last ? { last: images.last } : {}),
-    credits: creditsFor(model as EmulatedModel, duration, withAudio),
+    credits: creditsFor(model, duration, withAudio),
     body,
   };
 }

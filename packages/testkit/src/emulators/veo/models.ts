@@ -14,57 +14,30 @@ export interface VeoModelSpec {
 }
 
 const BOTH_ASPECTS: readonly VeoAspectRatio[] = ['16:9', '9:16'];
+const HD: readonly VeoResolution[] = ['720p'];
+const HD_AND_FULL_HD: readonly VeoResolution[] = ['720p', '1080p'];
 
-export const VEO_MODELS: Readonly<Record<string, VeoModelSpec>> = Object.freeze({
-  'veo-3.1-generate-001': {
-    id: 'veo-3.1-generate-001',
-    durations: [4, 6, 8],
-    aspectRatios: BOTH_ASPECTS,
-    resolutions: ['720p', '1080p'],
-    audio: true,
-    lastFrame: true,
-  },
-  'veo-3.1-fast-generate-001': {
-    id: 'veo-3.1-fast-generate-001',
-    durations: [4, 6, 8],
-    aspectRatios: BOTH_ASPECTS,
-    resolutions: ['720p', '1080p'],
-    audio: true,
-    lastFrame: true,
-  },
-  'veo-3.1-lite-generate-001': {
-    id: 'veo-3.1-lite-generate-001',
-    durations: [4, 6, 8],
-    aspectRatios: BOTH_ASPECTS,
-    resolutions: ['720p'],
-    audio: true,
-    lastFrame: true,
-  },
-  'veo-3.0-generate-001': {
-    id: 'veo-3.0-generate-001',
-    durations: [4, 6, 8],
-    aspectRatios: BOTH_ASPECTS,
-    resolutions: ['720p', '1080p'],
-    audio: true,
-    lastFrame: false,
-  },
-  'veo-3.0-fast-generate-001': {
-    id: 'veo-3.0-fast-generate-001',
-    durations: [8],
-    aspectRatios: BOTH_ASPECTS,
-    resolutions: ['720p', '1080p'],
-    audio: true,
-    lastFrame: false,
-  },
-  'veo-2.0-generate-001': {
-    id: 'veo-2.0-generate-001',
-    durations: [5, 6, 7, 8],
-    aspectRatios: BOTH_ASPECTS,
-    resolutions: ['720p'],
-    audio: false,
-    lastFrame: false,
-  },
-});
+/** What differs between the models (every one makes both aspect ratios). */
+type ModelRow = readonly [durations: readonly number[], resolutions: readonly VeoResolution[], audio: boolean, lastFrame: boolean];
+
+/** One row a model: durations (s), resolutions, audio, lastFrame. */
+const MODEL_ROWS: Readonly<Record<string, ModelRow>> = {
+  'veo-3.1-generate-001': [[4, 6, 8], HD_AND_FULL_HD, true, true],
+  'veo-3.1-fast-generate-001': [[4, 6, 8], HD_AND_FULL_HD, true, true],
+  'veo-3.1-lite-generate-001': [[4, 6, 8], HD, true, true],
+  'veo-3.0-generate-001': [[4, 6, 8], HD_AND_FULL_HD, true, false],
+  'veo-3.0-fast-generate-001': [[8], HD_AND_FULL_HD, true, false],
+  'veo-2.0-generate-001': [[5, 6, 7, 8], HD, false, false],
+};
+
+export const VEO_MODELS: Readonly<Record<string, VeoModelSpec>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(MODEL_ROWS).map(([id, [durations, resolutions, audio, lastFrame]]) => [
+      id,
+      { id, durations, aspectRatios: BOTH_ASPECTS, resolutions, audio, lastFrame },
+    ]),
+  ),
+);
 
 export const FRAME_INTERPOLATION_NOT_ALLOWLISTED = 'Frame interpolation is not allowlisted for project';
 
