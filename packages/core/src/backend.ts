@@ -26,6 +26,15 @@ export { deterministicSeed } from './kit/seed.js';
 export { packageVersion } from './kit/version.js';
 export type { BackendCapabilitiesLike } from './spec/backend.js';
 export { describeDurations, durationAllowed, nearestDuration, nearestResolution, resolutionLabel, supportsInput } from './spec/capabilities.js';
+export {
+  defineImages,
+  type ImageCapabilities,
+  type ImageGenerator,
+  type ImageReference,
+  type ImageRequest,
+  type ImageResult,
+  type ImagesPlugin,
+} from './spec/images.js';
 export { type JobTimeouts, jobPolicyOf, type PollingDefaults, pollingConfigSchema, timeoutsConfigSchema, withJitter } from './spec/polling.js';
 export * from './spec/public.js';
 export { type ClipProperties, clipResult } from './spec/result.js';

@@ -35,6 +35,7 @@ const ENTRIES: Record<string, string[]> = {
     'checkRequest',
     'clipResult',
     'defineBackend',
+    'defineImages',
     'describeBackend',
     'describeDurations',
     'deterministicSeed',

@@ -12,12 +12,17 @@ export default class Generate extends Command {
     '<%= config.bin %> generate --config examples/demo/chaining.yaml --out runs/demo',
     '<%= config.bin %> generate --json',
     '<%= config.bin %> generate --out runs/demo --restart',
+    '<%= config.bin %> generate --until keyframes',
   ];
   static override flags = {
     config: Flags.string({ char: 'c', summary: 'Config file (default: ./ttv.yaml)' }),
     out: Flags.string({ char: 'o', summary: 'Run folder (default: output.dir, else runs/<name> beside the config)' }),
     json: Flags.boolean({ summary: 'Print one JSON object with the result on stdout (progress goes to stderr)' }),
     quiet: Flags.boolean({ char: 'q', summary: 'No progress output' }),
+    until: Flags.string({
+      summary: 'Stop after a step: keyframes (keyframe mode: make the keyframe images, for review in `ttv report`, before any video is paid)',
+      options: ['keyframes'],
+    }),
     restart: Flags.boolean({
       summary: 'Start the run over even when the run folder shows paid work that cannot be recovered (everything is generated and paid for again)',
     }),
@@ -48,6 +53,7 @@ export default class Generate extends Command {
         signal: controller.signal,
         ...(flags.out ? { runDir: resolve(flags.out) } : {}),
         ...(flags.restart ? { restart: true } : {}),
+        ...(flags.until === 'keyframes' ? { until: 'keyframes' as const } : {}),
         ...(progress ? { onEvent: (e) => progress.handle(e) } : {}),
       });
       progress?.stop();
@@ -56,6 +62,7 @@ export default class Generate extends Command {
           JSON.stringify(
             {
               ok: true,
+              status: result.manifest.status,
               runDir: result.runDir,
               video: result.video,
               durationSec: result.durationSec,
@@ -75,6 +82,11 @@ export default class Generate extends Command {
             null,
             2,
           ),
+        );
+      } else if (!flags.quiet && result.manifest.status === 'stopped') {
+        const stills = result.manifest.images?.keyframes.length ?? 0;
+        this.log(
+          `${result.runDir}  (stopped after the keyframes: ${stills} made or reused, $${result.totalCostUsd.toFixed(2)}; run again without --until to make the film)`,
         );
       } else if (!flags.quiet) {
         this.log(`${result.video}  (${result.durationSec.toFixed(2)} s, $${result.totalCostUsd.toFixed(2)})`);

@@ -84,6 +84,9 @@ export class ProgressRenderer {
         this.update(event.segment, { state: event.error.code === 'CANCELLED' ? 'cancelled' : 'failed', note: event.error.code });
         this.line(`segment ${event.segment}: ${event.error.code === 'CANCELLED' ? 'cancelled' : `failed [${event.error.code}]`}`);
         break;
+      case 'image':
+        this.line(`${event.name}: image made${event.costUsd ? `, $${event.costUsd.toFixed(2)}` : ''}`);
+        break;
       case 'join-start':
         this.line(`joining ${event.segments} segments`);
         break;

@@ -31,6 +31,11 @@ export const segmentSchema = z
     prompt: z.string().min(1, 'prompt must not be empty').describe('What happens in this segment.'),
     duration: positive('duration').optional().describe('Seconds; defaults to segmentDuration.'),
     keyframe: z.string().min(1).optional().describe('Keyframe mode: the image this segment ends on (PNG/JPEG, relative to the config file).'),
+    keyframePrompt: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Keyframe mode without a keyframe image: the still this segment ends on, for the image generator (default: from the prompt).'),
     negativePrompt: z.string().optional().describe('What to avoid, for backends that take one.'),
     seed: z.number().int().nonnegative().optional(),
     narration: z.string().min(1).optional().describe('The line spoken over this segment: the subtitle with `subtitles.from: narration`.'),
@@ -81,6 +86,12 @@ export const coreConfigShape = {
     ),
   backend: z.string().min(1).optional().describe('The backend to use: a name (kenburns, runway, veo3, wan21, …), "auto", or a module path.'),
   backends: z.array(z.string().min(1)).min(1).optional().describe('A fallback chain: tried in order per segment.'),
+  images: z
+    .enum(['card'])
+    .default('card')
+    .describe(
+      'Keyframe mode: the image generator that makes the keyframes (and the first frame) the storyboard does not give as images. card: storyboard cards (embedded, free).',
+    ),
   segmentDuration: positive('segmentDuration').default(5).describe('Target seconds per segment.'),
   seed: z.number().int().nonnegative().optional().describe('Base seed; segment i uses seed + i.'),
   output: z

@@ -12,12 +12,13 @@ export type PipelineEvent =
   | { type: 'fallback'; segment: number; from: string; to?: string; error: TtvError }
   | { type: 'skipped'; segment: number; backend: string; reason: string }
   | { type: 'warning'; segment?: number; message: string }
+  | { type: 'image'; name: string; file: string; costUsd: number }
   | { type: 'cost'; segment: number; backend: string; usd: number; totalUsd: number }
   | { type: 'done'; segment: number; backend: string; model: string; costUsd: number; durationSec: number; file: string; cached: boolean }
   | { type: 'failed'; segment: number; error: TtvError }
   | { type: 'join-start'; segments: number }
   | { type: 'join-done'; file: string; durationSec: number; method: string }
   | { type: 'log'; segment?: number; line: string }
-  | { type: 'run-done'; status: 'done' | 'failed' | 'cancelled'; totalCostUsd: number };
+  | { type: 'run-done'; status: 'done' | 'failed' | 'cancelled' | 'stopped'; totalCostUsd: number };
 
 export type PipelineEventType = PipelineEvent['type'];

@@ -98,6 +98,18 @@ export interface SegmentRecord {
   error?: { code: string; message: string };
 }
 
+/** An image ttv had generated for the run (a keyframe, or the film's first frame), and what decided it. */
+export interface GeneratedImageRecord {
+  /** Hash of the generator and its settings, the prompt, the seed, the size and the init image's key. */
+  key: string;
+  generator: string;
+  prompt: string;
+  path: string;
+  sha256: string;
+  costUsd: number;
+  fit: 'exact' | 'crop' | 'pad';
+}
+
 export interface LedgerEntry {
   segment: number;
   backend: string;
@@ -113,12 +125,15 @@ export interface Manifest {
   version: number;
   name: string;
   mode: Mode;
-  status: 'running' | 'done' | 'failed' | 'cancelled';
+  /** `stopped`: the run ended on request after a step (`generate --until keyframes`); re-run to go on. */
+  status: 'running' | 'done' | 'failed' | 'cancelled' | 'stopped';
   createdAt: string;
   updatedAt: string;
   configFile: string;
   output: { width: number; height: number; fps: number };
   segments: SegmentRecord[];
+  /** Keyframe mode: the images generated from text (`first`: the film's first frame; `keyframes[i]`: segment i's). */
+  images?: { first?: GeneratedImageRecord; keyframes: Array<GeneratedImageRecord | null> };
   ledger: LedgerEntry[];
   totalCostUsd: number;
   warnings: string[];
@@ -168,6 +183,7 @@ function mapPaths(m: Manifest, f: (path: string) => string): Manifest {
   }
   if (m.final?.file) m.final.file = f(m.final.file);
   if (m.final?.subtitles) m.final.subtitles = f(m.final.subtitles);
+  for (const image of [m.images?.first, ...(m.images?.keyframes ?? [])]) if (image) image.path = f(image.path);
   return m;
 }
 
@@ -198,6 +214,11 @@ function segmentWithPaths(s: SegmentRecord, f: (path: string) => string): Segmen
   return copy;
 }
 
+function imagesWithPaths(images: NonNullable<Manifest['images']>, f: (path: string) => string): NonNullable<Manifest['images']> {
+  const moved = (r: GeneratedImageRecord | null) => (r ? { ...r, path: f(r.path) } : null);
+  return { ...(images.first ? { first: moved(images.first)! } : {}), keyframes: images.keyframes.map(moved) };
+}
+
 /** A manifest copy whose paths inside `runDir` are relative (what is written to disk); `m` is not changed. */
 export function relativiseManifest(runDir: string, m: Manifest): Manifest {
   const root = resolve(runDir);
@@ -205,6 +226,7 @@ export function relativiseManifest(runDir: string, m: Manifest): Manifest {
   return {
     ...m,
     segments: m.segments.map((s) => segmentWithPaths(s, rel)),
+    ...(m.images ? { images: imagesWithPaths(m.images, rel) } : {}),
     ...(m.final?.file ? { final: { ...m.final, file: rel(m.final.file), ...(m.final.subtitles ? { subtitles: rel(m.final.subtitles) } : {}) } } : {}),
   };
 }

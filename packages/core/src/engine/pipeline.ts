@@ -38,6 +38,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
   const state = await setUpRun(options);
   try {
     await scheduleSegments(state);
+    if (state.until) return await stopRun(state);
     await joinStep(state);
     return await completeRun(state);
   } catch (e) {
@@ -65,6 +66,18 @@ async function completeRun(state: RunState): Promise<RunResult> {
     manifest,
     timings: state.timings,
   };
+}
+
+/** Ends a run stopped on request after a step (`until`): the manifest says `stopped`; there is no film yet. */
+async function stopRun(state: RunState): Promise<RunResult> {
+  const { manifest, runDir } = state;
+  manifest.status = 'stopped';
+  delete manifest.error;
+  await state.writer.save();
+  state.emit({ type: 'run-done', status: 'stopped', totalCostUsd: manifest.totalCostUsd });
+  await state.flushLog();
+  state.timings.totalMs = performance.now() - state.startedAt;
+  return { runDir, video: '', durationSec: 0, frames: 0, totalCostUsd: manifest.totalCostUsd, manifest, timings: state.timings };
 }
 
 /** Records the run as failed or cancelled; returns the error to throw. */

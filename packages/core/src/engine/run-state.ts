@@ -63,6 +63,8 @@ export interface RunState extends RunReporter {
   executor: Executor;
   /** The storyboard's images, copied into the run folder by the schedule step. */
   inputs: { firstImage?: ManifestInput; keyframes: ManifestInput[] };
+  /** Stop after this step (`RunPipelineOptions.until`). */
+  until?: 'keyframes';
 }
 
 export const now = () => new Date().toISOString();

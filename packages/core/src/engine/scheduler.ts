@@ -7,6 +7,7 @@ import { sha256File } from '../util/fs.js';
 import { redact } from '../util/secrets.js';
 import { colourMatchOf } from './colour-step.js';
 import type { ExecutorTask } from './executor.js';
+import { keyframesStep } from './keyframe-step.js';
 import type { ManifestInput, SegmentRecord } from './manifest.js';
 import { copyInput, now, pad, type RunState } from './run-state.js';
 import { runSegment, type SegmentInputs } from './segment.js';
@@ -18,10 +19,9 @@ import { runSegment, type SegmentInputs } from './segment.js';
  */
 export async function scheduleSegments(state: RunState): Promise<void> {
   const { plan } = state;
-  if (plan.image) state.inputs.firstImage = await copyInput(state.runDir, plan.image, 'input-000-first');
-  if (plan.mode === 'keyframe') {
-    state.inputs.keyframes = await Promise.all(plan.segments.map((s) => copyInput(state.runDir, s.keyframe!, `keyframe-${pad(s.index)}`)));
-  }
+  if (plan.mode === 'keyframe') await keyframesStep(state);
+  else if (plan.image) state.inputs.firstImage = await copyInput(state.runDir, plan.image, 'input-000-first');
+  if (state.until === 'keyframes') return;
   for (const planned of plan.segments) state.emit({ type: 'queued', segment: planned.index });
   const tasks: ExecutorTask[] = plan.segments.map((s) => ({ index: s.index, dependsOn: plan.mode === 'chaining' && s.index > 0 ? [s.index - 1] : [] }));
   await state.executor.run(tasks, (index) => segmentTask(state, index), { signal: state.signal });

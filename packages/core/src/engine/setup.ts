@@ -37,6 +37,11 @@ export interface RunPipelineOptions {
    * refused with RUN_FOLDER_INVALID, saying what would be paid again).
    */
   restart?: boolean;
+  /**
+   * Stop after a step instead of making the film: `keyframes` makes (or reuses) the keyframes of keyframe mode,
+   * records them and ends the run as `stopped`; running again without it goes on from there.
+   */
+  until?: 'keyframes';
 }
 
 export function defaultRunDir(config: LoadedConfig): string {
@@ -101,6 +106,7 @@ export async function setUpRun(options: RunPipelineOptions): Promise<RunState> {
     budget: new Budget(core.budget, { spentUsd: manifest.totalCostUsd, warned: manifest.warnings.some((w) => w.startsWith(WARN_PREFIX)) }),
     executor: options.executor ?? inProcessExecutor({ concurrency: core.concurrency }),
     inputs: { keyframes: [] },
+    ...(options.until ? { until: options.until } : {}),
   });
 }
 
@@ -137,6 +143,8 @@ export function mergeManifest(config: LoadedConfig, plan: Plan, previous: Manife
     totalCostUsd: previous?.totalCostUsd ?? 0,
     warnings: previous?.warnings ?? [],
     ...(previous?.final ? { final: previous.final } : {}),
+    // Generated stills are kept whatever changed: each is reused only while its own key holds (keyframe-step.ts).
+    ...(previous?.images ? { images: previous.images } : {}),
   };
 }
 

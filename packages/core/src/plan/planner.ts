@@ -19,6 +19,8 @@ export interface PlannedSegment {
   seed?: number;
   /** Keyframe mode: absolute path of the image this segment ends on. */
   keyframe?: string;
+  /** Keyframe mode without a keyframe image: the still the image generator makes for the segment to end on. */
+  keyframePrompt?: string;
   /** The input mode the engine asks backends for: text, first-frame (chaining) or first-last-frame (keyframe). */
   input: InputMode;
   /** Where the segment's first frame comes from. */
@@ -33,6 +35,8 @@ export interface Plan {
   mode: CoreConfig['mode'];
   /** Absolute path of the film's first frame, when given. */
   image?: string;
+  /** Keyframe mode without `image`: the still the image generator makes for the film to start from. */
+  imagePrompt?: string;
   segments: PlannedSegment[];
   totalDurationSec: number;
 }
@@ -99,11 +103,15 @@ export function planStoryboard(core: CoreConfig): Plan {
   const input = inputOf(core);
   const segments = sb.segments ? explicitSegments(core, sb.segments, input) : scriptSegments(core, input);
   if (core.mode === 'chaining') checkNoKeyframes(core);
-  else checkKeyframes(core, segments);
+  const keyframeMode = core.mode === 'keyframe';
+  const withStills = keyframeMode
+    ? segments.map((s, i) => (s.keyframe ? s : { ...s, keyframePrompt: keyframePromptOf(s.prompt, sb.segments?.[i]?.keyframePrompt) }))
+    : segments;
   return {
     mode: core.mode,
     ...(sb.image ? { image: sb.image } : {}),
-    segments,
+    ...(keyframeMode && !sb.image ? { imagePrompt: firstFramePromptOf(segments[0]!.prompt) } : {}),
+    segments: withStills,
     totalDurationSec: segments.reduce((a, s) => a + s.durationSec, 0),
   };
 }
@@ -190,25 +198,18 @@ function checkNoKeyframes(core: CoreConfig): void {
   }
 }
 
-/** Keyframe mode: the film's first frame and a keyframe for every segment. */
-function checkKeyframes(core: CoreConfig, segments: PlannedSegment[]): void {
-  const sb = core.storyboard;
-  if (!sb.image) {
-    throw new TtvError('CONFIG_INVALID', 'storyboard.image: keyframe mode needs the first frame of the film', {
-      field: 'storyboard.image',
-      fix: 'set storyboard.image to the image the first segment starts from',
-    });
-  }
-  const missing = segments.find((s) => !s.keyframe);
-  if (missing) {
-    const field = sb.segments ? `storyboard.segments[${missing.index}].keyframe` : 'storyboard.keyframes';
-    throw new TtvError(
-      'CONFIG_INVALID',
-      `${field}: keyframe mode needs a keyframe (the image the segment ends on) for every segment; segment ${missing.index} has none`,
-      {
-        field,
-        fix: sb.segments ? `add keyframe: <image> to segment ${missing.index}` : `list ${segments.length} images in storyboard.keyframes`,
-      },
-    );
-  }
+/**
+ * The still a keyframe-mode segment ends on, for the image generator: the written `keyframePrompt`, else the
+ * segment's last sentence as a still (no camera movement: a keyframe is one moment).
+ */
+export function keyframePromptOf(prompt: string, written?: string): string {
+  if (written?.trim()) return written.trim();
+  const last = splitSentences(prompt).at(-1) ?? prompt;
+  return `Still frame, no camera movement: ${last}`;
+}
+
+/** The still the film starts from when the storyboard gives no image: the first sentence of the first segment. */
+export function firstFramePromptOf(prompt: string): string {
+  const first = splitSentences(prompt)[0] ?? prompt;
+  return `Opening still frame, no camera movement: ${first}`;
 }

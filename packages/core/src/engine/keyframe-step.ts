@@ -1,0 +1,143 @@
+// The keyframe step (keyframe mode, issue #12): the film's first frame and every segment's keyframe that the
+// storyboard gives as an image are copied into the run folder; the others are generated from text by the image
+// generator (`images:`). Each generated image is recorded in the manifest with the key of what decided it, so a
+// re-run reuses it (nothing is paid twice) and an edited keyframe prompt regenerates exactly that keyframe, and
+// those that chain image-to-image from it.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { cardImages } from '../builtin/card-images.js';
+import { TtvError } from '../spec/errors.js';
+import type { ImageGenerator, ImagesPlugin } from '../spec/images.js';
+import { sha256, sha256File } from '../util/fs.js';
+import type { GeneratedImageRecord, ManifestInput } from './manifest.js';
+import { copyInput, pad, type RunState } from './run-state.js';
+
+/** The image generators ttv ships (found by `images: <name>`). */
+const BUILT_IN: Record<string, ImagesPlugin> = { card: cardImages as ImagesPlugin };
+
+/** Bump when what decides a generated image changes. */
+const RECIPE = 1;
+
+/** One image to have: copied from the storyboard, or generated. */
+type Still = { copy: string } | { prompt: string; seed?: number };
+
+/**
+ * Fills `state.inputs` for keyframe mode: the first frame (copied, or generated when the storyboard has no image)
+ * and one keyframe per segment. Images are generated in film order, each from the previous one when the generator
+ * takes an init image.
+ */
+export async function keyframesStep(state: RunState): Promise<void> {
+  const { plan, manifest } = state;
+  const first: Still | undefined = plan.image ? { copy: plan.image } : plan.imagePrompt ? { prompt: plan.imagePrompt, ...seedOf(state, -1) } : undefined;
+  const stills: Still[] = plan.segments.map((s) =>
+    s.keyframe ? { copy: s.keyframe } : { prompt: s.keyframePrompt ?? s.prompt, ...(s.seed !== undefined ? { seed: s.seed } : {}) },
+  );
+  const generating = [first, ...stills].some((s) => s && 'prompt' in s);
+  const images = generating ? await openGenerator(state) : undefined;
+  manifest.images ??= { keyframes: [] };
+  const records = manifest.images;
+  let previous: (ManifestInput & { key?: string }) | undefined;
+  const make = async (still: Still, name: string, index: number | 'first'): Promise<ManifestInput & { key?: string }> => {
+    if ('copy' in still) return copyInput(state.runDir, still.copy, name);
+    const recorded = index === 'first' ? records.first : records.keyframes[index];
+    const made = await generated(state, images!, still, name, recorded ?? undefined, images!.chains ? previous : undefined);
+    if (index === 'first') records.first = made;
+    else records.keyframes[index] = made;
+    return { path: made.path, sha256: made.sha256, key: made.key };
+  };
+  if (first) {
+    previous = await make(first, 'input-000-first', 'first');
+    state.inputs.firstImage = { path: previous.path, sha256: previous.sha256 };
+  }
+  const keyframes: ManifestInput[] = [];
+  for (const [i, still] of stills.entries()) {
+    previous = await make(still, `keyframe-${pad(i)}`, i);
+    keyframes.push({ path: previous.path, sha256: previous.sha256 });
+  }
+  state.inputs.keyframes = keyframes;
+  if (!generating) delete manifest.images;
+  else records.keyframes.length = stills.length;
+}
+
+function seedOf(state: RunState, offset: number): { seed?: number } {
+  return state.core.seed !== undefined ? { seed: state.core.seed + offset } : {};
+}
+
+interface OpenGenerator {
+  name: string;
+  generator: ImageGenerator;
+  chains: boolean;
+  settingsKey: string;
+}
+
+async function openGenerator(state: RunState): Promise<OpenGenerator> {
+  const name = state.core.images;
+  const plugin = BUILT_IN[name];
+  if (!plugin)
+    throw new TtvError('CONFIG_INVALID', `images: unknown image generator "${name}"`, {
+      field: 'images',
+      value: name,
+      fix: `use one of: ${Object.keys(BUILT_IN).join(', ')}`,
+    });
+  const config = plugin.configSchema.parse(state.config.sections[name] ?? {});
+  const generator = await plugin.create(config, { configDir: state.config.configDir, env: state.env });
+  return { name, generator, chains: plugin.describe(config).initImage, settingsKey: sha256(JSON.stringify(config)) };
+}
+
+/** A generated still: the recorded one while its key holds and its file verifies, else a new one (budgeted). */
+async function generated(
+  state: RunState,
+  images: OpenGenerator,
+  still: { prompt: string; seed?: number },
+  name: string,
+  recorded: GeneratedImageRecord | undefined,
+  init: (ManifestInput & { key?: string }) | undefined,
+): Promise<GeneratedImageRecord> {
+  const { width, height } = state.manifest.output;
+  const key = sha256(
+    JSON.stringify({
+      recipe: RECIPE,
+      generator: images.name,
+      settings: images.settingsKey,
+      prompt: still.prompt,
+      seed: still.seed ?? null,
+      width,
+      height,
+      init: init?.key ?? init?.sha256 ?? null,
+    }),
+  );
+  if (recorded?.key === key && existsSync(recorded.path) && (await sha256File(recorded.path)) === recorded.sha256) return recorded;
+  const request = {
+    prompt: still.prompt,
+    width,
+    height,
+    ...(still.seed !== undefined ? { seed: still.seed } : {}),
+    ...(init ? { initImage: init.path } : {}),
+    outputPath: join(state.runDir, 'frames', `${name}.png`),
+  };
+  const estimate = images.generator.estimateCost(request).usd;
+  state.budget.reserve(estimate, `the image ${name} on ${images.name}`);
+  let result: Awaited<ReturnType<ImageGenerator['generate']>>;
+  try {
+    result = await state.timed(() =>
+      images.generator.generate(request, { signal: state.signal, log: (line) => state.log(`${name}: ${line}`), workDir: join(state.runDir, 'work') }),
+    );
+  } finally {
+    state.budget.release(estimate);
+  }
+  const { totalUsd } = state.budget.book(result.costUsd);
+  state.manifest.totalCostUsd = totalUsd;
+  for (const w of result.warnings) state.log(`${name}: ${w}`);
+  const record: GeneratedImageRecord = {
+    key,
+    generator: images.name,
+    prompt: still.prompt,
+    path: result.file,
+    sha256: await sha256File(result.file),
+    costUsd: result.costUsd,
+    fit: result.fit,
+  };
+  state.emit({ type: 'image', name, file: result.file, costUsd: result.costUsd });
+  await state.writer.save();
+  return record;
+}
