@@ -137,6 +137,8 @@ export function mergeManifest(config: LoadedConfig, plan: Plan, previous: Manife
     totalCostUsd: previous?.totalCostUsd ?? 0,
     warnings: previous?.warnings ?? [],
     ...(previous?.final ? { final: previous.final } : {}),
+    // The journal's numbering goes on where the earlier run's (replayed) journal ends.
+    ...(previous?.journalSeq !== undefined ? { journalSeq: previous.journalSeq } : {}),
   };
 }
 
