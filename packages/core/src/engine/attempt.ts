@@ -134,7 +134,8 @@ async function startCall(seg: SegmentRun, bt: BackendTry, plan: AttemptPlan, hel
   rec.backend = name;
   rec.model = request.model;
   rec.status = resumeJob ? 'submitted' : 'running';
-  await state.writer.save();
+  // A snapshot before every call that may be paid: a full or read-only disk stops the run here, not after paying.
+  await state.writer.checkpoint();
   state.emit({
     type: 'started',
     segment: planned.index,
@@ -169,7 +170,7 @@ async function generate(seg: SegmentRun, bt: BackendTry, plan: AttemptPlan, star
         rec.job = { backend: name, model: request.model, contentKey: plan.contentKey, handle: job };
         started.jobId = job.id;
         rec.status = 'submitted';
-        await state.writer.save();
+        await state.writer.checkpoint();
         // emitted once the handle is on disk: from here a crash re-attaches instead of resubmitting
         state.emit({ type: 'job', segment: planned.index, backend: name, jobId: job.id });
       },
@@ -223,7 +224,9 @@ async function bookSuccess(seg: SegmentRun, bt: BackendTry, plan: AttemptPlan, r
     finishedAt: now(),
   });
   delete rec.job;
-  await state.writer.save();
+  // The finished segment goes to the journal at once (that is what a crash keeps); the snapshot of manifest.json
+  // follows before the next call, within a second, or at the end of the run.
+  await state.writer.record(rec);
   state.emit({
     type: 'done',
     segment: planned.index,
@@ -251,7 +254,7 @@ async function bookFailure(seg: SegmentRun, plan: AttemptPlan, record: AttemptRe
   // an error that says the job itself is fine (e.g. its download failed): the next attempt re-attaches.
   if (error.jobReusable && rec.job?.contentKey === plan.contentKey) rec.job.chargedUsd = Math.max(already, charged);
   else delete rec.job;
-  await state.writer.save();
+  await state.writer.checkpoint();
 }
 
 /** Books an attempt's cost: the ledger, the manifest's total, `cost` and the once-only warnUsd warning. */

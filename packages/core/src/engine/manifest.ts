@@ -1,5 +1,5 @@
-import { appendFileSync, existsSync } from 'node:fs';
-import { type FileHandle, open, readFile } from 'node:fs/promises';
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Mode } from '../config/schema.js';
 import type { VideoProbe } from '../media/probe.js';
@@ -156,6 +156,11 @@ export interface Manifest {
     key?: string;
   };
   error?: { code: string; message: string };
+  /**
+   * The `seq` of the last `journal.jsonl` line this snapshot holds. Journal lines with a higher `seq` were written
+   * after it (segment changes are journaled at once and the snapshot follows): reading a run replays them.
+   */
+  journalSeq?: number;
 }
 
 export function manifestPath(runDir: string): string {
@@ -194,6 +199,14 @@ const inside = (root: string, path: string) => {
 
 /** A path inside the run folder becomes relative (with `/`); anything else stays as it is. */
 export function toRunRelative(runDir: string, path: string): string {
+  // Fast path (every snapshot maps every segment's paths): an absolute path spelled under the run folder, with no
+  // `.`/`..` segment or doubled separator, is relative by dropping the prefix; anything else takes the slow path.
+  const prefix = runDir.endsWith(sep) ? runDir : `${runDir}${sep}`;
+  if (isAbsolute(runDir) && path.startsWith(prefix)) {
+    const rest = path.slice(prefix.length);
+    const parts = rest.split(sep);
+    if (parts.every((p) => p !== '' && p !== '.' && p !== '..') && (sep === '/' || !rest.includes('/'))) return parts.join('/');
+  }
   const abs = resolve(path);
   return inside(resolve(runDir), abs) ? relative(resolve(runDir), abs).split(sep).join('/') : path;
 }
@@ -289,34 +302,97 @@ export async function loadManifestFile(file: string, runDir: string): Promise<Ma
   return { ok: true, manifest: upgradeManifest(runDir, parsed) };
 }
 
-/** The run's manifest with absolute paths (v1 manifests converted), or undefined when there is none usable. */
+/**
+ * The run's manifest with absolute paths (v1 manifests converted) and the journal lines written after it
+ * replayed (what the run recorded last), or undefined when there is none usable.
+ */
 export async function readManifest(runDir: string): Promise<Manifest | undefined> {
   const r = await loadManifestFile(manifestPath(runDir), runDir);
-  return r.ok ? r.manifest : undefined;
+  if (!r.ok) return undefined;
+  await replayJournal(runDir, r.manifest);
+  return r.manifest;
 }
 
 /**
- * One line of `journal.jsonl`, the append-only record of paid work written beside the manifest (before it):
- * the run's identity, every segment record whose job or result changed (job submitted with its handle, segment
- * done with file + sha256), and every ledger entry (charges). Paths are relative to the run folder.
+ * One line of `journal.jsonl`, the append-only record written beside the manifest (before its snapshot): the
+ * run's identity, every segment record whose job or result changed (job submitted with its handle, segment done
+ * with file + sha256) or that the engine recorded without a snapshot (`ManifestWriter.record`), every ledger
+ * entry (charges) and every run warning. Paths are relative to the run folder. `seq` numbers the lines of a run
+ * folder (absent in journals of a ttv before 0.2's deferred snapshots); a snapshot holds every line up to its
+ * `journalSeq`.
  */
-export type JournalEntry =
+export type JournalEntry = (
   | { type: 'run'; at: string; name: string; mode: Manifest['mode']; createdAt: string; configFile: string; output: Manifest['output'] }
   | { type: 'segment'; at: string; record: SegmentRecord }
-  | { type: 'charge'; at: string; entry: LedgerEntry };
+  | { type: 'charge'; at: string; entry: LedgerEntry }
+  | { type: 'warning'; at: string; message: string }
+) & { seq?: number };
 
-async function endsWithNewline(file: string): Promise<boolean> {
-  let handle: FileHandle | undefined;
+/** The parsed lines of `journal.jsonl` (in order) and how many could not be read. */
+export async function readJournal(runDir: string): Promise<{ entries: JournalEntry[]; lines: number; bad: number }> {
+  const text = await readFile(journalPath(runDir), 'utf8').catch(() => '');
+  const lines = text.split('\n').filter((l) => l.trim());
+  const entries: JournalEntry[] = [];
+  let bad = 0;
+  for (const line of lines) {
+    try {
+      const e = JSON.parse(line) as JournalEntry;
+      if (e && typeof e === 'object') entries.push(e);
+      else bad++;
+    } catch {
+      bad++; // a line cut short by a crash or a full disk
+    }
+  }
+  return { entries, lines: lines.length, bad };
+}
+
+/** A journal segment record with its paths resolved against `runDir`. */
+export function absoluteRecord(runDir: string, record: SegmentRecord): SegmentRecord {
+  return segmentWithPaths(record, (p) => (isAbsolute(p) ? p : resolve(runDir, p)));
+}
+
+/**
+ * Applies to a snapshot (paths absolute) the journal lines written after it (`seq` above its `journalSeq`), in
+ * order: segment records replace the snapshot's, charges join the ledger (and the total), warnings are added.
+ * Sets `journalSeq` to the highest `seq` in the journal, so a writer opened on the result numbers on from there.
+ * Returns the number of lines applied.
+ */
+export async function replayJournal(runDir: string, m: Manifest): Promise<number> {
+  const base = m.journalSeq ?? 0;
+  const { entries } = await readJournal(runDir);
+  let applied = 0;
+  let top = base;
+  for (const e of entries) {
+    if (typeof e.seq !== 'number') continue; // written by a ttv whose snapshot always followed its journal
+    top = Math.max(top, e.seq);
+    if (e.seq <= base) continue;
+    if (e.type === 'segment' && e.record && Number.isInteger(e.record.index)) m.segments[e.record.index] = absoluteRecord(runDir, e.record);
+    else if (e.type === 'charge' && e.entry) {
+      m.ledger.push(e.entry);
+      m.totalCostUsd = Number(((m.totalCostUsd ?? 0) + (e.entry.actualUsd ?? 0)).toFixed(6));
+    } else if (e.type === 'warning' && typeof e.message === 'string') {
+      if (!m.warnings.includes(e.message)) m.warnings.push(e.message);
+    } else continue;
+    applied++;
+  }
+  m.journalSeq = top;
+  return applied;
+}
+
+/** Whether `file` is empty or missing, or ends with a newline (a new journal line starts on a fresh line). */
+function endsWithNewline(file: string): boolean {
+  let fd: number | undefined;
   try {
-    handle = await open(file, 'r');
-    const { size } = await handle.stat();
+    fd = openSync(file, 'r');
+    const { size } = fstatSync(fd);
     if (size === 0) return true;
-    const { buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
-    return buffer[0] === 0x0a;
+    const byte = Buffer.alloc(1);
+    readSync(fd, byte, 0, 1, size - 1);
+    return byte[0] === 0x0a;
   } catch {
     return true; // no journal yet
   } finally {
-    await handle?.close();
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -327,30 +403,46 @@ function journalSignature(s: SegmentRecord): string | undefined {
   return undefined;
 }
 
+/** How long a change recorded without a snapshot (`ManifestWriter.record`) waits at most for one. */
+export const SNAPSHOT_DELAY_MS = 1000;
+
 /**
- * Serialises manifest writes: every state change is written atomically (temp + rename) and in order, even
- * when segments finish concurrently. `save()` resolves once a write that started after the call is on disk;
- * saves requested while a write is waiting to start share it (its snapshot is taken when it starts, so it holds
- * every change made before). Secrets are masked on the way out.
+ * Serialises manifest writes: every snapshot is written atomically (temp + rename) and in order, even when
+ * segments finish concurrently. `save()` resolves once a write that started after the call is on disk; saves
+ * requested while a write is waiting to start share it (its snapshot is taken when it starts, so it holds every
+ * change made before). Secrets are masked on the way out.
  *
  * Each write first appends what changed in paid work to `journal.jsonl`, then writes `manifest.json.bak` and
  * `manifest.json` (the same snapshot), so a damaged or deleted manifest is recovered (see run-folder.ts). Paths
  * inside the run folder are stored relative to it. File-system failures are mapped to DISK_FULL / NOT_WRITABLE /
  * PATH_INVALID naming the file; the files on disk then hold the last complete write.
+ *
+ * The engine writes `manifest.json` alone (`checkpoint()`) before each call, and a finished segment goes through
+ * `record()`: its record (with any new charge or warning) is appended to the journal at once — a few kB, where a
+ * snapshot rewrites every segment — and the snapshot follows (before the next call, within `SNAPSHOT_DELAY_MS`,
+ * or at the run's end). Whoever reads the run replays the journal lines after the snapshot (`replayJournal`), so
+ * a crash between the two loses nothing. `manifest.json.bak` is written by `save()` (the run's start and end).
  */
 export class ManifestWriter {
   private chain: Promise<void> = Promise.resolve();
   private pending: Promise<void> | undefined;
+  private pendingBackup = false;
   private journaled = new Map<number, string>();
   private ledgerJournaled = 0;
+  private warningsJournaled = 0;
   private runJournaled = false;
   private journalClean = false;
-  /** Number of writes actually made (for tests and benches). */
+  private seq: number;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Number of snapshot writes actually made (for tests and benches). */
   writes = 0;
   constructor(
     readonly runDir: string,
     readonly manifest: Manifest,
   ) {
+    this.seq = manifest.journalSeq ?? 0;
+    this.warningsJournaled = manifest.warnings.length;
     // What the manifest held when it was opened is in the journal already (or was recovered from it); without a
     // journal (a new run, or a folder from a ttv that wrote none) the first write journals everything.
     if (!existsSync(journalPath(runDir))) return;
@@ -361,7 +453,8 @@ export class ManifestWriter {
     this.ledgerJournaled = manifest.ledger.length;
   }
 
-  private journalLines(): string {
+  /** Journal entries for what changed (paid work, charges, warnings), plus `forced` as it is now. */
+  private journalEntries(forced?: SegmentRecord): JournalEntry[] {
     const at = new Date().toISOString();
     const m = this.manifest;
     const entries: JournalEntry[] = [];
@@ -370,59 +463,133 @@ export class ManifestWriter {
     }
     for (const s of m.segments) {
       const sig = journalSignature(s);
-      if (sig && this.journaled.get(s.index) !== sig) entries.push({ type: 'segment', at, record: s });
+      if (s === forced || (sig && this.journaled.get(s.index) !== sig)) entries.push({ type: 'segment', at, record: s });
     }
     for (const entry of m.ledger.slice(this.ledgerJournaled)) entries.push({ type: 'charge', at, entry });
-    if (entries.length === 0) return '';
-    const rel = (p: string) => toRunRelative(this.runDir, p);
-    return entries
-      .map((e) => {
-        if (e.type !== 'segment') return stringifyRedacted(e);
-        return stringifyRedacted({ ...e, record: segmentWithPaths(e.record, rel) });
-      })
-      .map((l) => `${l}\n`)
-      .join('');
+    for (const message of m.warnings.slice(this.warningsJournaled)) entries.push({ type: 'warning', at, message });
+    return entries;
   }
 
-  private async write(): Promise<void> {
+  /** Appends `entries` to the journal (numbered), synchronously; remembers what is journaled once it is. */
+  private journal(entries: JournalEntry[]): void {
     const m = this.manifest;
-    const lines = this.journalLines();
-    const journaledTo = { ledger: m.ledger.length, segments: m.segments.map((s) => [s.index, journalSignature(s)] as const) };
-    let target = journalPath(this.runDir);
-    try {
-      if (lines) {
+    const journaledTo = {
+      ledger: m.ledger.length,
+      warnings: m.warnings.length,
+      segments: m.segments.map((s) => [s.index, journalSignature(s)] as const),
+    };
+    if (entries.length > 0) {
+      const target = journalPath(this.runDir);
+      const rel = (p: string) => toRunRelative(this.runDir, p);
+      let seq = this.seq;
+      const lines = entries
+        .map((e) => {
+          seq++;
+          if (e.type !== 'segment') return stringifyRedacted({ ...e, seq });
+          return stringifyRedacted({ ...e, record: segmentWithPaths(e.record, rel), seq });
+        })
+        .map((l) => `${l}\n`)
+        .join('');
+      try {
         // A line cut short by a crash or a full disk must not swallow the next one: start on a fresh line.
-        if (!this.journalClean) this.journalClean = await endsWithNewline(target);
-        try {
-          appendFileSync(target, this.journalClean ? lines : `\n${lines}`);
-        } catch (error) {
-          this.journalClean = false;
-          throw error;
-        }
-        this.journalClean = true;
+        if (!this.journalClean) this.journalClean = endsWithNewline(target);
+        appendFileSync(target, this.journalClean ? lines : `\n${lines}`);
+      } catch (error) {
+        this.journalClean = false;
+        throw fsError(error, target, 'the run journal');
       }
-      this.runJournaled = true;
-      this.ledgerJournaled = journaledTo.ledger;
-      for (const [i, sig] of journaledTo.segments) if (sig) this.journaled.set(i, sig);
-      const snapshot = stringifyRedacted({ ...relativiseManifest(this.runDir, m), version: MANIFEST_VERSION, updatedAt: new Date().toISOString() }, 2);
-      target = manifestBackupPath(this.runDir);
-      writeFileAtomicSync(target, `${snapshot}\n`);
+      this.journalClean = true;
+      this.seq = seq;
+    }
+    this.runJournaled = true;
+    this.ledgerJournaled = journaledTo.ledger;
+    this.warningsJournaled = journaledTo.warnings;
+    for (const [i, sig] of journaledTo.segments) if (sig) this.journaled.set(i, sig);
+  }
+
+  private write(backup: boolean): void {
+    const m = this.manifest;
+    this.journal(this.journalEntries());
+    let target = manifestPath(this.runDir);
+    try {
+      const snapshot = stringifyRedacted(
+        { ...relativiseManifest(this.runDir, m), version: MANIFEST_VERSION, updatedAt: new Date().toISOString(), journalSeq: this.seq },
+        2,
+      );
+      if (backup) {
+        target = manifestBackupPath(this.runDir);
+        writeFileAtomicSync(target, `${snapshot}\n`);
+      }
       target = manifestPath(this.runDir);
       writeFileAtomicSync(target, `${snapshot}\n`);
     } catch (error) {
-      throw fsError(error, target, target.endsWith('.jsonl') ? 'the run journal' : 'the manifest');
+      throw fsError(error, target, 'the manifest');
     }
   }
 
-  save(): Promise<void> {
+  /** Queues a snapshot write (with the backup when `backup`); snapshots waiting to start share one write. */
+  private snapshot(backup: boolean): Promise<void> {
+    if (backup) this.pendingBackup = true;
     if (this.pending) return this.pending;
     const write = this.chain.then(() => {
       this.pending = undefined;
+      const withBackup = this.pendingBackup;
+      this.pendingBackup = false;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
       this.writes++;
-      return this.write();
+      this.write(withBackup);
     });
     this.pending = write;
     this.chain = write.catch(() => {});
     return write;
+  }
+
+  /** Journals what changed and writes `manifest.json.bak` and `manifest.json`; resolves once they are on disk. */
+  save(): Promise<void> {
+    return this.snapshot(true);
+  }
+
+  /**
+   * Journals what changed and writes `manifest.json` (not the backup); resolves once it is on disk. The engine
+   * calls it before every call that may be paid (a full or read-only disk stops the run there, not after paying)
+   * and when a job is submitted or an attempt failed.
+   */
+  checkpoint(): Promise<void> {
+    return this.snapshot(false);
+  }
+
+  /**
+   * Records a change to segment `rec` (with any new charge or warning) in the journal, synchronously, and
+   * resolves; the snapshot of `manifest.json` follows within `SNAPSHOT_DELAY_MS` or at the next write, whichever
+   * comes first. A failure of that later write loses nothing (the journal holds the change, and the next awaited
+   * write fails the same way).
+   */
+  record(rec: SegmentRecord): Promise<void> {
+    try {
+      this.journal(this.journalEntries(rec));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!this.timer && !this.pending && !this.closed) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.snapshot(false).catch(() => {});
+      }, SNAPSHOT_DELAY_MS);
+      this.timer.unref();
+    }
+    return Promise.resolve();
+  }
+
+  /** Stops the delayed snapshot and waits for the writes under way (call before the run folder is unlocked). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const behind = this.timer !== undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    // A change recorded after the last snapshot is in the journal; write it into manifest.json too (a failure
+    // here loses nothing: readers replay the journal).
+    if (behind) await this.snapshot(false).catch(() => {});
+    await this.chain;
   }
 }

@@ -102,6 +102,7 @@ async function closeRun(state: RunState): Promise<void> {
     );
     await rm(join(state.runDir, 'work'), { recursive: true, force: true }).catch(() => {});
   } finally {
+    await state.writer.close();
     // The run folder's lock goes last, once nothing of this run touches the folder.
     await state.folder.release();
   }

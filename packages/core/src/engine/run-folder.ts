@@ -20,6 +20,8 @@ import {
   type Manifest,
   manifestBackupPath,
   manifestPath,
+  readJournal,
+  replayJournal,
   type SegmentRecord,
 } from './manifest.js';
 
@@ -100,30 +102,28 @@ async function cleanTemps(runDir: string): Promise<void> {
 
 /** Rebuilds a manifest from the journal; undefined when it holds nothing usable. */
 async function fromJournal(runDir: string): Promise<{ manifest?: Manifest; lines: number; bad: number }> {
-  const text = await readFile(journalPath(runDir), 'utf8').catch(() => '');
-  const lines = text.split('\n').filter((l) => l.trim());
-  let bad = 0;
+  const journal = await readJournal(runDir);
+  let { bad } = journal;
+  const { lines } = journal;
   let run: Extract<JournalEntry, { type: 'run' }> | undefined;
   const segments: SegmentRecord[] = [];
   const ledger: Manifest['ledger'] = [];
+  const warnings: string[] = [];
   const seen = new Set<string>();
-  for (const line of lines) {
-    let e: JournalEntry;
-    try {
-      e = JSON.parse(line) as JournalEntry;
-    } catch {
-      bad++; // a line cut short by a crash or a full disk
-      continue;
-    }
+  let journalSeq = 0;
+  for (const e of journal.entries) {
+    if (typeof e.seq === 'number') journalSeq = Math.max(journalSeq, e.seq);
     if (e.type === 'run') run ??= e;
     else if (e.type === 'segment' && e.record && Number.isInteger(e.record.index)) segments[e.record.index] = e.record;
     else if (e.type === 'charge' && e.entry) {
       const key = JSON.stringify(e.entry);
       if (!seen.has(key)) ledger.push(e.entry);
       seen.add(key);
+    } else if (e.type === 'warning' && typeof e.message === 'string') {
+      if (!warnings.includes(e.message)) warnings.push(e.message);
     } else bad++;
   }
-  if (!run && segments.length === 0 && ledger.length === 0) return { lines: lines.length, bad };
+  if (!run && segments.length === 0 && ledger.length === 0) return { lines, bad };
   for (const s of segments) {
     if (!s) continue;
     // A job that was in flight is re-attached (its handle is kept); an attempt left open was interrupted.
@@ -142,9 +142,10 @@ async function fromJournal(runDir: string): Promise<{ manifest?: Manifest; lines
     segments,
     ledger,
     totalCostUsd: Number(ledger.reduce((sum, l) => sum + (l.actualUsd ?? 0), 0).toFixed(6)),
-    warnings: [],
+    warnings,
+    journalSeq,
   };
-  return { manifest: absolutiseManifest(runDir, manifest), lines: lines.length, bad };
+  return { manifest: absolutiseManifest(runDir, manifest), lines, bad };
 }
 
 /** Adopts the segment files that still probe as videos; reports the ones that do not. */
@@ -291,7 +292,10 @@ async function restartFolder(runDir: string, warn: (message: string) => void): P
 /** The earlier run's manifest, from the first source that holds it: manifest.json, its backup, the journal. */
 async function recoverManifest(runDir: string, options: OpenRunFolderOptions, warn: (message: string) => void): Promise<Recovered> {
   const main = await loadManifestFile(manifestPath(runDir), runDir);
-  if (main.ok) return { previous: main.manifest, source: 'manifest' };
+  if (main.ok) {
+    await replayJournal(runDir, main.manifest);
+    return { previous: main.manifest, source: 'manifest' };
+  }
   const problems: string[] = [];
   if (main.reason === 'newer') {
     throw new TtvError('RUN_FOLDER_INVALID', `the run folder ${runDir} was written by a newer ttv (${main.message})`, {
@@ -304,6 +308,7 @@ async function recoverManifest(runDir: string, options: OpenRunFolderOptions, wa
 
   const backup = await loadManifestFile(manifestBackupPath(runDir), runDir);
   if (backup.ok) {
+    await replayJournal(runDir, backup.manifest);
     warn(`${main.reason === 'missing' ? 'manifest.json is missing' : main.message}; resumed from manifest.json.bak`);
     return { previous: backup.manifest, source: 'backup' };
   }

@@ -145,6 +145,8 @@ export function mergeManifest(config: LoadedConfig, plan: Plan, previous: Manife
     ...(previous?.final ? { final: previous.final } : {}),
     // Generated stills are kept whatever changed: each is reused only while its own key holds (keyframe-step.ts).
     ...(previous?.images ? { images: previous.images } : {}),
+    // The journal's numbering goes on where the earlier run's (replayed) journal ends.
+    ...(previous?.journalSeq !== undefined ? { journalSeq: previous.journalSeq } : {}),
   };
 }
 

@@ -10,7 +10,7 @@
  * - It never throws for a failed run: it returns a ProcessOutcome and `processFailure` maps it to a TtvError.
  */
 
-import { execa } from 'execa';
+import type { execa as Execa } from 'execa';
 import { TtvError } from '../spec/errors.js';
 
 export interface ProcessProgress {
@@ -123,11 +123,14 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
     stderrTail: [],
     durationMs: 0,
   };
+  // execa (about a hundred modules) is loaded on the first run, not when a backend package is imported: listing
+  // backends (`ttv backends`) imports every plugin and should not pay for a process runner it never uses.
+  const { execa } = await import('execa');
   if (options.signal?.aborted) {
     outcome.aborted = true;
     return outcome;
   }
-  const subprocess = spawnDetached(options);
+  const subprocess = spawnDetached(execa, options);
   const pid = subprocess.pid;
   if (pid !== undefined) {
     outcome.pid = pid;
@@ -151,7 +154,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
 type Subprocess = ReturnType<typeof spawnDetached>;
 
 /** Spawns the program as the leader of its own process group, without a shell or stdin. */
-function spawnDetached(options: RunProcessOptions) {
+function spawnDetached(execa: typeof Execa, options: RunProcessOptions) {
   return execa(options.file, [...options.args], {
     ...(options.cwd ? { cwd: options.cwd } : {}),
     env: options.env ?? {},
