@@ -26,6 +26,8 @@ export interface ReportResult {
   seams: number;
   /** Each seam's measures as numbers (from the manifest), for `ttv report --json`. */
   seamMetrics: Array<SeamMetrics & { flagged: boolean }>;
+  /** Stills ttv generated for the run (the contact sheet), 0 when none. */
+  keyframes: number;
   video: { src: 'relative' | 'embedded' | 'none'; path?: string };
 }
 
@@ -69,6 +71,42 @@ function segmentCard(s: SegmentRecord | undefined): string {
   <p class="prompt">${esc(s.prompt)}</p>
   ${s.warnings.length ? `<ul class="warnings">${s.warnings.map((w) => `<li>${esc(w.message)}</li>`).join('')}</ul>` : ''}
 </div>`;
+}
+
+/** An image file as a thumbnail data URI (never upscaled). */
+async function imageThumb(path: string, width: number, dir: string, name: string): Promise<string> {
+  const { runFfmpeg } = await import('@ttv/core/media');
+  const out = join(dir, `${name}-thumb.png`);
+  await runFfmpeg(['-i', path, '-vf', `scale='min(${width},iw)':-2:flags=lanczos`, '-frames:v', '1', '-pix_fmt', 'rgb24', '-c:v', 'png', '-f', 'image2', out], {
+    timeoutMs: 60_000,
+  });
+  return `data:image/png;base64,${(await readFile(out)).toString('base64')}`;
+}
+
+/**
+ * The contact sheet of the stills ttv generated (keyframe mode without images): each with its prompt, its
+ * generator and what it cost, and the total so far. Empty when the run generated none.
+ */
+async function keyframeSheet(manifest: Manifest, width: number, dir: string): Promise<{ html: string; count: number }> {
+  const images = manifest.images;
+  if (!images) return { html: '', count: 0 };
+  const stills = [
+    ...(images.first ? [{ label: 'first frame', record: images.first }] : []),
+    ...images.keyframes.flatMap((record, i) => (record ? [{ label: `keyframe ${i}`, record }] : [])),
+  ];
+  const cards: string[] = [];
+  for (const [i, { label, record }] of stills.entries()) {
+    const src = await imageThumb(record.path, width, dir, `still-${i}`).catch(() => '');
+    cards.push(`<figure class="still" data-cost="${record.costUsd}">${src ? `<img alt="${esc(label)}" src="${src}">` : '<p>(file missing)</p>'}
+<figcaption><b>${esc(label)}</b> · ${esc(record.generator)} · $${record.costUsd.toFixed(2)} · ${esc(record.fit)}<br><span class="prompt">${esc(record.prompt)}</span></figcaption></figure>`);
+  }
+  const spent = stills.reduce((a, s) => a + s.record.costUsd, 0);
+  return {
+    html: `<h2>Keyframes</h2>
+<p class="meta">${stills.length} stills made from text · $${spent.toFixed(2)} for the stills · $${(manifest.totalCostUsd ?? 0).toFixed(2)} for the run so far</p>
+<div class="sheet">${cards.join('\n')}</div>`,
+    count: stills.length,
+  };
 }
 
 /** The seam's measures as a line (flagged when the seam is visible), with the numbers in data attributes. */
@@ -116,6 +154,7 @@ export async function writeReport(runDir: string, manifest: Manifest, opts: Repo
         videoInfo = { src: 'relative', path: f };
       }
     }
+    const sheet = await keyframeSheet(manifest, opts.thumbWidth, tmp);
     const created = new Date().toISOString();
     const total = manifest.totalCostUsd ?? 0;
     const final = manifest.final;
@@ -133,11 +172,13 @@ figcaption{color:#aaa;font-size:12px}.seg{background:#161616;padding:.5rem .75re
 .prompt{font-style:italic;margin:.3rem 0}.warnings{color:#f3c969;margin:.3rem 0;padding-left:1.2rem}
 .status.done{color:#7bd88f}.status.failed{color:#ff6b6b}
 .metrics{grid-column:1/3;margin:0;color:#aaa}.metrics.flagged{color:#ff6b6b;font-weight:600}
+.sheet{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:.75rem}.still{margin:0;background:#1b1b1b;padding:.5rem;border-radius:6px}.still img{width:100%;display:block}
 </style></head><body>
 <h1>${esc(manifest.name)}</h1>
 <p class="meta">${esc(manifest.mode)} mode · ${segs.length} segments · status ${esc(manifest.status)} · total cost $${total.toFixed(2)}${final ? ` · ${final.durationSec.toFixed(2)} s, ${final.frames} frames, ${final.width}×${final.height} @ ${Number(final.fps.toFixed(3))} fps (${esc(final.method)})` : ''} · report ${esc(created)}</p>
 ${video ? `<video id="final" controls preload="metadata" src="${esc(video)}"></video>` : '<p>No final video yet (the run has not joined).</p>'}
 ${manifest.warnings.length ? `<ul class="warnings">${manifest.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}
+${sheet.html}
 <h2>Seams</h2>
 ${seams.length === 0 ? '<p>No seams: fewer than two finished segments.</p>' : ''}
 ${seams
@@ -157,7 +198,7 @@ ${segs.map(segmentCard).join('\n')}
     const file = join(runDir, 'report.html');
     await writeFileAtomic(file, html);
     const seamMetrics = (manifest.final?.seams ?? []).map((m) => ({ ...m, flagged: seamFlagged(m) }));
-    return { file, seams: seams.length, seamMetrics, video: videoInfo };
+    return { file, seams: seams.length, seamMetrics, keyframes: sheet.count, video: videoInfo };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
