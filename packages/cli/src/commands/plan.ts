@@ -1,17 +1,39 @@
+import { Flags } from '@oclif/core';
 import { configFlag, jsonFlag, TtvCommand, table } from '../lib/command.js';
 
 export default class Plan extends TtvCommand {
   static override summary = 'Show the segments a run would make and the backend each would use, without generating';
   static override description =
     'Splits the storyboard (or the long prompt) into segments exactly as `ttv generate` would, checks the input images, negotiates each segment against the fallback chain, and shows the model, clip length and size each segment would get, and why a backend would be skipped. No clip is generated and no network call is made. Exits 2 when no backend of the chain can take a segment (the run would fail there).';
-  static override examples = ['<%= config.bin %> plan', '<%= config.bin %> plan -c examples/demo/long-prompt.yaml', '<%= config.bin %> plan --json'];
-  static override flags = { config: configFlag, json: jsonFlag };
+  static override examples = [
+    '<%= config.bin %> plan',
+    '<%= config.bin %> plan -c examples/demo/long-prompt.yaml',
+    '<%= config.bin %> plan --json',
+    '<%= config.bin %> plan --write storyboard.yaml',
+  ];
+  static override flags = {
+    config: configFlag,
+    json: jsonFlag,
+    write: Flags.string({
+      summary:
+        'Also write the plan as an editable config: this config with its storyboard replaced by the planned segments (and, in keyframe mode, their keyframe prompts)',
+    }),
+  };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Plan);
     await this.dryRun(flags, async ({ config, estimate, warnings }, say, redact) => {
       const { chosenOption, printable, EXIT_WOULD_FAIL } = await import('../lib/dry-run.js');
       const impossible = estimate.impossibleSegments;
+      if (flags.write) {
+        const [{ planStoryboard }, { writeStoryboard }, { resolve }] = await Promise.all([
+          import('@ttv/core/engine'),
+          import('../lib/write-storyboard.js'),
+          import('node:path'),
+        ]);
+        await writeStoryboard(planStoryboard(config.core), config, resolve(flags.write));
+        if (!flags.json) process.stderr.write(`wrote ${resolve(flags.write)}\n`);
+      }
       const totalDurationSec = estimate.segments.reduce((a, s) => a + s.requestedSec, 0);
       const chain = estimate.backends.map((b) => b.name);
       if (flags.json) {

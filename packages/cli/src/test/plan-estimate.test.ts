@@ -240,3 +240,35 @@ describe('bad input (plan and estimate)', () => {
     expect(String(r.error?.message)).toMatch(/Nonexistent flag: --bogus/);
   });
 });
+
+describe('ttv plan --write', () => {
+  it('writes the plan as an editable config: comments and ${VAR} references kept (not interpolated), the script replaced by segments with keyframe prompts, paths rebased; generate runs from it', async () => {
+    const sub = join(dir, 'boards');
+    await write(
+      dir,
+      'script.yaml',
+      `# my film\nname: scripted\nmode: keyframe\nbackend: kenburns\noutput: { width: 320, height: 180, fps: 24, dir: "\${TTV_TEST_RUN_DIR}" }\nsegmentDuration: 1\nstoryboard:\n  image: first.png\n  totalDuration: 3\n  prompt: The keeper wakes. He climbs the stairs. He lights the lamp. The boat comes home.\n`,
+    );
+    process.env.TTV_TEST_RUN_DIR = 'runs/interpolated-value-42';
+    const r = await run(['plan', '-c', 'script.yaml', '--write', 'boards/storyboard.yaml', '--json'], dir);
+    expect(r.exit, r.stderr).toBe(0);
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(join(sub, 'storyboard.yaml'), 'utf8');
+    expect(text).toContain('# my film');
+    expect(text).toContain('${TTV_TEST_RUN_DIR}'); // copied, not interpolated: a secret reference stays a reference
+    expect(text).not.toContain('interpolated-value-42');
+    const { parse } = await import('yaml');
+    const doc = parse(text);
+    expect(doc.storyboard.image).toBe('../first.png');
+    expect(doc.storyboard.prompt).toBeUndefined();
+    expect(doc.storyboard.segments).toHaveLength(3);
+    expect(doc.storyboard.segments[0]).toMatchObject({ duration: 1, keyframePrompt: expect.stringMatching(/^Still frame, no camera movement: /) });
+    // The written file is a config that plans to the same segments.
+    const again = await run(['plan', '-c', 'boards/storyboard.yaml', '--json'], dir);
+    delete process.env.TTV_TEST_RUN_DIR;
+    expect(again.exit, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).segments.map((s: { prompt: string }) => s.prompt)).toEqual(
+      doc.storyboard.segments.map((s: { prompt: string }) => s.prompt),
+    );
+  });
+});
