@@ -72,6 +72,7 @@ const ENTRIES: Record<string, string[]> = {
   ],
   './engine': [
     'FIRST_PARTY_BACKENDS',
+    'cardImages',
     'candidatePackages',
     'capabilityProblems',
     'coreConfigSchema',
