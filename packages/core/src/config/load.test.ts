@@ -22,6 +22,16 @@ export default {
 writeFileSync(join(dir, 'old-spec.mjs'), `export default { specificationVersion: 0, name: 'old', create() {}, describe() {} };`);
 writeFileSync(join(dir, 'v1-spec.mjs'), `export default { specificationVersion: 1, name: 'v1', create() {}, describe() {} };`);
 writeFileSync(join(dir, 'not-a-backend.mjs'), `export const x = 1;`);
+// An image-generator plugin module (no imports): its section has a secret and a number.
+writeFileSync(
+  join(dir, 'fake-images.mjs'),
+  `const schema = { safeParse: (x) => typeof (x.size ?? 1) === 'number' ? { success: true, data: { size: 1, ...x } } : { success: false, error: { issues: [{ path: ['size'], message: 'size must be a number' }] } } };
+export default {
+  specificationVersion: 2, name: 'fakeimg', displayName: 'Fake images', kind: 'remote', secretFields: ['apiKey'], configSchema: schema,
+  describe: () => ({ initImage: true, maxReferences: 2 }),
+  create: () => { throw new Error('not used'); },
+};`,
+);
 // zod must resolve from the fixture dir: point the registry's search at this package too.
 const registry = new BackendRegistry({ searchDirs: [dir, new URL('../..', import.meta.url).pathname] });
 const file = join(dir, 'ttv.yaml');
@@ -189,6 +199,20 @@ describe('validation before the first paid call (Hardening 4, 10)', () => {
     expect(e.code).toBe('CONFIG_INVALID');
     expect(e.message).toContain('join.crossfadeFrames');
     expect(e.message).toContain('too long for a 2 s segment (48 frames at 24 fps): use at most 23');
+  });
+
+  it('images: a module path loads that image generator, its section is validated and its secrets are masked; an unknown name is refused', async () => {
+    const loaded = await parseConfig(`images: ./fake-images.mjs\nfakeimg: { size: 3, apiKey: sk-img-secret-1 }\n${story}`, file, { registry, env: {} });
+    expect(loaded.images!.plugin.name).toBe('fakeimg');
+    expect(loaded.images!.config).toEqual({ size: 3, apiKey: 'sk-img-secret-1' });
+    expect(JSON.stringify(loaded.redacted)).not.toContain('sk-img-secret-1');
+    const bad = await fails(`images: ./fake-images.mjs\nfakeimg: { size: big }\n${story}`);
+    expect(bad).toMatchObject({ code: 'CONFIG_INVALID', field: 'fakeimg.size' });
+    const missing = await fails(`images: nope\n${story}`);
+    expect(missing).toMatchObject({ code: 'CONFIG_INVALID', field: 'images', value: 'nope' });
+    expect(missing.message).toContain('@ttv/images-nope, ttv-images-nope');
+    // The embedded default needs no section.
+    expect((await parseConfig(story, file, { registry, env: {} })).images!.plugin.name).toBe('card');
   });
 
   it('a YAML alias bomb is CONFIG_INVALID, not INTERNAL', async () => {

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
+import { loadImagesPlugin } from '../registry/images.js';
 import type { BackendRegistry, LoadedBackend } from '../registry/registry.js';
 import { type BackendInfo, type BackendPlugin, describeBackend } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
+import type { ImagesPlugin } from '../spec/images.js';
 import { redactDeep, registerSecret, registerUrlCredentials } from '../util/secrets.js';
 import { suggest } from '../util/suggest.js';
 import { interpolateEnv } from './interpolate.js';
@@ -38,6 +40,8 @@ export interface LoadedConfig {
   sections: Record<string, unknown>;
   /** The config with secrets masked: safe to write into the run folder. */
   redacted: Record<string, unknown>;
+  /** The image generator (`images:`) with its parsed section; absent when the config was built without one. */
+  images?: { plugin: ImagesPlugin; config: unknown };
 }
 
 export interface LoadConfigOptions {
@@ -133,11 +137,14 @@ export async function parseConfig(text: string, file: string, options: LoadConfi
   const parsedCore = parseCore(coreRaw, file);
   const chain = parsedCore.backends ?? [parsedCore.backend ?? 'kenburns'];
   const core = absolutize(parsedCore, configDir);
+  const images = await configureImages(core.images, others, [configDir, ...options.registry.directories], file);
   const { backends, sections, loadedPlugins } = await configureChain(chain, others, options.registry, file);
   await checkOtherSections(others, sections, loadedPlugins, options.registry, file);
-  const secretKeys = new Set<string>(backends.flatMap((b) => (b.plugin.secretFields ?? []).map((f) => f.split('.').pop()!)));
+  const secretKeys = new Set<string>(
+    [...backends.flatMap((b) => b.plugin.secretFields ?? []), ...(images.plugin.secretFields ?? [])].map((f) => f.split('.').pop()!),
+  );
   const name = core.name ?? basename(file, extname(file));
-  return { file, configDir, core, name, chain, backends, sections, redacted: redactDeep(raw, secretKeys) };
+  return { file, configDir, core, name, chain, backends, sections, redacted: redactDeep(raw, secretKeys), images };
 }
 
 /** Parses the YAML text into a mapping (no alias bombs, no scalars or lists at the root). */
@@ -203,6 +210,28 @@ async function configureChain(chain: string[], others: Record<string, unknown>, 
     backends.push({ name: loaded.plugin.name, plugin: loaded.plugin, config, info: describeBackend(loaded.plugin, config), loaded });
   }
   return { backends, sections, loadedPlugins };
+}
+
+/** The image generator `images:` names, with its section (taken out of `others`) validated by its schema. */
+async function configureImages(
+  name: string,
+  others: Record<string, unknown>,
+  searchDirs: string[],
+  file: string,
+): Promise<{ plugin: ImagesPlugin; config: unknown }> {
+  const plugin = await loadImagesPlugin(name, searchDirs);
+  const raw = others[plugin.name];
+  delete others[plugin.name];
+  const parsed = plugin.configSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = [plugin.name, ...(issue?.path ?? []).map(String)].join('.');
+    throw new TtvError('CONFIG_INVALID', `${file}: ${where}: ${issue?.message ?? 'invalid'}`, {
+      field: where,
+      fix: `fix ${where} (the section of the image generator "${plugin.name}")`,
+    });
+  }
+  return { plugin, config: parsed.data };
 }
 
 /** Remaining top-level keys must be sections of installed backends (kept for `auto` and quick switching). */

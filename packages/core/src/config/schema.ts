@@ -87,10 +87,11 @@ export const coreConfigShape = {
   backend: z.string().min(1).optional().describe('The backend to use: a name (kenburns, runway, veo3, wan21, …), "auto", or a module path.'),
   backends: z.array(z.string().min(1)).min(1).optional().describe('A fallback chain: tried in order per segment.'),
   images: z
-    .enum(['card'])
+    .string()
+    .min(1)
     .default('card')
     .describe(
-      'Keyframe mode: the image generator that makes the keyframes (and the first frame) the storyboard does not give as images. card: storyboard cards (embedded, free).',
+      'Keyframe mode: the image generator that makes the keyframes (and the first frame) the storyboard does not give as images: card (storyboard cards, embedded, free), a package name or a module path. Its settings go in a section named after it.',
     ),
   segmentDuration: positive('segmentDuration').default(5).describe('Target seconds per segment.'),
   seed: z.number().int().nonnegative().optional().describe('Base seed; segment i uses seed + i.'),

@@ -2,9 +2,12 @@
 // image generator (the embedded storyboard cards), recorded in the manifest, reused on a re-run, and regenerated
 // exactly where a keyframe prompt changed. `until: 'keyframes'` stops after them, for review before paying.
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { expect, it } from 'vitest';
 import { createScriptedBackend } from '../../../testkit/src/index.js';
+import { cardImages } from '../builtin/card-images.js';
 import { probeImage } from '../media/probe.js';
+import type { ImageRequest, ImagesPlugin } from '../spec/images.js';
 import type { PipelineEvent } from './events.js';
 import { freshRunDir, makeConfig, noRegistry, useAssets } from './harness.fixture.js';
 import { runPipeline } from './pipeline.js';
@@ -91,4 +94,56 @@ it("until: 'keyframes' makes only the stills and stops (status stopped, no video
   expect(next.images).toEqual([]);
   expect(next.backend.calls).toHaveLength(3);
   expect(done.manifest.status).toBe('done');
+});
+
+/** A paid image generator that chains image-to-image (the card painter underneath), counting its calls. */
+function chainingImages(calls: Array<{ name: string; init?: string }>) {
+  const plugin = {
+    ...cardImages,
+    name: 'chainimg',
+    kind: 'remote' as const,
+    describe: () => ({ initImage: true, maxReferences: 0 }),
+    async create(config: unknown, ctx: Parameters<typeof cardImages.create>[1]) {
+      const card = await cardImages.create({}, ctx);
+      void config;
+      return {
+        ...card,
+        estimateCost: () => ({ usd: 0.02 }),
+        async generate(request: ImageRequest, c: Parameters<typeof card.generate>[1]) {
+          calls.push({ name: basename(request.outputPath, '.png'), ...(request.initImage ? { init: basename(request.initImage, '.png') } : {}) });
+          return { ...(await card.generate(request, c)), costUsd: 0.02 };
+        },
+      };
+    },
+  };
+  return { plugin: plugin as unknown as ImagesPlugin, config: {} };
+}
+
+it('a paid generator that chains image-to-image: budgeted, booked, and an edited prompt remakes that keyframe and the ones chained from it', async () => {
+  const runDir = await freshRunDir(assets);
+  const calls: Array<{ name: string; init?: string }> = [];
+  const backend = () => createScriptedBackend({ name: 'flf', clip: assets.clip, inputs: ['first-last-frame'], submitsJobs: false });
+  const config = (segments: Array<Record<string, unknown>>, maxUsd: number) => ({
+    ...makeConfig({ assets, backends: [backend()], core: { mode: 'keyframe', segmentDuration: 1, budget: { maxUsd }, storyboard: { segments } } }),
+    images: chainingImages(calls),
+  });
+  // $0.05 pays for two stills of $0.02; the third would cross it.
+  const stopped = await runPipeline({ config: config(SCRIPT, 0.05), registry: noRegistry, runDir }).catch((e: unknown) => e);
+  expect(stopped).toMatchObject({ code: 'BUDGET_EXCEEDED', field: 'budget.maxUsd' });
+  expect(calls.map((c) => c.name)).toEqual(['input-000-first', 'keyframe-000']);
+  // Each still starts from the previous one.
+  expect(calls[1]).toEqual({ name: 'keyframe-000', init: 'input-000-first' });
+  calls.length = 0;
+  const r = await runPipeline({ config: config(SCRIPT, 1), registry: noRegistry, runDir });
+  expect(calls.map((c) => c.name)).toEqual(['keyframe-001', 'keyframe-002']); // the two paid ones are kept
+  const stillsUsd = (m: typeof r.manifest) => m.ledger.filter((l) => l.backend === 'images:chainimg').reduce((a, l) => a + l.actualUsd, 0);
+  const videoUsd = (m: typeof r.manifest) => m.segments.reduce((a, s) => a + (s.costUsd ?? 0), 0);
+  expect(stillsUsd(r.manifest)).toBeCloseTo(0.08, 6);
+  expect(r.manifest.totalCostUsd).toBeCloseTo(0.08 + videoUsd(r.manifest), 6);
+  calls.length = 0;
+  const edited = SCRIPT.map((s, i) => (i === 1 ? { ...s, keyframePrompt: 'The lamp blazes' } : s));
+  const third = await runPipeline({ config: config(edited, 1), registry: noRegistry, runDir });
+  // keyframe 1 changed, and keyframe 2 chains from it: both are remade; the first frame and keyframe 0 are not.
+  expect(calls.map((c) => c.name)).toEqual(['keyframe-001', 'keyframe-002']);
+  expect(stillsUsd(third.manifest)).toBeCloseTo(0.12, 6);
 });

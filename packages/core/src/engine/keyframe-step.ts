@@ -5,15 +5,11 @@
 // those that chain image-to-image from it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cardImages } from '../builtin/card-images.js';
-import { TtvError } from '../spec/errors.js';
-import type { ImageGenerator, ImagesPlugin } from '../spec/images.js';
+import { BUILT_IN_IMAGES } from '../registry/images.js';
+import type { ImageGenerator } from '../spec/images.js';
 import { sha256, sha256File } from '../util/fs.js';
 import type { GeneratedImageRecord, ManifestInput } from './manifest.js';
-import { copyInput, pad, type RunState } from './run-state.js';
-
-/** The image generators ttv ships (found by `images: <name>`). */
-const BUILT_IN: Record<string, ImagesPlugin> = { card: cardImages as ImagesPlugin };
+import { copyInput, now, pad, type RunState } from './run-state.js';
 
 /** Bump when what decides a generated image changes. */
 const RECIPE = 1;
@@ -71,15 +67,9 @@ interface OpenGenerator {
 }
 
 async function openGenerator(state: RunState): Promise<OpenGenerator> {
-  const name = state.core.images;
-  const plugin = BUILT_IN[name];
-  if (!plugin)
-    throw new TtvError('CONFIG_INVALID', `images: unknown image generator "${name}"`, {
-      field: 'images',
-      value: name,
-      fix: `use one of: ${Object.keys(BUILT_IN).join(', ')}`,
-    });
-  const config = plugin.configSchema.parse(state.config.sections[name] ?? {});
+  // loadConfig loads the plugin and validates its section; a config built by hand gets the embedded default.
+  const { plugin, config } = state.config.images ?? { plugin: BUILT_IN_IMAGES.card!, config: {} };
+  const name = plugin.name;
   const generator = await plugin.create(config, { configDir: state.config.configDir, env: state.env });
   return { name, generator, chains: plugin.describe(config).initImage, settingsKey: sha256(JSON.stringify(config)) };
 }
@@ -124,6 +114,20 @@ async function generated(
     );
   } finally {
     state.budget.release(estimate);
+  }
+  // A paid still goes into the ledger like a clip (the journal keeps it, so a lost manifest still knows it was paid).
+  if (estimate > 0 || result.costUsd > 0) {
+    const segment = name.startsWith('keyframe-') ? Number(name.slice('keyframe-'.length)) : 0;
+    state.manifest.ledger.push({
+      segment,
+      backend: `images:${images.name}`,
+      model: name,
+      attempt: 1,
+      estimatedUsd: estimate,
+      actualUsd: result.costUsd,
+      outcome: 'ok',
+      at: now(),
+    });
   }
   const { totalUsd } = state.budget.book(result.costUsd);
   state.manifest.totalCostUsd = totalUsd;
