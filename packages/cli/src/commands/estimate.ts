@@ -54,6 +54,8 @@ async function estimateJson(run: DryRun, perBackend: BackendCost[]) {
     name: config.name,
     chain: estimate.backends.map((b) => b.name),
     totalUsd: round(estimate.totalUsd),
+    // Keyframe mode: the stills the image generator would make, and their cost (part of totalUsd).
+    images: { ...estimate.images, usd: round(estimate.images.usd) },
     totalDurationSec: totalDurationOf(run),
     budget: { ...budget, overWarn: budget.warnsAfterSegment !== undefined },
     segments: segments.map((s) => {
@@ -98,7 +100,11 @@ async function printEstimate(run: DryRun, perBackend: BackendCost[], say: (line:
   });
   say(table(rows, ['#', 'backend/model', 'clip', 'cost', 'basis']));
   say('');
-  say(`Total: ${usd(run.estimate.totalUsd)} for ${segments.length} segments (${totalDurationOf(run).toFixed(1)} s)`);
+  const { images } = run.estimate;
+  if (images.count > 0) say(`Stills: ${images.count} made by the image generator ${images.generator}, ${usd(images.usd)}`);
+  say(
+    `Total: ${usd(run.estimate.totalUsd)} for ${segments.length} segments (${totalDurationOf(run).toFixed(1)} s)${images.count > 0 ? ` and ${images.count} stills` : ''}`,
+  );
   if (perBackend.length > 1 || perBackend.some((b) => b.skipped > 0)) {
     say('');
     say('The whole run on each backend of the chain:');
@@ -123,7 +129,7 @@ async function printBudget({ estimate }: DryRun, say: (line: string) => void): P
   else {
     if (maxUsd !== undefined)
       say(
-        `Budget: ${usd(estimate.totalUsd)} of maxUsd ${usd(maxUsd)}: ${withinBudget ? 'within budget' : `OVER BUDGET: the run would stop before crossing it${stopsBeforeSegment !== undefined ? ` (before segment ${stopsBeforeSegment})` : ''} (exit ${EXIT_OVER_BUDGET})`}`,
+        `Budget: ${usd(estimate.totalUsd)} of maxUsd ${usd(maxUsd)}: ${withinBudget ? 'within budget' : `OVER BUDGET: the run would stop before crossing it${estimate.budget.stopsDuringImages ? ' (while making the stills)' : stopsBeforeSegment !== undefined ? ` (before segment ${stopsBeforeSegment})` : ''} (exit ${EXIT_OVER_BUDGET})`}`,
       );
     if (warnUsd !== undefined)
       say(`warnUsd ${usd(warnUsd)}: ${warnsAfterSegment !== undefined ? 'the run would pass it (a warning is printed)' : 'not reached'}`);

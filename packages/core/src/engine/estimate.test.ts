@@ -1,7 +1,9 @@
 import { expect, test, vi } from 'vitest';
 import { createScriptedBackend } from '../../../testkit/src/index.js';
+import { cardImages } from '../builtin/card-images.js';
 import type { VideoBackend } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
+import type { ImagesPlugin } from '../spec/images.js';
 import { budgetOutlook, estimateRun } from './estimate.js';
 import { chainingStoryboard, configured, keyframeStoryboard, makeConfig, noRegistry, pluginFor, useAssets } from './harness.fixture.js';
 
@@ -85,4 +87,32 @@ test('each segment estimate carries its keyframe and first-frame source, also fo
     ['first-last-frame', 'image', assets.keyframes[0]],
     ['first-last-frame', 'previous-keyframe', assets.keyframes[1]],
   ]);
+});
+
+test('keyframe mode from a script: the stills the image generator would make are counted and priced, and budgeted before the segments', async () => {
+  const flf = createScriptedBackend({ name: 'flf', inputs: ['first-last-frame'], usdPerSecond: 0.1 });
+  const paidImages = {
+    plugin: {
+      ...cardImages,
+      name: 'paidimg',
+      create: async (...args: Parameters<typeof cardImages.create>) => ({ ...(await cardImages.create(...args)), estimateCost: () => ({ usd: 0.05 }) }),
+    } as unknown as ImagesPlugin,
+    config: {},
+  };
+  const core = (maxUsd: number) => ({
+    mode: 'keyframe',
+    segmentDuration: 1,
+    budget: { maxUsd },
+    storyboard: { segments: [{ prompt: 'One.' }, { prompt: 'Two.', keyframe: assets.keyframes[0] }, { prompt: 'Three.' }] },
+  });
+  const e = await estimateRun({ ...makeConfig({ assets, backends: [flf], core: core(1) }), images: paidImages }, noRegistry);
+  // The first frame and the keyframes of segments 0 and 2 (segment 1 gives its own file).
+  expect(e.images).toEqual({ generator: 'paidimg', count: 3, usd: 0.15 });
+  expect(e.totalUsd).toBeCloseTo(0.15 + 3 * 0.1, 6);
+  expect(e.budget).toMatchObject({ withinBudget: true });
+  const tight = await estimateRun({ ...makeConfig({ assets, backends: [flf], core: core(0.1) }), images: paidImages }, noRegistry);
+  expect(tight.budget).toMatchObject({ withinBudget: false, stopsDuringImages: true });
+  // Chaining mode makes no stills.
+  const chained = await estimateRun(makeConfig({ assets, backends: [flf], core: chainingStoryboard(2, 1, assets) }), noRegistry);
+  expect(chained.images).toEqual({ generator: 'card', count: 0, usd: 0 });
 });

@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { Mode } from '../config/schema.js';
-import { type FirstFrameSource, type PlannedSegment, planStoryboard } from '../plan/planner.js';
+import { type FirstFrameSource, type Plan, type PlannedSegment, planStoryboard } from '../plan/planner.js';
+import { BUILT_IN_IMAGES } from '../registry/images.js';
 import type { BackendRegistry } from '../registry/registry.js';
 import type { BackendInfo, InputMode, VideoBackend } from '../spec/backend.js';
 import { toTtvError } from '../spec/errors.js';
@@ -46,7 +47,9 @@ export interface SegmentEstimate {
 export interface RunEstimate {
   mode: Mode;
   segments: SegmentEstimate[];
-  /** Sum of the chosen backends' estimates (unknown prices count as 0; see `unpricedSegments`). */
+  /** Keyframe mode: the stills the image generator would make (first frame and keyframes not given as files). */
+  images: { generator: string; count: number; usd: number };
+  /** Sum of the chosen backends' estimates and the stills (unknown prices count as 0; see `unpricedSegments`). */
   totalUsd: number;
   /** Segments no backend can take (the run would fail there). */
   impossibleSegments: number[];
@@ -57,6 +60,8 @@ export interface RunEstimate {
     warnUsd?: number;
     /** Whether the whole run fits `maxUsd` (true without a limit). */
     withinBudget: boolean;
+    /** The stills alone would cross `maxUsd`: the run would stop while making them, before any segment. */
+    stopsDuringImages?: boolean;
     /** First segment whose call would cross `maxUsd`: the run would stop with BUDGET_EXCEEDED before it. */
     stopsBeforeSegment?: number;
     /** First segment after which the running total passes `warnUsd`. */
@@ -95,10 +100,12 @@ export async function estimateRun(
   try {
     const segments: SegmentEstimate[] = [];
     for (const planned of plan.segments) segments.push(await estimateSegment(core, planned, slots, pricer));
-    const outlook = budgetOutlook(segments, core.budget);
+    const images = await estimateImages(config, plan, options.env ?? process.env);
+    const outlook = budgetOutlook(segments, core.budget, images.usd);
     return {
       mode: plan.mode,
       segments,
+      images,
       totalUsd: outlook.totalUsd,
       impossibleSegments: segments.filter((s) => !s.chosen).map((s) => s.index),
       unpricedSegments: segments.filter((s) => s.chosen && s.chosen.usd === undefined).map((s) => s.index),
@@ -111,6 +118,24 @@ export async function estimateRun(
     };
   } finally {
     await pricer.dispose();
+  }
+}
+
+/** The stills keyframe mode would generate, priced offline with the image generator's own `estimateCost`. */
+async function estimateImages(config: LoadedConfig, plan: Plan, env: NodeJS.ProcessEnv): Promise<RunEstimate['images']> {
+  const { plugin, config: section } = config.images ?? { plugin: BUILT_IN_IMAGES.card!, config: {} };
+  const prompts =
+    plan.mode === 'keyframe'
+      ? [...(plan.imagePrompt ? [plan.imagePrompt] : []), ...plan.segments.flatMap((s) => (s.keyframe ? [] : [s.keyframePrompt ?? s.prompt]))]
+      : [];
+  if (prompts.length === 0) return { generator: plugin.name, count: 0, usd: 0 };
+  const generator = await plugin.create(section, { configDir: config.configDir, env });
+  try {
+    const { width, height } = config.core.output;
+    const usd = prompts.reduce((sum, prompt) => sum + generator.estimateCost({ prompt, width, height, outputPath: '/dev/null/estimate.png' }).usd, 0);
+    return { generator: plugin.name, count: prompts.length, usd: Number(usd.toFixed(6)) };
+  } finally {
+    await generator.dispose?.();
   }
 }
 
@@ -210,9 +235,13 @@ async function estimateSegment(core: LoadedConfig['core'], planned: PlannedSegme
 export function budgetOutlook(
   segments: Pick<SegmentEstimate, 'index' | 'chosen'>[],
   limits: BudgetLimits,
+  imagesUsd = 0,
 ): { totalUsd: number; budget: RunEstimate['budget'] } {
   const budget = new Budget(limits);
-  let stopsBeforeSegment: number | undefined;
+  // The stills are made first (keyframe step), then the segments.
+  const stopsDuringImages = budget.wouldCross(imagesUsd);
+  if (imagesUsd > 0) budget.book(imagesUsd);
+  let stopsBeforeSegment: number | undefined = stopsDuringImages ? segments[0]?.index : undefined;
   let warnsAfterSegment: number | undefined;
   for (const s of segments) {
     const usd = s.chosen?.usd ?? 0;
@@ -225,7 +254,8 @@ export function budgetOutlook(
     budget: {
       ...(limits.maxUsd !== undefined ? { maxUsd: limits.maxUsd } : {}),
       ...(limits.warnUsd !== undefined ? { warnUsd: limits.warnUsd } : {}),
-      withinBudget: stopsBeforeSegment === undefined,
+      withinBudget: stopsBeforeSegment === undefined && !stopsDuringImages,
+      ...(stopsDuringImages ? { stopsDuringImages } : {}),
       ...(stopsBeforeSegment !== undefined ? { stopsBeforeSegment } : {}),
       ...(warnsAfterSegment !== undefined ? { warnsAfterSegment } : {}),
     },
