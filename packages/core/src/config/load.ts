@@ -55,6 +55,7 @@ function absolutize(core: CoreConfig, dir: string): CoreConfig {
   return {
     ...core,
     output: { ...core.output, ...(core.output.dir ? { dir: abs(core.output.dir) } : {}) },
+    cast: core.cast.map((m) => (m.image ? { ...m, image: abs(m.image) } : m)),
     storyboard: {
       ...sb,
       ...(sb.image ? { image: abs(sb.image) } : {}),

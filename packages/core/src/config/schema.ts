@@ -86,6 +86,24 @@ export const coreConfigShape = {
     ),
   backend: z.string().min(1).optional().describe('The backend to use: a name (kenburns, runway, veo3, wan21, …), "auto", or a module path.'),
   backends: z.array(z.string().min(1)).min(1).optional().describe('A fallback chain: tried in order per segment.'),
+  cast: z
+    .array(
+      z
+        .object({
+          name: z.string().min(1).describe('How the script names it (matched as a whole word, any case).'),
+          kind: z.enum(['character', 'place', 'style']).default('character'),
+          description: z.string().min(1).describe('Its full description, repeated in every prompt it appears in (each segment is generated alone).'),
+          image: z
+            .string()
+            .min(1)
+            .optional()
+            .describe('A reference picture (PNG/JPEG, relative to the config file), given to image generators that take references.'),
+        })
+        .strict(),
+    )
+    .max(50, 'cast may list at most 50 members')
+    .default([])
+    .describe('The named characters and places of the film, for consistency across segments.'),
   images: z
     .string()
     .min(1)

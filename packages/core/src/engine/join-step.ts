@@ -113,7 +113,7 @@ function seamStarts(frames: number[]): number[] {
 function subtitleTexts(state: RunState): string[] {
   const { from } = state.core.subtitles;
   // Masked like every text ttv writes: a prompt may carry an interpolated secret.
-  return state.plan.segments.map((s, i) => redact(from === 'narration' ? (state.core.storyboard.segments?.[i]?.narration ?? '') : s.prompt));
+  return state.plan.segments.map((s, i) => redact(from === 'narration' ? (state.core.storyboard.segments?.[i]?.narration ?? '') : (s.text ?? s.prompt)));
 }
 
 /** `final.srt` beside the film: one cue per segment, at its place in the film. */

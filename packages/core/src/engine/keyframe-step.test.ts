@@ -53,7 +53,8 @@ it('no storyboard image and no keyframes: the first frame and 3 keyframes are st
     expect(await probeImage(k.path)).toMatchObject({ width: r.manifest.output.width, height: r.manifest.output.height });
   }
   // Each segment went from the previous still to its own.
-  expect(backend.calls.map((c) => [c.request.firstFrame, c.request.lastFrame])).toEqual([
+  const bySegment = [...backend.calls].sort((a, b) => (a.request.segmentIndex ?? 0) - (b.request.segmentIndex ?? 0));
+  expect(bySegment.map((c) => [c.request.firstFrame, c.request.lastFrame])).toEqual([
     [recorded.first!.path, recorded.keyframes[0]!.path],
     [recorded.keyframes[0]!.path, recorded.keyframes[1]!.path],
     [recorded.keyframes[1]!.path, recorded.keyframes[2]!.path],
@@ -77,7 +78,7 @@ it('a re-run generates nothing again; editing one keyframe prompt regenerates th
   const r = await third.run;
   expect(third.images).toEqual(['keyframe-001']);
   // Segment 1 ends on the new keyframe and segment 2 starts from it; segment 0 is untouched.
-  expect(third.backend.calls.map((c) => c.request.segmentIndex)).toEqual([1, 2]);
+  expect(third.backend.calls.map((c) => c.request.segmentIndex).sort()).toEqual([1, 2]); // (in parallel: any order)
   expect(r.manifest.images!.keyframes[1]!.prompt).toBe('The lamp blazes; the keeper shields his eyes');
 });
 
@@ -146,4 +147,61 @@ it('a paid generator that chains image-to-image: budgeted, booked, and an edited
   // keyframe 1 changed, and keyframe 2 chains from it: both are remade; the first frame and keyframe 0 are not.
   expect(calls.map((c) => c.name)).toEqual(['keyframe-001', 'keyframe-002']);
   expect(stillsUsd(third.manifest)).toBeCloseTo(0.12, 6);
+});
+
+it('cast: every prompt that names a member repeats its full description, and its picture goes to the image generator as a tagged reference', async () => {
+  const runDir = await freshRunDir(assets);
+  const requests: ImageRequest[] = [];
+  const plugin = {
+    ...cardImages,
+    name: 'refimg',
+    describe: () => ({ initImage: false, maxReferences: 2 }),
+    async create(config: unknown, ctx: Parameters<typeof cardImages.create>[1]) {
+      const card = await cardImages.create({}, ctx);
+      void config;
+      return {
+        ...card,
+        generate: (r: ImageRequest, c: Parameters<typeof card.generate>[1]) => {
+          requests.push(r);
+          return card.generate(r, c);
+        },
+      };
+    },
+  } as unknown as ImagesPlugin;
+  const backend = createScriptedBackend({ name: 'flf', clip: assets.clip, inputs: ['first-last-frame'], submitsJobs: false });
+  const cast = [
+    { name: 'Keeper', kind: 'character', description: 'an old man with a grey beard and a navy coat', image: assets.image },
+    { name: 'Harbour', kind: 'place', description: 'a stone harbour with red boats.' },
+    { name: 'Gull', kind: 'character', description: 'a white gull' },
+  ];
+  const segments = [{ prompt: 'The keeper climbs the stairs.' }, { prompt: 'A boat reaches the Harbour; the Keeper waves.' }, { prompt: 'Seagulls circle.' }];
+  const r = await runPipeline({
+    config: {
+      ...makeConfig({ assets, backends: [backend], core: { mode: 'keyframe', segmentDuration: 1, cast, storyboard: { segments, image: assets.image } } }),
+      images: { plugin, config: {} },
+    },
+    registry: noRegistry,
+    runDir,
+  });
+  const KEEPER = 'Keeper: an old man with a grey beard and a navy coat.';
+  const HARBOUR = 'Harbour: a stone harbour with red boats.';
+  // The video prompts (what the backend got) carry the descriptions of who and what is in them; "Seagulls" is not "Gull".
+  const bySegment = [...backend.calls].sort((a, b) => (a.request.segmentIndex ?? 0) - (b.request.segmentIndex ?? 0));
+  expect(bySegment.map((c) => c.request.prompt)).toEqual([
+    `The keeper climbs the stairs. ${KEEPER}`,
+    `A boat reaches the Harbour; the Keeper waves. ${KEEPER} ${HARBOUR}`,
+    'Seagulls circle.',
+  ]);
+  expect(requests.map((q) => q.prompt)).toEqual([
+    `Still frame, no camera movement: The keeper climbs the stairs. ${KEEPER}`,
+    `Still frame, no camera movement: A boat reaches the Harbour; the Keeper waves. ${KEEPER} ${HARBOUR}`,
+    'Still frame, no camera movement: Seagulls circle.',
+  ]);
+  // Only the Keeper has a picture: it is the one reference, tagged with its role and name.
+  expect(requests.map((q) => q.references ?? [])).toEqual([
+    [{ path: assets.image, role: 'character', name: 'Keeper' }],
+    [{ path: assets.image, role: 'character', name: 'Keeper' }],
+    [],
+  ]);
+  expect(r.manifest.status).toBe('done');
 });

@@ -5,8 +5,10 @@
 // those that chain image-to-image from it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { castIn } from '../plan/planner.js';
 import { BUILT_IN_IMAGES } from '../registry/images.js';
-import type { ImageGenerator } from '../spec/images.js';
+import { TtvError } from '../spec/errors.js';
+import type { ImageGenerator, ImageReference } from '../spec/images.js';
 import { sha256, sha256File } from '../util/fs.js';
 import type { GeneratedImageRecord, ManifestInput } from './manifest.js';
 import { copyInput, now, pad, type RunState } from './run-state.js';
@@ -14,8 +16,8 @@ import { copyInput, now, pad, type RunState } from './run-state.js';
 /** Bump when what decides a generated image changes. */
 const RECIPE = 1;
 
-/** One image to have: copied from the storyboard, or generated. */
-type Still = { copy: string } | { prompt: string; seed?: number };
+/** One image to have: copied from the storyboard, or generated (with the cast pictures it may take as references). */
+type Still = { copy: string } | { prompt: string; seed?: number; references: ImageReference[] };
 
 /**
  * Fills `state.inputs` for keyframe mode: the first frame (copied, or generated when the storyboard has no image)
@@ -24,12 +26,19 @@ type Still = { copy: string } | { prompt: string; seed?: number };
  */
 export async function keyframesStep(state: RunState): Promise<void> {
   const { plan, manifest } = state;
-  const first: Still | undefined = plan.image ? { copy: plan.image } : plan.imagePrompt ? { prompt: plan.imagePrompt, ...seedOf(state, -1) } : undefined;
-  const stills: Still[] = plan.segments.map((s) =>
-    s.keyframe ? { copy: s.keyframe } : { prompt: s.keyframePrompt ?? s.prompt, ...(s.seed !== undefined ? { seed: s.seed } : {}) },
-  );
-  const generating = [first, ...stills].some((s) => s && 'prompt' in s);
+  const generating = !!plan.imagePrompt || plan.segments.some((s) => !s.keyframe);
   const images = generating ? await openGenerator(state) : undefined;
+  const refs = (text: string) => referencesIn(state, text, images?.maxReferences ?? 0);
+  const first: Still | undefined = plan.image
+    ? { copy: plan.image }
+    : plan.imagePrompt
+      ? { prompt: plan.imagePrompt, ...seedOf(state, -1), references: refs(plan.imagePrompt) }
+      : undefined;
+  const stills: Still[] = plan.segments.map((s) => {
+    if (s.keyframe) return { copy: s.keyframe };
+    const prompt = s.keyframePrompt ?? s.prompt;
+    return { prompt, ...(s.seed !== undefined ? { seed: s.seed } : {}), references: refs(prompt) };
+  });
   manifest.images ??= { keyframes: [] };
   const records = manifest.images;
   let previous: (ManifestInput & { key?: string }) | undefined;
@@ -55,6 +64,14 @@ export async function keyframesStep(state: RunState): Promise<void> {
   else records.keyframes.length = stills.length;
 }
 
+/** The pictures of the cast members a prompt names, as tagged references (as many as the generator takes). */
+function referencesIn(state: RunState, prompt: string, max: number): ImageReference[] {
+  if (max === 0) return [];
+  return castIn(prompt, state.core.cast)
+    .flatMap((m) => (m.image ? [{ path: m.image, role: m.kind, name: m.name }] : []))
+    .slice(0, max);
+}
+
 function seedOf(state: RunState, offset: number): { seed?: number } {
   return state.core.seed !== undefined ? { seed: state.core.seed + offset } : {};
 }
@@ -63,6 +80,7 @@ interface OpenGenerator {
   name: string;
   generator: ImageGenerator;
   chains: boolean;
+  maxReferences: number;
   settingsKey: string;
 }
 
@@ -71,14 +89,27 @@ async function openGenerator(state: RunState): Promise<OpenGenerator> {
   const { plugin, config } = state.config.images ?? { plugin: BUILT_IN_IMAGES.card!, config: {} };
   const name = plugin.name;
   const generator = await plugin.create(config, { configDir: state.config.configDir, env: state.env });
-  return { name, generator, chains: plugin.describe(config).initImage, settingsKey: sha256(JSON.stringify(config)) };
+  const caps = plugin.describe(config);
+  return { name, generator, chains: caps.initImage, maxReferences: caps.maxReferences, settingsKey: sha256(JSON.stringify(config)) };
+}
+
+/** The hash of a cast picture; a missing file is INPUT_INVALID naming it, before anything is paid. */
+async function referenceHash(path: string): Promise<string> {
+  if (!existsSync(path)) {
+    throw new TtvError('INPUT_INVALID', `cast image not found: ${path}`, {
+      field: 'cast[].image',
+      value: path,
+      fix: 'check the path (relative paths are resolved from the config file)',
+    });
+  }
+  return sha256File(path);
 }
 
 /** A generated still: the recorded one while its key holds and its file verifies, else a new one (budgeted). */
 async function generated(
   state: RunState,
   images: OpenGenerator,
-  still: { prompt: string; seed?: number },
+  still: { prompt: string; seed?: number; references: ImageReference[] },
   name: string,
   recorded: GeneratedImageRecord | undefined,
   init: (ManifestInput & { key?: string }) | undefined,
@@ -94,6 +125,8 @@ async function generated(
       width,
       height,
       init: init?.key ?? init?.sha256 ?? null,
+      // A changed cast picture changes the still.
+      references: await Promise.all(still.references.map(async (r) => ({ ...r, sha256: await referenceHash(r.path) }))),
     }),
   );
   if (recorded?.key === key && existsSync(recorded.path) && (await sha256File(recorded.path)) === recorded.sha256) return recorded;
@@ -103,6 +136,7 @@ async function generated(
     height,
     ...(still.seed !== undefined ? { seed: still.seed } : {}),
     ...(init ? { initImage: init.path } : {}),
+    ...(still.references.length > 0 ? { references: still.references } : {}),
     outputPath: join(state.runDir, 'frames', `${name}.png`),
   };
   const estimate = images.generator.estimateCost(request).usd;

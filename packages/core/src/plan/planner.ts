@@ -21,6 +21,10 @@ export interface PlannedSegment {
   keyframe?: string;
   /** Keyframe mode without a keyframe image: the still the image generator makes for the segment to end on. */
   keyframePrompt?: string;
+  /** The segment's own text (its prompt as written or planned), when `prompt` also carries cast descriptions. */
+  text?: string;
+  /** Names of the `cast` members the segment mentions (their descriptions are in `prompt` and `keyframePrompt`). */
+  cast?: string[];
   /** The input mode the engine asks backends for: text, first-frame (chaining) or first-last-frame (keyframe). */
   input: InputMode;
   /** Where the segment's first frame comes from. */
@@ -107,11 +111,12 @@ export function planStoryboard(core: CoreConfig): Plan {
   const withStills = keyframeMode
     ? segments.map((s, i) => (s.keyframe ? s : { ...s, keyframePrompt: keyframePromptOf(s.prompt, sb.segments?.[i]?.keyframePrompt) }))
     : segments;
+  const withCast = core.cast.length > 0 ? withStills.map((s) => withCastDescriptions(s, core.cast)) : withStills;
   return {
     mode: core.mode,
     ...(sb.image ? { image: sb.image } : {}),
     ...(keyframeMode && !sb.image ? { imagePrompt: firstFramePromptOf(segments[0]!.prompt) } : {}),
-    segments: withStills,
+    segments: withCast,
     totalDurationSec: segments.reduce((a, s) => a + s.durationSec, 0),
   };
 }
@@ -196,6 +201,29 @@ function checkNoKeyframes(core: CoreConfig): void {
       fix: 'set `mode: keyframe` to generate between keyframes, or remove the keyframes to chain from the last frame',
     });
   }
+}
+
+/** The cast members a text names (whole words, any case), in cast order. */
+export function castIn(text: string, cast: CoreConfig['cast']): CoreConfig['cast'] {
+  const word = (name: string) => new RegExp(`(^|[^\\p{L}\\p{N}])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}\\p{N}])`, 'iu');
+  return cast.filter((m) => word(m.name).test(text));
+}
+
+/**
+ * Each segment is generated with no knowledge of the others: the full description of every cast member it names is
+ * repeated in its prompt and in its keyframe prompt (the segment's own text stays in `text`, e.g. for subtitles).
+ */
+function withCastDescriptions(s: PlannedSegment, cast: CoreConfig['cast']): PlannedSegment {
+  const present = castIn(`${s.prompt} ${s.keyframePrompt ?? ''}`, cast);
+  if (present.length === 0) return s;
+  const note = present.map((m) => `${m.name}: ${m.description.replace(/[.\s]+$/, '')}.`).join(' ');
+  return {
+    ...s,
+    text: s.prompt,
+    prompt: `${s.prompt} ${note}`,
+    ...(s.keyframePrompt ? { keyframePrompt: `${s.keyframePrompt} ${note}` } : {}),
+    cast: present.map((m) => m.name),
+  };
 }
 
 /**
