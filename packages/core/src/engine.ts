@@ -17,13 +17,14 @@ export { readManifest } from './engine/manifest.js';
 export { type Negotiation, negotiate, type SegmentNeeds } from './engine/negotiate.js';
 export {
   type CheckedImage,
+  chainTakesText,
   type PlanImage,
   planImages,
   type ValidatePlanInputsOptions,
   type ValidatePlanInputsResult,
   validatePlanInputs,
 } from './plan/inputs.js';
-export { type FirstFrameSource, type Plan, type PlannedSegment, planStoryboard } from './plan/planner.js';
+export { type FirstFrameSource, type Plan, type PlannedSegment, type PlanOptions, planStoryboard } from './plan/planner.js';
 export { candidatePackages, FIRST_PARTY_BACKENDS, installCommand } from './registry/registry.js';
 export { capabilityProblems } from './spec/capabilities.js';
 export { redact } from './util/secrets.js';

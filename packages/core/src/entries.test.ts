@@ -73,6 +73,7 @@ const ENTRIES: Record<string, string[]> = {
   './engine': [
     'FIRST_PARTY_BACKENDS',
     'cardImages',
+    'chainTakesText',
     'candidatePackages',
     'capabilityProblems',
     'coreConfigSchema',

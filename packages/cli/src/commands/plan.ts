@@ -26,12 +26,12 @@ export default class Plan extends TtvCommand {
       const { chosenOption, printable, EXIT_WOULD_FAIL } = await import('../lib/dry-run.js');
       const impossible = estimate.impossibleSegments;
       if (flags.write) {
-        const [{ planStoryboard }, { writeStoryboard }, { resolve }] = await Promise.all([
+        const [{ planStoryboard, chainTakesText }, { writeStoryboard }, { resolve }] = await Promise.all([
           import('@ttv/core/engine'),
           import('../lib/write-storyboard.js'),
           import('node:path'),
         ]);
-        await writeStoryboard(planStoryboard(config.core), config, resolve(flags.write));
+        await writeStoryboard(planStoryboard(config.core, { textToVideo: chainTakesText(config) }), config, resolve(flags.write));
         if (!flags.json) process.stderr.write(`wrote ${resolve(flags.write)}\n`);
       }
       const totalDurationSec = estimate.segments.reduce((a, s) => a + s.requestedSec, 0);

@@ -46,7 +46,7 @@ describe('ttv emulate (subprocess, runs until Ctrl-C)', () => {
       child.kill('SIGINT');
       expect((await child).exitCode).toBe(0);
     }
-  });
+  }, 120_000); // ~31 s on a quiet machine (two emulators started and stopped), more under load
 
   it('each printed snippet is a valid section of its backend: `ttv plan` accepts it as is', async () => {
     const dir = scratchDir('emulate-snippets');

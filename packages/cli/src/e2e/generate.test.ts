@@ -112,14 +112,15 @@ describe('ttv generate on the embedded backend', () => {
     expect(run.stderr).toContain('output.width: width must be even (found 321)');
   });
 
-  it('text-only input on the embedded backend asks for an initial image', async () => {
-    const file = await writeConfig(dir, `name: text\n${base}storyboard:\n  segments:\n    - prompt: one\n`, 'text.yaml');
+  it('text only, on the embedded backend (which cannot start from text): the first frame is made from text, then the film', async () => {
+    const file = await writeConfig(dir, `name: text\n${base}storyboard:\n  segments:\n    - prompt: one\n    - prompt: two\n`, 'text.yaml');
     const run = await ttv(['generate', '--config', file, '--json']);
-    expect(run.exitCode).not.toBe(0);
-    const out = JSON.parse(run.stdout);
-    expect(out.error.code).toBe('INPUT_INVALID');
-    expect(out.error.field).toBe('storyboard.image');
-    expect(out.error.fix).toMatch(/initial image/);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as JsonResult;
+    const manifest = JSON.parse(await readFile(join(out.runDir, 'manifest.json'), 'utf8'));
+    expect(manifest.images.first).toMatchObject({ generator: 'card', path: 'frames/input-000-first.png' });
+    expect(manifest.segments[0].inputs.firstFrame.path).toBe('frames/input-000-first.png');
+    expect((await probeVideo(out.video, { countFrames: true })).frames).toBe(24 + 24 - 1);
   });
 
   it('a secret never reaches the manifest, the log, the config copy or the output', async () => {

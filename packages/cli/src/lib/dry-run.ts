@@ -29,7 +29,7 @@ export async function loadDryRun(configFlag: string | undefined, dataDir: string
   const engine = await import('@ttv/core/engine');
   const { resolveFfmpeg } = await import('@ttv/core/media');
   const { config, registry } = await loadProject(configFlag, dataDir);
-  const plan = engine.planStoryboard(config.core);
+  const plan = engine.planStoryboard(config.core, { textToVideo: engine.chainTakesText(config) });
   const ffmpeg = config.core.ffmpeg;
   const binaries = engine.planImages(plan).length
     ? resolveFfmpeg({

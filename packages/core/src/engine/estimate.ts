@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { Mode } from '../config/schema.js';
+import { chainTakesText } from '../plan/inputs.js';
 import { type FirstFrameSource, type Plan, type PlannedSegment, planStoryboard } from '../plan/planner.js';
 import { BUILT_IN_IMAGES } from '../registry/images.js';
 import type { BackendRegistry } from '../registry/registry.js';
@@ -94,7 +95,7 @@ export async function estimateRun(
   options: EstimateRunOptions = {},
 ): Promise<RunEstimate> {
   const core = config.core;
-  const plan = planStoryboard(core);
+  const plan = planStoryboard(core, { textToVideo: chainTakesText(config) });
   const slots = await resolveChain(config, registry);
   const pricer = new Pricer(config, options.env ?? process.env);
   try {
@@ -124,10 +125,10 @@ export async function estimateRun(
 /** The stills keyframe mode would generate, priced offline with the image generator's own `estimateCost`. */
 async function estimateImages(config: LoadedConfig, plan: Plan, env: NodeJS.ProcessEnv): Promise<RunEstimate['images']> {
   const { plugin, config: section } = config.images ?? { plugin: BUILT_IN_IMAGES.card!, config: {} };
-  const prompts =
-    plan.mode === 'keyframe'
-      ? [...(plan.imagePrompt ? [plan.imagePrompt] : []), ...plan.segments.flatMap((s) => (s.keyframe ? [] : [s.keyframePrompt ?? s.prompt]))]
-      : [];
+  const prompts = [
+    ...(plan.imagePrompt ? [plan.imagePrompt] : []),
+    ...(plan.mode === 'keyframe' ? plan.segments.flatMap((s) => (s.keyframe ? [] : [s.keyframePrompt ?? s.prompt])) : []),
+  ];
   if (prompts.length === 0) return { generator: plugin.name, count: 0, usd: 0 };
   const generator = await plugin.create(section, { configDir: config.configDir, env });
   try {

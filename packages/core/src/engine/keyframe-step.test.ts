@@ -205,3 +205,28 @@ it('cast: every prompt that names a member repeats its full description, and its
   ]);
   expect(r.manifest.status).toBe('done');
 });
+
+it('chaining without storyboard.image, on a chain that cannot start from text: the first frame is made from text; a chain that can starts from text', async () => {
+  const i2vOnly = createScriptedBackend({ name: 'i2v', clip: assets.clip, inputs: ['first-frame'], submitsJobs: false });
+  const segments = [{ prompt: 'A keeper wakes. He climbs.' }, { prompt: 'The lamp is lit.' }];
+  const images: string[] = [];
+  const r = await runPipeline({
+    config: makeConfig({ assets, backends: [i2vOnly], core: { mode: 'chaining', segmentDuration: 1, storyboard: { segments } } }),
+    registry: noRegistry,
+    runDir: await freshRunDir(assets),
+    onEvent: (e) => e.type === 'image' && images.push(e.name),
+  });
+  expect(images).toEqual(['input-000-first']);
+  expect(r.manifest.images!.first!.prompt).toBe('Opening still frame, no camera movement: A keeper wakes.');
+  expect(i2vOnly.calls[0]!.request.firstFrame).toBe(r.manifest.images!.first!.path);
+  expect(r.manifest.images!.keyframes).toEqual([]);
+
+  const t2v = createScriptedBackend({ name: 't2v', clip: assets.clip, inputs: ['text', 'first-frame'], submitsJobs: false });
+  const textRun = await runPipeline({
+    config: makeConfig({ assets, backends: [t2v], core: { mode: 'chaining', segmentDuration: 1, storyboard: { segments } } }),
+    registry: noRegistry,
+    runDir: await freshRunDir(assets),
+  });
+  expect(t2v.calls[0]!.request.firstFrame).toBeUndefined();
+  expect(textRun.manifest.images).toBeUndefined();
+});

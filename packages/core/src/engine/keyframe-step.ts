@@ -26,7 +26,8 @@ type Still = { copy: string } | { prompt: string; seed?: number; references: Ima
  */
 export async function keyframesStep(state: RunState): Promise<void> {
   const { plan, manifest } = state;
-  const generating = !!plan.imagePrompt || plan.segments.some((s) => !s.keyframe);
+  const keyframeMode = plan.mode === 'keyframe';
+  const generating = !!plan.imagePrompt || (keyframeMode && plan.segments.some((s) => !s.keyframe));
   const images = generating ? await openGenerator(state) : undefined;
   const refs = (text: string) => referencesIn(state, text, images?.maxReferences ?? 0);
   const first: Still | undefined = plan.image
@@ -34,7 +35,7 @@ export async function keyframesStep(state: RunState): Promise<void> {
     : plan.imagePrompt
       ? { prompt: plan.imagePrompt, ...seedOf(state, -1), references: refs(plan.imagePrompt) }
       : undefined;
-  const stills: Still[] = plan.segments.map((s) => {
+  const stills: Still[] = (keyframeMode ? plan.segments : []).map((s) => {
     if (s.keyframe) return { copy: s.keyframe };
     const prompt = s.keyframePrompt ?? s.prompt;
     return { prompt, ...(s.seed !== undefined ? { seed: s.seed } : {}), references: refs(prompt) };

@@ -182,13 +182,11 @@ describe('fallback chain', () => {
 });
 
 describe('inputs', () => {
-  test('a text-only segment with no backend that takes text asks for storyboard.image, with INPUT_INVALID', async () => {
-    const a = scripted({ name: 'a', inputs: ['first-frame'] });
-    const e = await rejection(runIn([a], chainingStoryboard(1)));
-    expect(e.code).toBe('INPUT_INVALID');
-    expect(e.field).toBe('storyboard.image');
-    expect(e.fix).toMatch(/initial image/);
-    expect(a.calls).toHaveLength(0);
+  test('a text-only storyboard with no backend that takes text starts from a first frame made from text', async () => {
+    const a = scripted({ name: 'a', inputs: ['first-frame'], submitsJobs: false });
+    const r = await runIn([a], chainingStoryboard(1));
+    expect(r.manifest.images!.first!.generator).toBe('card');
+    expect(a.calls[0]!.request.firstFrame).toBe(r.manifest.images!.first!.path);
   });
 });
 

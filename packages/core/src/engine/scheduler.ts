@@ -19,7 +19,8 @@ import { runSegment, type SegmentInputs } from './segment.js';
  */
 export async function scheduleSegments(state: RunState): Promise<void> {
   const { plan } = state;
-  if (plan.mode === 'keyframe') await keyframesStep(state);
+  // The film's first frame (copied or made from text) and, in keyframe mode, the keyframes.
+  if (plan.mode === 'keyframe' || plan.imagePrompt) await keyframesStep(state);
   else if (plan.image) state.inputs.firstImage = await copyInput(state.runDir, plan.image, 'input-000-first');
   if (state.until === 'keyframes') return;
   for (const planned of plan.segments) state.emit({ type: 'queued', segment: planned.index });

@@ -203,6 +203,15 @@ export function checkPlanPrompts(plan: Plan, backends: ReadonlyArray<Pick<Config
   }
 }
 
+/**
+ * Whether the configured chain can start a segment from text alone: some backend's model takes `text` (an `auto`
+ * chain is assumed to). False means a chaining film without `storyboard.image` needs a first frame made from text.
+ */
+export function chainTakesText(config: Pick<LoadedConfig, 'backends' | 'chain'>): boolean {
+  if (config.chain.includes('auto') || config.backends.length === 0) return true;
+  return config.backends.some((b) => b.info.models.some((m) => m.inputs.includes('text')));
+}
+
 export interface PreflightOptions extends Omit<ValidatePlanInputsOptions, 'configDir'> {
   /** A plan already made from `config` (default: planned here). */
   plan?: Plan;
@@ -214,7 +223,7 @@ export interface PreflightOptions extends Omit<ValidatePlanInputsOptions, 'confi
  * Returns the plan and the warnings to show.
  */
 export async function preflightRun(config: LoadedConfig, options: PreflightOptions = {}): Promise<ValidatePlanInputsResult & { plan: Plan }> {
-  const plan = options.plan ?? planStoryboard(config.core);
+  const plan = options.plan ?? planStoryboard(config.core, { textToVideo: chainTakesText(config) });
   checkPlanPrompts(plan, config.backends, config.core.output);
   const { plan: _plan, ...rest } = options;
   const binaries =

@@ -102,9 +102,10 @@ function tooManySegments(n: number, field: string, value: unknown): TtvError {
  * built-in planner: sentences grouped into `round(totalDuration / segmentDuration)` segments (or one per
  * sentence, or one per keyframe), each `totalDuration / n` seconds long. Same input, same plan.
  */
-export function planStoryboard(core: CoreConfig): Plan {
+export function planStoryboard(core: CoreConfig, options: PlanOptions = {}): Plan {
   const sb = core.storyboard;
-  const input = inputOf(core);
+  const textToVideo = options.textToVideo ?? true;
+  const input = inputOf(core, textToVideo);
   const segments = sb.segments ? explicitSegments(core, sb.segments, input) : scriptSegments(core, input);
   if (core.mode === 'chaining') checkNoKeyframes(core);
   const keyframeMode = core.mode === 'keyframe';
@@ -115,7 +116,7 @@ export function planStoryboard(core: CoreConfig): Plan {
   return {
     mode: core.mode,
     ...(sb.image ? { image: sb.image } : {}),
-    ...(keyframeMode && !sb.image ? { imagePrompt: firstFramePromptOf(segments[0]!.prompt) } : {}),
+    ...((keyframeMode || !textToVideo) && !sb.image ? { imagePrompt: firstFramePromptOf(segments[0]!.prompt) } : {}),
     segments: withCast,
     totalDurationSec: segments.reduce((a, s) => a + s.durationSec, 0),
   };
@@ -124,14 +125,24 @@ export function planStoryboard(core: CoreConfig): Plan {
 type SegmentInputOf = (index: number) => Pick<PlannedSegment, 'input' | 'firstFrame'>;
 
 /** The input mode of segment `index` and where its first frame comes from. */
-function inputOf(core: CoreConfig): SegmentInputOf {
+function inputOf(core: CoreConfig, textToVideo: boolean): SegmentInputOf {
   const keyframeMode = core.mode === 'keyframe';
-  const image = core.storyboard.image;
+  // Without a film image, segment 0 starts from text, or from a first frame made from text when no backend of
+  // the chain can start from text.
+  const image = core.storyboard.image !== undefined || !textToVideo;
   return (index) => {
     if (keyframeMode) return { input: 'first-last-frame', firstFrame: index === 0 ? 'image' : 'previous-keyframe' };
     if (index > 0) return { input: 'first-frame', firstFrame: 'previous-last-frame' };
     return image ? { input: 'first-frame', firstFrame: 'image' } : { input: 'text', firstFrame: 'none' };
   };
+}
+
+export interface PlanOptions {
+  /**
+   * Whether a backend of the chain can start a segment from text alone (default true; see `chainTakesText`).
+   * When not, a chaining film without `storyboard.image` starts from a first frame the image generator makes.
+   */
+  textToVideo?: boolean;
 }
 
 /** `storyboard.segments`, taken as written (every prompt must say something). */
