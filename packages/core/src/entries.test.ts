@@ -36,6 +36,7 @@ const ENTRIES: Record<string, string[]> = {
     'clipResult',
     'defineBackend',
     'defineImages',
+    'definePlanner',
     'describeBackend',
     'describeDurations',
     'deterministicSeed',

@@ -69,6 +69,7 @@ function segmentCard(s: SegmentRecord | undefined): string {
     ${s.skipped.length ? `<dt>skipped</dt><dd>${s.skipped.map((k) => `${esc(k.backend)}: ${esc(k.reason)}`).join('<br>')}</dd>` : ''}
   </dl>
   <p class="prompt">${esc(s.prompt)}</p>
+  ${(s.rewords ?? []).map((w) => `<p class="reword">refused (${esc(w.refused)}) by ${esc(w.backend)}: ${esc(w.refusal)}<br>was: <i>${esc(w.from)}</i><br>reworded by ${esc(w.by)}: <i>${esc(w.to)}</i></p>`).join('')}
   ${s.warnings.length ? `<ul class="warnings">${s.warnings.map((w) => `<li>${esc(w.message)}</li>`).join('')}</ul>` : ''}
 </div>`;
 }
@@ -169,7 +170,7 @@ video{max-width:100%;width:640px;background:#000;display:block;margin:1rem 0}
 .seam h3{grid-column:1/3;margin:0}.seam figure{margin:0}.seam img{width:100%;display:block;border:1px solid #333}
 figcaption{color:#aaa;font-size:12px}.seg{background:#161616;padding:.5rem .75rem;border-radius:6px;margin-top:.5rem}
 .seg h3{font-size:14px;margin:0}dl{display:grid;grid-template-columns:max-content 1fr;gap:0 .75rem;margin:.4rem 0}dt{color:#888}dd{margin:0}
-.prompt{font-style:italic;margin:.3rem 0}.warnings{color:#f3c969;margin:.3rem 0;padding-left:1.2rem}
+.prompt{font-style:italic;margin:.3rem 0}.reword{color:#f3c969;margin:.3rem 0}.warnings{color:#f3c969;margin:.3rem 0;padding-left:1.2rem}
 .status.done{color:#7bd88f}.status.failed{color:#ff6b6b}
 .metrics{grid-column:1/3;margin:0;color:#aaa}.metrics.flagged{color:#ff6b6b;font-weight:600}
 .sheet{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:.75rem}.still{margin:0;background:#1b1b1b;padding:.5rem;border-radius:6px}.still img{width:100%;display:block}

@@ -140,7 +140,13 @@ export const coreConfigShape = {
   onModeration: z
     .enum(['fail', 'next', 'reword'])
     .default('fail')
-    .describe('When a backend refuses content: stop, try the next backend, or reword the prompt (needs a plugin hook).'),
+    .describe("When a backend refuses content: stop, try the next backend, or reword the prompt (the backend's own hook, else the planner) and try again."),
+  planner: z
+    .enum(['deterministic'])
+    .default('deterministic')
+    .describe(
+      'The planner that rewords refused prompts (onModeration: reword). deterministic: embedded, free (takes out the words a refusal quotes and asks for a non-graphic depiction).',
+    ),
   budget: z
     .object({
       maxUsd: z.number().nonnegative().optional().describe('Stop before any call that would make the run cost more.'),

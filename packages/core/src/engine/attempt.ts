@@ -59,9 +59,10 @@ interface Held {
 export type AttemptOutcome = { ok: true } | { ok: false; error: TtvError };
 
 /** The failure policy's settings for a backend of this run. */
-export function policySettings(state: RunState, backend: VideoBackend): FailurePolicySettings {
+export function policySettings(state: RunState): FailurePolicySettings {
   const { retries, onModeration } = state.core;
-  return { ...retries, onModeration, canReword: backend.rewordPrompt !== undefined, random: state.random };
+  // A refused prompt is reworded by the backend's own hook, else by the planner (there always is one).
+  return { ...retries, onModeration, canReword: true, random: state.random };
 }
 
 /**
@@ -77,7 +78,7 @@ export async function runAttempt(seg: SegmentRun, bt: BackendTry, attempt: numbe
   try {
     const result = await state.executor.slot(
       () => startCall(seg, bt, plan, held),
-      (e) => endsSegment(attemptError(e, state.signal), attempt, policySettings(state, bt.backend)),
+      (e) => endsSegment(attemptError(e, state.signal), attempt, policySettings(state)),
     );
     releaseHeld(state, plan, held);
     if (!held.record) throw new TtvError('INTERNAL', 'attempt finished without a record');

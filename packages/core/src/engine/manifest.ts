@@ -86,6 +86,8 @@ export interface SegmentRecord {
   };
   /** Adopted from `segments/` after the manifest was lost (verified by probe): the next run takes its keys as they are. */
   adopted?: boolean;
+  /** Each refused prompt rewritten under `onModeration: reword`: what was refused, why, and what replaced it. */
+  rewords?: RewordRecord[];
   /** Last frame extracted from this segment (chaining mode): colour-corrected when `join.colorMatch` is on. */
   lastFrame?: ManifestInput;
   /** The colour correction of this segment (`join.colorMatch: on`), made from the file whose hash is `sha256`. */
@@ -96,6 +98,20 @@ export interface SegmentRecord {
   startedAt?: string;
   finishedAt?: string;
   error?: { code: string; message: string };
+}
+
+/** A prompt rewritten after a refusal (`onModeration: reword`). */
+export interface RewordRecord {
+  backend: string;
+  attempt: number;
+  /** The input the provider refused (its error's field, e.g. `prompt` or `firstFrame`). */
+  refused: string;
+  refusal: string;
+  from: string;
+  to: string;
+  /** Who rewrote it: the backend's own hook, or the planner (`planner:<name>`). */
+  by: string;
+  costUsd: number;
 }
 
 /** An image ttv had generated for the run (a keyframe, or the film's first frame), and what decided it. */

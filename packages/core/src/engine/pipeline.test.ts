@@ -224,13 +224,25 @@ describe('moderation', () => {
     expect(r.manifest.segments[0]!.backend).toBe('a');
   });
 
-  test('reword without a hook fails and says so', async () => {
-    const a = scripted({ name: 'a' }, [fail('MODERATION')]);
+  test('reword without a backend hook: the planner rewrites the refused prompt; the manifest keeps both prompts and the refusal', async () => {
+    const a = scripted({ name: 'a' }, [fail('MODERATION', { message: "the prompt contains 'p0'" })]);
     const b = scripted({ name: 'b' });
-    const error = await rejection(runIn([a, b], core('reword')));
-    expect(error.code).toBe('MODERATION');
-    expect(error.message).toMatch(/onModeration is "reword" but a provides no prompt-rewriting hook/);
+    const r = await runIn([a, b], core('reword'));
+    const reworded = 'A restrained, non-graphic, family-friendly depiction:';
+    expect(a.calls.map((c) => c.request.prompt)).toEqual(['p0', reworded]);
     expect(b.calls).toHaveLength(0);
+    expect(r.manifest.segments[0]!.rewords).toEqual([
+      {
+        backend: 'a',
+        attempt: 1,
+        refused: 'prompt',
+        refusal: expect.stringContaining("the prompt contains 'p0'"),
+        from: 'p0',
+        to: reworded,
+        by: 'planner:deterministic',
+        costUsd: 0,
+      },
+    ]);
   });
 });
 

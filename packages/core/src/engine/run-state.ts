@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Plan } from '../plan/planner.js';
 import type { ModelCapabilities, VideoBackend } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
+import type { Planner } from '../spec/planner.js';
 import { sha256File } from '../util/fs.js';
 import { redact } from '../util/secrets.js';
 import type { Budget } from './budget.js';
@@ -63,6 +64,8 @@ export interface RunState extends RunReporter {
   executor: Executor;
   /** The storyboard's images, copied into the run folder by the schedule step. */
   inputs: { firstImage?: ManifestInput; keyframes: ManifestInput[] };
+  /** The planner (`planner:`), created on first use (rewording a refused prompt). */
+  planner(): Promise<Planner>;
   /** Stop after this step (`RunPipelineOptions.until`). */
   until?: 'keyframes';
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlannedSegment } from '../plan/planner.js';
-import type { GenerateRequest, InputMode } from '../spec/backend.js';
+import type { GenerateRequest, InputMode, VideoBackend } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
 import { sha256, sha256File } from '../util/fs.js';
 import { redact } from '../util/secrets.js';
@@ -144,13 +144,13 @@ async function tryBackend(seg: SegmentRun, slot: BackendSlot, next: BackendSlot 
     const outcome = await runAttempt(seg, bt, attempt);
     if (outcome.ok) return true;
     const { error } = outcome;
-    const decision = failurePolicy(error, attempt, policySettings(state, bt.backend));
+    const decision = failurePolicy(error, attempt, policySettings(state));
     if (decision.action === 'stop') throw decision.reason === 'no-reword-hook' ? noRewordHook(error, bt.name) : error;
     seg.lastError = error;
     seg.failures.push(`${bt.name} attempt ${attempt}: [${error.code}] ${redact(error.message)}`);
     if (decision.action === 'next') break;
     if (decision.action === 'reword') {
-      seg.prompt = await bt.backend.rewordPrompt!(seg.prompt, error);
+      seg.prompt = await reword(seg, bt.name, bt.backend, error, attempt);
       bt.request.prompt = seg.prompt;
       state.log(`moderation: prompt reworded for ${bt.name}`, planned.index);
       state.emit({ type: 'retry', segment: planned.index, backend: bt.name, attempt, delayMs: 0, error });
@@ -162,6 +162,53 @@ async function tryBackend(seg: SegmentRun, slot: BackendSlot, next: BackendSlot 
   }
   state.emit({ type: 'fallback', segment: planned.index, from: bt.name, ...(next ? { to: next.configured.name } : {}), error: seg.lastError! });
   return false;
+}
+
+/**
+ * Rewrites a refused prompt, keeping the story: the backend's own `rewordPrompt` hook when it has one (it knows its
+ * provider's rules), else the planner (budgeted and booked like any paid call). Recorded in the segment's `rewords`.
+ */
+async function reword(seg: SegmentRun, backendName: string, backend: VideoBackend, error: TtvError, attempt: number): Promise<string> {
+  const { state, planned, rec } = seg;
+  const from = seg.prompt;
+  const refusal = redact(error.message);
+  let to: string;
+  let by = backendName;
+  let costUsd = 0;
+  if (backend.rewordPrompt) to = await backend.rewordPrompt(from, error);
+  else {
+    const planner = await state.planner();
+    by = `planner:${state.core.planner}`;
+    const request = { prompt: from, refusal, attempt: (rec.rewords?.length ?? 0) + 1 };
+    const estimate = planner.estimateCost(request).usd;
+    state.budget.reserve(estimate, `rewording the prompt of segment ${planned.index}`);
+    try {
+      ({ prompt: to, costUsd } = await planner.reword(request, {
+        signal: state.signal,
+        log: (line) => state.log(line, planned.index),
+        workDir: join(state.runDir, 'work'),
+      }));
+    } finally {
+      state.budget.release(estimate);
+    }
+    if (estimate > 0 || costUsd > 0) {
+      state.manifest.ledger.push({
+        segment: planned.index,
+        backend: by,
+        model: 'reword',
+        attempt,
+        estimatedUsd: estimate,
+        actualUsd: costUsd,
+        outcome: 'ok',
+        at: now(),
+      });
+    }
+    state.manifest.totalCostUsd = state.budget.book(costUsd).totalUsd;
+  }
+  rec.rewords ??= [];
+  rec.rewords.push({ backend: backendName, attempt, refused: error.field ?? 'prompt', refusal, from, to, by, costUsd });
+  await state.writer.save();
+  return to;
 }
 
 /** Negotiates the request for a backend and validates it; undefined (after recording the skip) when it cannot take it. */

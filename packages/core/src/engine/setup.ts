@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { deterministicPlanner } from '../builtin/deterministic-planner.js';
 import type { LoadedConfig } from '../config/load.js';
 import { preflightRun } from '../plan/inputs.js';
 import type { Plan } from '../plan/planner.js';
@@ -42,6 +43,15 @@ export interface RunPipelineOptions {
    * records them and ends the run as `stopped`; running again without it goes on from there.
    */
   until?: 'keyframes';
+}
+
+/** A function that runs `make` once and then returns its promise. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make();
+    return made;
+  };
 }
 
 export function defaultRunDir(config: LoadedConfig): string {
@@ -106,6 +116,7 @@ export async function setUpRun(options: RunPipelineOptions): Promise<RunState> {
     budget: new Budget(core.budget, { spentUsd: manifest.totalCostUsd, warned: manifest.warnings.some((w) => w.startsWith(WARN_PREFIX)) }),
     executor: options.executor ?? inProcessExecutor({ concurrency: core.concurrency }),
     inputs: { keyframes: [] },
+    planner: once(async () => deterministicPlanner.create({}, { configDir: config.configDir, env: options.env ?? process.env })),
     ...(options.until ? { until: options.until } : {}),
   });
 }
