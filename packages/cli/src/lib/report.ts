@@ -122,6 +122,14 @@ function metricsLine(s: Seam): string {
   return `<p class="metrics${s.flagged ? ' flagged' : ''}" data-luma-jump="${m.lumaJump}" data-delta-e2000="${m.deltaE2000}" data-ssim="${m.ssim}">${line(m)}${s.flagged ? ' · visible seam' : ''}${before}</p>`;
 }
 
+/** The film as the page's <video> source: relative to the run folder, or inlined as a data URI. */
+async function videoSource(runDir: string, manifest: Manifest, embed: boolean): Promise<{ video: string; videoInfo: ReportResult['video'] }> {
+  const f = manifest.final?.file;
+  if (!f) return { video: '', videoInfo: { src: 'none' } };
+  if (embed) return { video: `data:video/mp4;base64,${(await readFile(f)).toString('base64')}`, videoInfo: { src: 'embedded', path: f } };
+  return { video: relative(runDir, f).split('\\').join('/'), videoInfo: { src: 'relative', path: f } };
+}
+
 /** Writes `report.html` into the run folder (atomically) from its manifest. */
 export async function writeReport(runDir: string, manifest: Manifest, opts: ReportOptions): Promise<ReportResult> {
   const { writeFileAtomic } = await import('@ttv/core/backend');
@@ -143,18 +151,7 @@ export async function writeReport(runDir: string, manifest: Manifest, opts: Repo
         ...(metrics ? { metrics, flagged: seamFlagged(metrics) } : {}),
       });
     }
-    let video = '';
-    let videoInfo: ReportResult['video'] = { src: 'none' };
-    if (manifest.final?.file) {
-      const f = manifest.final.file;
-      if (opts.embedVideo) {
-        video = `data:video/mp4;base64,${(await readFile(f)).toString('base64')}`;
-        videoInfo = { src: 'embedded', path: f };
-      } else {
-        video = relative(runDir, f).split('\\').join('/');
-        videoInfo = { src: 'relative', path: f };
-      }
-    }
+    const { video, videoInfo } = await videoSource(runDir, manifest, opts.embedVideo);
     const sheet = await keyframeSheet(manifest, opts.thumbWidth, tmp);
     const created = new Date().toISOString();
     const total = manifest.totalCostUsd ?? 0;
