@@ -36,6 +36,7 @@ export {
   type ImagesPlugin,
 } from './spec/images.js';
 export { definePlanner, type Planner, type PlannerPlugin, type RewordRequest, type RewordResult } from './spec/planner.js';
+export type { InstanceBase, PluginBase } from './spec/plugin.js';
 export { type JobTimeouts, jobPolicyOf, type PollingDefaults, pollingConfigSchema, timeoutsConfigSchema, withJitter } from './spec/polling.js';
 export * from './spec/public.js';
 export { type ClipProperties, clipResult } from './spec/result.js';

@@ -1,5 +1,4 @@
-import { Flags } from '@oclif/core';
-import { configFlag, jsonFlag, TtvCommand, table } from '../lib/command.js';
+import { configFlag, jsonFlag, TtvCommand, table, writeStoryboardFlag } from '../lib/command.js';
 
 export default class Plan extends TtvCommand {
   static override summary = 'Show the segments a run would make and the backend each would use, without generating';
@@ -14,10 +13,7 @@ export default class Plan extends TtvCommand {
   static override flags = {
     config: configFlag,
     json: jsonFlag,
-    write: Flags.string({
-      summary:
-        'Also write the plan as an editable config: this config with its storyboard replaced by the planned segments (and, in keyframe mode, their keyframe prompts)',
-    }),
+    write: writeStoryboardFlag,
   };
 
   async run(): Promise<void> {

@@ -5,6 +5,10 @@ import { reportError } from './errors.js';
 /** Flags shared by every command that reads a config and reports. */
 export const configFlag = Flags.string({ char: 'c', summary: 'Config file (default: ./ttv.yaml)' });
 export const jsonFlag = Flags.boolean({ summary: 'Print one JSON object on stdout instead of text' });
+export const writeStoryboardFlag = Flags.string({
+  summary:
+    'Also write the plan as an editable config: this config with its storyboard replaced by the planned segments (and, in keyframe mode, their keyframe prompts)',
+});
 
 /** Base class: one way to print JSON and to fail (`[CODE] message` + fix on stderr, or `{ok:false,error}` JSON). */
 export abstract class TtvCommand extends Command {

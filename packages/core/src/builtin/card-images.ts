@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { filterPath } from '../media/colour.js';
 import { runFfmpeg } from '../media/run.js';
 import { wrapLines } from '../media/subtitles.js';
-import { assertWritten, produceMedia } from '../media/verify.js';
+import { assertWritten, PNG_OUT, produceMedia } from '../media/verify.js';
 import { SPECIFICATION_VERSION } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
 import { defineImages, type ImageRequest, type ImageResult } from '../spec/images.js';
@@ -73,30 +73,11 @@ async function drawCard(request: ImageRequest, tmp: string, withText: boolean, s
       `drawtext=font=Sans:textfile=${filterPath(textFile)}:fontsize=${size}:fontcolor=white:line_spacing=${Math.round(size / 3)}:x=${Math.round(W * 0.05)}:y=${Math.round(H * 0.06)}:box=1:boxcolor=black@0.45:boxborderw=${Math.round(size / 2)}`,
     );
   }
-  await runFfmpeg(
-    [
-      '-f',
-      'lavfi',
-      '-i',
-      `color=c=black:s=${W}x${H}`,
-      '-vf',
-      `format=rgb24,${filters.join(',')}`,
-      '-frames:v',
-      '1',
-      '-pix_fmt',
-      'rgb24',
-      '-f',
-      'image2',
-      '-c:v',
-      'png',
-      tmp,
-    ],
-    {
-      signal,
-      timeoutMs: 120_000,
-      writes: { path: tmp, what: 'the storyboard card', reportPath: request.outputPath },
-    },
-  );
+  await runFfmpeg([...['-f', 'lavfi', '-i', `color=c=black:s=${W}x${H}`], ...['-vf', `format=rgb24,${filters.join(',')}`, '-frames:v', '1'], ...PNG_OUT, tmp], {
+    signal,
+    timeoutMs: 120_000,
+    writes: { path: tmp, what: 'the storyboard card', reportPath: request.outputPath },
+  });
   await assertWritten(tmp, 'storyboard card');
 }
 

@@ -97,27 +97,31 @@ it("until: 'keyframes' makes only the stills and stops (status stopped, no video
   expect(done.manifest.status).toBe('done');
 });
 
+type CardGenerator = Awaited<ReturnType<typeof cardImages.create>>;
+
+/** An image plugin made from the card painter: other capabilities, and a generator changed by `wrap`. */
+function cardVariant(name: string, caps: { initImage: boolean; maxReferences: number }, wrap: (card: CardGenerator) => Partial<CardGenerator>): ImagesPlugin {
+  return {
+    ...cardImages,
+    name,
+    describe: () => caps,
+    async create(_config: unknown, ctx: Parameters<typeof cardImages.create>[1]) {
+      const card = await cardImages.create({}, ctx);
+      return { ...card, ...wrap(card) };
+    },
+  } as unknown as ImagesPlugin;
+}
+
 /** A paid image generator that chains image-to-image (the card painter underneath), counting its calls. */
 function chainingImages(calls: Array<{ name: string; init?: string }>) {
-  const plugin = {
-    ...cardImages,
-    name: 'chainimg',
-    kind: 'remote' as const,
-    describe: () => ({ initImage: true, maxReferences: 0 }),
-    async create(config: unknown, ctx: Parameters<typeof cardImages.create>[1]) {
-      const card = await cardImages.create({}, ctx);
-      void config;
-      return {
-        ...card,
-        estimateCost: () => ({ usd: 0.02 }),
-        async generate(request: ImageRequest, c: Parameters<typeof card.generate>[1]) {
-          calls.push({ name: basename(request.outputPath, '.png'), ...(request.initImage ? { init: basename(request.initImage, '.png') } : {}) });
-          return { ...(await card.generate(request, c)), costUsd: 0.02 };
-        },
-      };
+  const plugin = cardVariant('chainimg', { initImage: true, maxReferences: 0 }, (card) => ({
+    estimateCost: () => ({ usd: 0.02 }),
+    async generate(request, c) {
+      calls.push({ name: basename(request.outputPath, '.png'), ...(request.initImage ? { init: basename(request.initImage, '.png') } : {}) });
+      return { ...(await card.generate(request, c)), costUsd: 0.02 };
     },
-  };
-  return { plugin: plugin as unknown as ImagesPlugin, config: {} };
+  }));
+  return { plugin, config: {} };
 }
 
 it('a paid generator that chains image-to-image: budgeted, booked, and an edited prompt remakes that keyframe and the ones chained from it', async () => {
@@ -152,22 +156,12 @@ it('a paid generator that chains image-to-image: budgeted, booked, and an edited
 it('cast: every prompt that names a member repeats its full description, and its picture goes to the image generator as a tagged reference', async () => {
   const runDir = await freshRunDir(assets);
   const requests: ImageRequest[] = [];
-  const plugin = {
-    ...cardImages,
-    name: 'refimg',
-    describe: () => ({ initImage: false, maxReferences: 2 }),
-    async create(config: unknown, ctx: Parameters<typeof cardImages.create>[1]) {
-      const card = await cardImages.create({}, ctx);
-      void config;
-      return {
-        ...card,
-        generate: (r: ImageRequest, c: Parameters<typeof card.generate>[1]) => {
-          requests.push(r);
-          return card.generate(r, c);
-        },
-      };
+  const plugin = cardVariant('refimg', { initImage: false, maxReferences: 2 }, (card) => ({
+    generate: (r, c) => {
+      requests.push(r);
+      return card.generate(r, c);
     },
-  } as unknown as ImagesPlugin;
+  }));
   const backend = createScriptedBackend({ name: 'flf', clip: assets.clip, inputs: ['first-last-frame'], submitsJobs: false });
   const cast = [
     { name: 'Keeper', kind: 'character', description: 'an old man with a grey beard and a navy coat', image: assets.image },

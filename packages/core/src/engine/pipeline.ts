@@ -48,36 +48,26 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
   }
 }
 
+/** Ends a run that made its film: the manifest says `done`. */
 async function completeRun(state: RunState): Promise<RunResult> {
-  const { manifest, runDir } = state;
-  const final = manifest.final!;
-  manifest.status = 'done';
-  delete manifest.error;
-  await state.writer.save();
-  state.emit({ type: 'run-done', status: 'done', totalCostUsd: manifest.totalCostUsd });
-  await state.flushLog();
-  state.timings.totalMs = performance.now() - state.startedAt;
-  return {
-    runDir,
-    video: final.file,
-    durationSec: final.durationSec,
-    frames: final.frames,
-    totalCostUsd: manifest.totalCostUsd,
-    manifest,
-    timings: state.timings,
-  };
+  const final = state.manifest.final!;
+  return endRun(state, 'done', { video: final.file, durationSec: final.durationSec, frames: final.frames });
 }
 
 /** Ends a run stopped on request after a step (`until`): the manifest says `stopped`; there is no film yet. */
 async function stopRun(state: RunState): Promise<RunResult> {
+  return endRun(state, 'stopped', { video: '', durationSec: 0, frames: 0 });
+}
+
+async function endRun(state: RunState, status: 'done' | 'stopped', film: Pick<RunResult, 'video' | 'durationSec' | 'frames'>): Promise<RunResult> {
   const { manifest, runDir } = state;
-  manifest.status = 'stopped';
+  manifest.status = status;
   delete manifest.error;
   await state.writer.save();
-  state.emit({ type: 'run-done', status: 'stopped', totalCostUsd: manifest.totalCostUsd });
+  state.emit({ type: 'run-done', status, totalCostUsd: manifest.totalCostUsd });
   await state.flushLog();
   state.timings.totalMs = performance.now() - state.startedAt;
-  return { runDir, video: '', durationSec: 0, frames: 0, totalCostUsd: manifest.totalCostUsd, manifest, timings: state.timings };
+  return { runDir, ...film, totalCostUsd: manifest.totalCostUsd, manifest, timings: state.timings };
 }
 
 /** Records the run as failed or cancelled; returns the error to throw. */

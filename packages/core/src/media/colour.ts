@@ -13,7 +13,7 @@ import { TtvError } from '../spec/errors.js';
 import type { FfmpegBinaries } from './binaries.js';
 import { runFfmpeg } from './run.js';
 import type { Frame } from './seams.js';
-import { ACCURATE_SWS, assertWritten, produceMedia } from './verify.js';
+import { ACCURATE_SWS, assertWritten, PNG_OUT, produceMedia } from './verify.js';
 
 type Triple = [number, number, number];
 
@@ -345,32 +345,12 @@ export async function applyTransferToImage(t: ColourTransfer, input: string, out
     const lut = join(dir, 'match.cube');
     await writeFile(lut, await cubeLut(t));
     await produceMedia(outPng, `the colour-matched copy of ${input}`, async (tmp) => {
-      await runFfmpeg(
-        [
-          '-i',
-          input,
-          '-vf',
-          `lut3d=file=${filterPath(lut)}`,
-          ...ACCURATE_SWS,
-          '-frames:v',
-          '1',
-          '-update',
-          '1',
-          '-pix_fmt',
-          'rgb24',
-          '-f',
-          'image2',
-          '-c:v',
-          'png',
-          tmp,
-        ],
-        {
-          signal: opts.signal,
-          binaries: opts.binaries,
-          timeoutMs: opts.timeoutMs ?? 120_000,
-          writes: { path: tmp, what: `the colour-matched frame`, reportPath: outPng },
-        },
-      );
+      await runFfmpeg(['-i', input, '-vf', `lut3d=file=${filterPath(lut)}`, ...ACCURATE_SWS, ...['-frames:v', '1', '-update', '1'], ...PNG_OUT, tmp], {
+        signal: opts.signal,
+        binaries: opts.binaries,
+        timeoutMs: opts.timeoutMs ?? 120_000,
+        writes: { path: tmp, what: `the colour-matched frame`, reportPath: outPng },
+      });
       await assertWritten(tmp, `colour-matched copy of ${input}`);
     });
   } finally {

@@ -2,15 +2,13 @@ import { TtvError } from '../spec/errors.js';
 import type { FfmpegBinaries } from './binaries.js';
 import { probeVideo } from './probe.js';
 import { runFfmpeg } from './run.js';
-import { ACCURATE_SWS, assertWritten, produceMedia } from './verify.js';
+import { ACCURATE_SWS, assertWritten, PNG_OUT, produceMedia } from './verify.js';
 
 export interface FrameOptions {
   signal?: AbortSignal;
   binaries?: FfmpegBinaries;
   timeoutMs?: number;
 }
-
-const PNG_OUT = ['-pix_fmt', 'rgb24', '-f', 'image2', '-c:v', 'png'];
 
 async function extract(video: string, outPng: string, input: string[], output: string[], what: string, opts: FrameOptions): Promise<void> {
   await produceMedia(outPng, `the ${what} of ${video}`, async (tmp) => {

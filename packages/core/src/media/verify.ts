@@ -35,3 +35,6 @@ export async function assertWritten(path: string, what: string): Promise<number>
 
 /** swscale flags for colour-accurate RGB ↔ YUV conversion (no darkening drift across generations). */
 export const ACCURATE_SWS = ['-sws_flags', 'spline+accurate_rnd+full_chroma_int'];
+
+/** Output options of an RGB PNG still (the image2 muxer, png codec). */
+export const PNG_OUT = ['-pix_fmt', 'rgb24', '-f', 'image2', '-c:v', 'png'];

@@ -1,5 +1,5 @@
-import type { z } from 'zod';
-import type { BackendCreateContext, CallContext, CostEstimate, DoctorCheck, SpecificationVersion } from './backend.js';
+import type { CallContext } from './backend.js';
+import type { InstanceBase, PluginBase } from './plugin.js';
 
 /**
  * The image-generator specification (issue #12): a plugin kind found by config name (`images: <name>`) exactly as
@@ -46,28 +46,13 @@ export interface ImageCapabilities {
   maxReferences: number;
 }
 
-export interface ImageGenerator {
-  readonly specificationVersion: SpecificationVersion;
+export interface ImageGenerator extends InstanceBase<ImageRequest> {
   /** Makes one PNG of exactly `width`×`height` at `outputPath`. Honour `context.signal`; map failures to TtvErrors. */
   generate(request: ImageRequest, context: CallContext): Promise<ImageResult>;
-  /** Deterministic, offline, ≥ 0, and never below what the call will be charged. */
-  estimateCost(request: ImageRequest): CostEstimate;
-  doctor?(): Promise<DoctorCheck[]>;
-  dispose?(): Promise<void>;
 }
 
-export interface ImagesPlugin<Config = unknown> {
-  readonly specificationVersion: SpecificationVersion;
-  /** Config name (`images: <name>`) and the name of its config section. */
-  readonly name: string;
-  readonly displayName: string;
-  readonly kind: 'embedded' | 'local' | 'remote';
-  readonly configSchema: z.ZodType<Config>;
-  /** Dotted paths within the section that hold secrets (never written or printed). */
-  readonly secretFields?: readonly string[];
+export interface ImagesPlugin<Config = unknown> extends PluginBase<Config, ImageGenerator> {
   describe(config: Config): ImageCapabilities;
-  /** Cheap, no network I/O (as a backend's `create`). */
-  create(config: Config, context: BackendCreateContext): ImageGenerator | Promise<ImageGenerator>;
 }
 
 /** Identity helper that type-checks an image plugin definition. */

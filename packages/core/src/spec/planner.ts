@@ -1,5 +1,5 @@
-import type { z } from 'zod';
-import type { BackendCreateContext, CallContext, CostEstimate, DoctorCheck, SpecificationVersion } from './backend.js';
+import type { CallContext } from './backend.js';
+import type { InstanceBase, PluginBase } from './plugin.js';
 
 /**
  * The planner specification (issue #12), the third plugin kind beside video backends and image generators, found
@@ -22,27 +22,12 @@ export interface RewordResult {
   costUsd: number;
 }
 
-export interface Planner {
-  readonly specificationVersion: SpecificationVersion;
+export interface Planner extends InstanceBase<RewordRequest> {
   /** A rewrite of a refused prompt that keeps the story. Honour `context.signal`; map failures to TtvErrors. */
   reword(request: RewordRequest, context: CallContext): Promise<RewordResult>;
-  /** Deterministic, offline, ≥ 0, never below what the call will be charged. */
-  estimateCost(request: RewordRequest): CostEstimate;
-  doctor?(): Promise<DoctorCheck[]>;
-  dispose?(): Promise<void>;
 }
 
-export interface PlannerPlugin<Config = unknown> {
-  readonly specificationVersion: SpecificationVersion;
-  /** Config name (`planner: <name>`) and the name of its config section. */
-  readonly name: string;
-  readonly displayName: string;
-  readonly kind: 'embedded' | 'local' | 'remote';
-  readonly configSchema: z.ZodType<Config>;
-  readonly secretFields?: readonly string[];
-  /** Cheap, no network I/O. */
-  create(config: Config, context: BackendCreateContext): Planner | Promise<Planner>;
-}
+export type PlannerPlugin<Config = unknown> = PluginBase<Config, Planner>;
 
 /** Identity helper that type-checks a planner plugin definition. */
 export function definePlanner<Config>(plugin: PlannerPlugin<Config>): PlannerPlugin<Config> {
