@@ -138,7 +138,7 @@ export async function parseConfig(text: string, file: string, options: LoadConfi
   const parsedCore = parseCore(coreRaw, file);
   const chain = parsedCore.backends ?? [parsedCore.backend ?? 'kenburns'];
   const core = absolutize(parsedCore, configDir);
-  const images = await configureImages(core.images, others, [configDir, ...options.registry.directories], file);
+  const images = await configureImages(core.images, others, [configDir, ...(options.registry.directories ?? [])], file);
   const { backends, sections, loadedPlugins } = await configureChain(chain, others, options.registry, file);
   await checkOtherSections(others, sections, loadedPlugins, options.registry, file);
   const secretKeys = new Set<string>(
