@@ -42,13 +42,16 @@ export default class Emulate extends TtvCommand {
       await this.fail(error, flags.json);
       return;
     }
-    this.print(args.service, started, flags.json);
-    // Keep the process alive (the wan21 stand-in has no server holding the event loop) until Ctrl-C.
-    const keepAlive = setInterval(() => {}, 1 << 30);
-    await new Promise<void>((resolve) => {
+    // Listen for Ctrl-C before saying we are ready: a SIGINT sent right after the URL is printed must stop the
+    // emulator cleanly, not kill the process with the default handler.
+    const stopped = new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
+    // Keep the process alive (the wan21 stand-in has no server holding the event loop) until Ctrl-C.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    this.print(args.service, started, flags.json);
+    await stopped;
     clearInterval(keepAlive);
     await started.close();
     process.stderr.write(`${args.service} emulator stopped\n`);
