@@ -15,6 +15,7 @@ import { SPECIFICATION_VERSION } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
 import { defineImages, type ImageRequest, type ImageResult } from '../spec/images.js';
 import { sha256 } from '../util/fs.js';
+import { redact } from '../util/secrets.js';
 
 const configSchema = z.object({}).strict();
 
@@ -62,10 +63,11 @@ async function drawCard(request: ImageRequest, tmp: string, withText: boolean, s
   ];
   if (withText) {
     const textFile = join(dir, 'text.txt');
+    // Drawn pixels are a copy of the prompt like any other: a registered secret is masked here too.
     const size = Math.max(10, Math.round(H / 24));
     await writeFile(
       textFile,
-      wrapLines(request.prompt, Math.max(20, Math.floor(W / (size * 0.6))))
+      wrapLines(redact(request.prompt), Math.max(20, Math.floor(W / (size * 0.6))))
         .slice(0, 6)
         .join('\n'),
     );

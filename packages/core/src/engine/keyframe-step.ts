@@ -95,10 +95,11 @@ async function openGenerator(state: RunState): Promise<OpenGenerator> {
 }
 
 /** The hash of a cast picture; a missing file is INPUT_INVALID naming it, before anything is paid. */
-async function referenceHash(path: string): Promise<string> {
+async function referenceHash(state: RunState, path: string): Promise<string> {
   if (!existsSync(path)) {
+    const index = state.core.cast.findIndex((m) => m.image === path);
     throw new TtvError('INPUT_INVALID', `cast image not found: ${path}`, {
-      field: 'cast[].image',
+      field: `cast[${index}].image`,
       value: path,
       fix: 'check the path (relative paths are resolved from the config file)',
     });
@@ -127,7 +128,7 @@ async function generated(
       height,
       init: init?.key ?? init?.sha256 ?? null,
       // A changed cast picture changes the still.
-      references: await Promise.all(still.references.map(async (r) => ({ ...r, sha256: await referenceHash(r.path) }))),
+      references: await Promise.all(still.references.map(async (r) => ({ ...r, sha256: await referenceHash(state, r.path) }))),
     }),
   );
   if (recorded?.key === key && existsSync(recorded.path) && (await sha256File(recorded.path)) === recorded.sha256) return recorded;

@@ -95,6 +95,11 @@ export async function burnSubtitles(video: string, srt: string, out: string, opt
     throw new TtvError(
       'FFMPEG_FAILED',
       `burning in subtitles wrote ${probe.frames} frames at ${probe.width}x${probe.height}, expected ${opts.film.frames} at ${opts.film.width}x${opts.film.height}`,
+      {
+        field: 'subtitles.burnIn',
+        value: true,
+        fix: 'run the same command again (the joined film is kept); if it repeats, set subtitles.burnIn: false and report the ffmpeg build',
+      },
     );
   }
   return probe;

@@ -58,7 +58,7 @@ export async function loadImagesPlugin(name: string, searchDirs: readonly string
       cause,
       field: 'images',
       value: name,
-      fix: `reinstall it`,
+      fix: `reinstall the package that provides "${name}" (or fix the module at that path)`,
     });
   }
   const plugin = [mod.default, mod.images, (mod.default as Record<string, unknown> | undefined)?.default].find(looksLikeImagesPlugin);
