@@ -35,7 +35,17 @@ export {
   type ImageResult,
   type ImagesPlugin,
 } from './spec/images.js';
-export { definePlanner, type Planner, type PlannerPlugin, type RewordRequest, type RewordResult } from './spec/planner.js';
+export {
+  definePlanner,
+  type PlanCastMember,
+  type Planner,
+  type PlannerPlugin,
+  type PlanRequest,
+  type PlanResult,
+  type PlanSegment,
+  type RewordRequest,
+  type RewordResult,
+} from './spec/planner.js';
 export type { InstanceBase, PluginBase } from './spec/plugin.js';
 export { type JobTimeouts, jobPolicyOf, type PollingDefaults, pollingConfigSchema, timeoutsConfigSchema, withJitter } from './spec/polling.js';
 export * from './spec/public.js';

@@ -4,7 +4,9 @@
 import { z } from 'zod';
 import { SPECIFICATION_VERSION } from '../spec/backend.js';
 import { throwIfAborted } from '../spec/errors.js';
-import { definePlanner, type RewordRequest } from '../spec/planner.js';
+import { castIn, groupSentences, keyframePromptOf, splitSentences } from '../plan/planner.js';
+import { TtvError } from '../spec/errors.js';
+import { definePlanner, type PlanRequest, type PlanResult, type RewordRequest } from '../spec/planner.js';
 
 const FRAME = 'A restrained, non-graphic, family-friendly depiction:';
 
@@ -22,6 +24,34 @@ export function softenPrompt({ prompt, refusal }: Pick<RewordRequest, 'prompt' |
   return [FRAME, text.trim()].filter(Boolean).join(' ');
 }
 
+/**
+ * The deterministic plan (pure): the script's sentences grouped into segments with character counts as even as
+ * possible, one per `segmentCount`, per `totalDuration / segmentDuration` or per sentence; the keyframe prompt is
+ * the segment's last sentence as a still.
+ */
+export function sentencePlan(request: PlanRequest): Omit<PlanResult, 'costUsd'> {
+  const sentences = splitSentences(request.script);
+  if (sentences.length === 0) {
+    throw new TtvError('INPUT_INVALID', 'the script has no sentences to plan from', {
+      field: 'storyboard.prompt',
+      value: request.script,
+      fix: 'write the script as sentences ending in ".", "!" or "?"',
+    });
+  }
+  const n =
+    request.segmentCount ??
+    (request.totalDurationSec ? Math.max(1, Math.round(request.totalDurationSec / request.segmentDurationSec)) : sentences.length);
+  const duration = request.totalDurationSec ? request.totalDurationSec / n : request.segmentDurationSec;
+  return {
+    segments: groupSentences(sentences, Math.min(n, request.maxSegments)).map((prompt) => ({
+      prompt,
+      ...(request.mode === 'keyframe' ? { keyframePrompt: keyframePromptOf(prompt) } : {}),
+      durationSec: Number(duration.toFixed(3)),
+      cast: castIn(prompt, request.cast).map((m) => m.name),
+    })),
+  };
+}
+
 export const deterministicPlanner = definePlanner({
   specificationVersion: SPECIFICATION_VERSION,
   name: 'deterministic',
@@ -31,6 +61,11 @@ export const deterministicPlanner = definePlanner({
   create: () => ({
     specificationVersion: SPECIFICATION_VERSION,
     estimateCost: () => ({ usd: 0 }),
+    estimatePlanCost: () => ({ usd: 0 }),
+    async plan(request, context) {
+      throwIfAborted(context.signal);
+      return { ...sentencePlan(request), costUsd: 0 };
+    },
     async reword(request, context) {
       throwIfAborted(context.signal);
       return { prompt: softenPrompt(request), costUsd: 0 };

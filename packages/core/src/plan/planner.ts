@@ -215,7 +215,7 @@ function checkNoKeyframes(core: CoreConfig): void {
 }
 
 /** The cast members a text names (whole words, any case), in cast order. */
-export function castIn(text: string, cast: CoreConfig['cast']): CoreConfig['cast'] {
+export function castIn<Member extends { name: string }>(text: string, cast: readonly Member[]): Member[] {
   const word = (name: string) => new RegExp(`(^|[^\\p{L}\\p{N}])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}\\p{N}])`, 'iu');
   return cast.filter((m) => word(m.name).test(text));
 }
@@ -227,12 +227,18 @@ export function castIn(text: string, cast: CoreConfig['cast']): CoreConfig['cast
 function withCastDescriptions(s: PlannedSegment, cast: CoreConfig['cast']): PlannedSegment {
   const present = castIn(`${s.prompt} ${s.keyframePrompt ?? ''}`, cast);
   if (present.length === 0) return s;
-  const note = present.map((m) => `${m.name}: ${m.description.replace(/[.\s]+$/, '')}.`).join(' ');
+  // A planner may already have repeated a description (as it is told to): it is not added twice.
+  const noteFor = (text: string) =>
+    present
+      .filter((m) => !text.toLowerCase().includes(m.description.replace(/[.\s]+$/, '').toLowerCase()))
+      .map((m) => `${m.name}: ${m.description.replace(/[.\s]+$/, '')}.`)
+      .join(' ');
+  const add = (text: string) => [text, noteFor(text)].filter(Boolean).join(' ');
   return {
     ...s,
     text: s.prompt,
-    prompt: `${s.prompt} ${note}`,
-    ...(s.keyframePrompt ? { keyframePrompt: `${s.keyframePrompt} ${note}` } : {}),
+    prompt: add(s.prompt),
+    ...(s.keyframePrompt ? { keyframePrompt: add(s.keyframePrompt) } : {}),
     cast: present.map((m) => m.name),
   };
 }

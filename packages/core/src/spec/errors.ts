@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   TIMEOUT: { retryable: true, exitCode: 6, summary: 'the operation timed out' },
   UNAVAILABLE: { retryable: true, exitCode: 6, summary: 'the service or tool is temporarily unavailable' },
   GENERATION_FAILED: { retryable: false, exitCode: 7, summary: 'the backend failed to generate the clip' },
+  PLAN_INVALID: { retryable: false, exitCode: 7, summary: 'the planner answered with no usable storyboard (malformed, partial or out of bounds)' },
   FFMPEG_FAILED: { retryable: false, exitCode: 8, summary: 'an ffmpeg or ffprobe command failed' },
   BUDGET_EXCEEDED: { retryable: false, exitCode: 9, summary: 'the run would cross its cost budget' },
   DISK_FULL: { retryable: false, exitCode: 10, summary: 'the disk (or a quota) is full' },
