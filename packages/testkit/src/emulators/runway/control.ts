@@ -6,7 +6,10 @@ import { apiError } from './replies.js';
 import { DAILY_LIMIT_MESSAGE, type RunwayScript, type RunwayState, type RunwayStats, type TaskScript } from './types.js';
 
 export const V1 = /^\/v1\//;
-const CREATE_PATHS = ['/v1/image_to_video', '/v1/text_to_video'];
+const CREATE_PATHS = ['/v1/image_to_video', '/v1/text_to_video', '/v1/text_to_image'];
+const CREATE_PATH = /^\/v1\/(image_to_video|text_to_video|text_to_image)$/;
+/** The body of a 429 that is a short-term rate limit (not the daily quota). */
+export const RATE_LIMIT_MESSAGE = 'Too many requests. Please slow down and try again later.';
 
 /** The fault body of a `status` fault injected without one. */
 export const runwayFaultBody = (status: number): unknown => ({
@@ -33,8 +36,14 @@ export function createRunwayScript(state: RunwayState, base: EmulatorServer): Ru
         body: { error: DAILY_LIMIT_MESSAGE },
         headers: { 'retry-after': String(retryAfterSeconds) },
         times,
-        match: match ?? { method: 'POST', path: /^\/v1\/(image_to_video|text_to_video)$/ },
+        match: match ?? { method: 'POST', path: CREATE_PATH },
       });
+    },
+    rateLimited({ times = 1, retryAfterMs, retryAfterSeconds, match } = {}) {
+      const headers: Record<string, string> = {};
+      if (retryAfterMs !== undefined) headers['retry-after-ms'] = String(retryAfterMs);
+      if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
+      inject({ kind: 'status', status: 429, body: { error: RATE_LIMIT_MESSAGE }, headers, times, match: match ?? { method: 'POST', path: CREATE_PATH } });
     },
     serverError({ status = 500, times = 1, retryAfterMs = 1, match, body } = {}) {
       inject({

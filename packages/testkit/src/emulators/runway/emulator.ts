@@ -1,6 +1,7 @@
 /**
  * A loopback emulator of the Runway API (`@runwayml/sdk` 4.20.1, `X-Runway-Version: 2024-11-06`): task
- * creation with per-model validation, a time-driven task lifecycle, real MP4 outputs rendered with ffmpeg,
+ * creation with per-model validation (image-to-video, text-to-video, text-to-image), a time-driven task
+ * lifecycle, real MP4 (and PNG) outputs rendered with ffmpeg,
  * signed/expiring output URLs, ephemeral uploads, credits, and scriptable faults.
  *
  * One module per resource: tasks.ts (+ task-render.ts), uploads.ts, outputs.ts, organization.ts and
@@ -36,6 +37,7 @@ async function handleApi(state: RunwayState, rec: RecordedRequest, res: ServerRe
   }
   if (method === 'POST' && path === '/v1/image_to_video') return createTask(state, 'image_to_video', rec, res);
   if (method === 'POST' && path === '/v1/text_to_video') return createTask(state, 'text_to_video', rec, res);
+  if (method === 'POST' && path === '/v1/text_to_image') return createTask(state, 'text_to_image', rec, res);
   const taskMatch = /^\/v1\/tasks\/([^/]+)$/.exec(path);
   if (taskMatch) return handleTask(state, decodeURIComponent(taskMatch[1]!), rec, res);
   if (method === 'GET' && path === '/v1/organization') {
@@ -68,7 +70,9 @@ export function runwayConfigSnippet(emulator: Pick<RunwayEmulator, 'url' | 'apiK
   return {
     yaml: `backend: runway\nrunway:\n  baseUrl: ${emulator.url}\n  apiKey: ${emulator.apiKey}     # the emulator's test key (not a secret)`,
     env: {},
-    notes: [],
+    notes: [
+      `Runway text-to-image for keyframes: add \`images: runway\` and a section \`runway-images: { baseUrl: ${emulator.url}, apiKey: ${emulator.apiKey} }\``,
+    ],
   };
 }
 

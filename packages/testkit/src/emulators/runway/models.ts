@@ -5,7 +5,10 @@
  */
 
 export type RunwayRoute = 'image_to_video' | 'text_to_video';
+/** Every create route a task can come from: the video routes and `text_to_image` (image-models.ts). */
+export type TaskRoute = RunwayRoute | 'text_to_image';
 export type EmulatedModel = 'gen4_turbo' | 'gen4.5' | 'veo3.1' | 'veo3.1_fast';
+export type EmulatedImageModel = 'gen4_image' | 'gen4_image_turbo';
 
 export const GEN4_RATIOS = ['1280:720', '720:1280', '1104:832', '832:1104', '960:960', '1584:672'] as const;
 export const VEO_RATIOS = ['1280:720', '720:1280', '1080:1920', '1920:1080'] as const;
@@ -102,19 +105,28 @@ export interface PromptImageRef {
   position: 'first' | 'last';
 }
 
+/** A text-to-image `referenceImages[]` entry. */
+export interface ReferenceImageRef {
+  uri: string;
+  tag?: string;
+}
+
 /** A validated generation request. */
 export interface GenerationRequest {
-  route: RunwayRoute;
-  model: EmulatedModel;
+  route: TaskRoute;
+  model: EmulatedModel | EmulatedImageModel;
   ratio: string;
   width: number;
   height: number;
+  /** Seconds of video (0 for a still). */
   duration: number;
   promptText?: string;
   seed?: number;
   audio: boolean;
   first?: PromptImageRef;
   last?: PromptImageRef;
+  /** Text-to-image: the reference images, in order. */
+  references?: ReferenceImageRef[];
   /** Credits the task costs if it succeeds. */
   credits: number;
   body: Record<string, unknown>;
@@ -126,11 +138,11 @@ export function creditsFor(model: EmulatedModel, duration: number, audio: boolea
   return Math.ceil(perSecond * duration);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkUri(uri: unknown, field: string): string {
+export function checkUri(uri: unknown, field: string): string {
   if (typeof uri !== 'string' || uri.length === 0) throw new RunwayValidationError(field, 'expected a non-empty string');
   if (uri.startsWith('data:')) {
     const m = /^data:([^;,]*)((?:;[^;,]*)*),/.exec(uri);
@@ -239,7 +251,7 @@ function durationOf(d: unknown, spec: ModelSpec, model: EmulatedModel): number {
 }
 
 /** seed, and the model-specific extras (audio, negativePrompt, contentModeration, outputFormat, proresProfile). */
-function checkSeedAndExtras(body: Record<string, unknown>): void {
+export function checkSeedAndExtras(body: Record<string, unknown>): void {
   const seed = body['seed'];
   if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 4294967295)) {
     throw new RunwayValidationError('seed', 'expected an integer from 0 to 4294967295');

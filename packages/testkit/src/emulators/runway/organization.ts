@@ -1,7 +1,7 @@
 /** Runway's `GET /v1/organization`: credit balance, tier limits and today's usage per model. */
 import type { RunwayState } from './types.js';
 
-const MODELS = ['gen4_turbo', 'gen4.5', 'veo3.1', 'veo3.1_fast'];
+const MODELS = ['gen4_turbo', 'gen4.5', 'veo3.1', 'veo3.1_fast', 'gen4_image', 'gen4_image_turbo'];
 
 export function organizationJson(state: RunwayState): Record<string, unknown> {
   const models: Record<string, { maxConcurrentGenerations: number | null; maxDailyGenerations: number | null }> = {};

@@ -1,11 +1,15 @@
-/** Runway's outputs: signed, expiring URLs of the rendered MP4s (`GET|HEAD /outputs/:id.mp4?exp&n&sig`). */
+/** Runway's outputs: signed, expiring URLs of the rendered MP4s and PNGs (`GET|HEAD /outputs/:id.mp4|png?exp&n&sig`). */
 import { createHmac } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type RecordedRequest, sendBody } from '../http.js';
+import type { TaskRoute } from './models.js';
 import { s3Error } from './replies.js';
 import type { RunwayState, RunwayTask } from './types.js';
+
+/** The file extension of a task's output: a still for text_to_image, else a clip. */
+export const outputExtension = (route: TaskRoute): 'png' | 'mp4' => (route === 'text_to_image' ? 'png' : 'mp4');
 
 const sign = (state: RunwayState, id: string, exp: number, n: number): string =>
   createHmac('sha256', state.secret).update(`${id}:${exp}:${n}`).digest('hex').slice(0, 32);
@@ -15,7 +19,7 @@ export function issueUrl(state: RunwayState, task: RunwayTask): string {
   const n = ++state.urlCounter;
   const expired = task.script.expiredOutputUrl === true && task.outputUrls.length === 0;
   const exp = Math.floor((Date.now() + (expired ? -60_000 : state.ttlMs)) / 1000);
-  const url = `${state.emulator.url}/outputs/${task.id}.mp4?exp=${exp}&n=${n}&sig=${sign(state, task.id, exp, n)}`;
+  const url = `${state.emulator.url}/outputs/${task.id}.${outputExtension(task.route)}?exp=${exp}&n=${n}&sig=${sign(state, task.id, exp, n)}`;
   task.outputUrls.push(url);
   return url;
 }
@@ -40,14 +44,14 @@ function checkSignature(state: RunwayState, id: string, rec: RecordedRequest, re
 
 /** `GET|HEAD /outputs/:file`. */
 export async function serveOutput(state: RunwayState, file: string, req: IncomingMessage, rec: RecordedRequest, res: ServerResponse): Promise<void> {
-  const id = file.replace(/\.mp4$/, '');
+  const id = file.replace(/\.(mp4|png)$/, '');
   if (!checkSignature(state, id, rec, res)) return;
   const task = state.tasks.get(id);
   if (!task || task.deleted || task.terminal !== 'SUCCEEDED') return xml(res, 404, s3Error('NoSuchKey', 'The specified key does not exist.'));
   await task.render;
   const size = (await stat(task.outputPath)).size;
   const headers = {
-    'content-type': 'video/mp4',
+    'content-type': task.route === 'text_to_image' ? 'image/png' : 'video/mp4',
     'content-length': String(size),
     'accept-ranges': 'none',
     etag: `"${createHmac('md5', state.secret).update(id).digest('hex')}"`,

@@ -1,10 +1,11 @@
-/** Runway's tasks: `POST /v1/image_to_video|text_to_video` creates one, `GET|DELETE /v1/tasks/:id` reads, cancels or deletes it. */
+/** Runway's tasks: `POST /v1/image_to_video|text_to_video|text_to_image` creates one, `GET|DELETE /v1/tasks/:id` reads, cancels or deletes it. */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { type RecordedRequest, sendEmpty, sendJson } from '../http.js';
-import { type GenerationRequest, type RunwayRoute, RunwayValidationError, validateGeneration } from './models.js';
-import { issueUrl } from './outputs.js';
+import { validateImageGeneration } from './image-models.js';
+import { type GenerationRequest, RunwayValidationError, type TaskRoute, validateGeneration } from './models.js';
+import { issueUrl, outputExtension } from './outputs.js';
 import { apiError } from './replies.js';
 import { startRender } from './task-render.js';
 import type { RunwayState, RunwayTask, RunwayTaskStatus, TaskScript } from './types.js';
@@ -111,13 +112,13 @@ async function taskJson(state: RunwayState, task: RunwayTask): Promise<Record<st
 }
 
 /** Validates a generation request; undefined when a 400 was sent. */
-function validate(state: RunwayState, route: RunwayRoute, rec: RecordedRequest, res: ServerResponse): GenerationRequest | undefined {
+function validate(state: RunwayState, route: TaskRoute, rec: RecordedRequest, res: ServerResponse): GenerationRequest | undefined {
   if (rec.json === undefined) {
     apiError(res, 400, 'Invalid JSON body');
     return undefined;
   }
   try {
-    const request = validateGeneration(route, rec.json, state.outputScale);
+    const request = route === 'text_to_image' ? validateImageGeneration(rec.json, state.outputScale) : validateGeneration(route, rec.json, state.outputScale);
     checkUploads(state, request);
     return request;
   } catch (error) {
@@ -129,8 +130,8 @@ function validate(state: RunwayState, route: RunwayRoute, rec: RecordedRequest, 
   }
 }
 
-/** `POST /v1/image_to_video` and `POST /v1/text_to_video`. */
-export function createTask(state: RunwayState, route: RunwayRoute, rec: RecordedRequest, res: ServerResponse): void {
+/** `POST /v1/image_to_video`, `POST /v1/text_to_video` and `POST /v1/text_to_image`. */
+export function createTask(state: RunwayState, route: TaskRoute, rec: RecordedRequest, res: ServerResponse): void {
   const request = validate(state, route, rec, res);
   if (!request) return;
   if (request.credits > state.emulator.creditBalance()) {
@@ -151,7 +152,7 @@ export function createTask(state: RunwayState, route: RunwayRoute, rec: Recorded
     cancelled: false,
     deleted: false,
     polls: 0,
-    outputPath: join(state.workDir, 'outputs', `${id}.mp4`),
+    outputPath: join(state.workDir, 'outputs', `${id}.${outputExtension(route)}`),
     outputUrls: [],
     abort: new AbortController(),
   };

@@ -2,7 +2,7 @@
 import type { FaultMatch } from '../faults.js';
 import type { EmulatorServer } from '../http.js';
 import type { EmulatorConfigSnippet } from '../snippet.js';
-import type { GenerationRequest, RunwayRoute } from './models.js';
+import type { GenerationRequest, TaskRoute } from './models.js';
 import type { FrameSource } from './render.js';
 
 export const RUNWAY_API_VERSION = '2024-11-06';
@@ -29,7 +29,7 @@ export interface TaskScript {
 export interface RunwayTask {
   id: string;
   createdAt: string;
-  route: RunwayRoute;
+  route: TaskRoute;
   request: GenerationRequest;
   script: TaskScript;
   durationMs: number;
@@ -41,7 +41,7 @@ export interface RunwayTask {
   /** Set by DELETE once terminal: the task is gone (404). */
   deleted: boolean;
   polls: number;
-  /** The rendered mp4 (once `render` resolves without `renderError`). */
+  /** The rendered mp4, or png for text_to_image (once `render` resolves without `renderError`). */
   outputPath: string;
   render?: Promise<void>;
   renderError?: Error;
@@ -89,6 +89,11 @@ export interface RunwayScript {
   allTasks(shape: TaskScript | undefined): void;
   /** 429 `{"error":"Your daily task limit has been reached."}` with `Retry-After` on the next create(s). */
   dailyLimit(opts?: { times?: number; retryAfterSeconds?: number; match?: FaultMatch }): void;
+  /**
+   * 429 `{"error":"Too many requests…"}` (a short-term rate limit, not the daily quota) on the next create(s), with
+   * `retry-after-ms` and/or `Retry-After` (seconds) when given.
+   */
+  rateLimited(opts?: { times?: number; retryAfterMs?: number; retryAfterSeconds?: number; match?: FaultMatch }): void;
   /** A 5xx (default 500) with `retry-after-ms` on the next matching request(s) (default: any /v1 route). */
   serverError(opts?: { status?: number; times?: number; retryAfterMs?: number; match?: FaultMatch; body?: unknown }): void;
   /** Delay the next matching request(s) by `ms` (default: any /v1 route). */

@@ -23,10 +23,15 @@ export function uploadForUri(state: RunwayState, uri: string): Upload | undefine
 
 /** Rejects a generation whose `runway://` images are unknown, incomplete, expired or not images. */
 export function checkUploads(state: RunwayState, req: GenerationRequest): void {
-  for (const ref of [req.first, req.last]) {
-    if (!ref?.uri.startsWith('runway://')) continue;
-    const field = req.body['promptImage'] === ref.uri ? 'promptImage' : `promptImage[${ref.position === 'first' ? 0 : 1}].uri`;
-    const upload = uploadForUri(state, ref.uri);
+  const images = [
+    ...[req.first, req.last].flatMap((ref) =>
+      ref ? [{ uri: ref.uri, field: req.body['promptImage'] === ref.uri ? 'promptImage' : `promptImage[${ref.position === 'first' ? 0 : 1}].uri` }] : [],
+    ),
+    ...(req.references ?? []).map((ref, i) => ({ uri: ref.uri, field: `referenceImages[${i}].uri` })),
+  ];
+  for (const { uri, field } of images) {
+    if (!uri.startsWith('runway://')) continue;
+    const upload = uploadForUri(state, uri);
     if (!upload?.path) throw new RunwayValidationError(field, 'unknown or incomplete runway:// upload');
     if (Date.now() - upload.createdAt > 24 * 3600_000) throw new RunwayValidationError(field, 'the runway:// upload has expired');
     if (!upload.contentType || !IMAGE_MEDIA_TYPES.has(upload.contentType)) {
