@@ -2,10 +2,9 @@
 // without an LLM: the words the refusal quotes are taken out, and the prompt is framed as a non-graphic depiction.
 // An LLM planner (issue #12) rewrites better; this one keeps `onModeration: reword` working on a bare machine.
 import { z } from 'zod';
-import { SPECIFICATION_VERSION } from '../spec/backend.js';
-import { throwIfAborted } from '../spec/errors.js';
 import { castIn, groupSentences, keyframePromptOf, splitSentences } from '../plan/planner.js';
-import { TtvError } from '../spec/errors.js';
+import { SPECIFICATION_VERSION } from '../spec/backend.js';
+import { TtvError, throwIfAborted } from '../spec/errors.js';
 import { definePlanner, type PlanRequest, type PlanResult, type RewordRequest } from '../spec/planner.js';
 
 const FRAME = 'A restrained, non-graphic, family-friendly depiction:';
@@ -39,8 +38,7 @@ export function sentencePlan(request: PlanRequest): Omit<PlanResult, 'costUsd'> 
     });
   }
   const n =
-    request.segmentCount ??
-    (request.totalDurationSec ? Math.max(1, Math.round(request.totalDurationSec / request.segmentDurationSec)) : sentences.length);
+    request.segmentCount ?? (request.totalDurationSec ? Math.max(1, Math.round(request.totalDurationSec / request.segmentDurationSec)) : sentences.length);
   const duration = request.totalDurationSec ? request.totalDurationSec / n : request.segmentDurationSec;
   return {
     segments: groupSentences(sentences, Math.min(n, request.maxSegments)).map((prompt) => ({

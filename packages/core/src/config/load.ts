@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
-import { loadImagesPlugin } from '../registry/images.js';
+import { loadKindPlugin, type PluginKind, type PluginKinds } from '../registry/kinds.js';
 import type { BackendRegistry, LoadedBackend } from '../registry/registry.js';
 import { type BackendInfo, type BackendPlugin, describeBackend } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
 import type { ImagesPlugin } from '../spec/images.js';
+import type { PlannerPlugin } from '../spec/planner.js';
 import { redactDeep, registerSecret, registerUrlCredentials } from '../util/secrets.js';
 import { suggest } from '../util/suggest.js';
 import { interpolateEnv } from './interpolate.js';
@@ -42,6 +43,8 @@ export interface LoadedConfig {
   redacted: Record<string, unknown>;
   /** The image generator (`images:`) with its parsed section; absent when the config was built without one. */
   images?: { plugin: ImagesPlugin; config: unknown };
+  /** The planner (`planner:`) with its parsed section; absent when the config was built without one. */
+  planner?: { plugin: PlannerPlugin; config: unknown };
 }
 
 export interface LoadConfigOptions {
@@ -92,7 +95,7 @@ function shapeOf(schema: unknown): Record<string, unknown> | undefined {
 }
 
 /** Validates a backend's section with its own schema; errors are prefixed with the section name. */
-export function parseSection(plugin: BackendPlugin, raw: unknown, file?: string): unknown {
+export function parseSection(plugin: Pick<BackendPlugin, 'name' | 'configSchema' | 'secretFields'>, raw: unknown, file?: string): unknown {
   const result = (plugin.configSchema as z.ZodType).safeParse(raw ?? {});
   if (!result.success) {
     const root = shapeOf(plugin.configSchema);
@@ -138,14 +141,18 @@ export async function parseConfig(text: string, file: string, options: LoadConfi
   const parsedCore = parseCore(coreRaw, file);
   const chain = parsedCore.backends ?? [parsedCore.backend ?? 'kenburns'];
   const core = absolutize(parsedCore, configDir);
-  const images = await configureImages(core.images, others, [configDir, ...(options.registry.directories ?? [])], file);
+  const searchDirs = [configDir, ...(options.registry.directories ?? [])];
+  const images = await configureKind('images', core.images, others, searchDirs, file);
+  const planner = await configureKind('planner', core.planner, others, searchDirs, file);
   const { backends, sections, loadedPlugins } = await configureChain(chain, others, options.registry, file);
   await checkOtherSections(others, sections, loadedPlugins, options.registry, file);
   const secretKeys = new Set<string>(
-    [...backends.flatMap((b) => b.plugin.secretFields ?? []), ...(images.plugin.secretFields ?? [])].map((f) => f.split('.').pop()!),
+    [...backends.flatMap((b) => b.plugin.secretFields ?? []), ...(images.plugin.secretFields ?? []), ...(planner.plugin.secretFields ?? [])].map(
+      (f) => f.split('.').pop()!,
+    ),
   );
   const name = core.name ?? basename(file, extname(file));
-  return { file, configDir, core, name, chain, backends, sections, redacted: redactDeep(raw, secretKeys), images };
+  return { file, configDir, core, name, chain, backends, sections, redacted: redactDeep(raw, secretKeys), images, planner };
 }
 
 /** Parses the YAML text into a mapping (no alias bombs, no scalars or lists at the root). */
@@ -213,26 +220,18 @@ async function configureChain(chain: string[], others: Record<string, unknown>, 
   return { backends, sections, loadedPlugins };
 }
 
-/** The image generator `images:` names, with its section (taken out of `others`) validated by its schema. */
-async function configureImages(
+/** The plugin `<kind>: <name>` names (an image generator, a planner), with its section (taken out of `others`) validated by its schema. */
+async function configureKind<K extends PluginKind>(
+  kind: K,
   name: string,
   others: Record<string, unknown>,
   searchDirs: string[],
   file: string,
-): Promise<{ plugin: ImagesPlugin; config: unknown }> {
-  const plugin = await loadImagesPlugin(name, searchDirs);
+): Promise<{ plugin: PluginKinds[K]; config: unknown }> {
+  const plugin = await loadKindPlugin(kind, name, searchDirs);
   const raw = others[plugin.name];
   delete others[plugin.name];
-  const parsed = plugin.configSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = [plugin.name, ...(issue?.path ?? []).map(String)].join('.');
-    throw new TtvError('CONFIG_INVALID', `${file}: ${where}: ${issue?.message ?? 'invalid'}`, {
-      field: where,
-      fix: `fix ${where} (the section of the image generator "${plugin.name}")`,
-    });
-  }
-  return { plugin, config: parsed.data };
+  return { plugin, config: parseSection(plugin, raw ?? {}, file) };
 }
 
 /** Remaining top-level keys must be sections of installed backends (kept for `auto` and quick switching). */

@@ -142,10 +142,11 @@ export const coreConfigShape = {
     .default('fail')
     .describe("When a backend refuses content: stop, try the next backend, or reword the prompt (the backend's own hook, else the planner) and try again."),
   planner: z
-    .enum(['deterministic'])
+    .string()
+    .min(1)
     .default('deterministic')
     .describe(
-      'The planner that rewords refused prompts (onModeration: reword). deterministic: embedded, free (takes out the words a refusal quotes and asks for a non-graphic depiction).',
+      'The planner that turns storyboard.prompt (one long script) into segments, and rewords refused prompts (onModeration: reword). deterministic: embedded, free (groups sentences; a keyframe is the last sentence as a still); ai: an LLM through the Vercel AI SDK (@ttv/ai); a package name or a module path. Its settings go in a section named after it.',
     ),
   budget: z
     .object({

@@ -2,7 +2,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Mode } from '../config/schema.js';
 import { chainTakesText } from '../plan/inputs.js';
 import { type FirstFrameSource, type Plan, type PlannedSegment, planStoryboard } from '../plan/planner.js';
-import { BUILT_IN_IMAGES } from '../registry/images.js';
+import { BUILT_IN_IMAGES } from '../registry/kinds.js';
 import type { BackendRegistry } from '../registry/registry.js';
 import type { BackendInfo, InputMode, VideoBackend } from '../spec/backend.js';
 import { toTtvError } from '../spec/errors.js';

@@ -10,6 +10,7 @@ import { probeImage } from '../media/probe.js';
 import type { ImageRequest, ImagesPlugin } from '../spec/images.js';
 import type { PipelineEvent } from './events.js';
 import { freshRunDir, makeConfig, noRegistry, useAssets } from './harness.fixture.js';
+import { cardVariant } from './images.fixture.js';
 import { runPipeline } from './pipeline.js';
 
 const assets = useAssets();
@@ -96,21 +97,6 @@ it("until: 'keyframes' makes only the stills and stops (status stopped, no video
   expect(next.backend.calls).toHaveLength(3);
   expect(done.manifest.status).toBe('done');
 });
-
-type CardGenerator = Awaited<ReturnType<typeof cardImages.create>>;
-
-/** An image plugin made from the card painter: other capabilities, and a generator changed by `wrap`. */
-function cardVariant(name: string, caps: { initImage: boolean; maxReferences: number }, wrap: (card: CardGenerator) => Partial<CardGenerator>): ImagesPlugin {
-  return {
-    ...cardImages,
-    name,
-    describe: () => caps,
-    async create(_config: unknown, ctx: Parameters<typeof cardImages.create>[1]) {
-      const card = await cardImages.create({}, ctx);
-      return { ...card, ...wrap(card) };
-    },
-  } as unknown as ImagesPlugin;
-}
 
 /** A paid image generator that chains image-to-image (the card painter underneath), counting its calls. */
 function chainingImages(calls: Array<{ name: string; init?: string }>) {

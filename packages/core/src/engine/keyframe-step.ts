@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { castIn } from '../plan/planner.js';
-import { BUILT_IN_IMAGES } from '../registry/images.js';
+import { BUILT_IN_IMAGES } from '../registry/kinds.js';
 import { TtvError } from '../spec/errors.js';
 import type { ImageGenerator, ImageReference } from '../spec/images.js';
 import { sha256, sha256File } from '../util/fs.js';

@@ -150,6 +150,8 @@ export interface Manifest {
   segments: SegmentRecord[];
   /** Keyframe mode: the images generated from text (`first`: the film's first frame; `keyframes[i]`: segment i's). */
   images?: { first?: GeneratedImageRecord; keyframes: Array<GeneratedImageRecord | null> };
+  /** The script's plan by a paid planner (`planner:`), kept whole in `file` (plan.json) and reused while `key` holds. */
+  planning?: { planner: string; key: string; file: string; segments: number; costUsd: number; warnings: string[] };
   ledger: LedgerEntry[];
   totalCostUsd: number;
   warnings: string[];

@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { preflightRun } from '../plan/inputs.js';
 import type { Plan } from '../plan/planner.js';
 import type { BackendRegistry } from '../registry/registry.js';
+import type { PlannerPlugin } from '../spec/planner.js';
 import { fsError, sha256, writeFileAtomic } from '../util/fs.js';
 import { sleep as abortableSleep } from '../util/sleep.js';
 import { Budget, WARN_PREFIX } from './budget.js';
@@ -12,8 +13,10 @@ import type { PipelineEvent } from './events.js';
 import { type Executor, inProcessExecutor } from './executor.js';
 import { checkSoundtrack } from './join-step.js';
 import { MANIFEST_VERSION, type Manifest, ManifestWriter, type SegmentRecord } from './manifest.js';
+import { needsPlanner, PLAN_FILE, type PlanningRecord, plannedCore, planStep } from './plan-step.js';
 import { openRunFolder } from './run-folder.js';
 import { createReporter, now, type RunState } from './run-state.js';
+import { withoutSecrets } from './settings-key.js';
 
 export interface RunPipelineOptions {
   config: LoadedConfig;
@@ -64,30 +67,35 @@ export function defaultRunDir(config: LoadedConfig): string {
  * resolves the fallback chain and opens the budget. Errors here end the run before anything is recorded as failed.
  */
 export async function setUpRun(options: RunPipelineOptions): Promise<RunState> {
-  const { config } = options;
-  const core = config.core;
+  const core = options.config.core;
   const signal = options.signal ?? new AbortController().signal;
-  // Every prompt and input image is checked before the run folder exists or anything is paid.
-  const { plan, warnings } = await preflightRun(config, { signal });
-  await checkSoundtrack({ core, config }, signal); // a bad soundtrack is found before anything is paid, not at the join
-  const runDir = options.runDir ?? defaultRunDir(config);
+  const env = options.env ?? process.env;
+  await checkSoundtrack({ core, config: options.config }, signal); // a bad soundtrack is found before anything is paid, not at the join
+  const runDir = options.runDir ?? defaultRunDir(options.config);
   const reporter = createReporter(runDir, options.onEvent);
-  for (const message of warnings) reporter.emit({ type: 'warning', message });
+  // Every prompt and input image is checked before the run folder exists or anything is paid; a script planned by
+  // a paid planner is planned inside the (locked) run folder first, so that its answer is kept (plan-step.ts).
+  const early = needsPlanner(options.config) ? undefined : await preflight(options.config, signal, reporter);
   // The folder is checked (a ttv run folder, or empty), locked, cleaned of ttv's temp files, and the previous
   // manifest recovered (backup, journal, or the segment files themselves).
   const folder = await openRunFolder(runDir, {
     restart: options.restart === true,
-    segments: plan.segments.length,
+    ...(early ? { segments: early.plan.segments.length } : {}),
     onWarning: (message) => reporter.emit({ type: 'warning', message }),
   });
   const configCopy = join(runDir, 'config.json');
   await folder.guard(
-    writeFileAtomic(configCopy, `${JSON.stringify(config.redacted, null, 2)}\n`).catch((e: unknown) => {
+    writeFileAtomic(configCopy, `${JSON.stringify(options.config.redacted, null, 2)}\n`).catch((e: unknown) => {
       throw fsError(e, configCopy, 'the run config');
     }),
   );
+  const budget = new Budget(core.budget, { spentUsd: folder.previous?.totalCostUsd ?? 0 });
+  const planned = early ? undefined : await folder.guard(planStep(options.config, { runDir, signal, env, budget, log: (line) => reporter.log(line) }));
+  const config = planned ? { ...options.config, core: plannedCore(core, planned.record) } : options.config;
+  const { plan } = early ?? (await folder.guard(preflight(config, signal, reporter)));
   const previous = folder.previous;
   const manifest = mergeManifest(config, plan, previous);
+  if (planned) bookPlanning(manifest, planned.record, reporter);
   const writer = new ManifestWriter(runDir, manifest);
   await folder.guard(writer.save());
   reporter.emit({ type: 'run-start', runDir, mode: core.mode, segments: plan.segments.length, resumed: previous !== undefined });
@@ -99,13 +107,13 @@ export async function setUpRun(options: RunPipelineOptions): Promise<RunState> {
   await reporter.flushLog();
   return Object.assign(reporter, {
     config,
-    core,
+    core: config.core,
     runDir,
     folder,
     signal,
     sleep: options.sleep ?? abortableSleep,
     random: options.random ?? Math.random,
-    env: options.env ?? process.env,
+    env,
     plan,
     manifest,
     writer,
@@ -116,9 +124,40 @@ export async function setUpRun(options: RunPipelineOptions): Promise<RunState> {
     budget: new Budget(core.budget, { spentUsd: manifest.totalCostUsd, warned: manifest.warnings.some((w) => w.startsWith(WARN_PREFIX)) }),
     executor: options.executor ?? inProcessExecutor({ concurrency: core.concurrency }),
     inputs: { keyframes: [] },
-    planner: once(async () => deterministicPlanner.create({}, { configDir: config.configDir, env: options.env ?? process.env })),
+    planner: once(async () => {
+      const { plugin, config: settings } = config.planner ?? { plugin: deterministicPlanner as PlannerPlugin, config: {} };
+      return plugin.create(settings, { configDir: config.configDir, env });
+    }),
     ...(options.until ? { until: options.until } : {}),
   });
+}
+
+/** The input preflight, its warnings told. */
+async function preflight(config: LoadedConfig, signal: AbortSignal, reporter: { emit: RunState['emit'] }): Promise<{ plan: Plan }> {
+  const { plan, warnings } = await preflightRun(config, { signal });
+  for (const message of warnings) reporter.emit({ type: 'warning', message });
+  return { plan };
+}
+
+/**
+ * Puts the plan into the manifest (`planning`) and, once, its cost into the ledger (`planner:<name>`): a plan saved
+ * by a run that was killed before its manifest was written is still counted, and a reused one is not counted twice.
+ */
+function bookPlanning(manifest: Manifest, record: PlanningRecord, reporter: { emit: RunState['emit'] }): void {
+  const backend = `planner:${record.planner}`;
+  const model = `plan:${record.key.slice(0, 16)}`;
+  manifest.planning = {
+    planner: record.planner,
+    key: record.key,
+    file: PLAN_FILE,
+    segments: record.segments.length,
+    costUsd: record.costUsd,
+    warnings: record.warnings,
+  };
+  if (manifest.ledger.some((e) => e.backend === backend && e.model === model)) return;
+  for (const message of record.warnings) reporter.emit({ type: 'warning', message: `planner: ${message}` });
+  manifest.ledger.push({ segment: 0, backend, model, attempt: 1, estimatedUsd: record.costUsd, actualUsd: record.costUsd, outcome: 'ok', at: record.at });
+  manifest.totalCostUsd += record.costUsd;
 }
 
 /** This run's manifest: the plan's segments, keeping what an earlier run of the folder recorded for each. */
@@ -163,12 +202,5 @@ export function mergeManifest(config: LoadedConfig, plan: Plan, previous: Manife
 
 /** Hash of a backend's name and config section, secret fields left out. */
 function producerKey(slot: BackendSlot): string {
-  const config = JSON.parse(JSON.stringify(slot.configured.config ?? {})) as Record<string, unknown>;
-  for (const field of slot.configured.plugin.secretFields ?? []) {
-    const path = field.split('.');
-    let o: unknown = config;
-    for (const k of path.slice(0, -1)) o = o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined;
-    if (o && typeof o === 'object') delete (o as Record<string, unknown>)[path.at(-1)!];
-  }
-  return sha256(JSON.stringify([slot.configured.name, config]));
+  return sha256(JSON.stringify([slot.configured.name, withoutSecrets(slot.configured.config, slot.configured.plugin.secretFields)]));
 }
