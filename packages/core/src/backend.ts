@@ -24,6 +24,7 @@ export {
 } from './kit/process.js';
 export { deterministicSeed } from './kit/seed.js';
 export { packageVersion } from './kit/version.js';
+export { type CheckedPlan, type CheckedSegment, checkPlanResult } from './plan/check-plan.js';
 export type { BackendCapabilitiesLike } from './spec/backend.js';
 export { describeDurations, durationAllowed, nearestDuration, nearestResolution, resolutionLabel, supportsInput } from './spec/capabilities.js';
 export {

@@ -77,34 +77,37 @@ export interface PlanStepOptions {
   log: (line: string) => void;
 }
 
-/** The planning step: the saved plan while its key holds, else the planner's answer, checked, budgeted and saved. */
-export async function planStep(config: LoadedConfig, options: PlanStepOptions): Promise<{ record: PlanningRecord; paid: boolean }> {
+/** Asks the configured planner for this config's plan, once, within `budget`: the checked answer (not saved). */
+export async function askPlanner(config: LoadedConfig, options: Omit<PlanStepOptions, 'runDir'> & { workDir: string }): Promise<PlanningRecord> {
   const request = planRequestOf(config.core);
-  const key = planningKey(config, request);
-  const saved = savedPlanning(options.runDir, key);
-  if (saved) return { record: saved, paid: false };
   const { plugin, config: settings } = config.planner!;
   const planner = await plugin.create(settings, { configDir: config.configDir, env: options.env });
   const estimate = planner.estimatePlanCost(request).usd;
   options.budget.reserve(estimate, `planning the script with ${plugin.name}`);
   let answer: Awaited<ReturnType<typeof planner.plan>>;
   try {
-    answer = await planner.plan(request, { signal: options.signal, log: (line) => options.log(`planner: ${line}`), workDir: join(options.runDir, 'work') });
+    answer = await planner.plan(request, { signal: options.signal, log: (line) => options.log(`planner: ${line}`), workDir: options.workDir });
   } finally {
     options.budget.release(estimate);
     await planner.dispose?.();
   }
   const checked = checkPlanResult(plugin.name, request, answer);
-  const warnings = [...(answer.warnings ?? []), ...checked.warnings];
-  const record: PlanningRecord = {
+  return {
     planner: plugin.name,
-    key,
+    key: planningKey(config, request),
     request,
     segments: checked.segments,
     costUsd: answer.costUsd,
-    warnings,
+    warnings: [...(answer.warnings ?? []), ...checked.warnings],
     at: new Date().toISOString(),
   };
+}
+
+/** The planning step: the saved plan while its key holds, else the planner's answer, checked, budgeted and saved. */
+export async function planStep(config: LoadedConfig, options: PlanStepOptions): Promise<{ record: PlanningRecord; paid: boolean }> {
+  const saved = savedPlanning(options.runDir, planningKey(config, planRequestOf(config.core)));
+  if (saved) return { record: saved, paid: false };
+  const record = await askPlanner(config, { ...options, workDir: join(options.runDir, 'work') });
   const file = join(options.runDir, PLAN_FILE);
   await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`).catch((e: unknown) => {
     throw fsError(e, file, 'the plan');
