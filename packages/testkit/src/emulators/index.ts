@@ -1,5 +1,5 @@
 /**
- * `@ttv/testkit/emulators`: the loopback emulators of Runway and Veo (+ Cloud Storage), the Wan2.1 and
+ * `@ttv/testkit/emulators`: the loopback emulators of Runway, Veo (+ Cloud Storage), OpenAI and Gemini, the Wan2.1 and
  * FramePack stand-ins, and the shared HTTP emulator base with its fault queue. Never imports vitest, so
  * `ttv emulate` and scripts can use it at runtime.
  */
@@ -20,6 +20,7 @@ export {
   type StatusFault,
   type TruncateFault,
 } from './faults.js';
+export * from './gemini/index.js';
 export {
   type EmulatorHandler,
   type EmulatorServer,
@@ -30,6 +31,7 @@ export {
   sendJson,
   startHttpEmulator,
 } from './http.js';
+export * from './openai/index.js';
 export * from './runway/index.js';
 export type { EmulatorConfigSnippet } from './snippet.js';
 export * from './veo/index.js';
