@@ -2,7 +2,7 @@
 // without an LLM: the words the refusal quotes are taken out, and the prompt is framed as a non-graphic depiction.
 // An LLM planner (issue #12) rewrites better; this one keeps `onModeration: reword` working on a bare machine.
 import { z } from 'zod';
-import { castIn, groupSentences, keyframePromptOf, splitSentences } from '../plan/planner.js';
+import { castIn, groupSentences, keyframePromptOf, splitSentences, withDescriptions } from '../plan/planner.js';
 import { SPECIFICATION_VERSION } from '../spec/backend.js';
 import { TtvError, throwIfAborted } from '../spec/errors.js';
 import { definePlanner, type PlanRequest, type PlanResult, type RewordRequest } from '../spec/planner.js';
@@ -41,12 +41,16 @@ export function sentencePlan(request: PlanRequest): Omit<PlanResult, 'costUsd'> 
     request.segmentCount ?? (request.totalDurationSec ? Math.max(1, Math.round(request.totalDurationSec / request.segmentDurationSec)) : sentences.length);
   const duration = request.totalDurationSec ? request.totalDurationSec / n : request.segmentDurationSec;
   return {
-    segments: groupSentences(sentences, Math.min(n, request.maxSegments)).map((prompt) => ({
-      prompt,
-      ...(request.mode === 'keyframe' ? { keyframePrompt: keyframePromptOf(prompt) } : {}),
-      durationSec: Number(duration.toFixed(3)),
-      cast: castIn(prompt, request.cast).map((m) => m.name),
-    })),
+    // Each segment is generated alone: the full description of every cast member it shows is repeated in it.
+    segments: groupSentences(sentences, Math.min(n, request.maxSegments)).map((text) => {
+      const present = castIn(text, request.cast);
+      return {
+        prompt: withDescriptions(text, present),
+        ...(request.mode === 'keyframe' ? { keyframePrompt: withDescriptions(keyframePromptOf(text), present) } : {}),
+        durationSec: Number(duration.toFixed(3)),
+        cast: present.map((m) => m.name),
+      };
+    }),
   };
 }
 

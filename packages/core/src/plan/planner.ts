@@ -227,20 +227,23 @@ export function castIn<Member extends { name: string }>(text: string, cast: read
 function withCastDescriptions(s: PlannedSegment, cast: CoreConfig['cast']): PlannedSegment {
   const present = castIn(`${s.prompt} ${s.keyframePrompt ?? ''}`, cast);
   if (present.length === 0) return s;
-  // A planner may already have repeated a description (as it is told to): it is not added twice.
-  const noteFor = (text: string) =>
-    present
-      .filter((m) => !text.toLowerCase().includes(m.description.replace(/[.\s]+$/, '').toLowerCase()))
-      .map((m) => `${m.name}: ${m.description.replace(/[.\s]+$/, '')}.`)
-      .join(' ');
-  const add = (text: string) => [text, noteFor(text)].filter(Boolean).join(' ');
   return {
     ...s,
     text: s.prompt,
-    prompt: add(s.prompt),
-    ...(s.keyframePrompt ? { keyframePrompt: add(s.keyframePrompt) } : {}),
+    prompt: withDescriptions(s.prompt, present),
+    ...(s.keyframePrompt ? { keyframePrompt: withDescriptions(s.keyframePrompt, present) } : {}),
     cast: present.map((m) => m.name),
   };
+}
+
+/**
+ * `text` followed by the full description of each of `present` (`Name: description.`); a description the text
+ * already repeats (as a planner is told to) is not added twice.
+ */
+export function withDescriptions(text: string, present: ReadonlyArray<{ name: string; description: string }>): string {
+  const bare = (d: string) => d.replace(/[.\s]+$/, '');
+  const notes = present.filter((m) => !text.toLowerCase().includes(bare(m.description).toLowerCase())).map((m) => `${m.name}: ${bare(m.description)}.`);
+  return [text, ...notes].join(' ');
 }
 
 /**
