@@ -17,7 +17,8 @@ export { coreConfigSchema } from './config/schema.js';
 export type { AttemptRecord, GeneratedImageRecord, LedgerEntry, Manifest, SegmentRecord, SegmentStatus, SkipRecord } from './engine/manifest.js';
 export { readManifest } from './engine/manifest.js';
 export { type Negotiation, negotiate, type SegmentNeeds } from './engine/negotiate.js';
-export { askPlanner, needsPlanner, PLAN_FILE, type PlanningRecord, plannedCore, planRequestOf, savedPlanning } from './engine/plan-step.js';
+export { askPlanner, needsPlanner, PLAN_FILE, type PlanningRecord, plannedCore, planningKey, planRequestOf, savedPlanning } from './engine/plan-step.js';
+export { defaultRunDir } from './engine/setup.js';
 export {
   type CheckedImage,
   chainTakesText,

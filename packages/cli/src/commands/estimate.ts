@@ -56,6 +56,8 @@ async function estimateJson(run: DryRun, perBackend: BackendCost[]) {
     totalUsd: round(estimate.totalUsd),
     // Keyframe mode: the stills the image generator would make, and their cost (part of totalUsd).
     images: { ...estimate.images, usd: round(estimate.images.usd) },
+    // A script planned by a paid planner: its cost (0 when the run folder keeps its plan) and whether the segments are the planned ones.
+    ...(estimate.planning ? { planning: { ...estimate.planning, usd: round(estimate.planning.usd) } } : {}),
     totalDurationSec: totalDurationOf(run),
     budget: { ...budget, overWarn: budget.warnsAfterSegment !== undefined },
     segments: segments.map((s) => {
@@ -101,6 +103,14 @@ async function printEstimate(run: DryRun, perBackend: BackendCost[], say: (line:
   say(table(rows, ['#', 'backend/model', 'clip', 'cost', 'basis']));
   say('');
   const { images } = run.estimate;
+  const { planning } = run.estimate;
+  if (planning) {
+    say(
+      planning.saved
+        ? `Planning: the plan ${planning.planner} made earlier is kept in the run folder (plan.json): the segments above are its own, nothing more to pay`
+        : `Planning: the script is planned by ${planning.planner} first, ${usd(planning.usd)} at most; the segments above are the sentence split to the same length (run \`ttv plan\` to see the planner's own)`,
+    );
+  }
   if (images.count > 0) say(`Stills: ${images.count} made by the image generator ${images.generator}, ${usd(images.usd)}`);
   say(
     `Total: ${usd(run.estimate.totalUsd)} for ${segments.length} segments (${totalDurationOf(run).toFixed(1)} s)${images.count > 0 ? ` and ${images.count} stills` : ''}`,

@@ -35,12 +35,13 @@ export abstract class TtvCommand extends Command {
   protected async dryRun(
     flags: { config?: string | undefined; json: boolean },
     render: (run: DryRun, say: (line: string) => void, redact: (text: string) => string) => Promise<number>,
+    options: { askPlanner?: boolean } = {},
   ): Promise<void> {
     let exitCode = 0;
     try {
       const { loadDryRun } = await import('./dry-run.js');
       const { redact } = await import('@ttv/core/engine');
-      const run = await loadDryRun(flags.config, this.config.dataDir);
+      const run = await loadDryRun(flags.config, this.config.dataDir, options);
       if (!flags.json) for (const w of run.warnings) process.stderr.write(`${redact(`Warning: ${w}`)}\n`);
       exitCode = await render(run, (line) => this.log(redact(line)), redact);
     } catch (error) {

@@ -9,6 +9,7 @@ import { toTtvError } from '../spec/errors.js';
 import { Budget, type BudgetLimits } from './budget.js';
 import { type BackendSlot, orderForSegment, requestFor, resolveChain } from './chain.js';
 import { type Negotiation, negotiate } from './negotiate.js';
+import { needsPlanner, plannedCore, planningKey, planRequestOf, savedPlanning } from './plan-step.js';
 
 /** Where a backend's prices come from in an estimate. */
 export type CostSource = 'estimateCost' | 'describe' | 'unknown';
@@ -50,7 +51,13 @@ export interface RunEstimate {
   segments: SegmentEstimate[];
   /** Keyframe mode: the stills the image generator would make (first frame and keyframes not given as files). */
   images: { generator: string; count: number; usd: number };
-  /** Sum of the chosen backends' estimates and the stills (unknown prices count as 0; see `unpricedSegments`). */
+  /**
+   * A script planned by a paid planner (`planner:`): its saved plan when the run folder has one for this config
+   * (`saved`: the segments are the planned ones, nothing more to pay), else the planner's estimate (the segments are
+   * then the sentence split of the script to the same length: the planner's own may differ in number and wording).
+   */
+  planning?: { planner: string; usd: number; saved: boolean };
+  /** Sum of the chosen backends' estimates, the planning and the stills (unknown prices count as 0; see `unpricedSegments`). */
   totalUsd: number;
   /** Segments no backend can take (the run would fail there). */
   impossibleSegments: number[];
@@ -75,6 +82,8 @@ export interface RunEstimate {
 
 export interface EstimateRunOptions {
   env?: NodeJS.ProcessEnv;
+  /** The run folder, where a paid planner's saved plan (`plan.json`) is looked for. */
+  runDir?: string;
 }
 
 /**
@@ -94,7 +103,8 @@ export async function estimateRun(
   registry: Pick<BackendRegistry, 'listInstalled' | 'load'>,
   options: EstimateRunOptions = {},
 ): Promise<RunEstimate> {
-  const core = config.core;
+  const planning = await estimatePlanning(config, options);
+  const core = planning.core;
   const plan = planStoryboard(core, { textToVideo: chainTakesText(config) });
   const slots = await resolveChain(config, registry);
   const pricer = new Pricer(config, options.env ?? process.env);
@@ -102,11 +112,12 @@ export async function estimateRun(
     const segments: SegmentEstimate[] = [];
     for (const planned of plan.segments) segments.push(await estimateSegment(core, planned, slots, pricer));
     const images = await estimateImages(config, plan, options.env ?? process.env);
-    const outlook = budgetOutlook(segments, core.budget, images.usd);
+    const outlook = budgetOutlook(segments, core.budget, images.usd + (planning.estimate?.usd ?? 0));
     return {
       mode: plan.mode,
       segments,
       images,
+      ...(planning.estimate ? { planning: planning.estimate } : {}),
       totalUsd: outlook.totalUsd,
       impossibleSegments: segments.filter((s) => !s.chosen).map((s) => s.index),
       unpricedSegments: segments.filter((s) => s.chosen && s.chosen.usd === undefined).map((s) => s.index),
@@ -119,6 +130,24 @@ export async function estimateRun(
     };
   } finally {
     await pricer.dispose();
+  }
+}
+
+/** The planning of a script by a paid planner: the saved plan of the run folder, else the planner's estimate. */
+async function estimatePlanning(
+  config: LoadedConfig,
+  options: EstimateRunOptions,
+): Promise<{ core: LoadedConfig['core']; estimate?: RunEstimate['planning'] }> {
+  if (!needsPlanner(config)) return { core: config.core };
+  const request = planRequestOf(config.core);
+  const planner = config.planner!.plugin.name;
+  const saved = options.runDir ? savedPlanning(options.runDir, planningKey(config, request)) : undefined;
+  if (saved) return { core: plannedCore(config.core, saved), estimate: { planner, usd: 0, saved: true } };
+  const instance = await config.planner!.plugin.create(config.planner!.config, { configDir: config.configDir, env: options.env ?? process.env });
+  try {
+    return { core: config.core, estimate: { planner, usd: instance.estimatePlanCost(request).usd, saved: false } };
+  } finally {
+    await instance.dispose?.();
   }
 }
 

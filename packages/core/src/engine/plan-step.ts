@@ -10,7 +10,7 @@ import { type CheckedSegment, checkPlanResult } from '../plan/check-plan.js';
 import { TtvError } from '../spec/errors.js';
 import type { PlanRequest } from '../spec/planner.js';
 import { fsError, sha256, writeFileAtomic } from '../util/fs.js';
-import type { Budget } from './budget.js';
+import { Budget } from './budget.js';
 import { withoutSecrets } from './settings-key.js';
 
 /** What `plan.json` holds. */
@@ -78,17 +78,21 @@ export interface PlanStepOptions {
 }
 
 /** Asks the configured planner for this config's plan, once, within `budget`: the checked answer (not saved). */
-export async function askPlanner(config: LoadedConfig, options: Omit<PlanStepOptions, 'runDir'> & { workDir: string }): Promise<PlanningRecord> {
+export async function askPlanner(
+  config: LoadedConfig,
+  options: Omit<PlanStepOptions, 'runDir' | 'budget'> & { workDir: string; budget?: Budget },
+): Promise<PlanningRecord> {
+  const budget = options.budget ?? new Budget(config.core.budget);
   const request = planRequestOf(config.core);
   const { plugin, config: settings } = config.planner!;
   const planner = await plugin.create(settings, { configDir: config.configDir, env: options.env });
   const estimate = planner.estimatePlanCost(request).usd;
-  options.budget.reserve(estimate, `planning the script with ${plugin.name}`);
+  budget.reserve(estimate, `planning the script with ${plugin.name}`);
   let answer: Awaited<ReturnType<typeof planner.plan>>;
   try {
     answer = await planner.plan(request, { signal: options.signal, log: (line) => options.log(`planner: ${line}`), workDir: options.workDir });
   } finally {
-    options.budget.release(estimate);
+    budget.release(estimate);
     await planner.dispose?.();
   }
   const checked = checkPlanResult(plugin.name, request, answer);

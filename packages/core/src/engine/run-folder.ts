@@ -49,7 +49,8 @@ export interface OpenedRunFolder {
 }
 
 /** Names that mark a folder as a ttv run folder. */
-const MARKERS = ['manifest.json', 'manifest.json.bak', 'journal.jsonl', 'run.lock'];
+// plan.json: `ttv plan` keeps a paid planner's answer in the run folder before any run, for `generate` to reuse.
+const MARKERS = ['manifest.json', 'manifest.json.bak', 'journal.jsonl', 'run.lock', 'plan.json'];
 
 /** ttv's temp files (`tempPathFor`): `.<name>.<pid>.<8 hex>.tmp<ext>`. Nothing else is ever removed. */
 export const TTV_TEMP = /^\..+\.\d+\.[0-9a-f]{8}\.tmp(\.[A-Za-z0-9]+)?$/;
