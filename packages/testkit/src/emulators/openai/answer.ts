@@ -2,7 +2,7 @@
  * The emulated language model, shared by the OpenAI and Gemini emulators: deterministic answers built from the
  * prompt it received. Asked for JSON with a schema that has a `segments` array, it plans a storyboard from the
  * script in the prompt (the text between `<script>` and `</script>`, else the last user message): its sentences
- * grouped into the number of segments the prompt asks for ("exactly N segments", else one a sentence), each with
+ * grouped into the number of segments the prompt asks for ("exactly N segments" or "about N segments", else one a sentence), each with
  * the cast descriptions the prompt lists (`<cast>` lines `- Name (kind): description`) repeated in full. Any other
  * schema is filled with placeholder values of the right types; plain text requests get a rewrite of the text
  * between `<prompt>` and `</prompt>` (a refused prompt reworded), else an echo.
@@ -59,7 +59,7 @@ export function planFromPrompt(prompt: string): StoryboardSegment[] {
   const script = /<script>([\s\S]*?)<\/script>/.exec(prompt)?.[1] ?? prompt;
   const sentences = splitSentences(script);
   if (sentences.length === 0) return [];
-  const exact = /exactly (\d+) segments?/i.exec(prompt);
+  const exact = /(?:exactly|about) (\d+) segments?/i.exec(prompt);
   const max = /at most (\d+) segments?/i.exec(prompt);
   let n = exact ? Number(exact[1]) : sentences.length;
   if (max) n = Math.min(n, Number(max[1]));
