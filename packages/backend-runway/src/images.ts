@@ -5,7 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type RunwayML from '@runwayml/sdk';
 import { type FitImageResult, fitImage } from '@ttv/core/media';
+import { mapSdkError } from './runway-errors.js';
 
 /** The API's limit on a data URI (the whole `data:…;base64,…` string). */
 export const MAX_DATA_URI_BYTES = 5 * 1024 * 1024;
@@ -72,4 +74,21 @@ export async function prepareImage(input: string, o: PrepareOptions): Promise<Pr
   const data = await readFile(file);
   const uri = `data:${fitted.mimeType};base64,${data.toString('base64')}`;
   return { uri, file, mimeType: fitted.mimeType, bytes: data.length, via: 'inline', width: fitted.width, height: fitted.height };
+}
+
+/** Uploads a file as a Runway ephemeral upload (`POST /v1/uploads`, then the presigned form); returns its `runway://` URI. */
+export async function uploadEphemeral(
+  client: RunwayML,
+  path: string,
+  filename: string,
+  mimeType: string,
+  opts: { signal: AbortSignal; timeout: number; maxRetries: 0 },
+): Promise<string> {
+  const data = await readFile(path);
+  try {
+    const { uri } = await client.uploads.createEphemeral({ file: new File([data], filename, { type: mimeType }) }, opts);
+    return uri;
+  } catch (error) {
+    throw mapSdkError(error, 'upload', opts.signal);
+  }
 }

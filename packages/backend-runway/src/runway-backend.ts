@@ -13,7 +13,7 @@
  * transient failures), cancelling on abort or deadline, re-attaching on resume, downloading the output with
  * retries (a fresh `status` between attempts renews an expired signed URL), probing and the atomic rename.
  */
-import RunwayML from '@runwayml/sdk';
+import type RunwayML from '@runwayml/sdk';
 import {
   type BackendCreateContext,
   type BackendWarning,
@@ -32,20 +32,16 @@ import {
   type RemoteVideoBackend,
   registerSecret,
   type SubmitContext,
-  safeUrl,
-  TtvError,
 } from '@ttv/core/backend';
-import { prepareImage } from './images.js';
+import { prepareImage, uploadEphemeral } from './images.js';
 import type { RunwayConfig } from './runway-config.js';
-import { mapSdkError, mapTaskFailure } from './runway-errors.js';
+import { connectionDoctor, DEFAULT_BASE_URL, mapCallError, resolveConnection, runwayClient } from './runway-connection.js';
 import { creditsFor, isModelId, MAX_PROMPT_LENGTH, MODEL_IDS, MODELS, type RunwayModel, ratioFor, ratioResolution, USD_PER_CREDIT } from './runway-models.js';
+import { deleteTask, readTask } from './runway-tasks.js';
 
-export type Task = Awaited<ReturnType<RunwayML['tasks']['retrieve']>>;
+export { DEFAULT_BASE_URL, ENV_API_KEY } from './runway-connection.js';
+export type { Task } from './runway-tasks.js';
 export type CreateBody = Parameters<RunwayML['imageToVideo']['create']>[0];
-
-export const DEFAULT_BASE_URL = 'https://api.dev.runwayml.com';
-export const ENV_API_KEY = 'RUNWAYML_API_SECRET';
-const ENV_BASE_URL = 'RUNWAYML_BASE_URL';
 
 export interface RunwayBackendOptions {
   /** The key (config or env), resolved by `create`. Missing → AUTH at submit time. */
@@ -65,30 +61,6 @@ export interface RunwayJobData {
   durationSec: number;
   /** What `submit` had to leave out (e.g. a negative prompt the model does not take), reported on success. */
   warnings?: BackendWarning[];
-}
-
-function costCredits(task: Task): number | undefined {
-  const cost = (task as { cost?: { credits?: unknown } }).cost;
-  return typeof cost?.credits === 'number' && Number.isFinite(cost.credits) && cost.credits >= 0 ? cost.credits : undefined;
-}
-
-function usd(credits: number): number {
-  return Number((credits * USD_PER_CREDIT).toFixed(4));
-}
-
-/**
- * Like `mapSdkError`, but work cut off by the engine's request timeout (the signal's reason is a `TimeoutError`)
- * is a TIMEOUT, not a cancellation.
- */
-function mapCallError(error: unknown, what: string, signal: AbortSignal): TtvError {
-  const timedOut = signal.aborted && (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
-  if (timedOut && !(TtvError.is(error) && error.code !== 'CANCELLED')) {
-    return new TtvError('TIMEOUT', `runway ${what}: not done within the request timeout`, {
-      fix: 'check your network, or raise runway.timeouts.requestMs',
-      cause: error,
-    });
-  }
-  return mapSdkError(error, what, signal);
 }
 
 export class RunwayBackend implements RemoteVideoBackend {
@@ -114,22 +86,7 @@ export class RunwayBackend implements RemoteVideoBackend {
 
   /** The SDK client (created on first use). SDK retries are off: ttv's engine decides what is retried. */
   sdk(): RunwayML {
-    if (this.client) return this.client;
-    const apiKey = this.options.apiKey;
-    if (!apiKey) {
-      throw new TtvError('AUTH', `runway: no API key (runway.apiKey is not set and ${ENV_API_KEY} is empty)`, {
-        field: 'runway.apiKey',
-        fix: `export ${ENV_API_KEY}=<your key from https://dev.runwayml.com>, or set runway.apiKey: \${${ENV_API_KEY}} in the config`,
-      });
-    }
-    this.client = new RunwayML({
-      apiKey,
-      baseURL: this.baseUrl,
-      maxRetries: 0,
-      timeout: this.config.timeouts.requestMs,
-      logLevel: 'off',
-      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
-    });
+    this.client ??= runwayClient(this.options, 'runway', this.config.timeouts.requestMs, this.options.fetch);
     return this.client;
   }
 
@@ -250,82 +207,23 @@ export class RunwayBackend implements RemoteVideoBackend {
 
   /** One look at the task. */
   async status(job: JobHandle, ctx: CallContext): Promise<JobStatus> {
-    let task: Task;
-    try {
-      task = await this.sdk().tasks.retrieve(job.id, this.reqOpts(ctx.signal));
-    } catch (raw) {
-      const error = mapCallError(raw, 'poll', ctx.signal);
-      if ((error.details as { status?: number } | undefined)?.status === 404) {
-        this.lastStatus.delete(job.id);
-        // The task is over (deleted or expired): a failed job, nothing left to cancel or wait for.
-        return {
-          state: 'failed',
-          error: new TtvError('GENERATION_FAILED', `runway task ${job.id} no longer exists (deleted or expired)`, {
-            retryable: true,
-            fix: 'the task is started again on the next attempt',
-            details: { taskId: job.id },
-            cause: error,
-          }),
-        };
-      }
-      throw error;
-    }
-    if (this.lastStatus.get(job.id) !== task.status) ctx.log(`task ${job.id} ${task.status}`);
-    this.lastStatus.set(job.id, task.status);
-    const reported = costCredits(task);
-    switch (task.status) {
-      case 'SUCCEEDED': {
-        this.lastStatus.delete(job.id);
-        const url = (task as { output?: string[] }).output?.[0];
-        if (!url) throw new TtvError('GENERATION_FAILED', `runway task ${job.id} SUCCEEDED without an output URL`, { retryable: true });
-        const data = jobData(job);
-        const credits = reported ?? this.listCredits(data);
-        return { state: 'succeeded', costUsd: usd(credits), output: { url }, ...(data?.warnings?.length ? { warnings: data.warnings } : {}) };
-      }
-      case 'FAILED':
-        this.lastStatus.delete(job.id);
-        return { state: 'failed', error: mapTaskFailure(task, (reported ?? 0) * USD_PER_CREDIT) };
-      case 'CANCELLED':
-        this.lastStatus.delete(job.id);
-        return {
-          state: 'failed',
-          error: new TtvError('CANCELLED', `runway task ${job.id} was cancelled (outside this run)`, {
-            ...(reported ? { chargedUsd: usd(reported) } : {}),
-            details: { taskId: job.id },
-          }),
-        };
-      case 'THROTTLED':
-        // Queued behind the organization's concurrency limit: not an error, but no point polling fast.
-        return {
-          state: 'pending',
-          progress: { fraction: 0, message: 'THROTTLED (queued behind the organization’s concurrency limit)' },
-          pollAfterMs: Math.max(this.config.polling.intervalMs, this.config.polling.maxIntervalMs),
-        };
-      case 'RUNNING': {
-        const progress = (task as { progress?: unknown }).progress;
-        return {
-          state: 'pending',
-          progress: {
-            ...(typeof progress === 'number' && Number.isFinite(progress) ? { fraction: Math.min(1, Math.max(0, progress)) } : {}),
-            message: 'RUNNING',
-          },
-        };
-      }
-      default:
-        return { state: 'pending', progress: { fraction: 0, message: task.status } };
-    }
+    const data = jobData(job);
+    const { task, status } = await readTask(this.sdk(), job.id, {
+      ...this.reqOpts(ctx.signal),
+      listCredits: () => this.listCredits(data),
+      throttledPollMs: Math.max(this.config.polling.intervalMs, this.config.polling.maxIntervalMs),
+    });
+    if (task && this.lastStatus.get(job.id) !== task.status) ctx.log(`task ${job.id} ${task.status}`);
+    if (task && status.state === 'pending') this.lastStatus.set(job.id, task.status);
+    else this.lastStatus.delete(job.id);
+    if (status.state === 'succeeded' && data?.warnings?.length) return { ...status, warnings: data.warnings };
+    return status;
   }
 
   /** Cancels a live task (Runway's `DELETE /v1/tasks/{id}`); a task that no longer exists needs no cancel. */
   async cancel(job: JobHandle, ctx: CallContext): Promise<void> {
     this.lastStatus.delete(job.id);
-    try {
-      await this.sdk().tasks.delete(job.id, this.reqOpts(ctx.signal));
-    } catch (raw) {
-      const error = mapCallError(raw, 'cancel', ctx.signal);
-      if ((error.details as { status?: number } | undefined)?.status === 404) return;
-      throw error;
-    }
+    await deleteTask(this.sdk(), job.id, ctx.signal, this.config.timeouts.requestMs);
   }
 
   /** The list price of a task from its handle (the model and duration it was created with). */
@@ -347,7 +245,7 @@ export class RunwayBackend implements RemoteVideoBackend {
         workDir: ctx.workDir,
         name,
         signal: ctx.signal,
-        upload: (path, filename, mimeType) => this.upload(path, filename, mimeType, ctx.signal),
+        upload: (path, filename, mimeType) => uploadEphemeral(this.sdk(), path, filename, mimeType, this.reqOpts(ctx.signal)),
       });
     // Both frames at once: this runs inside the submission, which a Ctrl-C waits for.
     const [first, last] = await Promise.all([
@@ -381,41 +279,10 @@ export class RunwayBackend implements RemoteVideoBackend {
     return body as unknown as CreateBody;
   }
 
-  private async upload(path: string, filename: string, mimeType: string, signal: AbortSignal): Promise<string> {
-    const { readFile } = await import('node:fs/promises');
-    const data = await readFile(path);
-    try {
-      const { uri } = await this.sdk().uploads.createEphemeral({ file: new File([data], filename, { type: mimeType }) }, this.reqOpts(signal));
-      return uri;
-    } catch (error) {
-      throw mapSdkError(error, 'upload', signal);
-    }
-  }
-
   // ------------------------------------------------------------------ doctor
 
-  async doctor(): Promise<DoctorCheck[]> {
-    const checks: DoctorCheck[] = [];
-    const source = this.options.apiKeySource ?? 'runway.apiKey';
-    if (!this.options.apiKey) {
-      checks.push({
-        name: 'API key',
-        ok: false,
-        detail: `not set (runway.apiKey and ${ENV_API_KEY} are empty)`,
-        fix: `export ${ENV_API_KEY}=<your key from https://dev.runwayml.com>`,
-      });
-      return checks;
-    }
-    const looksReal = /^key_[0-9a-f]{128}$/.test(this.options.apiKey);
-    checks.push({ name: 'API key', ok: true, detail: `set (from ${source}${looksReal ? '' : '; not in the usual key_ + 128 hex form'})` });
-    try {
-      const org = await this.sdk().organization.retrieve({ timeout: 15_000, maxRetries: 0 });
-      checks.push({ name: 'API', ok: true, detail: `${safeUrl(this.baseUrl)} reachable, key accepted, ${org.creditBalance} credits left` });
-    } catch (error) {
-      const e = mapSdkError(error, 'organization');
-      checks.push({ name: 'API', ok: false, detail: `${safeUrl(this.baseUrl)}: [${e.code}] ${e.message}`, ...(e.fix ? { fix: e.fix } : {}) });
-    }
-    return checks;
+  doctor(): Promise<DoctorCheck[]> {
+    return connectionDoctor(this.options, 'runway', () => this.sdk());
   }
 }
 
@@ -430,15 +297,5 @@ export function createRunwayBackend(
   ctx: Pick<BackendCreateContext, 'env'>,
   options: Omit<RunwayBackendOptions, 'apiKey' | 'apiKeySource' | 'baseUrl'> = {},
 ): RunwayBackend {
-  const { env } = ctx;
-  const fromEnv = env[ENV_API_KEY]?.trim();
-  const apiKey = config.apiKey ?? (fromEnv ? fromEnv : undefined);
-  if (apiKey) registerSecret(apiKey);
-  const envBase = env[ENV_BASE_URL]?.trim();
-  const baseUrl = config.baseUrl ?? (envBase ? envBase : DEFAULT_BASE_URL);
-  return new RunwayBackend(config, {
-    ...options,
-    ...(apiKey ? { apiKey, apiKeySource: config.apiKey ? 'runway.apiKey' : ENV_API_KEY } : {}),
-    baseUrl: baseUrl.replace(/\/+$/, ''),
-  });
+  return new RunwayBackend(config, { ...options, ...resolveConnection(config, ctx.env, 'runway') });
 }

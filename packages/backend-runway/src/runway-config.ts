@@ -2,6 +2,43 @@ import { pollingConfigSchema, timeoutsConfigSchema } from '@ttv/core/backend';
 import { z } from 'zod';
 import { ALL_RATIOS, durationFits, MODEL_IDS, MODELS } from './runway-models.js';
 
+/** The key and endpoint fields every Runway section has (`runway:`, `runway-images:`): the same key serves both. */
+export const connectionFields = {
+  apiKey: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Runway API key (secret). Default: the RUNWAYML_API_SECRET environment variable (preferred: keep keys out of config files).'),
+  baseUrl: z.url().optional().describe('API base URL (for proxies and emulators). Default: RUNWAYML_BASE_URL, else https://api.dev.runwayml.com.'),
+};
+
+/** Request fields the video and image sections share. */
+export const requestFields = {
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(4_294_967_295)
+    .optional()
+    .describe('Seed sent when a segment has none (a segment seed wins). Default: random, chosen by Runway.'),
+  imageUpload: z
+    .enum(['auto', 'inline', 'ephemeral'])
+    .default('auto')
+    .describe(
+      'How images are sent. inline: data URI (PNG, or a JPEG re-encoded to fit the 5 MB data-URI limit); ephemeral: upload to Runway first (runway:// URI); auto: inline, falling back to an upload when even a small JPEG would not fit.',
+    ),
+};
+
+/** `contentModeration` (gen4 models). */
+export const contentModerationSchema = z
+  .object({
+    publicFigureThreshold: z
+      .enum(['auto', 'low'])
+      .default('auto')
+      .describe('gen4_turbo / gen4.5: how strictly recognisable public figures are refused (low = less strict).'),
+  })
+  .strict();
+
 /**
  * The `runway:` section of a ttv config. Every field has a default or is optional, so an empty section is
  * valid: the API key then comes from `RUNWAYML_API_SECRET` when the backend is created, and a missing key is
@@ -9,11 +46,7 @@ import { ALL_RATIOS, durationFits, MODEL_IDS, MODELS } from './runway-models.js'
  */
 export const configSchema = z
   .object({
-    apiKey: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Runway API key (secret). Default: the RUNWAYML_API_SECRET environment variable (preferred: keep keys out of config files).'),
+    apiKey: connectionFields.apiKey,
     model: z
       .enum(MODEL_IDS)
       .default('gen4_turbo')
@@ -29,38 +62,18 @@ export const configSchema = z
       .positive()
       .optional()
       .describe('Force this clip length in seconds for the models that support it. Default: the one nearest the segment duration.'),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(4_294_967_295)
-      .optional()
-      .describe('Seed sent when a segment has none (a segment seed wins). Default: random, chosen by Runway.'),
-    baseUrl: z.url().optional().describe('API base URL (for proxies and emulators). Default: RUNWAYML_BASE_URL, else https://api.dev.runwayml.com.'),
+    seed: requestFields.seed,
+    baseUrl: connectionFields.baseUrl,
     fit: z
       .enum(['cover', 'contain'])
       .default('cover')
       .describe('How input images are fitted to the ratio: cover (scale and crop) or contain (scale and pad with black).'),
-    imageUpload: z
-      .enum(['auto', 'inline', 'ephemeral'])
-      .default('auto')
-      .describe(
-        'How images are sent. inline: data URI (PNG, or a JPEG re-encoded to fit the 5 MB data-URI limit); ephemeral: upload to Runway first (runway:// URI); auto: inline, falling back to an upload when even a small JPEG would not fit.',
-      ),
+    imageUpload: requestFields.imageUpload,
     audio: z
       .boolean()
       .default(false)
       .describe('veo3.1 / veo3.1_fast: generate an audio track (costs more; ignored by the gen4 models). Sent explicitly as false otherwise.'),
-    contentModeration: z
-      .object({
-        publicFigureThreshold: z
-          .enum(['auto', 'low'])
-          .default('auto')
-          .describe('gen4_turbo / gen4.5: how strictly recognisable public figures are refused (low = less strict).'),
-      })
-      .strict()
-      .optional()
-      .describe('Content-moderation options (gen4_turbo and gen4.5 only; ignored for Veo).'),
+    contentModeration: contentModerationSchema.optional().describe('Content-moderation options (gen4_turbo and gen4.5 only; ignored for Veo).'),
     concurrency: z.number().int().min(1).max(20).default(1).describe('Tasks run at once (your Runway tier allows 1–2 at tier 1; extra tasks wait THROTTLED).'),
     polling: pollingConfigSchema({ intervalMs: 5000, maxIntervalMs: 20_000, backoff: 1.3, jitter: 0.2, maxErrors: 6 }).describe(
       'Status polling. Runway updates a task at most every 5 s; THROTTLED tasks are polled at maxIntervalMs.',
