@@ -3,7 +3,8 @@ import type { EmulatorConfigSnippet } from '@ttv/testkit/emulators';
 import { jsonFlag, TtvCommand } from '../lib/command.js';
 import type { TestkitEmulators } from '../lib/testkit.js';
 
-type Service = 'runway' | 'veo' | 'wan21';
+type Service = 'runway' | 'veo' | 'wan21' | 'openai' | 'gemini';
+const SERVICES: Service[] = ['runway', 'veo', 'wan21', 'openai', 'gemini'];
 
 interface Started {
   url: string;
@@ -19,11 +20,16 @@ interface EmulateFlags {
 }
 
 export default class Emulate extends TtvCommand {
-  static override summary = 'Run a local emulator of Runway, Veo or Wan2.1 for a free rehearsal';
+  static override summary = 'Run a local emulator of Runway, Veo, Wan2.1, OpenAI or Gemini for a free rehearsal';
   static override description =
-    'Starts the testkit emulator on a local port (or, for wan21, a stand-in Wan2.1 checkout whose generate.py renders placeholder clips with ffmpeg), prints its URL and the config snippet that points ttv at it, and runs until Ctrl-C. Clips are placeholders: the point is to rehearse a long run (segmentation, fallback, budgets, resume) without spending anything. Needs @ttv/testkit (npm install @ttv/testkit).';
-  static override examples = ['<%= config.bin %> emulate runway', '<%= config.bin %> emulate veo --port 8089', '<%= config.bin %> emulate wan21 --json'];
-  static override args = { service: Args.string({ description: 'What to emulate', options: ['runway', 'veo', 'wan21'], required: true }) };
+    'Starts the testkit emulator on a local port (or, for wan21, a stand-in Wan2.1 checkout whose generate.py renders placeholder clips with ffmpeg), prints its URL and the config snippet that points ttv at it, and runs until Ctrl-C. Clips are placeholders: the point is to rehearse a long run (segmentation, fallback, budgets, resume) without spending anything. openai and gemini serve the planner and image APIs @ttv/ai uses (a storyboard planned from the script, placeholder pictures). Needs @ttv/testkit (npm install @ttv/testkit).';
+  static override examples = [
+    '<%= config.bin %> emulate runway',
+    '<%= config.bin %> emulate veo --port 8089',
+    '<%= config.bin %> emulate wan21 --json',
+    '<%= config.bin %> emulate openai',
+  ];
+  static override args = { service: Args.string({ description: 'What to emulate', options: SERVICES, required: true }) };
   static override flags = {
     port: Flags.integer({ char: 'p', summary: 'Port (default: a free one)', default: 0, min: 0, max: 65535 }),
     host: Flags.string({ summary: 'Interface to listen on', default: '127.0.0.1' }),
@@ -79,6 +85,11 @@ export default class Emulate extends TtvCommand {
 }
 
 async function start(service: Service, emulators: TestkitEmulators, flags: EmulateFlags): Promise<Started> {
+  if (service === 'openai' || service === 'gemini') {
+    const options = { port: flags.port, host: flags.host, imageScale: flags.scale };
+    const emu = service === 'openai' ? await emulators.startOpenAIEmulator(options) : await emulators.startGeminiEmulator(options);
+    return { url: emu.url, snippet: emu.configSnippet(), close: () => emu.close() };
+  }
   if (service === 'runway') {
     const emu = await emulators.startRunwayEmulator({ port: flags.port, host: flags.host, outputScale: flags.scale, taskDurationMs: flags['task-ms'] });
     return { url: emu.url, snippet: emu.configSnippet(), close: () => emu.close() };

@@ -73,9 +73,35 @@ describe('ttv emulate (subprocess, runs until Ctrl-C)', () => {
     }
   }, 120_000); // three emulators and three `ttv plan` subprocesses, each decoding the first frame with ffprobe
 
+  it('openai and gemini: the snippet points @ttv/ai at the emulator, and `ttv plan` plans the script through it (one LLM call)', async () => {
+    const dir = scratchDir('emulate-ai');
+    for (const service of ['openai', 'gemini'] as const) {
+      const { child, info } = await start(service);
+      try {
+        expect(info).toMatchObject({ ok: true, service });
+        const base = service === 'openai' ? `${info.url}/v1` : `${info.url}/v1beta`;
+        expect(info.snippet).toContain(`baseURL: ${base}`);
+        // @ttv/ai by its built module paths (the CLI package does not depend on it); the sections stay as printed.
+        const ai = (entry: string) => fileURLToPath(new URL(`../../../ai/dist/${entry}.js`, import.meta.url));
+        const snippet = String(info.snippet)
+          .replace('planner: ai', `planner: ${ai('planner')}`)
+          .replace('images: ai', `images: ${ai('images')}`);
+        const file = join(dir, `${service}.yaml`);
+        await writeFile(file, `${snippet}\nmode: keyframe\nbackend: kenburns\nstoryboard:\n  totalDuration: 10\n  prompt: One. Two. Three. Four.\n`);
+        const plan = await execa(process.execPath, [CLI_BIN, 'plan', '--config', file, '--json'], { reject: false, stdin: 'ignore' });
+        expect(plan.exitCode, `${service}: ${plan.stdout}${plan.stderr}`).toBe(0);
+        const stats = (await (await fetch(`${info.url}/__emulator/${service}/stats`)).json()) as { answered: number };
+        expect(stats.answered).toBe(1);
+      } finally {
+        child.kill('SIGINT');
+        await child;
+      }
+    }
+  }, 120_000);
+
   it('an unknown service is refused with exit 2', async () => {
     const r = await execa(process.execPath, [CLI_BIN, 'emulate', 'sora'], { reject: false, stdin: 'ignore' });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/Expected sora to be one of: runway, veo, wan21/);
+    expect(r.stderr).toMatch(/Expected sora to be one of: runway, veo, wan21, openai, gemini/);
   });
 });
