@@ -86,6 +86,10 @@ it('estimate prices the plan unasked; plan asks once and keeps it; generate reus
   expect(out.totalCostUsd).toBeCloseTo(0.01, 6);
   expect(await probeVideo(out.video, { countFrames: true })).toMatchObject({ frames: 4 * 12, width: 320, height: 180 }); // 4 segments of 1 s
 
+  // The report says who planned the storyboard and for what.
+  expect((await ttv(['report', out.runDir, '--json'])).exitCode).toBe(0);
+  expect(await readFile(join(out.runDir, 'report.html'), 'utf8')).toMatch(/storyboard planned from the script by counting · 4 segments · \$0\.0100/);
+
   // The written storyboard: the planned segments, editable; generate from it makes the same film for free.
   const written = parse(await readFile(storyboard, 'utf8'));
   expect(written.storyboard.segments).toHaveLength(4);

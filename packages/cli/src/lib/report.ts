@@ -110,6 +110,14 @@ async function keyframeSheet(manifest: Manifest, width: number, dir: string): Pr
   };
 }
 
+/** Who planned the storyboard from the script, for what, and what had to be repaired (empty without a paid planner). */
+function planningLine(manifest: Manifest): string {
+  const p = manifest.planning;
+  if (!p) return '';
+  const repairs = p.warnings.length ? `<ul class="warnings">${p.warnings.map((w) => `<li>planner: ${esc(w)}</li>`).join('')}</ul>` : '';
+  return `<p class="meta planning" data-cost="${p.costUsd}">storyboard planned from the script by ${esc(p.planner)} · ${p.segments} segments · $${p.costUsd.toFixed(4)} (${esc(p.file)})</p>${repairs}`;
+}
+
 /** The seam's measures as a line (flagged when the seam is visible), with the numbers in data attributes. */
 function metricsLine(s: Seam): string {
   const m = s.metrics;
@@ -175,6 +183,7 @@ figcaption{color:#aaa;font-size:12px}.seg{background:#161616;padding:.5rem .75re
 <h1>${esc(manifest.name)}</h1>
 <p class="meta">${esc(manifest.mode)} mode · ${segs.length} segments · status ${esc(manifest.status)} · total cost $${total.toFixed(2)}${final ? ` · ${final.durationSec.toFixed(2)} s, ${final.frames} frames, ${final.width}×${final.height} @ ${Number(final.fps.toFixed(3))} fps (${esc(final.method)})` : ''} · report ${esc(created)}</p>
 ${video ? `<video id="final" controls preload="metadata" src="${esc(video)}"></video>` : '<p>No final video yet (the run has not joined).</p>'}
+${planningLine(manifest)}
 ${manifest.warnings.length ? `<ul class="warnings">${manifest.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}
 ${sheet.html}
 <h2>Seams</h2>
