@@ -78,6 +78,13 @@ class AiPlanner implements Planner {
 
   async plan(request: PlanRequest, context: Parameters<Planner['plan']>[1]): Promise<PlanResult> {
     throwIfAborted(context.signal);
+    if (!request.script.trim()) {
+      throw new TtvError('INPUT_INVALID', 'ai-planner: the script is empty: there is nothing to plan', {
+        field: 'storyboard.prompt',
+        value: request.script,
+        fix: 'write the script',
+      });
+    }
     const model = await this.#model();
     const { timeout, abortSignal } = callSignals(context.signal, this.config.timeoutMs);
     let costUsd = 0;
