@@ -215,6 +215,18 @@ describe('runway-images: faults', () => {
     expect(existsSync(req.outputPath)).toBe(false);
   });
 
+  it('an abort during the create lets it finish, then cancels the task it started (no unknown paid task)', async () => {
+    emu.script.slow(300, { match: { method: 'POST', path: '/v1/text_to_image' } });
+    const abort = new AbortController();
+    const pending = (await generator()).generate(request(), ctx(abort.signal));
+    await vi.waitFor(() => expect(emu.requestsTo('POST', '/v1/text_to_image')).toHaveLength(1), { timeout: 5000 });
+    abort.abort();
+    const error = await rejection(pending);
+    expect(error.code).toBe('CANCELLED');
+    expect(emu.stats()).toMatchObject({ created: 1, cancels: 1, polls: 0 });
+    expect([...emu.tasks.values()][0]?.cancelled).toBe(true);
+  });
+
   it('no key is AUTH before any request, naming runway-images.apiKey', async () => {
     const g = await generator({}, { RUNWAYML_API_SECRET: '' });
     const error = await rejection(g.generate(request(), ctx()));
