@@ -155,3 +155,26 @@ it('a budget below the plan estimate: refused before the planner is asked', asyn
   await expect(run(runDir, paidPlanner(calls), paidImages([]), { maxUsd: 0.04 }).run).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
   expect(calls).toHaveLength(0);
 });
+
+it('a billed malformed answer is booked once, by the next run, and counts against the budget', async () => {
+  const runDir = await freshRunDir(assets);
+  const calls: PlanRequest[] = [];
+  const billedRefusal = paidPlanner(calls, () => {
+    throw new TtvError('PLAN_INVALID', 'the model answered with no JSON', { field: 'segments', chargedUsd: 0.02 });
+  });
+  await expect(run(runDir, billedRefusal, paidImages([])).run).rejects.toMatchObject({ code: 'PLAN_INVALID' });
+  expect(calls).toHaveLength(1);
+
+  const r = await run(runDir, paidPlanner(calls), paidImages([])).run;
+  const planning = r.manifest.ledger.filter((l) => l.backend === 'planner:llm');
+  expect(planning.map((l) => [l.outcome, l.actualUsd])).toEqual([
+    ['ok', 0.03],
+    ['error', 0.02],
+  ]);
+  expect(r.totalCostUsd).toBeCloseTo(0.05 + usd(r.manifest, 'images:paidimg') + usd(r.manifest, 'flf'), 6);
+
+  const again = await run(runDir, paidPlanner(calls), paidImages([])).run;
+  expect(again.manifest.ledger.filter((l) => l.backend === 'planner:llm')).toHaveLength(2);
+  expect(again.totalCostUsd).toBeCloseTo(r.totalCostUsd, 6);
+  expect(calls).toHaveLength(2);
+});

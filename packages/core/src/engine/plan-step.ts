@@ -3,11 +3,12 @@
 // to `plan.json` in the run folder (temp + rename) with its input key and cost, and reused while the key holds: a
 // resumed run never asks the LLM again. The embedded planner needs none of this: its plan is computed, not paid.
 import { existsSync, readFileSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { type CoreConfig, LIMITS } from '../config/schema.js';
 import { type CheckedSegment, checkPlanResult } from '../plan/check-plan.js';
-import { TtvError } from '../spec/errors.js';
+import { TtvError, toTtvError } from '../spec/errors.js';
 import type { PlanRequest } from '../spec/planner.js';
 import { fsError, sha256, writeFileAtomic } from '../util/fs.js';
 import { Budget } from './budget.js';
@@ -27,6 +28,33 @@ export interface PlanningRecord {
 }
 
 export const PLAN_FILE = 'plan.json';
+/** Paid planner calls that failed (a malformed answer is billed too): one JSON line each, booked by the run. */
+export const PLAN_CHARGES_FILE = 'plan-charges.jsonl';
+
+/** A failed planner call that was billed. */
+export interface PlanCharge {
+  planner: string;
+  key: string;
+  usd: number;
+  code: string;
+  at: string;
+}
+
+/** The billed failures of planning recorded in `runDir` (a damaged line is skipped). */
+export function planCharges(runDir: string): PlanCharge[] {
+  const file = join(runDir, PLAN_CHARGES_FILE);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        const c = JSON.parse(line) as PlanCharge;
+        return typeof c.usd === 'number' && c.usd > 0 ? [c] : [];
+      } catch {
+        return [];
+      }
+    });
+}
 
 /** Whether the run's storyboard comes from a paid planner (a script, and a planner other than the embedded one). */
 export function needsPlanner(config: Pick<LoadedConfig, 'core' | 'planner'>): boolean {
@@ -109,9 +137,22 @@ export async function askPlanner(
 
 /** The planning step: the saved plan while its key holds, else the planner's answer, checked, budgeted and saved. */
 export async function planStep(config: LoadedConfig, options: PlanStepOptions): Promise<{ record: PlanningRecord; paid: boolean }> {
-  const saved = savedPlanning(options.runDir, planningKey(config, planRequestOf(config.core)));
+  const key = planningKey(config, planRequestOf(config.core));
+  const saved = savedPlanning(options.runDir, key);
   if (saved) return { record: saved, paid: false };
-  const record = await askPlanner(config, { ...options, workDir: join(options.runDir, 'work') });
+  let record: PlanningRecord;
+  try {
+    record = await askPlanner(config, { ...options, workDir: join(options.runDir, 'work') });
+  } catch (e) {
+    // A refused answer may have been billed (the tokens were spent): kept, for the run to book and budget.
+    const error = toTtvError(e);
+    if ((error.chargedUsd ?? 0) > 0) {
+      const charge: PlanCharge = { planner: config.planner!.plugin.name, key, usd: error.chargedUsd!, code: error.code, at: new Date().toISOString() };
+      await appendFile(join(options.runDir, PLAN_CHARGES_FILE), `${JSON.stringify(charge)}\n`).catch(() => {});
+      options.budget.book(charge.usd);
+    }
+    throw error;
+  }
   const file = join(options.runDir, PLAN_FILE);
   await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`).catch((e: unknown) => {
     throw fsError(e, file, 'the plan');

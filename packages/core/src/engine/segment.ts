@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlannedSegment } from '../plan/planner.js';
 import type { GenerateRequest, InputMode, VideoBackend } from '../spec/backend.js';
-import { TtvError } from '../spec/errors.js';
+import { TtvError, toTtvError } from '../spec/errors.js';
 import { sha256, sha256File } from '../util/fs.js';
 import { redact } from '../util/secrets.js';
 import { type BackendTry, policySettings, runAttempt, type SegmentRun } from './attempt.js';
@@ -178,32 +178,40 @@ async function reword(seg: SegmentRun, backendName: string, backend: VideoBacken
   if (backend.rewordPrompt) to = await backend.rewordPrompt(from, error);
   else {
     const planner = await state.planner();
-    by = `planner:${state.core.planner}`;
+    by = `planner:${state.config.planner?.plugin.name ?? state.core.planner}`;
     const request = { prompt: from, refusal, attempt: (rec.rewords?.length ?? 0) + 1 };
     const estimate = planner.estimateCost(request).usd;
     state.budget.reserve(estimate, `rewording the prompt of segment ${planned.index}`);
+    const book = (usd: number, outcome: 'ok' | 'error') => {
+      if (estimate > 0 || usd > 0) {
+        state.manifest.ledger.push({
+          segment: planned.index,
+          backend: by,
+          model: 'reword',
+          attempt,
+          estimatedUsd: estimate,
+          actualUsd: usd,
+          outcome,
+          at: now(),
+        });
+      }
+      state.manifest.totalCostUsd = state.budget.book(usd).totalUsd;
+    };
     try {
       ({ prompt: to, costUsd } = await planner.reword(request, {
         signal: state.signal,
         log: (line) => state.log(line, planned.index),
         workDir: join(state.runDir, 'work'),
       }));
+    } catch (e) {
+      // A failed rewording may still have been billed (a refusal spends tokens): booked before the error goes on.
+      const charged = toTtvError(e).chargedUsd ?? 0;
+      if (charged > 0) book(charged, 'error');
+      throw e;
     } finally {
       state.budget.release(estimate);
     }
-    if (estimate > 0 || costUsd > 0) {
-      state.manifest.ledger.push({
-        segment: planned.index,
-        backend: by,
-        model: 'reword',
-        attempt,
-        estimatedUsd: estimate,
-        actualUsd: costUsd,
-        outcome: 'ok',
-        at: now(),
-      });
-    }
-    state.manifest.totalCostUsd = state.budget.book(costUsd).totalUsd;
+    book(costUsd, 'ok');
   }
   rec.rewords ??= [];
   rec.rewords.push({ backend: backendName, attempt, refused: error.field ?? 'prompt', refusal, from, to, by, costUsd });

@@ -13,7 +13,7 @@ import type { PipelineEvent } from './events.js';
 import { type Executor, inProcessExecutor } from './executor.js';
 import { checkSoundtrack } from './join-step.js';
 import { MANIFEST_VERSION, type Manifest, ManifestWriter, type SegmentRecord } from './manifest.js';
-import { needsPlanner, PLAN_FILE, type PlanningRecord, plannedCore, planStep } from './plan-step.js';
+import { needsPlanner, PLAN_FILE, type PlanCharge, type PlanningRecord, planCharges, plannedCore, planStep } from './plan-step.js';
 import { openRunFolder } from './run-folder.js';
 import { createReporter, now, type RunState } from './run-state.js';
 import { withoutSecrets } from './settings-key.js';
@@ -89,13 +89,15 @@ export async function setUpRun(options: RunPipelineOptions): Promise<RunState> {
       throw fsError(e, configCopy, 'the run config');
     }),
   );
-  const budget = new Budget(core.budget, { spentUsd: folder.previous?.totalCostUsd ?? 0 });
+  const charges = unbookedCharges(runDir, folder.previous);
+  const budget = new Budget(core.budget, { spentUsd: (folder.previous?.totalCostUsd ?? 0) + charges.reduce((a, c) => a + c.usd, 0) });
   const planned = early ? undefined : await folder.guard(planStep(options.config, { runDir, signal, env, budget, log: (line) => reporter.log(line) }));
   const config = planned ? { ...options.config, core: plannedCore(core, planned.record) } : options.config;
   const { plan } = early ?? (await folder.guard(preflight(config, signal, reporter)));
   const previous = folder.previous;
   const manifest = mergeManifest(config, plan, previous);
   if (planned) bookPlanning(manifest, planned.record, reporter);
+  bookPlanCharges(manifest, charges);
   const writer = new ManifestWriter(runDir, manifest);
   await folder.guard(writer.save());
   reporter.emit({ type: 'run-start', runDir, mode: core.mode, segments: plan.segments.length, resumed: previous !== undefined });
@@ -158,6 +160,31 @@ function bookPlanning(manifest: Manifest, record: PlanningRecord, reporter: { em
   for (const message of record.warnings) reporter.emit({ type: 'warning', message: `planner: ${message}` });
   manifest.ledger.push({ segment: 0, backend, model, attempt: 1, estimatedUsd: record.costUsd, actualUsd: record.costUsd, outcome: 'ok', at: record.at });
   manifest.totalCostUsd += record.costUsd;
+}
+
+const chargeModel = (c: PlanCharge) => `plan-failed:${c.at}`;
+
+/** Billed planner failures (plan-charges.jsonl) the manifest does not have yet. */
+function unbookedCharges(runDir: string, previous: Manifest | undefined): PlanCharge[] {
+  const booked = new Set((previous?.ledger ?? []).map((e) => `${e.backend} ${e.model}`));
+  return planCharges(runDir).filter((c) => !booked.has(`planner:${c.planner} ${chargeModel(c)}`));
+}
+
+/** Books billed planner failures into the ledger (once: keyed by when they happened). */
+function bookPlanCharges(manifest: Manifest, charges: readonly PlanCharge[]): void {
+  for (const c of charges) {
+    manifest.ledger.push({
+      segment: 0,
+      backend: `planner:${c.planner}`,
+      model: chargeModel(c),
+      attempt: 1,
+      estimatedUsd: c.usd,
+      actualUsd: c.usd,
+      outcome: 'error',
+      at: c.at,
+    });
+    manifest.totalCostUsd += c.usd;
+  }
 }
 
 /** This run's manifest: the plan's segments, keeping what an earlier run of the folder recorded for each. */
