@@ -27,7 +27,26 @@ for (const dir of readdirSync(join(root, 'packages'))
     console.warn(`skip ${dir}: ${e.message}`);
   }
 }
-const schema = await configJsonSchema(plugins);
+// Image generators and planners shipped by workspace packages (package.json exports `./images`, `./planner`).
+const kindPlugins = [];
+for (const dir of readdirSync(join(root, 'packages')).sort()) {
+  const pkgFile = join(root, 'packages', dir, 'package.json');
+  if (!existsSync(pkgFile)) continue;
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+  for (const kind of ['images', 'planner']) {
+    const target = pkg.exports?.[`./${kind}`];
+    const file = typeof target === 'string' ? target : (target?.import ?? target?.default);
+    if (!file) continue;
+    const entry = join(root, 'packages', dir, file.replace(/^\.\//, ''));
+    if (!existsSync(entry)) {
+      console.warn(`skip ${pkg.name}/${kind}: not built`);
+      continue;
+    }
+    const mod = await import(pathToFileURL(entry).href);
+    kindPlugins.push({ plugin: mod.default, kind, specifier: `${pkg.name}/${kind}` });
+  }
+}
+const schema = await configJsonSchema([...plugins, ...kindPlugins.map((k) => k.plugin)]);
 const schemaText = `${JSON.stringify(schema, null, 2)}\n`;
 
 const typeOf = (p) => {
@@ -59,7 +78,7 @@ function rows(props, prefix, out) {
   return out;
 }
 const header = ['| key | type | default | description |', '|---|---|---|---|'];
-const backendNames = plugins.map((p) => p.name).sort();
+const backendNames = [...plugins, ...kindPlugins.map((k) => k.plugin)].map((p) => p.name).sort();
 const coreRows = rows(Object.fromEntries(Object.entries(schema.properties).filter(([k]) => !backendNames.includes(k))), '', []);
 let md = `# ttv.yaml reference
 
@@ -86,6 +105,11 @@ ${[...header, ...coreRows].join('\n')}
 for (const p of [...plugins].sort((a, b) => a.name.localeCompare(b.name))) {
   const s = schema.properties[p.name];
   md += `\n## \`${p.name}:\` — ${p.displayName} (${p.kind})\n\nUsed when the chain names \`${p.name}\`. Package: \`@ttv/backend-${p.name}\`.${p.secretFields?.length ? ` Secret fields (never written or printed): ${p.secretFields.map((f) => `\`${f}\``).join(', ')}.` : ''}\n\n${[...header, ...rows(s.properties, p.name, [])].join('\n')}\n`;
+}
+for (const { plugin: p, kind, specifier } of [...kindPlugins].sort((a, b) => a.plugin.name.localeCompare(b.plugin.name))) {
+  const s = schema.properties[p.name];
+  const what = kind === 'images' ? 'image generator' : 'planner';
+  md += `\n## \`${p.name}:\` — ${p.displayName} (${what}, ${p.kind})\n\nUsed when \`${kind}:\` names this ${what}. Module: \`${specifier}\`.${p.secretFields?.length ? ` Secret fields (never written or printed): ${p.secretFields.map((f) => `\`${f}\``).join(', ')}.` : ''}\n\n${[...header, ...rows(s.properties, p.name, [])].join('\n')}\n`;
 }
 
 const targets = [
