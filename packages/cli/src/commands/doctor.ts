@@ -13,7 +13,7 @@ interface Check {
 export default class Doctor extends TtvCommand {
   static override summary = 'Check that ffmpeg, Node and every configured backend are ready, each with a fix';
   static override description =
-    'Checks ffmpeg and ffprobe (found, and `-version` works; which source they came from), the Node version, and for each backend of the config its own prerequisites (API keys present — never printed —, endpoints, Python/Wan/GPUs for local ones). Exits 1 when something is broken.';
+    'Checks ffmpeg and ffprobe (found, and `-version` works; which source they came from), the Node version, and for each backend of the config, its image generator and its planner their own prerequisites (API keys present — never printed —, endpoints, Python/Wan/GPUs for local ones). Exits 1 when something is broken.';
   static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor -c film.yaml --json'];
   static override flags = {
     config: configFlag,
@@ -36,7 +36,10 @@ export default class Doctor extends TtvCommand {
     checkNode(ctx);
     const project = await checkConfig(ctx, flags.config, this.config.dataDir);
     await checkFfmpeg(ctx, project?.config.core.ffmpeg ?? {});
-    if (project && !flags['no-backends']) await checkBackends(ctx, project.config);
+    if (project && !flags['no-backends']) {
+      await checkBackends(ctx, project.config);
+      await checkKindPlugins(ctx, project.config);
+    }
 
     const ok = checks.every((c) => c.ok);
     if (flags.json) this.printJson({ ok, checks });
@@ -170,6 +173,32 @@ async function checkBackends(ctx: DoctorContext, config: Project['config']): Pro
       }
     }
     await backend.dispose?.().catch(() => {});
+  }
+}
+
+/** The image generator (`images:`) and the planner (`planner:`) of the config: created, and their own checks. */
+async function checkKindPlugins(ctx: DoctorContext, config: Project['config']): Promise<void> {
+  const { add, failed } = ctx;
+  for (const [kind, entry] of [
+    ['images', config.images],
+    ['planner', config.planner],
+  ] as const) {
+    if (!entry) continue;
+    const group = `${kind}:${entry.plugin.name}`;
+    let instance: { doctor?: () => Promise<Array<{ name: string; ok: boolean; detail: string; fix?: string }>>; dispose?: () => Promise<void> };
+    try {
+      instance = await entry.plugin.create(entry.config as never, { configDir: config.configDir, env: process.env });
+    } catch (e) {
+      failed(group, 'configured', e);
+      continue;
+    }
+    add({ group, name: 'installed', ok: true, detail: `${entry.plugin.displayName} (${entry.plugin.kind})` });
+    try {
+      for (const c of (await instance.doctor?.()) ?? []) add({ group, name: c.name, ok: c.ok, detail: c.detail, ...(c.fix ? { fix: c.fix } : {}) });
+    } catch (e) {
+      failed(group, 'doctor', e);
+    }
+    await instance.dispose?.().catch(() => {});
   }
 }
 

@@ -15,6 +15,16 @@ beforeAll(async () => {
     'secret.yaml',
     'backends: [./fake-remote.mjs]\nfakeremote: { baseUrl: "http://127.0.0.1:9", apiKey: sk-top-secret-999 }\nstoryboard: { segments: [{ prompt: a }] }\n',
   );
+  await write(
+    dir,
+    'keyless-planner.mjs',
+    `export default { specificationVersion: 2, name: 'keyless', displayName: 'Keyless planner', kind: 'remote',
+      configSchema: { safeParse: (v) => ({ success: true, data: v ?? {} }) },
+      create: () => ({ specificationVersion: 2, estimateCost: () => ({ usd: 0 }), estimatePlanCost: () => ({ usd: 0 }),
+        plan: async () => ({ segments: [], costUsd: 0 }), reword: async (r) => ({ prompt: r.prompt, costUsd: 0 }),
+        doctor: async () => [{ name: 'api key', ok: false, detail: 'missing', fix: 'set keyless.apiKey' }] }) };\n`,
+  );
+  await write(dir, 'planner.yaml', 'backend: kenburns\nplanner: ./keyless-planner.mjs\nstoryboard: { segments: [{ prompt: a }] }\n');
   await write(dir, 'bad.yaml', 'mode: [oops\n');
   await write(dir, 'nope.yaml', 'backend: nope\nstoryboard: { segments: [{ prompt: a }] }\n');
 });
@@ -71,6 +81,15 @@ describe('ttv doctor', () => {
     const s = await run(['doctor', '-c', 'secret.yaml', '--json'], dir);
     expect(s.stdout).not.toContain('sk-top-secret-999');
     expect(JSON.parse(s.stdout).checks.find((c: { name: string }) => c.name === 'api key').ok).toBe(true);
+  });
+
+  it('checks the image generator and the planner too, with their own checks and fixes', async () => {
+    const r = await run(['doctor', '-c', 'planner.yaml', '--json'], dir);
+    expect(r.exit).toBe(1);
+    const byName = Object.fromEntries(JSON.parse(r.stdout).checks.map((c: { group: string; name: string }) => [`${c.group}/${c.name}`, c]));
+    expect(byName['images:card/installed']).toMatchObject({ ok: true });
+    expect(byName['planner:keyless/installed']).toMatchObject({ ok: true, detail: 'Keyless planner (remote)' });
+    expect(byName['planner:keyless/api key']).toMatchObject({ ok: false, detail: 'missing', fix: 'set keyless.apiKey' });
   });
 
   it('reports an invalid YAML or an unknown backend as a failed config check with its fix', async () => {
