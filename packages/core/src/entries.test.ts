@@ -16,6 +16,7 @@ const ENTRIES: Record<string, string[]> = {
     'defineBackend',
     'describeBackend',
     'estimateRun',
+    'inProcessExecutor',
     'isRemoteBackend',
     'loadConfig',
     'parseConfig',

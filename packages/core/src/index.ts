@@ -18,6 +18,7 @@ export { type CoreConfig, MODES, type Mode, type SegmentInput } from './config/s
 // Running and estimating
 export { type BackendEstimate, type CostSource, type EstimateRunOptions, estimateRun, type RunEstimate, type SegmentEstimate } from './engine/estimate.js';
 export type { PipelineEvent, PipelineEventType } from './engine/events.js';
+export { type Executor, type ExecutorTask, inProcessExecutor, type SlotInfo } from './engine/executor.js';
 export { type RunPipelineOptions, type RunResult, type RunTimings, runPipeline } from './engine/pipeline.js';
 // The backend registry
 export { BackendRegistry, type LoadedBackend, type RegistryOptions } from './registry/registry.js';

@@ -79,6 +79,7 @@ export async function runAttempt(seg: SegmentRun, bt: BackendTry, attempt: numbe
     const result = await state.executor.slot(
       () => startCall(seg, bt, plan, held),
       (e) => endsSegment(attemptError(e, state.signal), attempt, policySettings(state)),
+      { segment: seg.planned.index, backend: bt.name, model: bt.request.model },
     );
     releaseHeld(state, plan, held);
     if (!held.record) throw new TtvError('INTERNAL', 'attempt finished without a record');

@@ -90,15 +90,16 @@ describe('runPipeline with an injected executor', () => {
   /** Wraps the in-process executor and records what the engine asks of it. */
   function recording(concurrency: number) {
     const inner = inProcessExecutor({ concurrency });
-    const seen = { tasks: [] as ExecutorTask[], slots: 0 };
+    const seen = { tasks: [] as ExecutorTask[], slots: 0, infos: [] as unknown[] };
     const executor: Executor = {
       run: (tasks, runTask, options) => {
         seen.tasks = tasks;
         return inner.run(tasks, runTask, options);
       },
-      slot: (call, endsRun) => {
+      slot: (call, endsRun, info) => {
         seen.slots++;
-        return inner.slot(call, endsRun);
+        seen.infos.push(info);
+        return inner.slot(call, endsRun, info);
       },
     };
     return { executor, seen };
@@ -120,6 +121,8 @@ describe('runPipeline with an injected executor', () => {
     ]);
     expect(seen.slots).toBe(3);
     expect(a.calls).toHaveLength(3);
+    // every slot names its call, so a distributed executor can limit calls per backend
+    expect(seen.infos).toEqual([0, 1, 2].map((segment) => ({ segment, backend: 'a', model: expect.any(String) })));
   });
 
   test('keyframe: independent segments', async () => {

@@ -7,6 +7,13 @@ export interface ExecutorTask {
   dependsOn: number[];
 }
 
+/** What a backend call in a slot is (for executors that limit calls per backend across processes). */
+export interface SlotInfo {
+  segment: number;
+  backend: string;
+  model: string;
+}
+
 /**
  * Where and when segment tasks and backend calls run. The engine hands it the tasks (chaining: each depends on
  * the previous one; keyframe: independent) and wraps every backend call in `slot`. Policy, budget and manifest
@@ -23,9 +30,10 @@ export interface Executor {
   /**
    * Runs one backend call in a call slot. When `endsRun(error)` says the call's error ends the run, the queue
    * stops before the slot is handed on: calls still waiting are refused with CANCELLED. A failed task stops
-   * the queue too (unless it was itself cancelled).
+   * the queue too (unless it was itself cancelled). `info` names the call's segment and backend (the engine
+   * always passes it; an executor may ignore it).
    */
-  slot<T>(call: () => Promise<T>, endsRun: (error: unknown) => boolean): Promise<T>;
+  slot<T>(call: () => Promise<T>, endsRun: (error: unknown) => boolean, info?: SlotInfo): Promise<T>;
 }
 
 const cancelled = (e: unknown) => TtvError.is(e) && e.code === 'CANCELLED';
