@@ -66,12 +66,19 @@ function segmentCard(s: SegmentRecord | undefined): string {
     <dt>clip</dt><dd>${s.durationSec !== undefined ? `${s.durationSec.toFixed(2)} s, ${s.frames} frames, ${s.width}×${s.height} @ ${Number((s.fps ?? 0).toFixed(3))}` : '–'} (asked ${s.requested.durationSec} s)</dd>
     <dt>time</dt><dd class="time">${secs(s.startedAt, s.finishedAt)}</dd>
     ${attempts ? `<dt>attempts</dt><dd>${esc(attempts)}</dd>` : ''}
+    ${s.references ? `<dt>references</dt><dd class="references" data-sent="${esc(s.references.sent.join(','))}" data-dropped="${esc(s.references.dropped.join(','))}">${referencesLine(s.references)}</dd>` : ''}
     ${s.skipped.length ? `<dt>skipped</dt><dd>${s.skipped.map((k) => `${esc(k.backend)}: ${esc(k.reason)}`).join('<br>')}</dd>` : ''}
   </dl>
   <p class="prompt">${esc(s.prompt)}</p>
   ${(s.rewords ?? []).map((w) => `<p class="reword">refused (${esc(w.refused)}) by ${esc(w.backend)}: ${esc(w.refusal)}<br>was: <i>${esc(w.from)}</i><br>reworded by ${esc(w.by)}: <i>${esc(w.to)}</i></p>`).join('')}
   ${s.warnings.length ? `<ul class="warnings">${s.warnings.map((w) => `<li>${esc(w.message)}</li>`).join('')}</ul>` : ''}
 </div>`;
+}
+
+/** The cast pictures a segment's model got and those it could not take. */
+function referencesLine(r: NonNullable<SegmentRecord['references']>): string {
+  const sent = r.sent.length ? `${r.sent.map(esc).join(', ')} (to ${esc(r.backend)})` : 'none sent';
+  return r.dropped.length ? `${sent}; left out: ${r.dropped.map(esc).join(', ')}` : sent;
 }
 
 /** An image file as a thumbnail data URI (never upscaled). */

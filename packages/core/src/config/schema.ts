@@ -39,6 +39,11 @@ export const segmentSchema = z
     negativePrompt: z.string().optional().describe('What to avoid, for backends that take one.'),
     seed: z.number().int().nonnegative().optional(),
     narration: z.string().min(1).optional().describe('The line spoken over this segment: the subtitle with `subtitles.from: narration`.'),
+    references: z
+      .array(z.string().min(1))
+      .max(20)
+      .optional()
+      .describe('Names of cast members whose pictures this segment is given as references, besides those its prompt names.'),
   })
   .strict();
 
@@ -97,7 +102,13 @@ export const coreConfigShape = {
             .string()
             .min(1)
             .optional()
-            .describe('A reference picture (PNG/JPEG, relative to the config file), given to image generators that take references.'),
+            .describe('A reference picture (PNG/JPEG, relative to the config file), given to image generators and video models that take references.'),
+          required: z
+            .boolean()
+            .default(false)
+            .describe(
+              'true: a segment showing this member goes to a backend whose model takes its picture (others are skipped); false: a model that cannot take it gets the segment without it, with a warning.',
+            ),
         })
         .strict(),
     )

@@ -225,7 +225,14 @@ class Pricer {
 /** One segment: every backend of its (ordered) chain with its deal and price or skip reason, and the one chosen. */
 async function estimateSegment(core: LoadedConfig['core'], planned: PlannedSegment, slots: BackendSlot[], pricer: Pricer): Promise<SegmentEstimate> {
   const input: InputMode = planned.input;
-  const needs = { input, prompt: planned.prompt, durationSec: planned.durationSec, width: core.output.width, height: core.output.height };
+  const needs = {
+    input,
+    prompt: planned.prompt,
+    durationSec: planned.durationSec,
+    width: core.output.width,
+    height: core.output.height,
+    ...(planned.references ? { references: planned.references } : {}),
+  };
   const ordered = await orderForSegment(slots, needs, async (slot, deal) => (await pricer.price(slot, deal, planned.prompt, input)).usd);
   const chain: BackendEstimate[] = [];
   for (const slot of ordered) {

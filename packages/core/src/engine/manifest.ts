@@ -88,6 +88,8 @@ export interface SegmentRecord {
   adopted?: boolean;
   /** Each refused prompt rewritten under `onModeration: reword`: what was refused, why, and what replaced it. */
   rewords?: RewordRecord[];
+  /** The cast pictures the segment has as references: which `backend`'s model got (`sent`) and which it could not take. */
+  references?: { backend: string; sent: string[]; dropped: string[] };
   /** Last frame extracted from this segment (chaining mode): colour-corrected when `join.colorMatch` is on. */
   lastFrame?: ManifestInput;
   /** The colour correction of this segment (`join.colorMatch: on`), made from the file whose hash is `sha256`. */

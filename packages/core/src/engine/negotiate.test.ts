@@ -55,3 +55,40 @@ describe('concurrencyWarning: keyframe mode with fewer slots than GPU jobs', () 
     expect(concurrencyWarning({ mode: 'keyframe', concurrency: 1 }, 'runway', { models: [model('gen4_turbo', { concurrency: 5 })] })).toBeUndefined();
   });
 });
+
+describe('negotiate: reference pictures', () => {
+  const refs = [
+    { name: 'Mara', role: 'character' as const, required: false },
+    { name: 'Lighthouse', role: 'place' as const, required: false },
+    { name: 'Boat', role: 'character' as const, required: true },
+  ];
+  const info = (models: ModelCapabilities[]): BackendInfo => ({ name: 'b', displayName: 'B', kind: 'remote', defaultModel: models[0]!.id, models });
+  test.each([
+    ['no references capability: the optional ones dropped, the required one refused', [model('m')], undefined, 'required reference picture(s) of Boat'],
+    ['max 1: the required one only', [model('m', { references: { max: 1 } })], [2], 'Mara, Lighthouse are left out'],
+    ['max 2: the required one and the first optional', [model('m', { references: { max: 2 } })], [0, 2], 'Lighthouse are left out'],
+    ['max 3: all', [model('m', { references: { max: 3 } })], [0, 1, 2], undefined],
+    ['characters only: the place dropped', [model('m', { references: { max: 3, roles: ['character'] } })], [0, 2], 'Lighthouse'],
+    ['places only: the required character refused', [model('m', { references: { max: 3, roles: ['place'] } })], undefined, 'required reference'],
+  ])('%s', (_what, models, accepted, message) => {
+    const deal = negotiate({ name: 'b', info: info(models) }, { ...needs, input: 'first-frame', references: refs });
+    if (accepted === undefined) {
+      expect(deal.ok).toBe(false);
+      expect(!deal.ok && deal.reason).toContain(message);
+      return;
+    }
+    expect(deal.ok && deal.references).toEqual(accepted);
+    const w = deal.ok ? deal.warnings.find((x) => x.field === 'references') : undefined;
+    if (message) expect(w?.message).toContain(message);
+    else expect(w).toBeUndefined();
+  });
+
+  test('the default model cannot take a required reference: another model of the backend that can is chosen, and said', () => {
+    const deal = negotiate(
+      { name: 'b', info: info([model('plain'), model('refs', { references: { max: 1 } })]) },
+      { ...needs, input: 'first-frame', references: [{ name: 'Boat', role: 'character', required: true }] },
+    );
+    expect(deal.ok && deal.model.id).toBe('refs');
+    expect(deal.ok && deal.warnings.find((w) => w.field === 'model')?.message).toContain('does not take the required reference pictures');
+  });
+});

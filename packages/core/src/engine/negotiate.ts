@@ -1,5 +1,5 @@
 import type { ConfiguredBackend } from '../config/load.js';
-import type { BackendWarning, InputMode, ModelCapabilities } from '../spec/backend.js';
+import type { BackendWarning, InputMode, ModelCapabilities, ReferenceRole } from '../spec/backend.js';
 import { describeDurations, durationAllowed, nearestDuration, nearestResolution, resolutionLabel } from '../spec/capabilities.js';
 
 export interface SegmentNeeds {
@@ -9,6 +9,8 @@ export interface SegmentNeeds {
   durationSec: number;
   width: number;
   height: number;
+  /** The segment's reference pictures (cast members with a picture), in order; `required` ones must reach the model. */
+  references?: ReadonlyArray<{ name: string; role: ReferenceRole; required: boolean }>;
 }
 
 export type Negotiation =
@@ -18,9 +20,23 @@ export type Negotiation =
       durationSec: number;
       width: number;
       height: number;
+      /** Indices into `needs.references` of the pictures the model gets (required ones first, then in order). */
+      references: number[];
       warnings: BackendWarning[];
     }
   | { ok: false; reason: string };
+
+type References = NonNullable<SegmentNeeds['references']>;
+
+/** The references `model` takes of `refs`: the required ones (all, or undefined when it cannot), then others up to its max. */
+export function acceptedReferences(model: ModelCapabilities, refs: References): number[] | undefined {
+  const max = model.references?.max ?? 0;
+  const takes = (role: ReferenceRole) => !model.references?.roles || model.references.roles.includes(role);
+  const required = refs.flatMap((r, i) => (r.required ? [i] : []));
+  if (required.length > max || required.some((i) => !takes(refs[i]!.role))) return undefined;
+  const optional = refs.flatMap((r, i) => (!r.required && takes(r.role) ? [i] : []));
+  return [...required, ...optional.slice(0, max - required.length)].sort((a, b) => a - b);
+}
 
 /**
  * Picks the model of a backend that fits the segment (its configured default first, else the first model with
@@ -29,10 +45,19 @@ export type Negotiation =
  */
 export function negotiate(backend: Pick<ConfiguredBackend, 'name' | 'info'>, needs: SegmentNeeds): Negotiation {
   const { info } = backend;
+  const refs = needs.references ?? [];
+  const fits = (m: ModelCapabilities) => m.inputs.includes(needs.input) && acceptedReferences(m, refs) !== undefined;
   const preferred = info.models.find((m) => m.id === info.defaultModel);
-  const model = preferred?.inputs.includes(needs.input) ? preferred : info.models.find((m) => m.inputs.includes(needs.input));
+  const model = preferred && fits(preferred) ? preferred : info.models.find(fits);
   if (!model) {
     const what = { text: 'text-only generation', 'first-frame': 'image-to-video (a first frame)', 'first-last-frame': 'a first and a last frame' }[needs.input];
+    if (info.models.some((m) => m.inputs.includes(needs.input))) {
+      const names = refs.filter((r) => r.required).map((r) => r.name);
+      return {
+        ok: false,
+        reason: `no model of ${backend.name} takes the required reference picture(s) of ${names.join(', ')} (models: ${info.models.map((m) => `${m.id}: ${m.references?.max ?? 0} references`).join('; ')})`,
+      };
+    }
     return { ok: false, reason: `no model of ${backend.name} takes ${what} (models: ${info.models.map((m) => `${m.id}: ${m.inputs.join('/')}`).join('; ')})` };
   }
   if (needs.prompt.length > model.maxPromptLength) {
@@ -42,7 +67,9 @@ export function negotiate(backend: Pick<ConfiguredBackend, 'name' | 'info'>, nee
   if (preferred && model !== preferred) {
     // E.g. keyframe mode on Runway: gen4 takes no last frame, so veo3.1_fast makes the clip (at another price).
     const price = (m: ModelCapabilities) => (m.usdPerSecond === undefined ? 'price unknown' : `$${m.usdPerSecond}/s`);
-    const what = { text: 'text-only generation', 'first-frame': 'a first frame', 'first-last-frame': 'a first and a last frame' }[needs.input];
+    const what = preferred.inputs.includes(needs.input)
+      ? 'the required reference pictures'
+      : { text: 'text-only generation', 'first-frame': 'a first frame', 'first-last-frame': 'a first and a last frame' }[needs.input];
     warnings.push({
       type: 'negotiated',
       field: 'model',
@@ -68,5 +95,14 @@ export function negotiate(backend: Pick<ConfiguredBackend, 'name' | 'info'>, nee
       message: `${backend.name}/${model.id} cannot make ${resolutionLabel(wanted)}; using ${resolutionLabel(size)} (the join scales and pads to the film size)`,
     });
   }
-  return { ok: true, model, durationSec, width: size.width, height: size.height, warnings };
+  const references = acceptedReferences(model, refs)!;
+  const dropped = refs.filter((_, i) => !references.includes(i)).map((r) => r.name);
+  if (dropped.length > 0) {
+    warnings.push({
+      type: 'negotiated',
+      field: 'references',
+      message: `${backend.name}/${model.id} takes ${model.references?.max ?? 0} reference picture(s)${model.references?.roles ? ` (${model.references.roles.join(', ')})` : ''}; the picture(s) of ${dropped.join(', ')} are left out (mark a cast member required: true to move such segments to a backend that takes it)`,
+    });
+  }
+  return { ok: true, model, durationSec, width: size.width, height: size.height, references, warnings };
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlannedSegment } from '../plan/planner.js';
-import type { GenerateRequest, InputMode, VideoBackend } from '../spec/backend.js';
+import type { GenerateRequest, InputMode, ReferenceImage, VideoBackend } from '../spec/backend.js';
 import { TtvError, toTtvError } from '../spec/errors.js';
 import { sha256, sha256File } from '../util/fs.js';
 import { redact } from '../util/secrets.js';
@@ -117,7 +117,14 @@ function resetRecord(state: RunState, rec: SegmentRecord, planned: PlannedSegmen
 
 function needsOf(seg: SegmentRun): SegmentNeeds {
   const { output } = seg.state.core;
-  return { input: seg.inputMode, prompt: seg.prompt, durationSec: seg.planned.durationSec, width: output.width, height: output.height };
+  return {
+    input: seg.inputMode,
+    prompt: seg.prompt,
+    durationSec: seg.planned.durationSec,
+    width: output.width,
+    height: output.height,
+    ...(seg.planned.references ? { references: seg.planned.references } : {}),
+  };
 }
 
 /** The chain in this segment's order; a job persisted by a crashed run is re-attached on its own backend first. */
@@ -219,6 +226,8 @@ async function reword(seg: SegmentRun, backendName: string, backend: VideoBacken
   return to;
 }
 
+const referenceOf = (r: NonNullable<PlannedSegment['references']>[number]): ReferenceImage => ({ path: r.path, role: r.role, name: r.name });
+
 /** Negotiates the request for a backend and validates it; undefined (after recording the skip) when it cannot take it. */
 async function prepareBackend(seg: SegmentRun, slot: BackendSlot): Promise<BackendTry | undefined> {
   const { state, planned, rec } = seg;
@@ -243,8 +252,17 @@ async function prepareBackend(seg: SegmentRun, slot: BackendSlot): Promise<Backe
     ...(seg.lastFrame ? { lastFrame: seg.lastFrame.path } : {}),
     ...(planned.seed !== undefined ? { seed: planned.seed } : {}),
     ...(planned.negativePrompt ? { negativePrompt: planned.negativePrompt } : {}),
+    ...(deal.references.length > 0 ? { references: deal.references.map((i) => referenceOf(planned.references![i]!)) } : {}),
   };
   rec.warnings = [...deal.warnings];
+  // Which cast pictures the model got, and which it could not take (the report shows them beside the segment).
+  if (planned.references?.length) {
+    rec.references = {
+      backend: name,
+      sent: deal.references.map((i) => planned.references![i]!.name),
+      dropped: planned.references.filter((_, i) => !deal.references.includes(i)).map((r) => r.name),
+    };
+  } else delete rec.references;
   for (const w of deal.warnings) state.emit({ type: 'warning', segment: planned.index, message: w.message });
   // INPUT_INVALID from validate stops the segment: the request itself is wrong, another backend won't help.
   await backend.validate(request);

@@ -5,7 +5,8 @@ import { invalidInput } from './input.js';
 /**
  * The capability checks every backend's `validate` starts with, worded once: the model exists, the size is one
  * it declares, the duration is allowed, the prompt fits, and the inputs match what the model takes (a last
- * frame only for first-last-frame models, a first frame unless the model makes clips from text). Throws
+ * frame only for first-last-frame models, a first frame unless the model makes clips from text, no more reference
+ * pictures than it takes). Throws
  * INPUT_INVALID naming the field, the value and the fix; returns the model. Checks that need files or the
  * backend's own rules (image formats, seeds, API limits) follow it in the backend.
  */
@@ -63,5 +64,30 @@ export function checkRequest(backend: string, capabilities: BackendCapabilitiesL
       'use a model with image-to-video',
     );
   }
+  checkReferences(backend, model, request);
   return model;
+}
+
+/** At most the model's `references.max` reference pictures, of the roles it takes. */
+function checkReferences(backend: string, model: ModelCapabilities, request: GenerateRequest): void {
+  const refs = request.references ?? [];
+  const max = model.references?.max ?? 0;
+  if (refs.length > max) {
+    throw invalidInput(
+      `${backend}/${model.id} takes ${max} reference picture(s), not ${refs.length}`,
+      'references',
+      refs.map((r) => r.name).join(', '),
+      max === 0 ? 'use a model that takes reference pictures' : `give at most ${max}`,
+    );
+  }
+  const roles = model.references?.roles;
+  const wrong = roles ? refs.find((r) => !roles.includes(r.role)) : undefined;
+  if (wrong && roles) {
+    throw invalidInput(
+      `${backend}/${model.id} takes no ${wrong.role} reference (${wrong.name})`,
+      'references',
+      wrong.name,
+      `give only ${roles.join(' or ')} references`,
+    );
+  }
 }

@@ -52,6 +52,8 @@ export function planImages(plan: Plan): PlanImage[] {
   if (plan.image) out.push({ key: 'storyboard.image', path: plan.image });
   for (const s of plan.segments) {
     if (s.keyframe) out.push({ key: s.keyframeKey ?? `storyboard.segments[${s.index}].keyframe`, path: s.keyframe });
+    // The cast pictures video models get as references, each checked once.
+    for (const r of s.references ?? []) if (!out.some((o) => o.key === r.key)) out.push({ key: r.key, path: r.path });
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { type CoreConfig, LIMITS } from '../config/schema.js';
-import type { InputMode } from '../spec/backend.js';
+import type { InputMode, ReferenceImage } from '../spec/backend.js';
 import { TtvError } from '../spec/errors.js';
 
 /** Most segments a plan may have (a bound on memory and on a mistyped totalDuration or segmentDuration). */
@@ -25,6 +25,11 @@ export interface PlannedSegment {
   text?: string;
   /** Names of the `cast` members the segment mentions (their descriptions are in `prompt` and `keyframePrompt`). */
   cast?: string[];
+  /**
+   * The pictures of the cast members the segment shows (or its `references` names), for video models that take
+   * references; `required` ones move the segment to a backend whose model takes them.
+   */
+  references?: Array<ReferenceImage & { required: boolean; key: string }>;
   /** The input mode the engine asks backends for: text, first-frame (chaining) or first-last-frame (keyframe). */
   input: InputMode;
   /** Where the segment's first frame comes from. */
@@ -112,7 +117,7 @@ export function planStoryboard(core: CoreConfig, options: PlanOptions = {}): Pla
   const withStills = keyframeMode
     ? segments.map((s, i) => (s.keyframe ? s : { ...s, keyframePrompt: keyframePromptOf(s.prompt, sb.segments?.[i]?.keyframePrompt) }))
     : segments;
-  const withCast = core.cast.length > 0 ? withStills.map((s) => withCastDescriptions(s, core.cast)) : withStills;
+  const withCast = core.cast.length > 0 ? withStills.map((s, i) => withReferences(withCastDescriptions(s, core.cast), core, i)) : withStills;
   return {
     mode: core.mode,
     ...(sb.image ? { image: sb.image } : {}),
@@ -234,6 +239,29 @@ function withCastDescriptions(s: PlannedSegment, cast: CoreConfig['cast']): Plan
     ...(s.keyframePrompt ? { keyframePrompt: withDescriptions(s.keyframePrompt, present) } : {}),
     cast: present.map((m) => m.name),
   };
+}
+
+/** The segment's reference pictures: the cast members it shows and those its `references` name, that have a picture. */
+function withReferences(s: PlannedSegment, core: CoreConfig, index: number): PlannedSegment {
+  const named = core.storyboard.segments?.[index]?.references ?? [];
+  const members = [...(s.cast ?? [])];
+  named.forEach((name, j) => {
+    const member = core.cast.find((m) => m.name.toLowerCase() === name.toLowerCase());
+    if (!member) {
+      throw new TtvError('CONFIG_INVALID', `storyboard.segments[${index}].references[${j}] names "${name}", who is not in the cast`, {
+        field: `storyboard.segments[${index}].references[${j}]`,
+        value: name,
+        fix: `use one of the cast names (${core.cast.map((m) => m.name).join(', ') || 'the cast is empty'}), or add "${name}" to cast`,
+      });
+    }
+    if (!members.includes(member.name)) members.push(member.name);
+  });
+  const references = members.flatMap((name) => {
+    const i = core.cast.findIndex((c) => c.name === name);
+    const m = core.cast[i];
+    return m?.image ? [{ path: m.image, role: m.kind, name: m.name, required: m.required, key: `cast[${i}].image` }] : [];
+  });
+  return references.length > 0 ? { ...s, references } : s;
 }
 
 /**

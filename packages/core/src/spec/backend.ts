@@ -19,6 +19,18 @@ export type SpecificationVersion = typeof SPECIFICATION_VERSION;
 /** What a model can start from: a prompt only, a first frame, or a first and a last frame. */
 export type InputMode = 'text' | 'first-frame' | 'first-last-frame';
 
+/** What a reference picture shows: a character or a place of the film's `cast`, or a style. */
+export type ReferenceRole = 'character' | 'place' | 'style';
+
+/** A tagged reference picture (issue #14): handed to video models (and image generators) that take references. */
+export interface ReferenceImage {
+  /** Absolute path of the picture (PNG or JPEG). */
+  path: string;
+  role: ReferenceRole;
+  /** The cast name the prompt uses for it (a backend derives its API's tag from it). */
+  name: string;
+}
+
 /** Allowed clip durations in seconds: a discrete set, or a range (with an optional step, e.g. 1 for integers). */
 export type DurationSupport = { kind: 'discrete'; values: number[] } | { kind: 'range'; min: number; max: number; step?: number };
 
@@ -43,6 +55,12 @@ export interface ModelCapabilities {
   concurrency: number;
   /** Whether the model can produce an audio track. */
   audio?: boolean;
+  /**
+   * Reference pictures the model takes besides its first/last frames (characters, places, style): how many at most,
+   * and which roles (all when absent). Without it the model takes none: the engine drops them with a warning, or
+   * skips the backend for a reference the config marks `required`.
+   */
+  references?: { max: number; roles?: ReferenceRole[] };
   /** Rough price in USD per second of output, for display (estimateCost is authoritative). */
   usdPerSecond?: number;
 }
@@ -83,6 +101,8 @@ export interface GenerateRequest {
   lastFrame?: string;
   seed?: number;
   negativePrompt?: string;
+  /** Tagged reference pictures (at most the model's `references.max`, of its roles), when the segment has any. */
+  references?: ReferenceImage[];
   /** Absolute path where the finished MP4 must appear. Write it atomically (temp file + rename). */
   outputPath: string;
   /** Segment index within the run (for logs and deterministic variation). */

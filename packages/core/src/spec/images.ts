@@ -1,4 +1,4 @@
-import type { CallContext } from './backend.js';
+import type { CallContext, ReferenceImage } from './backend.js';
 import type { InstanceBase, PluginBase } from './plugin.js';
 
 /**
@@ -8,12 +8,7 @@ import type { InstanceBase, PluginBase } from './plugin.js';
  */
 
 /** A reference picture handed to the generator: a character or a place of the film's cast, or a style. */
-export interface ImageReference {
-  path: string;
-  role: 'character' | 'place' | 'style';
-  /** The cast name the prompt uses for it. */
-  name: string;
-}
+export type ImageReference = ReferenceImage;
 
 export interface ImageRequest {
   prompt: string;

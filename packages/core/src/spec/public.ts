@@ -27,6 +27,8 @@ export {
   type LocalVideoBackend,
   type ModelCapabilities,
   type ProgressUpdate,
+  type ReferenceImage,
+  type ReferenceRole,
   type RemoteVideoBackend,
   type Resolution,
   type ResourceLease,

@@ -46,6 +46,8 @@ export const scriptedConfigSchema = z
     maxPromptLength: z.number().int().positive().default(1000),
     concurrency: z.number().int().positive().default(8),
     usdPerSecond: z.number().nonnegative().default(0.1),
+    /** Reference pictures the model takes (none when absent). */
+    references: z.object({ max: z.number().int().nonnegative(), roles: z.array(z.enum(['character', 'place', 'style'])).optional() }).optional(),
     latencyMs: z.number().int().nonnegative().default(0),
     /** When set, every successful call copies this pre-made MP4 instead of rendering one (no ffmpeg). */
     clip: z.string().optional(),
@@ -101,6 +103,7 @@ function describeScripted(cfg: ScriptedOptions): BackendInfo {
     maxPromptLength: cfg.maxPromptLength,
     concurrency: cfg.concurrency,
     usdPerSecond: cfg.usdPerSecond,
+    ...(cfg.references ? { references: cfg.references } : {}),
   };
   return { name: cfg.name, displayName: `Scripted (${cfg.name})`, kind: cfg.kind, models: [model], defaultModel: model.id };
 }
