@@ -1,8 +1,10 @@
 /**
- * `@ttv/testkit/emulators`: the loopback emulators of Runway, Veo (+ Cloud Storage), OpenAI and Gemini, the Wan2.1 and
+ * `@ttv/testkit/emulators`: the loopback emulators of Runway, Veo (+ Cloud Storage), OpenAI, Gemini, fal and Replicate, the Wan2.1 and
  * FramePack stand-ins, and the shared HTTP emulator base with its fault queue. Never imports vitest, so
  * `ttv emulate` and scripts can use it at runtime.
  */
+
+export * from './fal/index.js';
 export {
   type CrashFault,
   type DelayFault,
@@ -21,6 +23,7 @@ export {
   type TruncateFault,
 } from './faults.js';
 export * from './gemini/index.js';
+export * from './hosted-jobs/index.js';
 export {
   type EmulatorHandler,
   type EmulatorServer,
@@ -32,6 +35,7 @@ export {
   startHttpEmulator,
 } from './http.js';
 export * from './openai/index.js';
+export * from './replicate/index.js';
 export * from './runway/index.js';
 export type { EmulatorConfigSnippet } from './snippet.js';
 export * from './veo/index.js';
