@@ -3,8 +3,8 @@ import type { EmulatorConfigSnippet } from '@ttv/testkit/emulators';
 import { jsonFlag, TtvCommand } from '../lib/command.js';
 import type { TestkitEmulators } from '../lib/testkit.js';
 
-type Service = 'runway' | 'veo' | 'wan21' | 'openai' | 'gemini';
-const SERVICES: Service[] = ['runway', 'veo', 'wan21', 'openai', 'gemini'];
+type Service = 'runway' | 'veo' | 'wan21' | 'openai' | 'gemini' | 'fal' | 'replicate';
+const SERVICES: Service[] = ['runway', 'veo', 'wan21', 'openai', 'gemini', 'fal', 'replicate'];
 
 interface Started {
   url: string;
@@ -20,14 +20,15 @@ interface EmulateFlags {
 }
 
 export default class Emulate extends TtvCommand {
-  static override summary = 'Run a local emulator of Runway, Veo, Wan2.1, OpenAI or Gemini for a free rehearsal';
+  static override summary = 'Run a local emulator of Runway, Veo, Wan2.1, OpenAI, Gemini, fal or Replicate for a free rehearsal';
   static override description =
-    'Starts the testkit emulator on a local port (or, for wan21, a stand-in Wan2.1 checkout whose generate.py renders placeholder clips with ffmpeg), prints its URL and the config snippet that points ttv at it, and runs until Ctrl-C. Clips are placeholders: the point is to rehearse a long run (segmentation, fallback, budgets, resume) without spending anything. openai and gemini serve the planner and image APIs @ttv/ai uses (a storyboard planned from the script, placeholder pictures). Needs @ttv/testkit (npm install @ttv/testkit).';
+    'Starts the testkit emulator on a local port (or, for wan21, a stand-in Wan2.1 checkout whose generate.py renders placeholder clips with ffmpeg), prints its URL and the config snippet that points ttv at it, and runs until Ctrl-C. Clips are placeholders: the point is to rehearse a long run (segmentation, fallback, budgets, resume) without spending anything. openai and gemini serve the planner and image APIs @ttv/ai uses (a storyboard planned from the script, placeholder pictures); fal and replicate serve the video APIs @ttv/backend-ai-sdk drives through the AI SDK. Needs @ttv/testkit (npm install @ttv/testkit).';
   static override examples = [
     '<%= config.bin %> emulate runway',
     '<%= config.bin %> emulate veo --port 8089',
     '<%= config.bin %> emulate wan21 --json',
     '<%= config.bin %> emulate openai',
+    '<%= config.bin %> emulate fal',
   ];
   static override args = { service: Args.string({ description: 'What to emulate', options: SERVICES, required: true }) };
   static override flags = {
@@ -88,6 +89,11 @@ async function start(service: Service, emulators: TestkitEmulators, flags: Emula
   if (service === 'openai' || service === 'gemini') {
     const options = { port: flags.port, host: flags.host, imageScale: flags.scale };
     const emu = service === 'openai' ? await emulators.startOpenAIEmulator(options) : await emulators.startGeminiEmulator(options);
+    return { url: emu.url, snippet: emu.configSnippet(), close: () => emu.close() };
+  }
+  if (service === 'fal' || service === 'replicate') {
+    const options = { port: flags.port, host: flags.host, outputScale: flags.scale, jobMs: flags['task-ms'] };
+    const emu = service === 'fal' ? await emulators.startFalEmulator(options) : await emulators.startReplicateEmulator(options);
     return { url: emu.url, snippet: emu.configSnippet(), close: () => emu.close() };
   }
   if (service === 'runway') {
