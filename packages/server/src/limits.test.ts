@@ -1,0 +1,94 @@
+// Per-backend limits across workers: three workers (each with its own Redis connections) take four chaining films
+// on the Runway emulator with runway limited to 2 calls at once. The emulator's own log of tasks never shows more
+// than 2 running, and every segment was paid exactly once.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeTestImage } from '@ttv/core/testing';
+import { type RunwayEmulator, startRunwayEmulator } from '@ttv/testkit/emulators';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startRedis, type TestRedis, waitForFilm } from './redis.fixture.js';
+import { directoryRunStore } from './run-store.js';
+import { type RunningServer, startServer } from './serve.js';
+import { newToken, tokenCheck } from './tokens.js';
+import { type RunningWorker, startWorker } from './worker.js';
+
+const FILMS = 4;
+const SEGMENTS = 2;
+const LIMIT = 2;
+let redis: TestRedis;
+let runway: RunwayEmulator;
+let server: RunningServer;
+let workers: RunningWorker[] = [];
+let dir: string;
+const token = newToken('studio');
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ttv-server-limits-'));
+  redis = await startRedis();
+  runway = await startRunwayEmulator({ outputScale: 8, taskDurationMs: 400 });
+  const sections = { runway: { baseUrl: runway.url, apiKey: runway.apiKey, polling: { intervalMs: 20, maxIntervalMs: 60 } } };
+  const policy = { backends: ['kenburns', 'runway'], images: ['card'] };
+  const storeDir = join(dir, 'store');
+  server = await startServer({ redisUrl: redis.url, storeDir, tokens: tokenCheck([JSON.parse(token.line)]), port: 0, policy, sections });
+  const store = directoryRunStore(storeDir);
+  workers = await Promise.all(
+    [1, 2, 3].map(() => startWorker({ redisUrl: redis.url, store, queues: ['films'], concurrency: 2, sections, limits: { runway: LIMIT } })),
+  );
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.close()));
+  await server?.close();
+  await runway?.close();
+  await redis?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Most tasks running at one time, from the emulator's tasks (each runs from its creation for its duration). */
+function peakRunning(emulator: RunwayEmulator): number {
+  const edges = [...emulator.tasks.values()].flatMap((t) => {
+    const start = Date.parse(t.createdAt);
+    return [
+      { at: start, d: 1 },
+      { at: start + t.durationMs, d: -1 },
+    ];
+  });
+  edges.sort((a, b) => a.at - b.at || a.d - b.d);
+  let running = 0;
+  let peak = 0;
+  for (const e of edges) peak = Math.max(peak, (running += e.d));
+  return peak;
+}
+
+it(`${FILMS} films × ${SEGMENTS} Runway segments on 3 workers: never more than ${LIMIT} Runway tasks at once, each segment paid once`, async () => {
+  await makeTestImage(join(dir, 'start.png'), { width: 320, height: 180 });
+  const png = (await readFile(join(dir, 'start.png'))).toString('base64');
+  const ids: string[] = [];
+  for (let f = 0; f < FILMS; f++) {
+    const config = [
+      `name: film-${f}`,
+      'mode: chaining',
+      'backend: runway',
+      'output: { width: 320, height: 180, fps: 24 }',
+      'segmentDuration: 5',
+      'storyboard:',
+      '  image: start.png',
+      '  segments:',
+      ...Array.from({ length: SEGMENTS }, (_, s) => `    - prompt: Film ${f}, shot ${s}, the camera drifts over the valley.`),
+      '',
+    ].join('\n');
+    const res = await fetch(`${server.url}/v1/films`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ config, images: [{ name: 'start.png', data: png }] }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    expect(res.status, await res.clone().text()).toBe(202);
+    ids.push(((await res.json()) as { film: { id: string } }).film.id);
+  }
+  const statuses = await Promise.all(ids.map((id) => waitForFilm(redis.url, id, ['done', 'failed'], 110_000)));
+  expect(statuses).toEqual(ids.map(() => 'done'));
+  expect(runway.stats().created).toBe(FILMS * SEGMENTS);
+  expect(peakRunning(runway)).toBe(LIMIT);
+}, 120_000);
