@@ -8,7 +8,8 @@
  *   COMPLETED with `error` and `error_type`).
  * - `GET /<app>/requests/<id>` → the result `{ video: { url, content_type, file_name, file_size } }`, 400
  *   `{"detail":"Request is still in progress"}` before that, 422 for input errors and moderation refusals
- *   (`type: content_policy_violation`), 500 for a model failure.
+ *   (`type: content_policy_violation`; the emulator names the flagged term in quotes, so a reworder can drop it),
+ *   500 for a model failure.
  * - `PUT /<app>/requests/<id>/cancel` → 202 `CANCELLATION_REQUESTED` (400 `ALREADY_COMPLETED` once it ended).
  * - `GET /files/<id>/output.mp4` (v3.fal.media) → the MP4.
  *
@@ -82,19 +83,19 @@ async function submit(jobs: HostedJobs, endpoint: string, rec: RecordedRequest, 
 }
 
 const FAILURES = {
-  moderation: (_job: { detail?: unknown }) => ({
+  moderation: (job: { flagged?: string }) => ({
     status: 422,
     body: {
       detail: [
         {
           loc: ['body', 'prompt'],
-          msg: 'The content could not be processed because it contained material flagged by a content checker.',
+          msg: `The content could not be processed because it contained material flagged by a content checker${job.flagged ? `: '${job.flagged}'` : '.'}`,
           type: 'content_policy_violation',
         },
       ],
     },
   }),
-  invalid: (job: { detail?: unknown }) => ({ status: 422, body: { detail: job.detail } }),
+  invalid: (job: { detail?: unknown; flagged?: string }) => ({ status: 422, body: { detail: job.detail } }),
   error: () => ({ status: 500, body: { detail: 'Internal server error: the model failed to generate a video' } }),
 };
 

@@ -59,6 +59,8 @@ export interface HostedJob extends HostedJobSpec {
   runMs: number;
   status: HostedJobStatus;
   failure?: HostedJobFailure;
+  /** The moderated word the prompt contained, when that is why it was refused. */
+  flagged?: string;
   polls: number;
   outputFile: string;
   rendered: boolean;
@@ -115,7 +117,8 @@ export class HostedJobs {
   async accept(spec: HostedJobSpec): Promise<HostedJob> {
     const id = randomBytes(12).toString('hex');
     const script = spec.failure ? {} : (this.script.shift() ?? {});
-    const moderated = (this.options.moderatedWords ?? ['forbidden']).some((w) => spec.prompt.toLowerCase().includes(w.toLowerCase()));
+    const flagged = (this.options.moderatedWords ?? ['forbidden']).find((w) => spec.prompt.toLowerCase().includes(w.toLowerCase()));
+    const moderated = flagged !== undefined;
     const dir = await this.dir();
     const job: HostedJob = {
       ...spec,
@@ -130,6 +133,7 @@ export class HostedJobs {
     };
     const failure = spec.failure ?? script.fail ?? (moderated ? 'moderation' : undefined);
     if (failure) job.failure = failure;
+    if (flagged !== undefined) job.flagged = flagged;
     job.render = failure ? Promise.resolve() : this.renderJob(job, dir);
     this.jobs.set(id, job);
     if (this.hold) await new Promise<void>((resolve) => this.heldReplies.push(resolve));
