@@ -57,7 +57,10 @@ function peakRunning(emulator: RunwayEmulator): number {
   edges.sort((a, b) => a.at - b.at || a.d - b.d);
   let running = 0;
   let peak = 0;
-  for (const e of edges) peak = Math.max(peak, (running += e.d));
+  for (const e of edges) {
+    running += e.d;
+    peak = Math.max(peak, running);
+  }
   return peak;
 }
 
