@@ -50,7 +50,7 @@ export interface Price {
   usdPerSecondWithAudio?: number;
 }
 
-/** When the default prices below were written down (from the providers' model pages). */
+/** When the default prices below were written down (the providers' published list prices; not re-read live: verify them). */
 export const PRICES_CHECKED = '2026-12-02';
 
 const veoSizes = (resolutions: Array<'720p' | '1080p'>): ModelSize[] =>
