@@ -11,6 +11,7 @@ export { DEFAULT_QUEUE } from './queue.js';
 export { directoryRunStore, type RunStore } from './run-store.js';
 export { type RunningServer, type ServeOptions, startServer } from './serve.js';
 export type { FilmStatusReply, SegmentStatus } from './service.js';
+export { DEFAULT_SETTINGS, loadServerSettings, type ServerSettings } from './settings.js';
 export { DEFAULT_POLICY, type SubmitPolicy } from './submission.js';
 export { addToken, loadTokens, type TokenCheck, tokenCheck } from './tokens.js';
 export { type RunningWorker, startWorker, type WorkerOptions } from './worker.js';
