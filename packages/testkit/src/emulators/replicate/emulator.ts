@@ -81,7 +81,8 @@ const problem = (status: number, detail: string, title = status === 429 ? 'Reque
 
 function predictionJson(base: string, job: HostedJob, input: unknown): Record<string, unknown> {
   const status = job.status === 'running' ? (job.polls > 0 ? 'processing' : 'starting') : job.status === 'cancelled' ? 'canceled' : job.status;
-  const error = job.status === 'failed' ? (job.failure === 'moderation' ? REPLICATE_MODERATION_ERROR : 'Prediction failed: the model could not generate a video.') : null;
+  const error =
+    job.status === 'failed' ? (job.failure === 'moderation' ? REPLICATE_MODERATION_ERROR : 'Prediction failed: the model could not generate a video.') : null;
   return {
     id: job.id,
     model: job.model,
