@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Redis } from 'ioredis';
+import type { FilmEvent } from './events.js';
 import type { FilmStatus } from './films.js';
+import { followEvents } from './metrics.js';
 import { connectRedis, keys } from './redis.js';
 
 /** A free loopback port. */
@@ -64,6 +66,21 @@ export async function startRedis(options: { appendonly?: boolean } = {}): Promis
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Resolves with the first event the workers publish that `match` accepts. */
+export async function waitForEvent(url: string, match: (event: FilmEvent) => boolean, timeoutMs = 60_000): Promise<FilmEvent> {
+  const sub = connectRedis(url, { blocking: true });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await new Promise<FilmEvent>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no matching event in ${timeoutMs} ms`)), timeoutMs);
+      void followEvents(sub, (event) => match(event) && resolve(event));
+    });
+  } finally {
+    clearTimeout(timer);
+    await sub.quit().catch(() => {});
+  }
 }
 
 /** Resolves when the film's record reaches one of `statuses` (told by the workers' events, checked once at start). */

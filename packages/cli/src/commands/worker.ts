@@ -14,6 +14,11 @@ export default class WorkerCommand extends TtvCommand {
     ...backendFlags,
     queues: Flags.string({ summary: 'Queues to take films from (comma-separated)', default: 'films' }),
     concurrency: Flags.integer({ summary: 'Films run at once by this worker', default: 2, min: 1 }),
+    'lock-ms': Flags.integer({
+      summary: "How long a film's job lock lasts without renewal: after that a dead worker's film is taken up by another (default 30000)",
+      min: 1000,
+      hidden: true,
+    }),
     json: jsonFlag,
   };
 
@@ -29,13 +34,14 @@ export default class WorkerCommand extends TtvCommand {
         store: server.directoryRunStore(flags.store),
         queues,
         concurrency: flags.concurrency,
+        ...(flags['lock-ms'] ? { lockDurationMs: flags['lock-ms'], stalledIntervalMs: Math.max(500, Math.round(flags['lock-ms'] / 2)) } : {}),
         sections: settings.sections,
         limits: settings.limits,
         searchDirs: settings.searchDirs,
         log: (line) => process.stderr.write(`${line}\n`),
       });
       close = worker.close;
-      if (flags.json) this.printJson({ ok: true, pid: process.pid, queues });
+      if (flags.json) this.log(JSON.stringify({ ok: true, pid: process.pid, queues })); // one line: the ready signal
       else this.log(`ttv worker ${process.pid}: taking films from ${queues.join(', ')}; Ctrl-C to stop`);
     } catch (error) {
       await this.fail(error, flags.json);
