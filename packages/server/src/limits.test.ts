@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { makeTestImage } from '@ttv/core/testing';
 import { type RunwayEmulator, startRunwayEmulator } from '@ttv/testkit/emulators';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startRedis, type TestRedis, waitForFilm } from './redis.fixture.js';
+import { startRedis, type TestRedis, waitForEvent, waitForFilm } from './redis.fixture.js';
 import { directoryRunStore } from './run-store.js';
 import { type RunningServer, startServer } from './serve.js';
 import { newToken, tokenCheck } from './tokens.js';
@@ -21,6 +21,7 @@ let runway: RunwayEmulator;
 let server: RunningServer;
 let workers: RunningWorker[] = [];
 let dir: string;
+let png: string;
 const token = newToken('studio');
 
 beforeAll(async () => {
@@ -29,8 +30,12 @@ beforeAll(async () => {
   runway = await startRunwayEmulator({ outputScale: 8, taskDurationMs: 400 });
   const sections = { runway: { baseUrl: runway.url, apiKey: runway.apiKey, polling: { intervalMs: 20, maxIntervalMs: 60 } } };
   const policy = { backends: ['kenburns', 'runway'], images: ['card'] };
+  await makeTestImage(join(dir, 'start.png'), { width: 320, height: 180 });
+  png = (await readFile(join(dir, 'start.png'))).toString('base64');
   const storeDir = join(dir, 'store');
-  server = await startServer({ redisUrl: redis.url, storeDir, tokens: tokenCheck([JSON.parse(token.line)]), port: 0, policy, sections });
+  const tokens = tokenCheck([JSON.parse(token.line)]);
+  // `idle`: a queue no worker takes films from (a queued film stays queued).
+  server = await startServer({ redisUrl: redis.url, storeDir, tokens, port: 0, policy, sections, queues: ['films', 'idle'] });
   const store = directoryRunStore(storeDir);
   workers = await Promise.all(
     [1, 2, 3].map(() => startWorker({ redisUrl: redis.url, store, queues: ['films'], concurrency: 2, sections, limits: { runway: LIMIT } })),
@@ -64,34 +69,51 @@ function peakRunning(emulator: RunwayEmulator): number {
   return peak;
 }
 
+/** Submits a chaining Runway film of `segments` segments; returns its id. */
+async function submit(name: string, segments: number, queue?: string): Promise<string> {
+  const config = [
+    `name: ${name}`,
+    'mode: chaining',
+    'backend: runway',
+    'output: { width: 320, height: 180, fps: 24 }',
+    'segmentDuration: 5',
+    'storyboard:',
+    '  image: start.png',
+    '  segments:',
+    ...Array.from({ length: segments }, (_, s) => `    - prompt: ${name}, shot ${s}, the camera drifts over the valley.`),
+    '',
+  ].join('\n');
+  const res = await fetch(`${server.url}/v1/films`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ config, images: [{ name: 'start.png', data: png }], ...(queue ? { queue } : {}) }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  expect(res.status, await res.clone().text()).toBe(202);
+  return ((await res.json()) as { film: { id: string } }).film.id;
+}
+
+const cancel = (id: string) =>
+  fetch(`${server.url}/v1/films/${id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token.token}` }, signal: AbortSignal.timeout(30_000) });
+
 it(`${FILMS} films × ${SEGMENTS} Runway segments on 3 workers: never more than ${LIMIT} Runway tasks at once, each segment paid once`, async () => {
-  await makeTestImage(join(dir, 'start.png'), { width: 320, height: 180 });
-  const png = (await readFile(join(dir, 'start.png'))).toString('base64');
   const ids: string[] = [];
-  for (let f = 0; f < FILMS; f++) {
-    const config = [
-      `name: film-${f}`,
-      'mode: chaining',
-      'backend: runway',
-      'output: { width: 320, height: 180, fps: 24 }',
-      'segmentDuration: 5',
-      'storyboard:',
-      '  image: start.png',
-      '  segments:',
-      ...Array.from({ length: SEGMENTS }, (_, s) => `    - prompt: Film ${f}, shot ${s}, the camera drifts over the valley.`),
-      '',
-    ].join('\n');
-    const res = await fetch(`${server.url}/v1/films`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ config, images: [{ name: 'start.png', data: png }] }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    expect(res.status, await res.clone().text()).toBe(202);
-    ids.push(((await res.json()) as { film: { id: string } }).film.id);
-  }
+  for (let f = 0; f < FILMS; f++) ids.push(await submit(`film-${f}`, SEGMENTS));
   const statuses = await Promise.all(ids.map((id) => waitForFilm(redis.url, id, ['done', 'failed'], 110_000)));
   expect(statuses).toEqual(ids.map(() => 'done'));
   expect(runway.stats().created).toBe(FILMS * SEGMENTS);
   expect(peakRunning(runway)).toBe(LIMIT);
 }, 120_000);
+
+it('a running film is cancelled by its worker (its Runway task cancelled too); a queued one is taken off its queue', async () => {
+  const running = await submit('cancelled-running', 3);
+  await waitForEvent(redis.url, (e) => e.film === running && e.type === 'segment' && e.state === 'submitted');
+  const cancelsBefore = runway.stats().cancels;
+  expect((await cancel(running)).status).toBe(202);
+  expect(await waitForFilm(redis.url, running, ['cancelled', 'done', 'failed'])).toBe('cancelled');
+  expect(runway.stats().cancels).toBeGreaterThan(cancelsBefore);
+
+  const queued = await submit('cancelled-queued', 1, 'idle');
+  const res = await cancel(queued);
+  expect(await res.json()).toMatchObject({ film: { id: queued, status: 'cancelled' } });
+}, 60_000);
