@@ -73,7 +73,7 @@ export const storyboardSchema = z
   });
 
 /** The continuity modes: `chaining` (each segment starts from the previous last frame) or `keyframe` (between keyframes). */
-export const MODES = ['chaining', 'keyframe'] as const;
+export const MODES = ['chaining', 'keyframe', 'extend'] as const;
 export type Mode = (typeof MODES)[number];
 
 export const coreConfigShape = {
@@ -87,8 +87,20 @@ export const coreConfigShape = {
     .enum(MODES)
     .default('chaining')
     .describe(
-      'chaining: image-to-video, each segment starts from the previous last frame (sequential). keyframe: first+last-frame-to-video between keyframes (parallel).',
+      'chaining: image-to-video, each segment starts from the previous last frame (sequential). keyframe: first+last-frame-to-video between keyframes (parallel). extend: each segment continues the previous clip by native extension where the backend offers it (sequential; see extend.fallback).',
     ),
+  extend: z
+    .object({
+      fallback: z
+        .enum(['chain', 'next'])
+        .default('chain')
+        .describe(
+          'Extend mode, where a backend cannot extend a clip: chain (continue from the exact last frame, as chaining mode does) or next (try the next backend of the chain).',
+        ),
+    })
+    .strict()
+    .prefault({})
+    .describe('Extend mode: what happens where a backend cannot continue a clip natively.'),
   backend: z.string().min(1).optional().describe('The backend to use: a name (kenburns, runway, veo3, wan21, …), "auto", or a module path.'),
   backends: z.array(z.string().min(1)).min(1).optional().describe('A fallback chain: tried in order per segment.'),
   cast: z

@@ -22,6 +22,8 @@ export interface SegmentRun {
   inputMode: InputMode;
   firstFrame?: ManifestInput;
   lastFrame?: ManifestInput;
+  /** Extend mode: the previous clip. */
+  inputVideo?: ManifestInput;
   /** The prompt as sent (a `reword` decision changes it, for this backend and the next). */
   prompt: string;
   /** One line per skip and failed attempt, for the segment's final error. */

@@ -232,6 +232,7 @@ async function estimateSegment(core: LoadedConfig['core'], planned: PlannedSegme
     width: core.output.width,
     height: core.output.height,
     ...(planned.references ? { references: planned.references } : {}),
+    ...(input === 'extend' ? { extendFallback: core.extend.fallback } : {}),
   };
   const ordered = await orderForSegment(slots, needs, async (slot, deal) => (await pricer.price(slot, deal, planned.prompt, input)).usd);
   const chain: BackendEstimate[] = [];

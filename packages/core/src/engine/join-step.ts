@@ -41,7 +41,8 @@ export async function joinStep(state: RunState): Promise<NonNullable<Manifest['f
       // recorded probe stands for it, so the join spawns no probe per segment.
       manifest.segments.map((s, i) => ({
         path: s.file!,
-        dropFirstFrame: core.join.dropSeamFrames && i > 0,
+        // An extension starts after the seam frame instead of repeating it: nothing to drop.
+        dropFirstFrame: core.join.dropSeamFrames && i > 0 && s.continuation !== 'extend',
         ...(s.probe && s.sha256 ? { probe: s.probe, sha256: s.sha256 } : {}),
         ...(colours ? { colour: colours[i]!.transfer } : {}),
       })),

@@ -60,7 +60,7 @@ export interface SegmentRecord {
   model?: string;
   /** Hash of the producing backend's name and settings (secrets left out); a change invalidates the segment. */
   producerKey?: string;
-  inputs?: { firstFrame?: ManifestInput; lastFrame?: ManifestInput };
+  inputs?: { firstFrame?: ManifestInput; lastFrame?: ManifestInput; inputVideo?: ManifestInput };
   requested: { durationSec: number; width: number; height: number };
   file?: string;
   sha256?: string;
@@ -88,6 +88,8 @@ export interface SegmentRecord {
   adopted?: boolean;
   /** Each refused prompt rewritten under `onModeration: reword`: what was refused, why, and what replaced it. */
   rewords?: RewordRecord[];
+  /** Extend mode: how the segment continued the previous clip (native extension, or chained from its last frame). */
+  continuation?: 'extend' | 'chain';
   /** The cast pictures the segment has as references: which `backend`'s model got (`sent`) and which it could not take. */
   references?: { backend: string; sent: string[]; dropped: string[] };
   /** Last frame extracted from this segment (chaining mode): colour-corrected when `join.colorMatch` is on. */

@@ -9,6 +9,11 @@ export interface SegmentNeeds {
   durationSec: number;
   width: number;
   height: number;
+  /**
+   * Extend mode (`input: 'extend'`) on a backend with no model that extends: `chain` negotiates a first-frame
+   * continuation from the exact last frame instead (said in a warning), `next` (the default) skips the backend.
+   */
+  extendFallback?: 'chain' | 'next';
   /** The segment's reference pictures (cast members with a picture), in order; `required` ones must reach the model. */
   references?: ReadonlyArray<{ name: string; role: ReferenceRole; required: boolean }>;
 }
@@ -20,6 +25,8 @@ export type Negotiation =
       durationSec: number;
       width: number;
       height: number;
+      /** The input the model gets: `needs.input`, or `first-frame` where an extension fell back to chaining. */
+      input: InputMode;
       /** Indices into `needs.references` of the pictures the model gets (required ones first, then in order). */
       references: number[];
       warnings: BackendWarning[];
@@ -45,12 +52,23 @@ export function acceptedReferences(model: ModelCapabilities, refs: References): 
  */
 export function negotiate(backend: Pick<ConfiguredBackend, 'name' | 'info'>, needs: SegmentNeeds): Negotiation {
   const { info } = backend;
+  if (needs.input === 'extend' && needs.extendFallback === 'chain' && !info.models.some((m) => m.inputs.includes('extend'))) {
+    const chained = negotiate(backend, { ...needs, input: 'first-frame', extendFallback: 'next' });
+    if (!chained.ok) return chained;
+    const message = `${backend.name} cannot extend a clip; continuing from the exact last frame instead (extend.fallback: chain)`;
+    return { ...chained, warnings: [{ type: 'negotiated', field: 'input', message }, ...chained.warnings] };
+  }
   const refs = needs.references ?? [];
   const fits = (m: ModelCapabilities) => m.inputs.includes(needs.input) && acceptedReferences(m, refs) !== undefined;
   const preferred = info.models.find((m) => m.id === info.defaultModel);
   const model = preferred && fits(preferred) ? preferred : info.models.find(fits);
   if (!model) {
-    const what = { text: 'text-only generation', 'first-frame': 'image-to-video (a first frame)', 'first-last-frame': 'a first and a last frame' }[needs.input];
+    const what = {
+      text: 'text-only generation',
+      'first-frame': 'image-to-video (a first frame)',
+      'first-last-frame': 'a first and a last frame',
+      extend: 'a clip to extend',
+    }[needs.input];
     if (info.models.some((m) => m.inputs.includes(needs.input))) {
       const names = refs.filter((r) => r.required).map((r) => r.name);
       return {
@@ -69,7 +87,9 @@ export function negotiate(backend: Pick<ConfiguredBackend, 'name' | 'info'>, nee
     const price = (m: ModelCapabilities) => (m.usdPerSecond === undefined ? 'price unknown' : `$${m.usdPerSecond}/s`);
     const what = preferred.inputs.includes(needs.input)
       ? 'the required reference pictures'
-      : { text: 'text-only generation', 'first-frame': 'a first frame', 'first-last-frame': 'a first and a last frame' }[needs.input];
+      : { text: 'text-only generation', 'first-frame': 'a first frame', 'first-last-frame': 'a first and a last frame', extend: 'a clip to extend' }[
+          needs.input
+        ];
     warnings.push({
       type: 'negotiated',
       field: 'model',
@@ -104,5 +124,5 @@ export function negotiate(backend: Pick<ConfiguredBackend, 'name' | 'info'>, nee
       message: `${backend.name}/${model.id} takes ${model.references?.max ?? 0} reference picture(s)${model.references?.roles ? ` (${model.references.roles.join(', ')})` : ''}; the picture(s) of ${dropped.join(', ')} are left out (mark a cast member required: true to move such segments to a backend that takes it)`,
     });
   }
-  return { ok: true, model, durationSec, width: size.width, height: size.height, references, warnings };
+  return { ok: true, model, input: needs.input, durationSec, width: size.width, height: size.height, references, warnings };
 }

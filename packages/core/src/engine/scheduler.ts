@@ -24,7 +24,7 @@ export async function scheduleSegments(state: RunState): Promise<void> {
   else if (plan.image) state.inputs.firstImage = await copyInput(state.runDir, plan.image, 'input-000-first');
   if (state.until === 'keyframes') return;
   for (const planned of plan.segments) state.emit({ type: 'queued', segment: planned.index });
-  const tasks: ExecutorTask[] = plan.segments.map((s) => ({ index: s.index, dependsOn: plan.mode === 'chaining' && s.index > 0 ? [s.index - 1] : [] }));
+  const tasks: ExecutorTask[] = plan.segments.map((s) => ({ index: s.index, dependsOn: plan.mode !== 'keyframe' && s.index > 0 ? [s.index - 1] : [] }));
   await state.executor.run(tasks, (index) => segmentTask(state, index), { signal: state.signal });
 }
 
@@ -44,7 +44,8 @@ export async function segmentTask(state: RunState, index: number): Promise<void>
 /**
  * What segment `index` is made from. Keyframe: the previous keyframe (the first image for segment 0) and its own.
  * Chaining: the first image for segment 0, else the exact last frame of the previous (finished) segment, and
- * that segment's content key (a regenerated predecessor invalidates its successors).
+ * that segment's content key (a regenerated predecessor invalidates its successors). Extend: the same, and the
+ * previous clip itself.
  */
 export async function segmentInputs(state: RunState, index: number): Promise<SegmentInputs> {
   const { firstImage, keyframes } = state.inputs;
@@ -55,7 +56,9 @@ export async function segmentInputs(state: RunState, index: number): Promise<Seg
   if (index === 0) return firstImage ? { firstFrame: firstImage } : {};
   const previous = state.manifest.segments[index - 1]!;
   const firstFrame = await lastFrameOf(state, previous);
-  return { firstFrame, ...(previous.contentKey ? { previousKey: previous.contentKey } : {}) };
+  // Extend mode: the previous clip itself, to continue; its last frame stays for a backend that can only chain.
+  const inputVideo = state.plan.mode === 'extend' ? { inputVideo: { path: previous.file!, sha256: previous.sha256! } } : {};
+  return { firstFrame, ...inputVideo, ...(previous.contentKey ? { previousKey: previous.contentKey } : {}) };
 }
 
 /**

@@ -17,6 +17,8 @@ import { backendOf, now, pad, type RunState } from './run-state.js';
 export interface SegmentInputs {
   firstFrame?: ManifestInput;
   lastFrame?: ManifestInput;
+  /** Extend mode: the previous clip, to continue. */
+  inputVideo?: ManifestInput;
   previousKey?: string;
 }
 
@@ -44,7 +46,7 @@ export async function runSegment(state: RunState, planned: PlannedSegment, input
     return rec;
   }
   resetRecord(state, rec, planned, inputs, inputKey);
-  const inputMode: InputMode = inputs.lastFrame ? 'first-last-frame' : inputs.firstFrame ? 'first-frame' : 'text';
+  const inputMode: InputMode = inputs.inputVideo ? 'extend' : inputs.lastFrame ? 'first-last-frame' : inputs.firstFrame ? 'first-frame' : 'text';
   const seg: SegmentRun = { state, planned, rec, inputKey, inputMode, ...frames(inputs), prompt: planned.prompt, failures: [] };
   const ordered = await chainFor(seg);
   for (let b = 0; b < ordered.length; b++) {
@@ -53,8 +55,12 @@ export async function runSegment(state: RunState, planned: PlannedSegment, input
   throw segmentFailure(seg);
 }
 
-function frames(inputs: SegmentInputs): Pick<SegmentRun, 'firstFrame' | 'lastFrame'> {
-  return { ...(inputs.firstFrame ? { firstFrame: inputs.firstFrame } : {}), ...(inputs.lastFrame ? { lastFrame: inputs.lastFrame } : {}) };
+function frames(inputs: SegmentInputs): Pick<SegmentRun, 'firstFrame' | 'lastFrame' | 'inputVideo'> {
+  return {
+    ...(inputs.firstFrame ? { firstFrame: inputs.firstFrame } : {}),
+    ...(inputs.lastFrame ? { lastFrame: inputs.lastFrame } : {}),
+    ...(inputs.inputVideo ? { inputVideo: inputs.inputVideo } : {}),
+  };
 }
 
 /** Hash of everything that determines the segment's output except the backend. */
@@ -69,6 +75,8 @@ function inputKeyOf(state: RunState, planned: PlannedSegment, inputs: SegmentInp
       output: state.manifest.output,
       first: inputs.firstFrame?.sha256,
       last: inputs.lastFrame?.sha256,
+      video: inputs.inputVideo?.sha256,
+      references: planned.references?.map((r) => [r.name, r.path]),
       previousKey: inputs.previousKey,
     }),
   );
@@ -124,6 +132,7 @@ function needsOf(seg: SegmentRun): SegmentNeeds {
     width: output.width,
     height: output.height,
     ...(seg.planned.references ? { references: seg.planned.references } : {}),
+    ...(seg.inputMode === 'extend' ? { extendFallback: seg.state.core.extend.fallback } : {}),
   };
 }
 
@@ -248,13 +257,16 @@ async function prepareBackend(seg: SegmentRun, slot: BackendSlot): Promise<Backe
     height: deal.height,
     outputPath: join(state.runDir, 'segments', `seg-${pad(planned.index)}.mp4`),
     segmentIndex: planned.index,
-    ...(seg.firstFrame ? { firstFrame: seg.firstFrame.path } : {}),
+    // An extension gets the clip to continue; where the backend can only chain, the exact last frame instead.
+    ...(deal.input === 'extend' ? { inputVideo: seg.inputVideo!.path } : seg.firstFrame ? { firstFrame: seg.firstFrame.path } : {}),
     ...(seg.lastFrame ? { lastFrame: seg.lastFrame.path } : {}),
     ...(planned.seed !== undefined ? { seed: planned.seed } : {}),
     ...(planned.negativePrompt ? { negativePrompt: planned.negativePrompt } : {}),
     ...(deal.references.length > 0 ? { references: deal.references.map((i) => referenceOf(planned.references![i]!)) } : {}),
   };
   rec.warnings = [...deal.warnings];
+  if (seg.inputMode === 'extend') rec.continuation = deal.input === 'extend' ? 'extend' : 'chain';
+  else delete rec.continuation;
   // Which cast pictures the model got, and which it could not take (the report shows them beside the segment).
   if (planned.references?.length) {
     rec.references = {

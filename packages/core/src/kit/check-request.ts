@@ -48,7 +48,15 @@ export function checkRequest(backend: string, capabilities: BackendCapabilitiesL
       withLast.length ? `use ${withLast.join(' or ')} for keyframe mode, or chaining mode` : 'use chaining mode, or a backend with first-last-frame generation',
     );
   }
-  if (request.firstFrame === undefined && !model.inputs.includes('text')) {
+  if (request.inputVideo !== undefined && !model.inputs.includes('extend')) {
+    throw invalidInput(
+      `${backend}/${model.id} cannot extend a clip (it takes ${model.inputs.join(', ')})`,
+      'inputVideo',
+      request.inputVideo,
+      'use a model that extends clips, or chaining mode (or extend.fallback: chain)',
+    );
+  }
+  if (request.firstFrame === undefined && request.inputVideo === undefined && !model.inputs.includes('text')) {
     throw invalidInput(
       `${backend}/${model.id} needs a first frame (it cannot start from text alone)`,
       'firstFrame',

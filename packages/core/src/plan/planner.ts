@@ -9,7 +9,7 @@ export const MAX_SEGMENTS = LIMITS.maxSegments;
  * What a segment's first frame comes from: the film's image (`storyboard.image`), the last frame of the previous
  * segment (chaining), the previous segment's keyframe (keyframe mode), or nothing (text-only generation).
  */
-export type FirstFrameSource = 'image' | 'previous-last-frame' | 'previous-keyframe' | 'none';
+export type FirstFrameSource = 'image' | 'previous-last-frame' | 'previous-keyframe' | 'previous-clip' | 'none';
 
 export interface PlannedSegment {
   index: number;
@@ -112,7 +112,7 @@ export function planStoryboard(core: CoreConfig, options: PlanOptions = {}): Pla
   const textToVideo = options.textToVideo ?? true;
   const input = inputOf(core, textToVideo);
   const segments = sb.segments ? explicitSegments(core, sb.segments, input) : scriptSegments(core, input);
-  if (core.mode === 'chaining') checkNoKeyframes(core);
+  if (core.mode !== 'keyframe') checkNoKeyframes(core);
   const keyframeMode = core.mode === 'keyframe';
   const withStills = keyframeMode
     ? segments.map((s, i) => (s.keyframe ? s : { ...s, keyframePrompt: keyframePromptOf(s.prompt, sb.segments?.[i]?.keyframePrompt) }))
@@ -137,6 +137,7 @@ function inputOf(core: CoreConfig, textToVideo: boolean): SegmentInputOf {
   const image = core.storyboard.image !== undefined || !textToVideo;
   return (index) => {
     if (keyframeMode) return { input: 'first-last-frame', firstFrame: index === 0 ? 'image' : 'previous-keyframe' };
+    if (index > 0 && core.mode === 'extend') return { input: 'extend', firstFrame: 'previous-clip' };
     if (index > 0) return { input: 'first-frame', firstFrame: 'previous-last-frame' };
     return image ? { input: 'first-frame', firstFrame: 'image' } : { input: 'text', firstFrame: 'none' };
   };

@@ -16,8 +16,11 @@ import type { TtvError } from './errors.js';
 export const SPECIFICATION_VERSION = 2 as const;
 export type SpecificationVersion = typeof SPECIFICATION_VERSION;
 
-/** What a model can start from: a prompt only, a first frame, or a first and a last frame. */
-export type InputMode = 'text' | 'first-frame' | 'first-last-frame';
+/**
+ * What a model can start from: a prompt only, a first frame, a first and a last frame, or a clip to continue by
+ * native extension (`extend`: Veo 3.1 video extension, continuation-native open models).
+ */
+export type InputMode = 'text' | 'first-frame' | 'first-last-frame' | 'extend';
 
 /** What a reference picture shows: a character or a place of the film's `cast`, or a style. */
 export type ReferenceRole = 'character' | 'place' | 'style';
@@ -101,6 +104,12 @@ export interface GenerateRequest {
   lastFrame?: string;
   seed?: number;
   negativePrompt?: string;
+  /**
+   * Extend mode: absolute path of the clip to continue (the previous segment's MP4). The result is the continuation
+   * only: `durationSec` of new video starting right after the input's last frame (trim it when the API returns the
+   * input and the extension together); its first frame does not repeat the input's last.
+   */
+  inputVideo?: string;
   /** Tagged reference pictures (at most the model's `references.max`, of its roles), when the segment has any. */
   references?: ReferenceImage[];
   /** Absolute path where the finished MP4 must appear. Write it atomically (temp file + rename). */

@@ -19,7 +19,7 @@ export interface PlanCastMember {
 export interface PlanRequest {
   /** The script (`storyboard.prompt`). */
   script: string;
-  mode: 'chaining' | 'keyframe';
+  mode: 'chaining' | 'keyframe' | 'extend';
   /** The film's target length in seconds (`storyboard.totalDuration`), when set. */
   totalDurationSec?: number;
   /** The preferred seconds per segment (`segmentDuration`); segments may differ within `[minSegmentSec, maxSegmentSec]`. */

@@ -39,7 +39,7 @@ export const scriptedConfigSchema = z
   .object({
     name: z.string().default('scripted'),
     kind: z.enum(['embedded', 'local', 'remote']).default('remote'),
-    inputs: z.array(z.enum(['text', 'first-frame', 'first-last-frame'])).default(['text', 'first-frame', 'first-last-frame']),
+    inputs: z.array(z.enum(['text', 'first-frame', 'first-last-frame', 'extend'])).default(['text', 'first-frame', 'first-last-frame']),
     durations: z.array(z.number().positive()).optional(),
     resolutions: z.array(z.object({ width: z.number().int(), height: z.number().int() })).default([{ width: 320, height: 180 }]),
     fps: z.number().positive().default(8),
