@@ -9,9 +9,9 @@ import { probeVideo } from '@ttv/core/media';
 import { makeTestImage } from '@ttv/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, submissionBody } from './client.js';
-import { startRedis, type TestRedis, waitForFilm } from './redis.fixture.js';
 import { directoryRunStore } from './run-store.js';
 import { type RunningServer, startServer } from './serve.js';
+import { startRedis, type TestRedis, waitForFilm } from './testing.js';
 import { newToken, tokenCheck } from './tokens.js';
 import { type RunningWorker, startWorker } from './worker.js';
 
@@ -62,7 +62,12 @@ const request = (path: string, init: RequestInit & { token?: string | null } = {
   return fetch(`${server.url}${path}`, { ...rest, headers, signal: AbortSignal.timeout(30_000) });
 };
 const postJson = (body: unknown, token?: string | null) =>
-  request('/v1/films', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, ...(token === undefined ? {} : { token }) });
+  request('/v1/films', {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+    ...(token === undefined ? {} : { token }),
+  });
 const image = (name = 'start.png', data = png) => ({ name, data: data.toString('base64') });
 
 describe('a film through the API', () => {

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { makeTestImage } from '@ttv/core/testing';
 import { type RunwayEmulator, startRunwayEmulator } from '@ttv/testkit/emulators';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startRedis, type TestRedis, waitForEvent, waitForFilm } from './redis.fixture.js';
 import { directoryRunStore } from './run-store.js';
 import { type RunningServer, startServer } from './serve.js';
+import { startRedis, type TestRedis, waitForEvent, waitForFilm } from './testing.js';
 import { newToken, tokenCheck } from './tokens.js';
 import { type RunningWorker, startWorker } from './worker.js';
 

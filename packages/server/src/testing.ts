@@ -1,3 +1,7 @@
+/**
+ * `@ttv/server/testing`: what tests of ttv serve need: a redis-server of their own on a free port (Debian's
+ * `redis-server`, never a system service), and waits on the events workers publish instead of sleeps.
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
