@@ -4,7 +4,7 @@
  * → UNAVAILABLE, a provider's refusal → MODERATION, our timeout → TIMEOUT, an abort → CANCELLED, a model the API
  * does not know → CONFIG_INVALID. Messages go through `redact`, so no registered secret is ever printed.
  */
-import { redact, TtvError, type TtvErrorCode } from '@ttv/core/backend';
+import { redact, retryAfterMs, TtvError, type TtvErrorCode } from '@ttv/core/backend';
 import { APICallError, LoadAPIKeyError, NoImageGeneratedError, NoObjectGeneratedError, RetryError } from 'ai';
 
 export interface CallSite {
@@ -17,18 +17,7 @@ export interface CallSite {
   timeoutMs: number;
 }
 
-/** Milliseconds from `retry-after-ms` or `retry-after` (seconds or an HTTP date), as the AI SDK reads them. */
-export function retryAfterMs(headers: Record<string, string> | undefined): number | undefined {
-  if (!headers) return undefined;
-  const ms = Number.parseFloat(headers['retry-after-ms'] ?? '');
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const after = headers['retry-after'];
-  if (!after) return undefined;
-  const seconds = Number.parseFloat(after);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(after);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
-}
+export { retryAfterMs } from '@ttv/core/backend';
 
 const REFUSED = /moderation_blocked|content_policy_violation|safety system|safety_violation/i;
 

@@ -4,7 +4,7 @@
  * "NSFW") → MODERATION, an invalid input → INPUT_INVALID naming the field, 404 on submit → CONFIG_INVALID (no such
  * model), our timeout → TIMEOUT, an abort → CANCELLED. Messages pass through `redact`.
  */
-import { redact, TtvError, type TtvErrorCode, type TtvErrorOptions } from '@ttv/core/backend';
+import { redact, retryAfterMs, TtvError, type TtvErrorCode, type TtvErrorOptions } from '@ttv/core/backend';
 import { APICallError, LoadAPIKeyError, RetryError } from 'ai';
 import type { Reply } from './ai-sdk-providers.js';
 
@@ -18,19 +18,7 @@ export interface CallSite {
   timeoutMs: number;
 }
 
-/** Milliseconds from `retry-after-ms`, else `retry-after` (seconds or an HTTP date). */
-export function retryAfterMs(headers: Headers | Record<string, string> | undefined): number | undefined {
-  if (!headers) return undefined;
-  const get = (name: string): string | undefined => (headers instanceof Headers ? (headers.get(name) ?? undefined) : headers[name]);
-  const ms = Number.parseFloat(get('retry-after-ms') ?? '');
-  if (Number.isFinite(ms) && ms >= 0) return Math.round(ms);
-  const after = get('retry-after');
-  if (!after) return undefined;
-  const seconds = Number.parseFloat(after);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
-  const date = Date.parse(after);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
-}
+export { retryAfterMs } from '@ttv/core/backend';
 
 const REFUSED = /content_policy_violation|flagged as sensitive|\(E005\)|nsfw|safety/i;
 

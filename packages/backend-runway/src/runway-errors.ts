@@ -18,7 +18,7 @@ import {
   RateLimitError,
   UnprocessableEntityError,
 } from '@runwayml/sdk';
-import { redact, TtvError, type TtvErrorOptions } from '@ttv/core/backend';
+import { redact, retryAfterMs, TtvError, type TtvErrorOptions } from '@ttv/core/backend';
 
 const KEY_FIX = 'set RUNWAYML_API_SECRET (or runway.apiKey) to a valid key from https://dev.runwayml.com (API keys page of your organization)';
 
@@ -29,17 +29,7 @@ export function apiMessage(error: APIError): string {
   return redact(text ?? error.message);
 }
 
-/** Milliseconds from `retry-after-ms`, else `retry-after` (seconds or an HTTP date). */
-export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
-  if (!headers) return undefined;
-  const ms = headers.get('retry-after-ms');
-  if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Math.round(Number(ms));
-  const ra = headers.get('retry-after');
-  if (ra === null || ra.trim() === '') return undefined;
-  if (Number.isFinite(Number(ra))) return Math.max(0, Math.round(Number(ra) * 1000));
-  const date = Date.parse(ra);
-  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
-}
+export { retryAfterMs } from '@ttv/core/backend';
 
 function isDailyLimit(message: string): boolean {
   return /daily|quota|limit has been reached/i.test(message);

@@ -45,6 +45,7 @@ import {
   jobPolicyOf,
   type RemoteVideoBackend,
   registerSecret,
+  retryAfterMs,
   type SubmitContext,
   TtvError,
 } from '@ttv/core/backend';
@@ -91,15 +92,6 @@ function signalFetch(signal: AbortSignal, onResponse: (response: Response) => vo
     onResponse(response);
     return response;
   };
-}
-
-function retryAfterMs(response: Response): number | undefined {
-  const value = response.headers.get('retry-after');
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
 }
 
 /**
@@ -302,7 +294,7 @@ export class VeoBackend implements RemoteVideoBackend {
     handle.name = name;
     let retryAfter: number | undefined;
     const fetchFn = signalFetch(ctx.signal, (r) => {
-      if (!r.ok) retryAfter = retryAfterMs(r);
+      if (!r.ok) retryAfter = retryAfterMs(r.headers);
     });
     let op: GenerateVideosOperation;
     try {
@@ -421,7 +413,7 @@ export class VeoBackend implements RemoteVideoBackend {
     const c = this.config;
     let retryAfter: number | undefined;
     const fetchFn = signalFetch(ctx.signal, (r) => {
-      if (!r.ok) retryAfter = retryAfterMs(r);
+      if (!r.ok) retryAfter = retryAfterMs(r.headers);
     });
     const seed = request.seed ?? c.seed;
     const negativePrompt = request.negativePrompt ?? c.negativePrompt;

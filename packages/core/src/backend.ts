@@ -22,6 +22,7 @@ export {
   runProcess,
   TQDM_PATTERN,
 } from './kit/process.js';
+export { retryAfterMs } from './kit/retry-after.js';
 export { deterministicSeed } from './kit/seed.js';
 export { packageVersion } from './kit/version.js';
 export { type CheckedPlan, type CheckedSegment, checkPlanResult } from './plan/check-plan.js';

@@ -57,6 +57,7 @@ const ENTRIES: Record<string, string[]> = {
     'redact',
     'registerSecret',
     'resolutionLabel',
+    'retryAfterMs',
     'runProcess',
     'safeUrl',
     'sha256',

@@ -13,6 +13,7 @@ export const FIRST_PARTY_BACKENDS: Record<string, string> = {
   veo3: 'Google Veo on Vertex AI (3.0, 3.1 with first+last frame)',
   wan21: 'Wan2.1 I2V / FLF2V on your own GPUs (generate.py)',
   command: 'any local generator CLI through a command template (FramePack, HunyuanVideo, LTX-Video)',
+  'ai-sdk': 'any Vercel AI SDK video model (fal, Replicate) through its provider package',
 };
 
 /** What changed since each older spec version, for the error a plugin built for it gets. */
