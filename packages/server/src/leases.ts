@@ -26,16 +26,15 @@ export function backendLeases(redis: Redis, limits: BackendLimits, timings: Leas
   return async function hold<T>(backend: string, call: () => Promise<T>, signal: AbortSignal): Promise<T> {
     const limit = limits[backend];
     if (limit === undefined) return call();
-    const lost: { error?: Error } = {};
     const semaphore = new Semaphore(redis, keys.lease(backend), limit, {
       lockTimeout: timings.lockTimeoutMs,
       refreshInterval: timings.refreshIntervalMs,
       retryInterval: timings.retryIntervalMs,
       acquireTimeout: ACQUIRE_TIMEOUT_MS,
       acquireAttemptsLimit: Number.POSITIVE_INFINITY,
-      onLockLost: (error) => {
-        lost.error = error;
-      },
+      // A lease lost (Redis unreachable past lockTimeout, or restarted without AOF) lets the call finish: cancelling
+      // it would cancel a paid job. (redis-semaphore's default would throw from its refresh timer.)
+      onLockLost: () => {},
     });
     try {
       await semaphore.acquire(signal);

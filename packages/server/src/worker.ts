@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { runPipeline, TtvError, toTtvError } from '@ttv/core';
+import { redact } from '@ttv/core/engine';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { progressReporter, publish } from './events.js';
@@ -112,19 +113,25 @@ async function processFilm(deps: Deps, job: Job<FilmJobData>): Promise<void> {
     await films.update(id, { status: 'done', totalCostUsd: result.totalCostUsd });
     await publish(deps.redis, { film: id, type: 'film', status: 'done', totalCostUsd: result.totalCostUsd }).catch(() => {});
   } catch (e) {
-    await filmFailed(deps, id, toTtvError(e));
+    await filmFailed(deps, job, toTtvError(e));
   } finally {
     deps.running.delete(id);
   }
 }
 
-/** Records a failed film; rethrows so BullMQ retries the transient ones (the run resumes) and fails the rest. */
-async function filmFailed(deps: Deps, id: string, error: TtvError): Promise<never> {
+/**
+ * Records a failed film; rethrows so BullMQ retries the transient ones while attempts are left (the run resumes) and
+ * fails the rest.
+ */
+async function filmFailed(deps: Deps, job: Job<FilmJobData>, error: TtvError): Promise<never> {
+  const id = job.data.filmId;
   const cancelled = error.code === 'CANCELLED' && (await deps.films.get(id))?.cancelRequested === true;
-  const status = cancelled ? 'cancelled' : TRANSIENT.has(error.code) || error.code === 'CANCELLED' ? 'queued' : 'failed';
-  await deps.films.update(id, { status, error: { code: error.code, message: error.message } });
+  const retried = (TRANSIENT.has(error.code) || error.code === 'CANCELLED') && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
+  const status = cancelled ? 'cancelled' : retried ? 'queued' : 'failed';
+  const message = redact(error.message);
+  await deps.films.update(id, { status, error: { code: error.code, message } });
   await publish(deps.redis, { film: id, type: 'film', status }).catch(() => {});
-  deps.options.log?.(`film ${id}: ${status} (${error.code}: ${error.message})`);
+  deps.options.log?.(`film ${id}: ${status} (${error.code}: ${message})`);
   if (status === 'queued') throw error;
-  throw new UnrecoverableError(`${error.code}: ${error.message}`);
+  throw new UnrecoverableError(`${error.code}: ${message}`);
 }
