@@ -63,8 +63,17 @@ function absolutize(core: CoreConfig, dir: string): CoreConfig {
       ...sb,
       ...(sb.image ? { image: abs(sb.image) } : {}),
       ...(sb.keyframes ? { keyframes: sb.keyframes.map(abs) } : {}),
-      ...(sb.segments ? { segments: sb.segments.map((s) => (s.keyframe ? { ...s, keyframe: abs(s.keyframe) } : s)) } : {}),
+      ...(sb.segments
+        ? {
+            segments: sb.segments.map((s) => ({
+              ...s,
+              ...(s.keyframe ? { keyframe: abs(s.keyframe) } : {}),
+              ...(s.keyframesAt ? { keyframesAt: s.keyframesAt.map((k) => ({ ...k, image: abs(k.image) })) } : {}),
+            })),
+          }
+        : {}),
     },
+    audio: { ...core.audio, ...(core.audio.reference ? { reference: abs(core.audio.reference) } : {}) },
     ffmpeg: {
       ...(core.ffmpeg.ffmpegPath ? { ffmpegPath: abs(core.ffmpeg.ffmpegPath) } : {}),
       ...(core.ffmpeg.ffprobePath ? { ffprobePath: abs(core.ffmpeg.ffprobePath) } : {}),

@@ -39,6 +39,18 @@ export const segmentSchema = z
     negativePrompt: z.string().optional().describe('What to avoid, for backends that take one.'),
     seed: z.number().int().nonnegative().optional(),
     narration: z.string().min(1).optional().describe('The line spoken over this segment: the subtitle with `subtitles.from: narration`.'),
+    keyframesAt: z
+      .array(
+        z
+          .object({
+            image: z.string().min(1).describe('The picture (PNG/JPEG, relative to the config file).'),
+            at: positive('at').describe('Seconds from the start of the segment (inside it).'),
+          })
+          .strict(),
+      )
+      .max(16)
+      .optional()
+      .describe('Pictures pinned at times inside this segment, for models that take timed keyframes (LTX-2); left out, with a warning, elsewhere.'),
     references: z
       .array(z.string().min(1))
       .max(20)
@@ -207,6 +219,23 @@ export const coreConfigShape = {
     })
     .strict()
     .prefault({}),
+  audio: z
+    .object({
+      generate: z
+        .enum(['auto', 'off', 'on', 'required'])
+        .default('auto')
+        .describe(
+          "Sound from the video models: auto (each backend's own setting), off, on (asked where a model makes sound; a warning where it cannot), required (a backend whose model makes no sound is skipped).",
+        ),
+      reference: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('A reference audio clip (a voice, a sound to match), for models that take one; relative to the config file.'),
+    })
+    .strict()
+    .prefault({})
+    .describe('Generated sound: whether the video models make it, and a reference clip.'),
   soundtrack: z
     .object({
       file: z

@@ -8,7 +8,7 @@ import type { BackendInfo, InputMode, VideoBackend } from '../spec/backend.js';
 import { toTtvError } from '../spec/errors.js';
 import { Budget, type BudgetLimits } from './budget.js';
 import { type BackendSlot, orderForSegment, requestFor, resolveChain } from './chain.js';
-import { type Negotiation, negotiate } from './negotiate.js';
+import { extraNeeds, type Negotiation, negotiate } from './negotiate.js';
 import { needsPlanner, plannedCore, planningKey, planRequestOf, savedPlanning } from './plan-step.js';
 
 /** Where a backend's prices come from in an estimate. */
@@ -231,8 +231,7 @@ async function estimateSegment(core: LoadedConfig['core'], planned: PlannedSegme
     durationSec: planned.durationSec,
     width: core.output.width,
     height: core.output.height,
-    ...(planned.references ? { references: planned.references } : {}),
-    ...(input === 'extend' ? { extendFallback: core.extend.fallback } : {}),
+    ...extraNeeds(core, planned),
   };
   const ordered = await orderForSegment(slots, needs, async (slot, deal) => (await pricer.price(slot, deal, planned.prompt, input)).usd);
   const chain: BackendEstimate[] = [];

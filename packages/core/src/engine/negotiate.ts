@@ -14,6 +14,12 @@ export interface SegmentNeeds {
    * continuation from the exact last frame instead (said in a warning), `next` (the default) skips the backend.
    */
   extendFallback?: 'chain' | 'next';
+  /** `audio.generate`: auto (the backend decides), off, on (asked where the model makes sound) or required. */
+  audio?: 'auto' | 'off' | 'on' | 'required';
+  /** Whether there is a reference audio clip (`audio.reference`). */
+  referenceAudio?: boolean;
+  /** How many pictures are pinned inside the segment (`keyframesAt`). */
+  timedKeyframes?: number;
   /** The segment's reference pictures (cast members with a picture), in order; `required` ones must reach the model. */
   references?: ReadonlyArray<{ name: string; role: ReferenceRole; required: boolean }>;
 }
@@ -27,6 +33,12 @@ export type Negotiation =
       height: number;
       /** The input the model gets: `needs.input`, or `first-frame` where an extension fell back to chaining. */
       input: InputMode;
+      /** Whether to ask for sound (`GenerateRequest.generateAudio`); undefined with `audio: auto`. */
+      generateAudio?: boolean;
+      /** Whether the model gets the reference audio clip. */
+      referenceAudio: boolean;
+      /** How many of the timed keyframes the model gets (the first ones in time). */
+      timedKeyframes: number;
       /** Indices into `needs.references` of the pictures the model gets (required ones first, then in order). */
       references: number[];
       warnings: BackendWarning[];
@@ -34,6 +46,20 @@ export type Negotiation =
   | { ok: false; reason: string };
 
 type References = NonNullable<SegmentNeeds['references']>;
+
+/** What a planned segment asks of a model besides its input and size: references, sound, timed keyframes, extension fallback. */
+export function extraNeeds(
+  core: { audio: { generate: NonNullable<SegmentNeeds['audio']>; reference?: string }; extend: { fallback: 'chain' | 'next' } },
+  planned: { input: InputMode; references?: SegmentNeeds['references']; keyframesAt?: unknown[] },
+): Pick<SegmentNeeds, 'references' | 'audio' | 'referenceAudio' | 'timedKeyframes' | 'extendFallback'> {
+  return {
+    ...(planned.references ? { references: planned.references } : {}),
+    ...(core.audio.generate !== 'auto' ? { audio: core.audio.generate } : {}),
+    ...(core.audio.reference ? { referenceAudio: true } : {}),
+    ...(planned.keyframesAt?.length ? { timedKeyframes: planned.keyframesAt.length } : {}),
+    ...(planned.input === 'extend' ? { extendFallback: core.extend.fallback } : {}),
+  };
+}
 
 /** The references `model` takes of `refs`: the required ones (all, or undefined when it cannot), then others up to its max. */
 export function acceptedReferences(model: ModelCapabilities, refs: References): number[] | undefined {
@@ -59,7 +85,8 @@ export function negotiate(backend: Pick<ConfiguredBackend, 'name' | 'info'>, nee
     return { ...chained, warnings: [{ type: 'negotiated', field: 'input', message }, ...chained.warnings] };
   }
   const refs = needs.references ?? [];
-  const fits = (m: ModelCapabilities) => m.inputs.includes(needs.input) && acceptedReferences(m, refs) !== undefined;
+  const fits = (m: ModelCapabilities) =>
+    m.inputs.includes(needs.input) && acceptedReferences(m, refs) !== undefined && (needs.audio !== 'required' || m.audio === true);
   const preferred = info.models.find((m) => m.id === info.defaultModel);
   const model = preferred && fits(preferred) ? preferred : info.models.find(fits);
   if (!model) {
@@ -69,6 +96,9 @@ export function negotiate(backend: Pick<ConfiguredBackend, 'name' | 'info'>, nee
       'first-last-frame': 'a first and a last frame',
       extend: 'a clip to extend',
     }[needs.input];
+    if (needs.audio === 'required' && info.models.some((m) => m.inputs.includes(needs.input) && acceptedReferences(m, refs) !== undefined)) {
+      return { ok: false, reason: `no model of ${backend.name} makes sound (audio.generate: required)` };
+    }
     if (info.models.some((m) => m.inputs.includes(needs.input))) {
       const names = refs.filter((r) => r.required).map((r) => r.name);
       return {
@@ -124,5 +154,33 @@ export function negotiate(backend: Pick<ConfiguredBackend, 'name' | 'info'>, nee
       message: `${backend.name}/${model.id} takes ${model.references?.max ?? 0} reference picture(s)${model.references?.roles ? ` (${model.references.roles.join(', ')})` : ''}; the picture(s) of ${dropped.join(', ')} are left out (mark a cast member required: true to move such segments to a backend that takes it)`,
     });
   }
-  return { ok: true, model, input: needs.input, durationSec, width: size.width, height: size.height, references, warnings };
+  return {
+    ok: true,
+    model,
+    input: needs.input,
+    durationSec,
+    width: size.width,
+    height: size.height,
+    references,
+    ...extrasOf(backend.name, model, needs, warnings),
+    warnings,
+  };
+}
+
+/** Sound, the reference audio and the timed keyframes a model gets; what it cannot take is left out with a warning. */
+function extrasOf(
+  name: string,
+  model: ModelCapabilities,
+  needs: SegmentNeeds,
+  warnings: BackendWarning[],
+): { generateAudio?: boolean; referenceAudio: boolean; timedKeyframes: number } {
+  const left = (field: string, what: string) => warnings.push({ type: 'unsupported', field, message: `${name}/${model.id} takes no ${what}; it is left out` });
+  const audio = needs.audio ?? 'auto';
+  if (audio === 'on' && !model.audio) left('generateAudio', 'sound (audio.generate: on): the clip is silent');
+  const referenceAudio = needs.referenceAudio === true && model.referenceAudio === true;
+  if (needs.referenceAudio && !referenceAudio) left('referenceAudio', 'reference audio');
+  const wanted = needs.timedKeyframes ?? 0;
+  const timedKeyframes = Math.min(wanted, model.timedKeyframes?.max ?? 0);
+  if (timedKeyframes < wanted) left('keyframes', `more than ${timedKeyframes} timed keyframe(s): ${wanted - timedKeyframes} of the segment's`);
+  return { ...(audio === 'auto' ? {} : { generateAudio: audio !== 'off' && model.audio === true }), referenceAudio, timedKeyframes };
 }

@@ -8,7 +8,7 @@ import { redact } from '../util/secrets.js';
 import { type BackendTry, policySettings, runAttempt, type SegmentRun } from './attempt.js';
 import { type BackendSlot, orderForSegment, requestFor } from './chain.js';
 import type { ManifestInput, SegmentRecord } from './manifest.js';
-import { negotiate, type SegmentNeeds } from './negotiate.js';
+import { extraNeeds, negotiate, type SegmentNeeds } from './negotiate.js';
 import { failurePolicy } from './policy.js';
 import { adoptSegment } from './run-folder.js';
 import { backendOf, now, pad, type RunState } from './run-state.js';
@@ -77,6 +77,8 @@ function inputKeyOf(state: RunState, planned: PlannedSegment, inputs: SegmentInp
       last: inputs.lastFrame?.sha256,
       video: inputs.inputVideo?.sha256,
       references: planned.references?.map((r) => [r.name, r.path]),
+      keyframesAt: planned.keyframesAt?.map((k) => [k.path, k.atSec]),
+      audio: state.core.audio.generate === 'auto' ? undefined : [state.core.audio.generate, state.core.audio.reference],
       previousKey: inputs.previousKey,
     }),
   );
@@ -131,8 +133,7 @@ function needsOf(seg: SegmentRun): SegmentNeeds {
     durationSec: seg.planned.durationSec,
     width: output.width,
     height: output.height,
-    ...(seg.planned.references ? { references: seg.planned.references } : {}),
-    ...(seg.inputMode === 'extend' ? { extendFallback: seg.state.core.extend.fallback } : {}),
+    ...extraNeeds(seg.state.core, { ...seg.planned, input: seg.inputMode }),
   };
 }
 
@@ -263,6 +264,16 @@ async function prepareBackend(seg: SegmentRun, slot: BackendSlot): Promise<Backe
     ...(planned.seed !== undefined ? { seed: planned.seed } : {}),
     ...(planned.negativePrompt ? { negativePrompt: planned.negativePrompt } : {}),
     ...(deal.references.length > 0 ? { references: deal.references.map((i) => referenceOf(planned.references![i]!)) } : {}),
+    ...(deal.generateAudio !== undefined ? { generateAudio: deal.generateAudio } : {}),
+    ...(deal.referenceAudio ? { referenceAudio: state.core.audio.reference! } : {}),
+    // Timed keyframes keep their place in the clip when the model makes another length than planned.
+    ...(deal.timedKeyframes > 0
+      ? {
+          keyframes: planned
+            .keyframesAt!.slice(0, deal.timedKeyframes)
+            .map((k) => ({ path: k.path, atSec: Number(((k.atSec * deal.durationSec) / planned.durationSec).toFixed(3)) })),
+        }
+      : {}),
   };
   rec.warnings = [...deal.warnings];
   if (seg.inputMode === 'extend') rec.continuation = deal.input === 'extend' ? 'extend' : 'chain';

@@ -73,7 +73,37 @@ export function checkRequest(backend: string, capabilities: BackendCapabilitiesL
     );
   }
   checkReferences(backend, model, request);
+  checkSoundAndKeyframes(backend, model, request);
   return model;
+}
+
+/** Sound only from a model that makes it, a reference audio only where taken, timed keyframes within count and clip. */
+function checkSoundAndKeyframes(backend: string, model: ModelCapabilities, request: GenerateRequest): void {
+  if (request.generateAudio && !model.audio) {
+    throw invalidInput(`${backend}/${model.id} makes no sound`, 'generateAudio', true, 'set audio.generate to auto or off, or use a model that makes sound');
+  }
+  if (request.referenceAudio !== undefined && !model.referenceAudio) {
+    throw invalidInput(
+      `${backend}/${model.id} takes no reference audio`,
+      'referenceAudio',
+      request.referenceAudio,
+      'remove audio.reference, or use a model that takes one',
+    );
+  }
+  const keyframes = request.keyframes ?? [];
+  const max = model.timedKeyframes?.max ?? 0;
+  if (keyframes.length > max) {
+    throw invalidInput(`${backend}/${model.id} takes ${max} timed keyframe(s), not ${keyframes.length}`, 'keyframes', keyframes.length, `give at most ${max}`);
+  }
+  const outside = keyframes.find((k) => !(k.atSec > 0 && k.atSec < request.durationSec));
+  if (outside) {
+    throw invalidInput(
+      `a timed keyframe at ${outside.atSec} s lies outside the ${request.durationSec} s clip`,
+      'keyframes',
+      outside.atSec,
+      `pin it between 0 and ${request.durationSec} s`,
+    );
+  }
 }
 
 /** At most the model's `references.max` reference pictures, of the roles it takes. */

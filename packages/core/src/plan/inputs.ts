@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
 import type { ConfiguredBackend, LoadedConfig } from '../config/load.js';
@@ -47,11 +48,25 @@ export interface ValidatePlanInputsResult {
 }
 
 /** Every input image of a plan with the config key it comes from: the film image first, then keyframes in order. */
+/** The reference audio clip (`audio.reference`) is a regular, non-empty file, before anything is paid. */
+function checkReferenceAudio(path: string | undefined): void {
+  if (path === undefined) return;
+  const s = statSync(path, { throwIfNoEntry: false });
+  if (!s?.isFile() || s.size === 0) {
+    throw new TtvError('INPUT_INVALID', `audio.reference: ${s ? 'not a regular, non-empty file' : 'not found'}: ${path}`, {
+      field: 'audio.reference',
+      value: path,
+      fix: 'point audio.reference at an audio file (relative paths are resolved from the config file)',
+    });
+  }
+}
+
 export function planImages(plan: Plan): PlanImage[] {
   const out: PlanImage[] = [];
   if (plan.image) out.push({ key: 'storyboard.image', path: plan.image });
   for (const s of plan.segments) {
     if (s.keyframe) out.push({ key: s.keyframeKey ?? `storyboard.segments[${s.index}].keyframe`, path: s.keyframe });
+    for (const k of s.keyframesAt ?? []) out.push({ key: k.key, path: k.path });
     // The cast pictures video models get as references, each checked once.
     for (const r of s.references ?? []) if (!out.some((o) => o.key === r.key)) out.push({ key: r.key, path: r.path });
   }
@@ -227,6 +242,7 @@ export interface PreflightOptions extends Omit<ValidatePlanInputsOptions, 'confi
 export async function preflightRun(config: LoadedConfig, options: PreflightOptions = {}): Promise<ValidatePlanInputsResult & { plan: Plan }> {
   const plan = options.plan ?? planStoryboard(config.core, { textToVideo: chainTakesText(config) });
   checkPlanPrompts(plan, config.backends, config.core.output);
+  checkReferenceAudio(config.core.audio.reference);
   const { plan: _plan, ...rest } = options;
   const binaries =
     rest.binaries ??

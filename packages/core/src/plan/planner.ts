@@ -19,6 +19,8 @@ export interface PlannedSegment {
   seed?: number;
   /** Keyframe mode: absolute path of the image this segment ends on. */
   keyframe?: string;
+  /** Pictures pinned inside the segment (`storyboard.segments[i].keyframesAt`), for models with timed keyframes. */
+  keyframesAt?: Array<{ path: string; atSec: number; key: string }>;
   /** Keyframe mode without a keyframe image: the still the image generator makes for the segment to end on. */
   keyframePrompt?: string;
   /** The segment's own text (its prompt as written or planned), when `prompt` also carries cast descriptions. */
@@ -170,10 +172,28 @@ function explicitSegments(core: CoreConfig, written: NonNullable<CoreConfig['sto
       ...(s.negativePrompt ? { negativePrompt: s.negativePrompt } : {}),
       ...(s.seed !== undefined ? { seed: s.seed } : core.seed !== undefined ? { seed: core.seed + index } : {}),
       ...(s.keyframe ? { keyframe: s.keyframe, keyframeKey: `storyboard.segments[${index}].keyframe` } : {}),
+      ...(s.keyframesAt ? { keyframesAt: timedKeyframes(s.keyframesAt, s.duration ?? core.segmentDuration, index) } : {}),
       ...input(index),
       promptKey: `storyboard.segments[${index}].prompt`,
     };
   });
+}
+
+/** A segment's timed keyframes, each inside the segment (0 < at < duration), in time order. */
+function timedKeyframes(written: Array<{ image: string; at: number }>, durationSec: number, index: number): NonNullable<PlannedSegment['keyframesAt']> {
+  return written
+    .map((k, j) => {
+      const key = `storyboard.segments[${index}].keyframesAt[${j}]`;
+      if (!(k.at > 0 && k.at < durationSec)) {
+        throw new TtvError('CONFIG_INVALID', `${key}.at is ${k.at} s: a timed keyframe lies inside the segment (between 0 and ${durationSec} s)`, {
+          field: `${key}.at`,
+          value: k.at,
+          fix: `use a time between 0 and ${durationSec} s, or make it the segment's keyframe (its last frame)`,
+        });
+      }
+      return { path: k.image, atSec: k.at, key: `${key}.image` };
+    })
+    .sort((a, b) => a.atSec - b.atSec);
 }
 
 /** One long `storyboard.prompt`, split into sentence groups: one per keyframe, per segment duration or per sentence. */

@@ -56,8 +56,12 @@ export interface ModelCapabilities {
   maxPromptLength: number;
   /** How many generations may run at once for this backend (a hint; the engine also applies its own limit). */
   concurrency: number;
-  /** Whether the model can produce an audio track. */
+  /** Whether the model can produce an audio track (asked per request with `generateAudio`). */
   audio?: boolean;
+  /** Whether the model takes a reference audio clip (`referenceAudio`: a voice, a sound to match). */
+  referenceAudio?: boolean;
+  /** Pictures pinned at times inside the clip (`keyframes`: LTX-2 style), at most `max`, besides the first/last frames. */
+  timedKeyframes?: { max: number };
   /**
    * Reference pictures the model takes besides its first/last frames (characters, places, style): how many at most,
    * and which roles (all when absent). Without it the model takes none: the engine drops them with a warning, or
@@ -110,6 +114,12 @@ export interface GenerateRequest {
    * input and the extension together); its first frame does not repeat the input's last.
    */
   inputVideo?: string;
+  /** Whether the clip should have sound (`audio.generate`); absent: the backend's own setting decides. */
+  generateAudio?: boolean;
+  /** Absolute path of a reference audio clip (`audio.reference`), for models with `referenceAudio`. */
+  referenceAudio?: string;
+  /** Pictures pinned inside the clip at `atSec` seconds (0 < atSec < durationSec), for models with `timedKeyframes`. */
+  keyframes?: Array<{ path: string; atSec: number }>;
   /** Tagged reference pictures (at most the model's `references.max`, of its roles), when the segment has any. */
   references?: ReferenceImage[];
   /** Absolute path where the finished MP4 must appear. Write it atomically (temp file + rename). */

@@ -46,6 +46,10 @@ export const scriptedConfigSchema = z
     maxPromptLength: z.number().int().positive().default(1000),
     concurrency: z.number().int().positive().default(8),
     usdPerSecond: z.number().nonnegative().default(0.1),
+    /** Whether the model makes sound, takes a reference audio clip, and how many timed keyframes it takes. */
+    audio: z.boolean().optional(),
+    referenceAudio: z.boolean().optional(),
+    timedKeyframes: z.object({ max: z.number().int().nonnegative() }).optional(),
     /** Reference pictures the model takes (none when absent). */
     references: z.object({ max: z.number().int().nonnegative(), roles: z.array(z.enum(['character', 'place', 'style'])).optional() }).optional(),
     latencyMs: z.number().int().nonnegative().default(0),
@@ -104,6 +108,9 @@ function describeScripted(cfg: ScriptedOptions): BackendInfo {
     concurrency: cfg.concurrency,
     usdPerSecond: cfg.usdPerSecond,
     ...(cfg.references ? { references: cfg.references } : {}),
+    ...(cfg.audio !== undefined ? { audio: cfg.audio } : {}),
+    ...(cfg.referenceAudio !== undefined ? { referenceAudio: cfg.referenceAudio } : {}),
+    ...(cfg.timedKeyframes ? { timedKeyframes: cfg.timedKeyframes } : {}),
   };
   return { name: cfg.name, displayName: `Scripted (${cfg.name})`, kind: cfg.kind, models: [model], defaultModel: model.id };
 }
