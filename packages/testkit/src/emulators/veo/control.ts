@@ -23,6 +23,8 @@ export function veoOperations(state: VeoState): VeoOperationState[] {
     polls: op.polls,
     done: op.final !== undefined,
     createdAt: op.createdAt,
+    ...(op.request.video ? { extension: { inputSha256: op.request.video.sha256, inputFrames: op.request.video.frames } } : {}),
+    ...(op.request.referenceImages ? { referenceTypes: op.request.referenceImages.map((r) => r.referenceType) } : {}),
   }));
 }
 

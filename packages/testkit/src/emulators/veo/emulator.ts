@@ -78,7 +78,7 @@ function createVeoState(options: VeoEmulatorOptions): VeoState {
     outputScale,
     lastFrameRejection: options.lastFrameRejection ?? 'submit',
     buckets: new InMemoryBuckets(),
-    counters: { submits: 0, polls: 0, uploads: 0, downloads: 0, deletes: 0 },
+    counters: { submits: 0, polls: 0, uploads: 0, downloads: 0, deletes: 0, extensions: 0, referenceImages: 0 },
     operations: new Map(),
     scripts: [],
     pendingRenders: new Set(),

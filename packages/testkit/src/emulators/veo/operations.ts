@@ -3,27 +3,33 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { type RecordedRequest, sendJson } from '../http.js';
 import { HttpError, isObject } from './errors.js';
+import { renderExtension } from './extension.js';
 import { FRAME_INTERPOLATION_NOT_ALLOWLISTED, outputSize, type VeoModelSpec } from './models.js';
 import { outputVideos } from './outputs.js';
 import { renderVeoVideo } from './render.js';
 import { parseSubmit, resourceName } from './requests.js';
 import { GENERATE_VIDEO_RESPONSE_TYPE, type Operation, type RouteMatch, type VeoOperationScript, type VeoState } from './types.js';
 
-function startRender(state: VeoState, op: Operation): void {
+/** The operation's video: an extension of its input video, or a clip from its image(s) or prompt. */
+function render(state: VeoState, op: Operation): Promise<Buffer> {
   const { request } = op;
   const size = outputSize(request.aspectRatio, request.resolution, state.outputScale);
+  // A different tone for each operation, so a joined film's seams can be heard (and checked).
+  const toneHz = 220 + 110 * (state.counters.submits % 6);
+  if (request.video) return renderExtension({ video: request.video, ...size, audio: request.generateAudio, toneHz });
+  return renderVeoVideo({
+    ...size,
+    durationSeconds: request.durationSeconds,
+    ...(request.image ? { image: request.image } : {}),
+    ...(request.lastFrame ? { lastFrame: request.lastFrame } : {}),
+    audio: request.generateAudio,
+    toneHz,
+  });
+}
+
+function startRender(state: VeoState, op: Operation): void {
   const promise = state
-    .withRenderSlot(() =>
-      renderVeoVideo({
-        ...size,
-        durationSeconds: request.durationSeconds,
-        ...(request.image ? { image: request.image } : {}),
-        ...(request.lastFrame ? { lastFrame: request.lastFrame } : {}),
-        audio: request.generateAudio,
-        // A different tone for each operation, so a joined film's seams can be heard (and checked).
-        toneHz: 220 + 110 * (state.counters.submits % 6),
-      }),
-    )
+    .withRenderSlot(() => render(state, op))
     .then(
       (video) => ({ video }),
       (error: unknown) => ({ error: (error as Error)?.message ?? String(error) }),
@@ -37,10 +43,10 @@ function startRender(state: VeoState, op: Operation): void {
 }
 
 /** `:predictLongRunning`: validates, creates the operation and starts its render. */
-export function submit(state: VeoState, res: ServerResponse, route: RouteMatch, spec: VeoModelSpec, rec: RecordedRequest): void {
+export async function submit(state: VeoState, res: ServerResponse, route: RouteMatch, spec: VeoModelSpec, rec: RecordedRequest): Promise<void> {
   state.counters.submits++;
   if (rec.json === undefined && rec.body.length > 0) throw new HttpError(400, 'Invalid JSON payload received.');
-  const { request, lastFrameUnsupported } = parseSubmit(state, spec, rec.json);
+  const { request, lastFrameUnsupported } = await parseSubmit(state, spec, rec.json);
   if (lastFrameUnsupported && state.lastFrameRejection === 'submit') {
     throw new HttpError(400, FRAME_INTERPOLATION_NOT_ALLOWLISTED, 'FAILED_PRECONDITION');
   }
@@ -50,6 +56,8 @@ export function submit(state: VeoState, res: ServerResponse, route: RouteMatch, 
   const name = `${resourceName(route)}/operations/${id}`;
   const op: Operation = { name, id, model: route.model, createdAt: Date.now(), polls: 0, script, request, rendered: false };
   state.operations.set(name, op);
+  if (request.video) state.counters.extensions++;
+  state.counters.referenceImages += request.referenceImages?.length ?? 0;
   const filteredAll = (script.raiFiltered?.count ?? 0) >= request.sampleCount;
   if (!script.error && !filteredAll) startRender(state, op);
   sendJson(res, 200, { name });

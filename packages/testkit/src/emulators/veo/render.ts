@@ -120,7 +120,7 @@ export async function renderVeoVideo(options: RenderOptions): Promise<Buffer> {
  * The clip's soundtrack, muxed in a second pass (with -frames:v, ffmpeg ends the file when the video is done and
  * cuts the audio short): a sine tone, 48 kHz stereo AAC, as long as the video.
  */
-async function addTone(video: string, out: string, hz: number, seconds: number, run: { signal?: AbortSignal; timeoutMs: number }): Promise<string> {
+export async function addTone(video: string, out: string, hz: number, seconds: number, run: { signal?: AbortSignal; timeoutMs: number }): Promise<string> {
   const tone = `sine=frequency=${hz}:sample_rate=48000:duration=${seconds}`;
   await runFfmpeg(
     [

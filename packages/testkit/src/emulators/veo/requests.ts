@@ -2,12 +2,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { RecordedRequest } from '../http.js';
 import { HttpError, isObject } from './errors.js';
+import { parseInputVideo } from './extension.js';
 import { parseGsUri } from './gcs.js';
-import type { VeoAspectRatio, VeoModelSpec, VeoResolution } from './models.js';
-import { type ImageKind, type RenderImage, sniffImage } from './render.js';
+import { decodeImage } from './media-inputs.js';
+import { EXTENSION_SECONDS, REFERENCE_DURATION_SECONDS, type VeoAspectRatio, type VeoModelSpec, type VeoResolution } from './models.js';
+import { parseReferenceImages } from './references.js';
+import type { RenderImage } from './render.js';
 import type { ParsedRequest, RouteMatch, VeoState } from './types.js';
-
-const MIME_BY_KIND: Record<ImageKind, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
 
 export function matchVeoRoute(path: string): RouteMatch | undefined {
   const m = /^\/(v1|v1beta1)\/(?:projects\/([^/]+)\/locations\/([^/]+)\/)?publishers\/google\/models\/([^/:]+):([A-Za-z]+)$/.exec(path);
@@ -48,43 +49,6 @@ export function checkAuth(state: VeoState, req: IncomingMessage, rec: RecordedRe
   throw new HttpError(401, MISSING_CREDENTIAL);
 }
 
-function imageBytes(state: VeoState, value: Record<string, unknown>, field: string): Buffer {
-  const mimeType = value['mimeType'];
-  if (typeof value['bytesBase64Encoded'] === 'string') {
-    const b64 = value['bytesBase64Encoded'];
-    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(b64.replace(/\s+/g, ''))) throw new HttpError(400, `${field}.bytesBase64Encoded is not valid base64.`);
-    const data = Buffer.from(b64, 'base64');
-    if (typeof mimeType !== 'string' || !mimeType) throw new HttpError(400, `${field}.mimeType is required with bytesBase64Encoded.`);
-    return data;
-  }
-  if (typeof value['gcsUri'] === 'string') {
-    const uri = value['gcsUri'];
-    if (!parseGsUri(uri)?.name) throw new HttpError(400, `${field}.gcsUri is not a valid gs:// object URI: ${uri}`);
-    const obj = state.buckets.getUri(uri);
-    if (!obj) throw new HttpError(404, `The object ${uri} does not exist or the service account has no access to it.`, 'NOT_FOUND');
-    return obj.data;
-  }
-  throw new HttpError(400, `${field} must have bytesBase64Encoded or gcsUri.`);
-}
-
-/** An `image`/`lastFrame` instance field: inline bytes or a gs:// object, sniffed and checked against its mimeType. */
-function decodeImage(state: VeoState, value: unknown, field: string): RenderImage {
-  if (!isObject(value)) throw new HttpError(400, `${field} must be an object with bytesBase64Encoded or gcsUri.`);
-  const mimeType = value['mimeType'];
-  const data = imageBytes(state, value, field);
-  if (data.length === 0) throw new HttpError(400, `${field} is empty.`);
-  const kind = sniffImage(data);
-  if (!kind) throw new HttpError(400, `Unable to decode ${field}: the bytes are not a PNG, JPEG or WebP image.`);
-  if (typeof mimeType === 'string' && mimeType) {
-    if (!Object.values(MIME_BY_KIND).includes(mimeType))
-      throw new HttpError(400, `${field}.mimeType ${mimeType} is not supported. Use image/png, image/jpeg or image/webp.`);
-    if (MIME_BY_KIND[kind] !== mimeType) {
-      throw new HttpError(400, `${field}.mimeType is ${mimeType} but the bytes are ${MIME_BY_KIND[kind]}.`);
-    }
-  }
-  return { data, kind };
-}
-
 /** The single instance of a submit body, and its parameters. */
 function splitBody(body: unknown): { inst: Record<string, unknown>; params: Record<string, unknown>; prompt: string | undefined } {
   if (!isObject(body)) throw new HttpError(400, 'Invalid JSON payload: expected an object with instances and parameters.');
@@ -95,33 +59,46 @@ function splitBody(body: unknown): { inst: Record<string, unknown>; params: Reco
   if (!isObject(inst)) throw new HttpError(400, 'instances[0] must be an object.');
   const params = body['parameters'] === undefined ? {} : body['parameters'];
   if (!isObject(params)) throw new HttpError(400, 'parameters must be an object.');
-  for (const unsupported of ['video', 'mask']) {
-    if (inst[unsupported] !== undefined) throw new HttpError(400, `instances[0].${unsupported} is not supported by the ttv emulator.`);
-  }
+  if (inst['mask'] !== undefined) throw new HttpError(400, 'instances[0].mask is not supported by the ttv emulator.');
   const prompt = inst['prompt'];
   if (prompt !== undefined && typeof prompt !== 'string') throw new HttpError(400, 'instances[0].prompt must be a string.');
-  if (!prompt && inst['image'] === undefined) throw new HttpError(400, 'A prompt or an image is required.');
+  if (!prompt && inst['image'] === undefined && inst['video'] === undefined) throw new HttpError(400, 'A prompt, an image or a video is required.');
+  if (inst['image'] !== undefined && inst['video'] !== undefined)
+    throw new HttpError(400, 'image and video cannot both be set: a video is extended, an image animated.');
   return { inst, params, prompt };
 }
 
 type Shape = Pick<ParsedRequest, 'durationSeconds' | 'aspectRatio' | 'resolution' | 'sampleCount'>;
 
-/** durationSeconds, aspectRatio, resolution, sampleCount and seed against the model's spec. */
-function parseShape(spec: VeoModelSpec, params: Record<string, unknown>): Shape {
-  const durationSeconds = params['durationSeconds'] ?? 8;
-  if (typeof durationSeconds !== 'number' || !Number.isInteger(durationSeconds) || !spec.durations.includes(durationSeconds)) {
+/** What a request does: its durations, ratios and resolutions differ (extension: 7 s at 720p; references: 8 s at 16:9). */
+export type Feature = 'text_to_video' | 'video_extension' | 'reference_to_video';
+
+function featureLimits(
+  spec: VeoModelSpec,
+  feature: Feature,
+): { durations: readonly number[]; aspectRatios: readonly VeoAspectRatio[]; resolutions: readonly VeoResolution[] } {
+  if (feature === 'video_extension') return { durations: [EXTENSION_SECONDS], aspectRatios: spec.aspectRatios, resolutions: ['720p'] };
+  if (feature === 'reference_to_video') return { durations: [REFERENCE_DURATION_SECONDS], aspectRatios: ['16:9'], resolutions: spec.resolutions };
+  return spec;
+}
+
+/** durationSeconds, aspectRatio, resolution, sampleCount and seed against the model's spec for the feature used. */
+function parseShape(spec: VeoModelSpec, params: Record<string, unknown>, feature: Feature): Shape {
+  const limits = featureLimits(spec, feature);
+  const durationSeconds = params['durationSeconds'] ?? Math.max(...limits.durations);
+  if (typeof durationSeconds !== 'number' || !Number.isInteger(durationSeconds) || !limits.durations.includes(durationSeconds)) {
     throw new HttpError(
       400,
-      `Unsupported output video duration ${String(durationSeconds)} seconds for ${spec.id}, supported durations are [${spec.durations.join(',')}] for feature text_to_video.`,
+      `Unsupported output video duration ${String(durationSeconds)} seconds for ${spec.id}, supported durations are [${limits.durations.join(',')}] for feature ${feature}.`,
     );
   }
   const aspectRatio = params['aspectRatio'] ?? '16:9';
-  if (typeof aspectRatio !== 'string' || !spec.aspectRatios.includes(aspectRatio as VeoAspectRatio)) {
-    throw new HttpError(400, `Unsupported aspect ratio ${String(aspectRatio)} for ${spec.id}. Supported: ${spec.aspectRatios.join(', ')}.`);
+  if (typeof aspectRatio !== 'string' || !limits.aspectRatios.includes(aspectRatio as VeoAspectRatio)) {
+    throw new HttpError(400, `Unsupported aspect ratio ${String(aspectRatio)} for ${spec.id} (${feature}). Supported: ${limits.aspectRatios.join(', ')}.`);
   }
   const resolution = params['resolution'] ?? '720p';
-  if (typeof resolution !== 'string' || !spec.resolutions.includes(resolution as VeoResolution)) {
-    throw new HttpError(400, `Unsupported resolution ${String(resolution)} for ${spec.id}. Supported: ${spec.resolutions.join(', ')}.`);
+  if (typeof resolution !== 'string' || !limits.resolutions.includes(resolution as VeoResolution)) {
+    throw new HttpError(400, `Unsupported resolution ${String(resolution)} for ${spec.id} (${feature}). Supported: ${limits.resolutions.join(', ')}.`);
   }
   const sampleCount = params['sampleCount'] ?? 1;
   if (typeof sampleCount !== 'number' || !Number.isInteger(sampleCount) || sampleCount < 1 || sampleCount > 4) {
@@ -154,9 +131,12 @@ function parseOutputOptions(state: VeoState, spec: VeoModelSpec, params: Record<
 }
 
 /** Validates a submit body. Returns the parsed request and whether lastFrame is unsupported by the model. */
-export function parseSubmit(state: VeoState, spec: VeoModelSpec, body: unknown): { request: ParsedRequest; lastFrameUnsupported: boolean } {
+export async function parseSubmit(state: VeoState, spec: VeoModelSpec, body: unknown): Promise<{ request: ParsedRequest; lastFrameUnsupported: boolean }> {
   const { inst, params, prompt } = splitBody(body);
-  const shape = parseShape(spec, params);
+  const referenceImages = parseReferenceImages(state, spec, inst, prompt);
+  const feature: Feature = inst['video'] !== undefined ? 'video_extension' : referenceImages ? 'reference_to_video' : 'text_to_video';
+  const shape = parseShape(spec, params, feature);
+  const video = inst['video'] === undefined ? undefined : await parseInputVideo(state, spec, inst['video']);
   const { generateAudio, storageUri } = parseOutputOptions(state, spec, params);
   const image = inst['image'] === undefined ? undefined : decodeImage(state, inst['image'], 'image');
   let lastFrame: RenderImage | undefined;
@@ -173,6 +153,8 @@ export function parseSubmit(state: VeoState, spec: VeoModelSpec, body: unknown):
       ...(prompt ? { prompt } : {}),
       ...(image ? { image } : {}),
       ...(lastFrame ? { lastFrame } : {}),
+      ...(video ? { video } : {}),
+      ...(referenceImages ? { referenceImages } : {}),
       ...shape,
       generateAudio,
       ...(storageUri !== undefined ? { storageUri } : {}),

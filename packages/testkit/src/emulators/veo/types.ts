@@ -54,6 +54,10 @@ export interface VeoStats {
   downloads: number;
   /** GCS object DELETE requests handled. */
   deletes: number;
+  /** Accepted video extensions (submits with `instances[0].video`). */
+  extensions: number;
+  /** Reference images of accepted submits (`instances[0].referenceImages`), all types. */
+  referenceImages: number;
 }
 
 export interface VeoScript {
@@ -71,6 +75,10 @@ export interface VeoOperationState {
   polls: number;
   done: boolean;
   createdAt: number;
+  /** An extension: sha256 (hex) of the input video's bytes and its frame count. */
+  extension?: { inputSha256: string; inputFrames: number };
+  /** The `referenceType` of each reference image, as sent (`ASSET`, `STYLE`, or the documented lower case). */
+  referenceTypes?: string[];
 }
 
 export interface VeoEmulator extends EmulatorServer {
@@ -93,11 +101,28 @@ export interface RouteMatch {
   verb: string;
 }
 
+/** A validated extension input (`instances[0].video`): an MP4 of 1–30 s at 24 fps in a size the model makes. */
+export interface InputVideo {
+  data: Buffer;
+  sha256: string;
+  frames: number;
+  width: number;
+  height: number;
+}
+
+/** A validated reference image. */
+export interface ReferenceImageInput {
+  image: RenderImage;
+  referenceType: string;
+}
+
 /** A validated submit body. */
 export interface ParsedRequest {
   prompt?: string;
   image?: RenderImage;
   lastFrame?: RenderImage;
+  video?: InputVideo;
+  referenceImages?: ReferenceImageInput[];
   durationSeconds: number;
   aspectRatio: VeoAspectRatio;
   resolution: VeoResolution;
