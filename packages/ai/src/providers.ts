@@ -4,7 +4,7 @@
  * `openai-compatible:` the chat completions API of any compatible server (Ollama, vLLM, LM Studio) with JSON-schema
  * structured output.
  */
-import { TtvError } from '@ttv/core/backend';
+import { importOptionalPeer, TtvError } from '@ttv/core/backend';
 import type { ImageModel, LanguageModel } from 'ai';
 import { type ModelRef, type ProviderId, parseModelRef } from './config.js';
 
@@ -21,23 +21,10 @@ export interface ProviderSettings {
   baseURL?: string | undefined;
 }
 
-const MISSING = new Set(['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND']);
-
 /** `import()` of a provider package; BACKEND_NOT_INSTALLED naming the package when it is not installed. */
-export async function loadProvider<T>(provider: ProviderId, importer: () => Promise<T>): Promise<T> {
+export function loadProvider<T>(provider: ProviderId, importer: () => Promise<T>): Promise<T> {
   const pkg = PROVIDER_PACKAGES[provider];
-  try {
-    return await importer();
-  } catch (cause) {
-    const code = (cause as { code?: unknown })?.code;
-    if (typeof code !== 'string' || !MISSING.has(code) || !String((cause as Error).message).includes(pkg)) throw cause;
-    throw new TtvError('BACKEND_NOT_INSTALLED', `the ${provider} models need the AI SDK provider package ${pkg}, which is not installed`, {
-      field: 'model',
-      value: provider,
-      fix: `npm install ${pkg} (or pnpm add ${pkg}) beside @ttv/ai`,
-      cause,
-    });
-  }
+  return importOptionalPeer({ pkg, neededBy: `the ${provider} models`, field: 'model', value: provider, beside: '@ttv/ai' }, importer);
 }
 
 /** The provider factory a model reference names, configured with the key and base URL. */

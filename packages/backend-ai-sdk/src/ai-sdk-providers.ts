@@ -8,7 +8,7 @@
  * - remembers the last HTTP reply (status, headers, error body), because `@ai-sdk/fal` turns a failed result into
  *   a bare "Unprocessable Entity" and the detail (moderation, the invalid field) would be lost.
  */
-import { TtvError } from '@ttv/core/backend';
+import { importOptionalPeer } from '@ttv/core/backend';
 import type { experimental_startVideo } from 'ai';
 import type { ProviderId } from './ai-sdk-models.js';
 
@@ -18,23 +18,13 @@ export type VideoModel = Exclude<Parameters<typeof experimental_startVideo>[0]['
 export const PROVIDER_PACKAGES: Record<ProviderId, string> = { fal: '@ai-sdk/fal', replicate: '@ai-sdk/replicate' };
 export const KEY_VARIABLES: Record<ProviderId, readonly string[]> = { fal: ['FAL_KEY', 'FAL_API_KEY'], replicate: ['REPLICATE_API_TOKEN'] };
 
-const MISSING = new Set(['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND']);
-
 /** `import()` of a provider package; BACKEND_NOT_INSTALLED naming the install command when it is not installed. */
-export async function loadProvider<T>(provider: ProviderId, importer: () => Promise<T>): Promise<T> {
+export function loadProvider<T>(provider: ProviderId, importer: () => Promise<T>): Promise<T> {
   const pkg = PROVIDER_PACKAGES[provider];
-  try {
-    return await importer();
-  } catch (cause) {
-    const code = (cause as { code?: unknown })?.code;
-    if (typeof code !== 'string' || !MISSING.has(code) || !String((cause as Error).message).includes(pkg)) throw cause;
-    throw new TtvError('BACKEND_NOT_INSTALLED', `ai-sdk provider "${provider}" needs the AI SDK provider package ${pkg}, which is not installed`, {
-      field: 'ai-sdk.provider',
-      value: provider,
-      fix: `npm install ${pkg} (or pnpm add ${pkg}) beside @ttv/backend-ai-sdk`,
-      cause,
-    });
-  }
+  return importOptionalPeer(
+    { pkg, neededBy: `ai-sdk provider "${provider}"`, field: 'ai-sdk.provider', value: provider, beside: '@ttv/backend-ai-sdk' },
+    importer,
+  );
 }
 
 /** The last reply the provider's API gave (what `@ai-sdk/fal` does not pass on). */

@@ -10,6 +10,7 @@ export { safeUrl } from './jobs/output.js';
 export { checkRequest } from './kit/check-request.js';
 export { type CheckImageOptions, checkImage } from './kit/images.js';
 export { invalidInput } from './kit/input.js';
+export { importOptionalPeer, type OptionalPeer } from './kit/optional-peer.js';
 export {
   displayCommand,
   type FailureContext,

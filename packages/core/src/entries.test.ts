@@ -45,6 +45,7 @@ const ENTRIES: Record<string, string[]> = {
     'displayCommand',
     'durationAllowed',
     'fsError',
+    'importOptionalPeer',
     'invalidInput',
     'isCudaOom',
     'isRemoteBackend',

@@ -7,14 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ImageGenerator, type ImageRequest, type ImagesPlugin, SPECIFICATION_VERSION, TtvError } from '@ttv/core/backend';
 import { probeImage } from '@ttv/core/media';
+import { describeKindSuite, type KindCheck, runKindCheck } from './kind-suite.js';
 import type { TestApi } from './types.js';
-
-let vitest: TestApi | undefined;
-try {
-  vitest = (await import('vitest')) as unknown as TestApi;
-} catch {
-  vitest = undefined;
-}
 
 export interface ImagesConformanceOptions {
   /** Name shown in the suite title. */
@@ -37,11 +31,7 @@ interface ImagesContext {
   signal: AbortSignal;
 }
 
-export interface ImagesCheck {
-  id: string;
-  title: string;
-  run(ctx: ImagesContext): Promise<void>;
-}
+export type ImagesCheck = KindCheck<ImagesContext>;
 
 function fail(message: string): never {
   throw new Error(`images conformance: ${message}`);
@@ -176,14 +166,7 @@ async function openContext(options: ImagesConformanceOptions): Promise<ImagesCon
 
 /** Runs one check against a plugin (rejects with what failed): for tests that show a broken generator fails it. */
 export async function runImagesCheck(id: string, options: ImagesConformanceOptions): Promise<void> {
-  const check = IMAGES_CHECKS.find((c) => c.id === id);
-  if (!check) throw new Error(`unknown images check "${id}"; known: ${IMAGES_CHECKS.map((c) => c.id).join(', ')}`);
-  const ctx = await openContext(options);
-  try {
-    await check.run(ctx);
-  } finally {
-    await ctx.dispose();
-  }
+  await runKindCheck('images', IMAGES_CHECKS, id, openContext, options);
 }
 
 /**
@@ -191,10 +174,5 @@ export async function runImagesCheck(id: string, options: ImagesConformanceOptio
  * level of a test file: `describeImagesConformance({ name: 'myimages', plugin, config: () => ({ … }) })`.
  */
 export function describeImagesConformance(options: ImagesConformanceOptions): void {
-  const api = options.api ?? vitest;
-  if (!api) throw new Error('describeImagesConformance needs vitest (npm i -D vitest) or an `api` option with describe/it');
-  const timeout = options.timeoutMs ?? 60_000;
-  api.describe(`ttv images conformance: ${options.name}`, () => {
-    for (const check of IMAGES_CHECKS) api.it(`[${check.id}] ${check.title}`, () => runImagesCheck(check.id, options), timeout);
-  });
+  describeKindSuite('images', 'describeImagesConformance', IMAGES_CHECKS, runImagesCheck, options);
 }

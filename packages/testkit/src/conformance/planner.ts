@@ -7,14 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkPlanResult, type Planner, type PlannerPlugin, type PlanRequest, SPECIFICATION_VERSION, TtvError } from '@ttv/core/backend';
+import { describeKindSuite, type KindCheck, runKindCheck } from './kind-suite.js';
 import type { TestApi } from './types.js';
-
-let vitest: TestApi | undefined;
-try {
-  vitest = (await import('vitest')) as unknown as TestApi;
-} catch {
-  vitest = undefined;
-}
 
 export interface PlannerConformanceOptions {
   /** Name shown in the suite title. */
@@ -36,11 +30,7 @@ interface PlannerContext {
   signal: AbortSignal;
 }
 
-export interface PlannerCheck {
-  id: string;
-  title: string;
-  run(ctx: PlannerContext): Promise<void>;
-}
+export type PlannerCheck = KindCheck<PlannerContext>;
 
 function fail(message: string): never {
   throw new Error(`planner conformance: ${message}`);
@@ -219,14 +209,7 @@ async function openContext(options: PlannerConformanceOptions): Promise<PlannerC
 
 /** Runs one check against a planner (rejects with what failed): for tests that show a broken planner fails it. */
 export async function runPlannerCheck(id: string, options: PlannerConformanceOptions): Promise<void> {
-  const check = PLANNER_CHECKS.find((c) => c.id === id);
-  if (!check) throw new Error(`unknown planner check "${id}"; known: ${PLANNER_CHECKS.map((c) => c.id).join(', ')}`);
-  const ctx = await openContext(options);
-  try {
-    await check.run(ctx);
-  } finally {
-    await ctx.dispose();
-  }
+  await runKindCheck('planner', PLANNER_CHECKS, id, openContext, options);
 }
 
 /**
@@ -234,10 +217,5 @@ export async function runPlannerCheck(id: string, options: PlannerConformanceOpt
  * test file: `describePlannerConformance({ name: 'myplanner', plugin, config: () => ({ … }) })`.
  */
 export function describePlannerConformance(options: PlannerConformanceOptions): void {
-  const api = options.api ?? vitest;
-  if (!api) throw new Error('describePlannerConformance needs vitest (npm i -D vitest) or an `api` option with describe/it');
-  const timeout = options.timeoutMs ?? 60_000;
-  api.describe(`ttv planner conformance: ${options.name}`, () => {
-    for (const check of PLANNER_CHECKS) api.it(`[${check.id}] ${check.title}`, () => runPlannerCheck(check.id, options), timeout);
-  });
+  describeKindSuite('planner', 'describePlannerConformance', PLANNER_CHECKS, runPlannerCheck, options);
 }
