@@ -71,12 +71,22 @@ export function acceptedReferences(model: ModelCapabilities, refs: References): 
   return [...required, ...optional.slice(0, max - required.length)].sort((a, b) => a - b);
 }
 
+const INPUT_NAMES: Record<InputMode, string> = {
+  text: 'text-only generation',
+  'first-frame': 'a first frame',
+  'first-last-frame': 'a first and a last frame',
+  extend: 'a clip to extend',
+};
+
+type Backend = Pick<ConfiguredBackend, 'name' | 'info'>;
+
 /**
  * Picks the model of a backend that fits the segment (its configured default first, else the first model with
- * the needed input mode), then the nearest duration and size that model supports, with a warning for each
- * change. Pure and offline: used for generation, `ttv plan` and `ttv estimate` alike.
+ * the needed input mode, required references and sound), then the nearest duration and size that model supports,
+ * then what it takes of the references, sound and timed keyframes, with a warning for each change. Pure and
+ * offline: used for generation, `ttv plan` and `ttv estimate` alike.
  */
-export function negotiate(backend: Pick<ConfiguredBackend, 'name' | 'info'>, needs: SegmentNeeds): Negotiation {
+export function negotiate(backend: Backend, needs: SegmentNeeds): Negotiation {
   const { info } = backend;
   if (needs.input === 'extend' && needs.extendFallback === 'chain' && !info.models.some((m) => m.inputs.includes('extend'))) {
     const chained = negotiate(backend, { ...needs, input: 'first-frame', extendFallback: 'next' });
@@ -84,47 +94,11 @@ export function negotiate(backend: Pick<ConfiguredBackend, 'name' | 'info'>, nee
     const message = `${backend.name} cannot extend a clip; continuing from the exact last frame instead (extend.fallback: chain)`;
     return { ...chained, warnings: [{ type: 'negotiated', field: 'input', message }, ...chained.warnings] };
   }
-  const refs = needs.references ?? [];
-  const fits = (m: ModelCapabilities) =>
-    m.inputs.includes(needs.input) && acceptedReferences(m, refs) !== undefined && (needs.audio !== 'required' || m.audio === true);
-  const preferred = info.models.find((m) => m.id === info.defaultModel);
-  const model = preferred && fits(preferred) ? preferred : info.models.find(fits);
-  if (!model) {
-    const what = {
-      text: 'text-only generation',
-      'first-frame': 'image-to-video (a first frame)',
-      'first-last-frame': 'a first and a last frame',
-      extend: 'a clip to extend',
-    }[needs.input];
-    if (needs.audio === 'required' && info.models.some((m) => m.inputs.includes(needs.input) && acceptedReferences(m, refs) !== undefined)) {
-      return { ok: false, reason: `no model of ${backend.name} makes sound (audio.generate: required)` };
-    }
-    if (info.models.some((m) => m.inputs.includes(needs.input))) {
-      const names = refs.filter((r) => r.required).map((r) => r.name);
-      return {
-        ok: false,
-        reason: `no model of ${backend.name} takes the required reference picture(s) of ${names.join(', ')} (models: ${info.models.map((m) => `${m.id}: ${m.references?.max ?? 0} references`).join('; ')})`,
-      };
-    }
-    return { ok: false, reason: `no model of ${backend.name} takes ${what} (models: ${info.models.map((m) => `${m.id}: ${m.inputs.join('/')}`).join('; ')})` };
-  }
+  const chosen = chooseModel(backend, needs);
+  if ('reason' in chosen) return { ok: false, reason: chosen.reason };
+  const { model, warnings } = chosen;
   if (needs.prompt.length > model.maxPromptLength) {
     return { ok: false, reason: `prompt is ${needs.prompt.length} characters; ${backend.name}/${model.id} accepts at most ${model.maxPromptLength}` };
-  }
-  const warnings: BackendWarning[] = [];
-  if (preferred && model !== preferred) {
-    // E.g. keyframe mode on Runway: gen4 takes no last frame, so veo3.1_fast makes the clip (at another price).
-    const price = (m: ModelCapabilities) => (m.usdPerSecond === undefined ? 'price unknown' : `$${m.usdPerSecond}/s`);
-    const what = preferred.inputs.includes(needs.input)
-      ? 'the required reference pictures'
-      : { text: 'text-only generation', 'first-frame': 'a first frame', 'first-last-frame': 'a first and a last frame', extend: 'a clip to extend' }[
-          needs.input
-        ];
-    warnings.push({
-      type: 'negotiated',
-      field: 'model',
-      message: `${backend.name}/${preferred.id} (${price(preferred)}) does not take ${what}; using ${model.id} (${price(model)}) instead`,
-    });
   }
   let durationSec = needs.durationSec;
   if (!durationAllowed(model.durations, durationSec)) {
@@ -145,26 +119,56 @@ export function negotiate(backend: Pick<ConfiguredBackend, 'name' | 'info'>, nee
       message: `${backend.name}/${model.id} cannot make ${resolutionLabel(wanted)}; using ${resolutionLabel(size)} (the join scales and pads to the film size)`,
     });
   }
+  const references = referencesOf(backend.name, model, needs.references ?? [], warnings);
+  const extras = extrasOf(backend.name, model, needs, warnings);
+  return { ok: true, model, input: needs.input, durationSec, width: size.width, height: size.height, references, ...extras, warnings };
+}
+
+/** The model for the segment: the default when it fits, else the first that does (said, with both prices), else why none. */
+function chooseModel(backend: Backend, needs: SegmentNeeds): { model: ModelCapabilities; warnings: BackendWarning[] } | { reason: string } {
+  const { info, name } = backend;
+  const refs = needs.references ?? [];
+  const takes = (m: ModelCapabilities) => m.inputs.includes(needs.input) && acceptedReferences(m, refs) !== undefined;
+  const fits = (m: ModelCapabilities) => takes(m) && (needs.audio !== 'required' || m.audio === true);
+  const preferred = info.models.find((m) => m.id === info.defaultModel);
+  const model = preferred && fits(preferred) ? preferred : info.models.find(fits);
+  if (!model) {
+    if (needs.audio === 'required' && info.models.some(takes)) return { reason: `no model of ${name} makes sound (audio.generate: required)` };
+    if (info.models.some((m) => m.inputs.includes(needs.input))) {
+      const names = refs.filter((r) => r.required).map((r) => r.name);
+      const models = info.models.map((m) => `${m.id}: ${m.references?.max ?? 0} references`).join('; ');
+      return { reason: `no model of ${name} takes the required reference picture(s) of ${names.join(', ')} (models: ${models})` };
+    }
+    const what = needs.input === 'first-frame' ? 'image-to-video (a first frame)' : INPUT_NAMES[needs.input];
+    return { reason: `no model of ${name} takes ${what} (models: ${info.models.map((m) => `${m.id}: ${m.inputs.join('/')}`).join('; ')})` };
+  }
+  const warnings: BackendWarning[] = [];
+  if (preferred && model !== preferred) {
+    // E.g. keyframe mode on Runway: gen4 takes no last frame, so veo3.1_fast makes the clip (at another price).
+    const price = (m: ModelCapabilities) => (m.usdPerSecond === undefined ? 'price unknown' : `$${m.usdPerSecond}/s`);
+    const what = preferred.inputs.includes(needs.input) ? 'the required reference pictures' : INPUT_NAMES[needs.input];
+    warnings.push({
+      type: 'negotiated',
+      field: 'model',
+      message: `${name}/${preferred.id} (${price(preferred)}) does not take ${what}; using ${model.id} (${price(model)}) instead`,
+    });
+  }
+  return { model, warnings };
+}
+
+/** The references the model gets (indices), the ones it cannot take said in a warning. */
+function referencesOf(name: string, model: ModelCapabilities, refs: References, warnings: BackendWarning[]): number[] {
   const references = acceptedReferences(model, refs)!;
   const dropped = refs.filter((_, i) => !references.includes(i)).map((r) => r.name);
   if (dropped.length > 0) {
+    const roles = model.references?.roles ? ` (${model.references.roles.join(', ')})` : '';
     warnings.push({
       type: 'negotiated',
       field: 'references',
-      message: `${backend.name}/${model.id} takes ${model.references?.max ?? 0} reference picture(s)${model.references?.roles ? ` (${model.references.roles.join(', ')})` : ''}; the picture(s) of ${dropped.join(', ')} are left out (mark a cast member required: true to move such segments to a backend that takes it)`,
+      message: `${name}/${model.id} takes ${model.references?.max ?? 0} reference picture(s)${roles}; the picture(s) of ${dropped.join(', ')} are left out (mark a cast member required: true to move such segments to a backend that takes it)`,
     });
   }
-  return {
-    ok: true,
-    model,
-    input: needs.input,
-    durationSec,
-    width: size.width,
-    height: size.height,
-    references,
-    ...extrasOf(backend.name, model, needs, warnings),
-    warnings,
-  };
+  return references;
 }
 
 /** Sound, the reference audio and the timed keyframes a model gets; what it cannot take is left out with a warning. */
