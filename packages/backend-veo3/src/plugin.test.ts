@@ -27,7 +27,9 @@ describe('plugin and config', () => {
     expect(info.models).toHaveLength(1);
     expect(capabilityProblems(info.models[0]!)).toEqual([]);
     expect(info.models[0]).toMatchObject({
-      inputs: ['text', 'first-frame', 'first-last-frame'],
+      inputs: ['text', 'first-frame', 'first-last-frame', 'extend'],
+      references: { max: 3, roles: ['character', 'place'] },
+      audio: true,
       durations: { kind: 'discrete', values: [4, 6, 8] },
       fps: 24,
       usdPerSecond: 0.1,
@@ -43,6 +45,11 @@ describe('plugin and config', () => {
   it('describes each model from the table; config narrows ratio, resolution, duration and prices', () => {
     const d30 = backend.describe(configSchema.parse({ model: 'veo-3.0-generate-001' })).models[0]!;
     expect(d30.inputs).toEqual(['text', 'first-frame']);
+    expect(d30.references).toBeUndefined();
+    const lite = backend.describe(configSchema.parse({ model: 'veo-3.1-lite-generate-001' })).models[0]!;
+    expect([lite.inputs, lite.references]).toEqual([['text', 'first-frame', 'first-last-frame', 'extend'], undefined]);
+    // Every row of the model table says when it was checked.
+    for (const m of Object.values(MODELS)) expect(m.checked).toMatch(/^20\d\d-\d\d-\d\d$/);
     const fast30 = backend.describe(configSchema.parse({ model: 'veo-3.0-fast-generate-001' })).models[0]!;
     expect(fast30.durations).toEqual({ kind: 'discrete', values: [8] });
     const v2 = backend.describe(configSchema.parse({ model: 'veo-2.0-generate-001' })).models[0]!;
@@ -98,6 +105,14 @@ describe('cost', () => {
     expect(b.estimateCost(req).usd).toBeCloseTo(0.96, 9);
     expect(make({ generateAudio: true, price: { usdPerSecondWithAudio: 0.3 } }).estimateCost(req).usd).toBeCloseTo(2.4, 9);
     expect(b.estimateCost({ ...req, model: 'veo-3.0-generate-001' }).usd).toBeCloseTo(1.6, 9);
+  });
+  it('an extension bills the 7 s Veo adds, whatever it keeps; sound asked by the request is priced with audio; references cost nothing', () => {
+    const extension = { ...req, durationSec: 4, inputVideo: '/runs/x/segments/seg-000.mp4' };
+    expect(make().estimateCost(extension)).toEqual({ usd: 0.7, basis: '7 s × $0.1/s (veo-3.1-fast-generate-001, no audio, an extension of 7 s) × 1 video' });
+    expect(make().estimateCost({ ...extension, generateAudio: true }).usd).toBeCloseTo(7 * 0.15, 9);
+    expect(make({ generateAudio: true }).estimateCost({ ...req, generateAudio: false }).usd).toBeCloseTo(0.8, 9);
+    const refs = [{ path: '/cast/mara.png', role: 'character' as const, name: 'Mara' }];
+    expect(make().estimateCost({ ...req, references: refs }).usd).toBe(make().estimateCost(req).usd);
   });
   it('every model has a price', () => {
     for (const m of Object.values(MODELS)) expect(m.usdPerSecond).toBeGreaterThan(0);

@@ -122,8 +122,8 @@ describe('callBackend (happy paths)', () => {
     const req = await request(fx, { model: 'veo-3.1-fast-generate-001', lastFrame: fx.last });
     await callBackend(backend, req, (await context(fx)).ctx);
     const inst = submitBody().instances[0]! as Record<string, { gcsUri?: string; mimeType?: string; bytesBase64Encoded?: string }>;
-    expect(inst['image']).toMatchObject({ gcsUri: expect.stringMatching(/^gs:\/\/ttv-stage\/in\/ttv-.+-first\.png$/), mimeType: 'image/png' });
-    expect(inst['lastFrame']).toMatchObject({ gcsUri: expect.stringMatching(/-last\.png$/), mimeType: 'image/png' });
+    expect(inst['image']).toMatchObject({ gcsUri: expect.stringMatching(/^gs:\/\/ttv-stage\/in\/ttv-.+-first-frame\.png$/), mimeType: 'image/png' });
+    expect(inst['lastFrame']).toMatchObject({ gcsUri: expect.stringMatching(/-last-frame\.png$/), mimeType: 'image/png' });
     expect(inst['image']!.bytesBase64Encoded).toBeUndefined();
     expect(emu.stats()).toMatchObject({ uploads: 2, deletes: 2 });
     expect(emu.buckets.list('ttv-stage', '')).toEqual([]);

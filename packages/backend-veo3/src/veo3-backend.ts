@@ -19,7 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -29,6 +29,9 @@ import {
   type GoogleGenAI,
   type Image,
   GenerateVideosOperation as OperationClass,
+  type Video,
+  type VideoGenerationReferenceImage,
+  VideoGenerationReferenceType,
 } from '@google/genai';
 import type { Storage } from '@google-cloud/storage';
 import {
@@ -36,10 +39,12 @@ import {
   type BackendWarning,
   type CallContext,
   type CostEstimate,
+  checkRequest,
   type DoctorCheck,
   type GenerateRequest,
   invalidInput,
   type JobHandle,
+  type JobOutput,
   type JobPolicy,
   type JobStatus,
   jobPolicyOf,
@@ -65,7 +70,17 @@ import {
 } from './auth.js';
 import type { VeoConfig } from './veo3-config.js';
 import { type ErrorScope, fromOperationError, fromStorage, fromThrown, moderation, scrub } from './veo3-errors.js';
-import { capabilitiesOf, isModelId, MAX_PROMPT_LENGTH, MODELS, type VeoModel, veoFormatOf } from './veo3-models.js';
+import { checkExtension, type ExtensionPlan, referencesLeftOut, writeContinuation } from './veo3-inputs.js';
+import { capabilitiesOf, EXTENSION_SECONDS, isModelId, MAX_PROMPT_LENGTH, MODELS, type VeoModel, veoFormatOf } from './veo3-models.js';
+
+/** The inputs of one submission, fitted and encoded (inline, or staged to GCS). */
+interface PreparedInputs {
+  image?: Image;
+  lastFrame?: Image;
+  video?: Video;
+  referenceImages?: VideoGenerationReferenceImage[];
+  staged: string[];
+}
 
 /** What `create` gets (`env`, and `configDir` for relative keyFile paths), plus what tests inject. */
 export interface VeoDependencies extends Partial<BackendCreateContext> {
@@ -79,9 +94,13 @@ export interface VeoJobData {
   /** gs:// objects staged for this job, deleted when it ends. */
   staged: string[];
   submittedAt: number;
-  /** Seconds requested and USD per second at submission: the cost of what was submitted, even after a re-attach. */
+  /** Seconds billed (requested, or the 7 s an extension adds) and USD per second at submission: the cost of what was submitted, even after a re-attach. */
   durationSec: number;
   usdPerSecond: number;
+  /** An extension: how its output becomes the continuation. */
+  extension?: ExtensionPlan;
+  /** Why the request's reference pictures were left out (a warning with the clip). */
+  referencesLeftOut?: string;
 }
 
 /** A fetch that also aborts with `signal` (genai's poll call drops its config.abortSignal on Vertex) and notes Retry-After. */
@@ -140,9 +159,14 @@ export class VeoBackend implements RemoteVideoBackend {
     ctx.log(scrub(line, this.secrets));
   }
 
-  /** USD per second for a model (the config's price override applies to the configured model). */
-  rate(model: VeoModel): number {
-    const audio = this.config.generateAudio && model.audio;
+  /** Whether a request's clip has sound: the request says (audio.generate), else the config. */
+  audio(model: VeoModel, request?: GenerateRequest): boolean {
+    return (request?.generateAudio ?? this.config.generateAudio) && model.audio;
+  }
+
+  /** USD per second for a model and request (the config's price override applies to the configured model). */
+  rate(model: VeoModel, request?: GenerateRequest): number {
+    const audio = this.audio(model, request);
     const override = model.id === this.config.model ? this.config.price : undefined;
     if (audio) return override?.usdPerSecondWithAudio ?? model.usdPerSecondWithAudio;
     return override?.usdPerSecond ?? model.usdPerSecond;
@@ -168,6 +192,36 @@ export class VeoBackend implements RemoteVideoBackend {
     }
     const model = MODELS[request.model];
     const c = this.config;
+    this.checkShape(request, model);
+    if (c.generateAudio && !model.audio) {
+      throw invalidInput(`${model.id} has no audio track`, 'generateAudio', true, 'set veo3.generateAudio: false, or use a Veo 3 / 3.1 model');
+    }
+    if (request.prompt.length > MAX_PROMPT_LENGTH) {
+      throw invalidInput(
+        `prompt is ${request.prompt.length} characters, over ${MAX_PROMPT_LENGTH}`,
+        'prompt',
+        `${request.prompt.slice(0, 40)}…`,
+        'shorten the prompt',
+      );
+    }
+    if (!request.prompt.trim() && !request.firstFrame && !request.inputVideo) {
+      throw invalidInput('Veo needs a prompt or a first frame, and the request has neither', 'prompt', request.prompt, 'give the segment a prompt');
+    }
+    if (request.seed !== undefined && (!Number.isInteger(request.seed) || request.seed < 0 || request.seed > 4_294_967_295)) {
+      throw invalidInput(`seed ${request.seed} is outside 0–4294967295`, 'seed', request.seed, 'use an integer seed from 0 to 4294967295');
+    }
+    this.checkLastFrame(request, model);
+    // What core words once: a clip to extend only for models that extend, references within the model's max and roles.
+    checkRequest('veo3', { models: [capabilitiesOf(model, c)] }, request);
+    if (request.inputVideo !== undefined) await checkExtension(request, c);
+    if (request.firstFrame !== undefined) await checkImage(request.firstFrame, 'firstFrame');
+    if (request.lastFrame !== undefined) await checkImage(request.lastFrame, 'lastFrame');
+    for (const reference of request.references ?? []) await checkImage(reference.path, 'references');
+  }
+
+  /** Duration and size: ones the model (and the config's fixed duration, ratio, resolution) allow. */
+  private checkShape(request: GenerateRequest, model: VeoModel): void {
+    const c = this.config;
     if (!model.durations.includes(request.durationSec) || (c.durationSeconds !== undefined && c.durationSeconds !== request.durationSec)) {
       const allowed = c.durationSeconds !== undefined && model.durations.includes(c.durationSeconds) ? [c.durationSeconds] : model.durations;
       throw invalidInput(
@@ -192,23 +246,10 @@ export class VeoBackend implements RemoteVideoBackend {
         `use one of ${sizes.join(', ')}`,
       );
     }
-    if (c.generateAudio && !model.audio) {
-      throw invalidInput(`${model.id} has no audio track`, 'generateAudio', true, 'set veo3.generateAudio: false, or use a Veo 3 / 3.1 model');
-    }
-    if (request.prompt.length > MAX_PROMPT_LENGTH) {
-      throw invalidInput(
-        `prompt is ${request.prompt.length} characters, over ${MAX_PROMPT_LENGTH}`,
-        'prompt',
-        `${request.prompt.slice(0, 40)}…`,
-        'shorten the prompt',
-      );
-    }
-    if (!request.prompt.trim() && !request.firstFrame) {
-      throw invalidInput('Veo needs a prompt or a first frame, and the request has neither', 'prompt', request.prompt, 'give the segment a prompt');
-    }
-    if (request.seed !== undefined && (!Number.isInteger(request.seed) || request.seed < 0 || request.seed > 4_294_967_295)) {
-      throw invalidInput(`seed ${request.seed} is outside 0–4294967295`, 'seed', request.seed, 'use an integer seed from 0 to 4294967295');
-    }
+  }
+
+  /** A last frame: only on the models that interpolate, and only with a first frame. */
+  private checkLastFrame(request: GenerateRequest, model: VeoModel): void {
     if (request.lastFrame !== undefined) {
       if (!model.lastFrame) {
         throw invalidInput(
@@ -229,17 +270,17 @@ export class VeoBackend implements RemoteVideoBackend {
           'give the segment a first frame (storyboard.image or the previous keyframe)',
         );
     }
-    if (request.firstFrame !== undefined) await checkImage(request.firstFrame, 'firstFrame');
-    if (request.lastFrame !== undefined) await checkImage(request.lastFrame, 'lastFrame');
   }
 
+  /** An extension bills the 7 s Veo adds, whatever part of them ttv keeps; references cost nothing extra. */
   estimateCost(request: GenerateRequest): CostEstimate {
     const model = isModelId(request.model) ? MODELS[request.model] : MODELS[this.config.model];
-    const rate = this.rate(model);
-    const audio = this.config.generateAudio && model.audio;
+    const rate = this.rate(model, request);
+    const seconds = billedSeconds(request);
+    const what = request.inputVideo ? `, an extension of ${EXTENSION_SECONDS} s` : '';
     return {
-      usd: Number((request.durationSec * rate).toFixed(6)),
-      basis: `${request.durationSec} s × $${rate}/s (${model.id}, ${audio ? 'with' : 'no'} audio) × 1 video`,
+      usd: Number((seconds * rate).toFixed(6)),
+      basis: `${seconds} s × $${rate}/s (${model.id}, ${this.audio(model, request) ? 'with' : 'no'} audio${what}) × 1 video`,
     };
   }
 
@@ -265,8 +306,11 @@ export class VeoBackend implements RemoteVideoBackend {
   async submit(request: GenerateRequest, ctx: SubmitContext): Promise<JobHandle> {
     await this.validate(request);
     const model = MODELS[request.model as keyof typeof MODELS];
+    const extension = request.inputVideo ? await checkExtension(request, this.config) : undefined;
+    const leftOut = referencesLeftOut(request);
+    if (leftOut) this.log(ctx, leftOut);
     const ai = this.genai();
-    const prepared = await this.prepareInputs(request, model, ctx);
+    const prepared = await this.prepareInputs(request, model, !leftOut, ctx);
     let name: string;
     try {
       name = await this.submitOperation(ai, request, model, prepared, ctx);
@@ -279,8 +323,10 @@ export class VeoBackend implements RemoteVideoBackend {
       model: model.id,
       staged: prepared.staged,
       submittedAt: Date.now(),
-      durationSec: request.durationSec,
-      usdPerSecond: this.rate(model),
+      durationSec: billedSeconds(request),
+      usdPerSecond: this.rate(model, request),
+      ...(extension ? { extension } : {}),
+      ...(leftOut ? { referencesLeftOut: leftOut } : {}),
     };
     return { id: name, data: { ...data } };
   }
@@ -312,7 +358,7 @@ export class VeoBackend implements RemoteVideoBackend {
         progress: { fraction: Math.min(0.95, 0.05 + 0.9 * (1 - Math.exp(-seconds / 90))), message: `RUNNING ${Math.round(seconds)} s` },
       };
     }
-    const warnings: BackendWarning[] = [];
+    const warnings: BackendWarning[] = data.referencesLeftOut ? [{ type: 'unsupported', field: 'references', message: data.referencesLeftOut }] : [];
     let videos: Array<{ uri?: string; videoBytes?: string }>;
     try {
       videos = this.outcome(op, model, name, warnings);
@@ -323,7 +369,8 @@ export class VeoBackend implements RemoteVideoBackend {
     const costUsd = Number((durationSec * (data.usdPerSecond ?? this.rate(model)) * videos.length).toFixed(6));
     const video = videos[0]!;
     this.log(ctx, `operation ${name} done: ${videos.length} video(s), $${costUsd}`);
-    if (video.videoBytes) return { state: 'succeeded', costUsd, warnings, output: { data: Buffer.from(video.videoBytes, 'base64') } };
+    if (video.videoBytes)
+      return { state: 'succeeded', costUsd, warnings, output: continuation({ data: Buffer.from(video.videoBytes, 'base64') }, data.extension) };
     const uri = video.uri!;
     const gs = parseGsUri(uri);
     if (!gs) {
@@ -343,7 +390,8 @@ export class VeoBackend implements RemoteVideoBackend {
       const fix = 'the Vertex AI service agent must be able to write to the outputGcsUri bucket, and no lifecycle rule may delete new objects';
       return { state: 'failed', error: new TtvError('GENERATION_FAILED', message, { fix, chargedUsd: costUsd, details: { operation: name } }) };
     }
-    return { state: 'succeeded', costUsd, warnings, output: { write: (target, wctx) => this.download(gs, uri, target, model, name, wctx) } };
+    const output: JobOutput = { write: (target, wctx) => this.download(gs, uri, target, model, name, wctx) };
+    return { state: 'succeeded', costUsd, warnings, output: continuation(output, data.extension) };
   }
 
   /** Called by core once the job has ended (clip on disk, or failed). Never throws. */
@@ -355,40 +403,69 @@ export class VeoBackend implements RemoteVideoBackend {
     if (this.config.deleteOutputAfterDownload) for (const uri of outputs) await this.deleteObject(uri, 'output', ctx);
   }
 
-  /** Fits the images to the output size and encodes them (PNG or JPEG), staging large ones to GCS. */
-  private async prepareInputs(request: GenerateRequest, model: VeoModel, ctx: CallContext): Promise<{ image?: Image; lastFrame?: Image; staged: string[] }> {
-    const staged: string[] = [];
-    const prepare = async (path: string, role: 'first' | 'last'): Promise<Image> => {
-      const opts = { width: request.width, height: request.height, fit: this.config.fit, signal: ctx.signal };
-      let file = join(ctx.workDir, `veo-${role}.${this.config.imageFormat === 'jpeg' ? 'jpg' : 'png'}`);
-      let fitted = await fitImage(path, file, { ...opts, format: this.config.imageFormat });
-      if (fitted.bytes > this.config.inlineImageMaxBytes) {
-        if (this.config.stagingGcsUri) {
-          const uri = await this.stage(file, fitted.mimeType, role, ctx);
-          staged.push(uri);
-          return { gcsUri: uri, mimeType: fitted.mimeType };
-        }
-        file = join(ctx.workDir, `veo-${role}.jpg`);
-        fitted = await fitImage(path, file, { ...opts, format: 'jpeg', maxBytes: this.config.inlineImageMaxBytes });
-        this.log(ctx, `${role} frame re-encoded as a ${fitted.bytes}-byte JPEG to stay under inlineImageMaxBytes`);
-      }
-      // The MIME type is the one of the bytes written (fitImage reports it), never assumed.
-      return { imageBytes: (await readFile(file)).toString('base64'), mimeType: fitted.mimeType };
-    };
+  /**
+   * Fits the images to the output size and encodes them (PNG or JPEG), staging large ones to GCS; reference pictures
+   * are fitted whole ("contain"); the clip to extend goes inline, or staged when it is large.
+   */
+  private async prepareInputs(request: GenerateRequest, model: VeoModel, withReferences: boolean, ctx: CallContext): Promise<PreparedInputs> {
+    const out: PreparedInputs = { staged: [] };
     try {
-      const out: { image?: Image; lastFrame?: Image; staged: string[] } = { staged };
-      if (request.firstFrame) out.image = await prepare(request.firstFrame, 'first');
-      if (request.lastFrame && model.lastFrame) out.lastFrame = await prepare(request.lastFrame, 'last');
+      if (request.firstFrame) out.image = await this.prepareImage(request.firstFrame, 'first frame', request, out.staged, ctx);
+      if (request.lastFrame && model.lastFrame) out.lastFrame = await this.prepareImage(request.lastFrame, 'last frame', request, out.staged, ctx);
+      if (request.inputVideo) out.video = await this.prepareVideo(request.inputVideo, out.staged, ctx);
+      const references = withReferences ? (request.references ?? []) : [];
+      if (references.length > 0) out.referenceImages = [];
+      for (const [i, r] of references.entries()) {
+        const image = await this.prepareImage(r.path, `reference ${i}`, request, out.staged, ctx, 'contain');
+        // ttv's characters and places are Veo asset images; a style picture would be a style image.
+        out.referenceImages!.push({ image, referenceType: r.role === 'style' ? VideoGenerationReferenceType.STYLE : VideoGenerationReferenceType.ASSET });
+      }
       return out;
     } catch (error) {
-      for (const uri of staged) await this.deleteObject(uri, 'staged input', ctx);
+      for (const uri of out.staged) await this.deleteObject(uri, 'staged input', ctx);
       throw error;
     }
   }
 
+  private async prepareImage(
+    path: string,
+    role: string,
+    request: GenerateRequest,
+    staged: string[],
+    ctx: CallContext,
+    fit: VeoConfig['fit'] = this.config.fit,
+  ): Promise<Image> {
+    const opts = { width: request.width, height: request.height, fit, signal: ctx.signal };
+    const base = join(ctx.workDir, `veo-${role.replace(/\W+/g, '-')}`);
+    let file = `${base}.${this.config.imageFormat === 'jpeg' ? 'jpg' : 'png'}`;
+    let fitted = await fitImage(path, file, { ...opts, format: this.config.imageFormat });
+    if (fitted.bytes > this.config.inlineImageMaxBytes) {
+      if (this.config.stagingGcsUri) {
+        const uri = await this.stage(file, fitted.mimeType, role, ctx);
+        staged.push(uri);
+        return { gcsUri: uri, mimeType: fitted.mimeType };
+      }
+      file = `${base}.jpg`;
+      fitted = await fitImage(path, file, { ...opts, format: 'jpeg', maxBytes: this.config.inlineImageMaxBytes });
+      this.log(ctx, `${role} re-encoded as a ${fitted.bytes}-byte JPEG to stay under inlineImageMaxBytes`);
+    }
+    // The MIME type is the one of the bytes written (fitImage reports it), never assumed.
+    return { imageBytes: (await readFile(file)).toString('base64'), mimeType: fitted.mimeType };
+  }
+
+  /** The clip to extend: inline up to inlineVideoMaxBytes, else staged (validate made sure there is a staging bucket). */
+  private async prepareVideo(path: string, staged: string[], ctx: CallContext): Promise<Video> {
+    const bytes = await readFile(path);
+    if (bytes.length <= this.config.inlineVideoMaxBytes) return { videoBytes: bytes.toString('base64'), mimeType: 'video/mp4' };
+    const uri = await this.stage(path, 'video/mp4', 'clip to extend', ctx);
+    staged.push(uri);
+    return { uri, mimeType: 'video/mp4' };
+  }
+
   private async stage(file: string, mimeType: string, role: string, ctx: CallContext): Promise<string> {
     const prefix = this.config.stagingGcsUri!.endsWith('/') ? this.config.stagingGcsUri! : `${this.config.stagingGcsUri!}/`;
-    const uri = `${prefix}ttv-${randomUUID()}-${role}${mimeType === 'image/jpeg' ? '.jpg' : '.png'}`;
+    const extension = { 'image/jpeg': '.jpg', 'video/mp4': '.mp4' }[mimeType] ?? '.png';
+    const uri = `${prefix}ttv-${randomUUID()}-${role.replace(/\W+/g, '-')}${extension}`;
     const { bucket, name } = parseGsUri(uri)!;
     try {
       await this.storage()
@@ -396,19 +473,13 @@ export class VeoBackend implements RemoteVideoBackend {
         .file(name)
         .save(await readFile(file), { resumable: false, contentType: mimeType, timeout: this.config.timeouts.requestMs });
     } catch (error) {
-      throw fromStorage(error, { ...this.scope('staging an input image to', this.config.model), uri }, cancelledBy(ctx.signal));
+      throw fromStorage(error, { ...this.scope(`staging the ${role} to`, this.config.model), uri }, cancelledBy(ctx.signal));
     }
-    this.log(ctx, `staged ${role} frame (${(await stat(file)).size} bytes) to ${uri}`);
+    this.log(ctx, `staged ${role} (${(await stat(file)).size} bytes) to ${uri}`);
     return uri;
   }
 
-  private async submitOperation(
-    ai: GoogleGenAI,
-    request: GenerateRequest,
-    model: VeoModel,
-    inputs: { image?: Image; lastFrame?: Image },
-    ctx: CallContext,
-  ): Promise<string> {
+  private async submitOperation(ai: GoogleGenAI, request: GenerateRequest, model: VeoModel, inputs: PreparedInputs, ctx: CallContext): Promise<string> {
     const format = veoFormatOf(request.width, request.height)!;
     const c = this.config;
     let retryAfter: number | undefined;
@@ -419,12 +490,13 @@ export class VeoBackend implements RemoteVideoBackend {
     const negativePrompt = request.negativePrompt ?? c.negativePrompt;
     const config: GenerateVideosConfig = {
       numberOfVideos: 1,
-      durationSeconds: request.durationSec,
+      // An extension's length is Veo's (7 s; sources disagree on the value to send): sent without durationSeconds.
+      ...(inputs.video ? {} : { durationSeconds: request.durationSec }),
       aspectRatio: format.aspectRatio,
       resolution: format.resolution,
       abortSignal: ctx.signal,
       httpOptions: { fetch: fetchFn },
-      ...(model.audio ? { generateAudio: c.generateAudio } : {}),
+      ...(model.audio ? { generateAudio: this.audio(model, request) } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(negativePrompt ? { negativePrompt } : {}),
       ...(c.personGeneration ? { personGeneration: c.personGeneration } : {}),
@@ -432,8 +504,13 @@ export class VeoBackend implements RemoteVideoBackend {
       ...(c.outputGcsUri ? { outputGcsUri: c.outputGcsUri } : {}),
       ...(c.labels ? { labels: c.labels } : {}),
       ...(inputs.lastFrame ? { lastFrame: inputs.lastFrame } : {}),
+      ...(inputs.referenceImages ? { referenceImages: inputs.referenceImages } : {}),
     };
-    const source: GenerateVideosSource = { ...(request.prompt.trim() ? { prompt: request.prompt } : {}), ...(inputs.image ? { image: inputs.image } : {}) };
+    const source: GenerateVideosSource = {
+      ...(request.prompt.trim() ? { prompt: request.prompt } : {}),
+      ...(inputs.image ? { image: inputs.image } : {}),
+      ...(inputs.video ? { video: inputs.video } : {}),
+    };
     let op: GenerateVideosOperation;
     try {
       op = await ai.models.generateVideos({ model: model.id, source, config });
@@ -441,10 +518,7 @@ export class VeoBackend implements RemoteVideoBackend {
       throw fromThrown(error, { ...this.scope('submitting', model.id), retryAfterMs: retryAfter }, cancelledBy(ctx.signal));
     }
     if (!op.name) throw new TtvError('GENERATION_FAILED', `Veo accepted the request for ${model.id} but returned no operation name`, { retryable: true });
-    this.log(
-      ctx,
-      `submitted ${model.id} ${request.durationSec} s ${format.aspectRatio} ${format.resolution}${inputs.image ? ` image ${inputs.image.mimeType}${inputs.image.gcsUri ? ' (gcs)' : ''}` : ' text-only'}${inputs.lastFrame ? ` + lastFrame ${inputs.lastFrame.mimeType}` : ''}: operation ${op.name}`,
-    );
+    this.log(ctx, `submitted ${model.id} ${format.aspectRatio} ${format.resolution} ${describeInputs(request, inputs)}: operation ${op.name}`);
     return op.name;
   }
 
@@ -606,6 +680,38 @@ export class VeoBackend implements RemoteVideoBackend {
   }
 }
 
+/** What a submission sends, for its log line (no bytes, no URIs). */
+function describeInputs(request: GenerateRequest, inputs: PreparedInputs): string {
+  const image = (what: string, i: Image | Video) =>
+    ` + ${what} ${i.mimeType}${'gcsUri' in i && i.gcsUri ? ' (gcs)' : ''}${'uri' in i && i.uri ? ' (gcs)' : ''}`;
+  const parts = [
+    inputs.video ? `extension of ${EXTENSION_SECONDS} s (keeping ${request.durationSec} s)` : `${request.durationSec} s`,
+    inputs.image ? image('image', inputs.image) : '',
+    inputs.lastFrame ? image('lastFrame', inputs.lastFrame) : '',
+    inputs.video ? image('video', inputs.video) : '',
+    inputs.referenceImages ? ` + ${inputs.referenceImages.length} reference image(s) (${inputs.referenceImages.map((r) => r.referenceType).join(', ')})` : '',
+  ];
+  return `${parts.join('')}${inputs.image || inputs.video ? '' : ' text-only'}`;
+}
+
+/** Seconds a request bills: the 7 s of an extension, else its duration. */
+function billedSeconds(request: GenerateRequest): number {
+  return request.inputVideo ? EXTENSION_SECONDS : request.durationSec;
+}
+
+/** An extension's output, turned into the continuation as it is written (raw in the call's work dir, then cut). */
+function continuation(output: JobOutput, plan: ExtensionPlan | undefined): JobOutput {
+  if (!plan) return output;
+  return {
+    write: async (target, ctx) => {
+      const raw = join(ctx.workDir, `veo-extension-${randomUUID()}.mp4`);
+      if ('data' in output) await writeFile(raw, output.data);
+      else if ('write' in output) await output.write(raw, ctx);
+      await writeContinuation(raw, target, plan, { signal: ctx.signal, timeoutMs: 5 * 60_000 });
+    },
+  };
+}
+
 /** ffprobe is found (it verifies every downloaded clip). */
 function ffprobeCheck(): DoctorCheck {
   try {
@@ -617,7 +723,7 @@ function ffprobeCheck(): DoctorCheck {
 }
 
 /** Checks one input image: present, readable, and a format ffmpeg decodes here (local only). */
-async function checkImage(path: string, field: 'firstFrame' | 'lastFrame'): Promise<void> {
+async function checkImage(path: string, field: 'firstFrame' | 'lastFrame' | 'references'): Promise<void> {
   try {
     await probeImage(path);
   } catch (error) {

@@ -99,9 +99,17 @@ export const configSchema = z
       .positive()
       .default(8 * 1024 * 1024)
       .describe('Images larger than this are staged to stagingGcsUri (gcsUri), or, without it, re-encoded as a JPEG that fits.'),
+    inlineVideoMaxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 * 1024)
+      .describe('Extend mode: clips to extend up to this size are sent inline; larger ones are staged to stagingGcsUri (gcsUri), which they then need.'),
     stagingGcsUri: gsPrefix
       .optional()
-      .describe('gs://bucket/prefix/ where large input images are uploaded (needs storage.objects.create; they are deleted after the clip).'),
+      .describe(
+        'gs://bucket/prefix/ where large input images and clips to extend are uploaded (needs storage.objects.create; they are deleted after the clip).',
+      ),
     outputGcsUri: gsPrefix
       .optional()
       .describe('gs://bucket/prefix/ where Veo writes the videos (storageUri). Default: the video comes back inline in the operation.'),

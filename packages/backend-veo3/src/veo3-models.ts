@@ -1,9 +1,9 @@
 /**
  * The Veo models this backend drives on Vertex AI, with the rules the service enforces and list prices
- * (docs/reference/veo.md: Models, Prices). Prices are third-party figures and change: `veo3.price` in the
- * config overrides them.
+ * (docs/reference/veo.md: Models, Prices; the Vertex "Extend videos" and "reference images" pages). Prices are
+ * third-party figures and change: `veo3.price` in the config overrides them. Each row says when it was checked.
  */
-import type { BackendCapabilities, DurationSupport, InputMode, ModelCapabilities, Resolution } from '@ttv/core/backend';
+import type { BackendCapabilities, DurationSupport, InputMode, ModelCapabilities, ReferenceRole, Resolution } from '@ttv/core/backend';
 import type { VeoConfig } from './veo3-config.js';
 
 export const MODEL_IDS = [
@@ -38,6 +38,12 @@ export interface VeoModel {
   audio: boolean;
   /** Accepts `lastFrame` (first+last-frame interpolation): only the 3.1 `-001` models. */
   lastFrame: boolean;
+  /** Extends a clip (`video` input): the 3.1 models; 7 s are added at 720p (EXTENSION_SECONDS). */
+  extend: boolean;
+  /** Asset reference images it takes (characters, places; 0: none). No model here takes style images. */
+  assetReferences: number;
+  /** When the row was last checked against Google's pages (YYYY-MM-DD). */
+  checked: string;
   /** USD per second of output without and with audio (third-party list prices, 720p = 1080p). */
   usdPerSecond: number;
   usdPerSecondWithAudio: number;
@@ -53,25 +59,43 @@ type ModelRow = readonly [
   lastFrame: boolean,
   usdPerSecond: number,
   usdPerSecondWithAudio: number,
+  extend: boolean,
+  assetReferences: number,
+  checked: string,
   requestsPerMinute?: number,
 ];
 
 const HD: readonly VeoResolution[] = ['720p'];
 const HD_AND_FULL_HD: readonly VeoResolution[] = ['720p', '1080p'];
 
-/** One row a model: durations (s), resolutions, audio, lastFrame, USD/s without and with audio, requests/min. */
+/**
+ * One row a model: durations (s), resolutions, audio, lastFrame, USD/s without and with audio, extend, asset
+ * references, the date checked, requests/min. Extension and references per the 3.1 model page (Extend videos:
+ * supported; reference images: asset images) and the Extend videos page (3.1 `-001` and 3.1 lite, preview);
+ * lite takes no references (third-party: text and one image only); 3.0 and 2.0 `-001` take neither (extension
+ * and style references were on veo-2.0-generate-exp/preview only).
+ */
 const MODEL_ROWS = {
-  'veo-3.1-generate-001': [[4, 6, 8], HD_AND_FULL_HD, true, true, 0.2, 0.4, 50],
-  'veo-3.1-fast-generate-001': [[4, 6, 8], HD_AND_FULL_HD, true, true, 0.1, 0.15, 50],
-  'veo-3.1-lite-generate-001': [[4, 6, 8], HD, true, true, 0.05, 0.05],
-  'veo-3.0-generate-001': [[4, 6, 8], HD_AND_FULL_HD, true, false, 0.2, 0.4, 10],
-  'veo-3.0-fast-generate-001': [[8], HD_AND_FULL_HD, true, false, 0.1, 0.15],
+  'veo-3.1-generate-001': [[4, 6, 8], HD_AND_FULL_HD, true, true, 0.2, 0.4, true, 3, '2026-12-02', 50],
+  'veo-3.1-fast-generate-001': [[4, 6, 8], HD_AND_FULL_HD, true, true, 0.1, 0.15, true, 3, '2026-12-02', 50],
+  'veo-3.1-lite-generate-001': [[4, 6, 8], HD, true, true, 0.05, 0.05, true, 0, '2026-12-02'],
+  'veo-3.0-generate-001': [[4, 6, 8], HD_AND_FULL_HD, true, false, 0.2, 0.4, false, 0, '2026-12-02', 10],
+  'veo-3.0-fast-generate-001': [[8], HD_AND_FULL_HD, true, false, 0.1, 0.15, false, 0, '2026-12-02'],
   // Sources conflict on the price ($0.35–0.50): estimate with the upper figure.
-  'veo-2.0-generate-001': [[5, 6, 7, 8], HD, false, false, 0.5, 0.5],
+  'veo-2.0-generate-001': [[5, 6, 7, 8], HD, false, false, 0.5, 0.5, false, 0, '2026-12-02'],
 } satisfies Record<VeoModelId, ModelRow>;
 
+/** Seconds one extension adds (and bills): the output is the input followed by them, at 720p. */
+export const EXTENSION_SECONDS = 7;
+/** What an extension's input video must be (Extend videos page): 1–30 s at 24 fps. */
+export const EXTENSION_INPUT = { minSeconds: 1, maxSeconds: 30, fps: 24 } as const;
+/** Reference-image-to-video makes 8 s 16:9 clips only, from a prompt without image, video or last frame. */
+export const REFERENCE_DURATION_SECONDS = 8;
+/** ttv's roles that are Veo asset images (a character, a place); style images are not taken by these models. */
+export const ASSET_ROLES: readonly ReferenceRole[] = ['character', 'place'];
+
 function modelOf(id: VeoModelId, row: ModelRow): VeoModel {
-  const [durations, resolutions, audio, lastFrame, usdPerSecond, usdPerSecondWithAudio, requestsPerMinute] = row;
+  const [durations, resolutions, audio, lastFrame, usdPerSecond, usdPerSecondWithAudio, extend, assetReferences, checked, requestsPerMinute] = row;
   return {
     id,
     durations,
@@ -79,6 +103,9 @@ function modelOf(id: VeoModelId, row: ModelRow): VeoModel {
     resolutions,
     audio,
     lastFrame,
+    extend,
+    assetReferences,
+    checked,
     usdPerSecond,
     usdPerSecondWithAudio,
     ...(requestsPerMinute !== undefined ? { requestsPerMinute } : {}),
@@ -137,10 +164,10 @@ export function durationsOf(model: VeoModel, durationSeconds?: number): Duration
 }
 
 export function inputsOf(model: VeoModel): InputMode[] {
-  return model.lastFrame ? ['text', 'first-frame', 'first-last-frame'] : ['text', 'first-frame'];
+  return ['text', 'first-frame', ...(model.lastFrame ? (['first-last-frame'] as const) : []), ...(model.extend ? (['extend'] as const) : [])];
 }
 
-/** The ttv capability record of a model, narrowed by the config. */
+/** The ttv capability record of a model, narrowed by the config. `audio`: the model can make sound (asked per request). */
 export function capabilitiesOf(model: VeoModel, opts: CapabilityOptions = {}): ModelCapabilities {
   const audio = opts.generateAudio === true && model.audio;
   return {
@@ -151,7 +178,8 @@ export function capabilitiesOf(model: VeoModel, opts: CapabilityOptions = {}): M
     fps: OUTPUT_FPS,
     maxPromptLength: MAX_PROMPT_LENGTH,
     concurrency: opts.concurrency ?? 2,
-    audio,
+    audio: model.audio,
+    ...(model.assetReferences > 0 ? { references: { max: model.assetReferences, roles: [...ASSET_ROLES] } } : {}),
     usdPerSecond: opts.usdPerSecond ?? (audio ? model.usdPerSecondWithAudio : model.usdPerSecond),
   };
 }
