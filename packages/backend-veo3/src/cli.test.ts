@@ -5,6 +5,7 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -158,6 +159,50 @@ describe.skipIf(!built)('ttv generate with backend: veo3 (CLI against the emulat
         veoLines.join('\n'),
       ).toBe(true);
     expect(veoLines.filter((l) => !/\[seg \d+\] veo3: /.test(l) || l.includes('veo3: veo3:'))).toEqual([]);
+  });
+
+  it('extend: a 30 s film of one clip and four Veo extensions, each sent the previous clip, joined without a repeated or lost frame', async () => {
+    emu.reset();
+    const config = join(dir, 'extend.yaml');
+    const prompts = ['a lighthouse at dusk', 'the camera rises', 'over the sea', 'the lamp turns', 'night falls'];
+    await writeFile(
+      config,
+      `name: veo-extend\nmode: extend\nbackend: veo3\nsegmentDuration: 6\noutput: { width: ${W}, height: ${H}, fps: 24 }\n` +
+        `storyboard:\n  image: a.png\n  segments:\n${prompts.map((p) => `    - prompt: ${p}\n`).join('')}${veoSection('veo-3.1-fast-generate-001')}\n`,
+    );
+    const run = await ttv(['generate', '--config', config, '--out', join(dir, 'out-extend'), '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as JsonResult;
+    expect(out.segments.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done', 'done']);
+    const manifest = JSON.parse(await readFile(join(out.runDir, 'manifest.json'), 'utf8')) as { segments: Array<{ continuation?: string }> };
+    expect(manifest.segments.map((s) => s.continuation)).toEqual([undefined, 'extend', 'extend', 'extend', 'extend']);
+
+    // Segments − 1 extensions, each given the clip before it (the very bytes of segments/seg-N.mp4).
+    expect(emu.stats()).toMatchObject({ submits: 5, extensions: 4 });
+    const sha = async (file: string) =>
+      createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex');
+    const inputs = emu.operations().flatMap((op) => (op.extension ? [op.extension.inputSha256] : []));
+    expect(inputs).toEqual(await Promise.all(out.segments.slice(0, 4).map((s) => sha(s.file))));
+    // One 6 s clip at $0.10/s, then four extensions billed 7 s each.
+    expect(out.totalCostUsd).toBeCloseTo(6 * 0.1 + 4 * 7 * 0.1, 6);
+
+    // Each clip is the 6 s continuation only; the film is their sum: 5 × 144 frames, no seam frame dropped or repeated.
+    const clips = await Promise.all(out.segments.map((s) => probeVideo(s.file, { countFrames: true })));
+    expect(clips.map((c) => c.frames)).toEqual([144, 144, 144, 144, 144]);
+    const final = await probeVideo(out.video, { countFrames: true });
+    expect(final).toMatchObject({ width: W, height: H, frames: 5 * 144 });
+    expect(final.durationSec).toBeCloseTo(30, 1);
+
+    // The joins are continuous: clip n+1 starts right after clip n's last frame (close to it, not a copy of it).
+    for (let n = 0; n < 4; n++) {
+      const [last, first] = [join(dir, `ext-last${n}.png`), join(dir, `ext-first${n + 1}.png`)];
+      await Promise.all([extractLastFrame(out.segments[n]!.file, last), extractFirstFrame(out.segments[n + 1]!.file, first)]);
+      const psnr = await imagePsnr(last, first);
+      expect(psnr, `seam ${n}`).toBeGreaterThan(25);
+      expect(psnr, `seam ${n}`).toBeLessThan(60);
+    }
   });
 
   it('generateAudio: the clips keep their sound through the join, one track as long as the film', async () => {
