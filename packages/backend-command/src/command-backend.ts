@@ -23,11 +23,12 @@ import {
   runProcess,
   throwIfAborted,
 } from '@ttv/core/backend';
-import { probeVideo } from '@ttv/core/media';
+import { probeVideo, type VideoProbe } from '@ttv/core/media';
 import type { CommandConfig } from './command-config.js';
 import { noOutput, notAVideo, processError, wrongClip } from './command-errors.js';
 import { describeCommand, type ResolvedTool, resolveTool } from './command-models.js';
-import { expandArgs, globToRegExp, MissingPlaceholder, placeholders } from './template.js';
+import { changes, finishClip, finishPlan } from './finish.js';
+import { expandArgs, globToRegExp, type KeyframeValues, MissingPlaceholder, placeholders } from './template.js';
 
 /** Newest regular file in `dir` whose name matches `glob` (undefined if none). */
 export async function newestMatch(dir: string, glob: string): Promise<string | undefined> {
@@ -42,6 +43,21 @@ export async function newestMatch(dir: string, glob: string): Promise<string | u
     if (!best || s.mtimeMs > best.mtime) best = { path, mtime: s.mtimeMs };
   }
   return best?.path;
+}
+
+/** Timed keyframes as template values: each pinned at the nearest frame, strictly between the first and the last. */
+export function keyframeValues(keyframes: ReadonlyArray<{ path: string; atSec: number }>, fps: number, frames: number): KeyframeValues[] {
+  const last = Math.max(1, frames - 2);
+  return keyframes.map((k) => ({ keyframe: k.path, keyframeIndex: String(Math.min(last, Math.max(1, Math.round(k.atSec * fps)))) }));
+}
+
+/** The probe of a clip the tool wrote; a file that is no video is GENERATION_FAILED. */
+async function probeClip(model: string, file: string, signal: AbortSignal): Promise<VideoProbe> {
+  try {
+    return await probeVideo(file, { signal });
+  } catch (error) {
+    throw notAVideo(model, file, error);
+  }
 }
 
 export class CommandBackend implements LocalVideoBackend {
@@ -65,11 +81,35 @@ export class CommandBackend implements LocalVideoBackend {
   async validate(request: GenerateRequest): Promise<void> {
     const tool = this.tool;
     const model = checkRequest('command', describeCommand(this.config), request);
-    if (request.firstFrame !== undefined) await checkImage(request.firstFrame, 'firstFrame', { backend: `command/${model.id}` });
-    if (request.lastFrame !== undefined) await checkImage(request.lastFrame, 'lastFrame', { backend: `command/${model.id}` });
-    const frames = tool.frames(request.durationSec, tool.fps);
+    const who = { backend: `command/${model.id}` };
+    if (request.firstFrame !== undefined) await checkImage(request.firstFrame, 'firstFrame', who);
+    if (request.lastFrame !== undefined) await checkImage(request.lastFrame, 'lastFrame', who);
+    for (const k of request.keyframes ?? []) await checkImage(k.path, 'keyframes', who);
+    if (request.inputVideo !== undefined) await this.inputFrames(request.inputVideo);
+    const frames = this.clipFrames(request);
     if (!(frames >= 1))
       throw invalidInput(`${request.durationSec} s gives no frames at ${tool.fps} fps`, 'durationSec', request.durationSec, 'lengthen the segment');
+  }
+
+  /** The frames of the clip to continue, refused when it is missing, not a video, or shorter than the tool needs. */
+  private async inputFrames(path: string, signal?: AbortSignal): Promise<number> {
+    const min = this.tool.extend?.minInputFrames(this.tool.vars) ?? 1;
+    let frames: number;
+    try {
+      frames = (await probeVideo(path, { countFrames: true, ...(signal ? { signal } : {}) })).frames;
+    } catch (error) {
+      throw invalidInput(`the clip to extend, ${path}, is missing or not a video`, 'inputVideo', path, 'extend an existing MP4', error);
+    }
+    if (frames < min) {
+      throw invalidInput(`the clip to extend has ${frames} frames; ${this.tool.model} needs at least ${min}`, 'inputVideo', path, 'extend a longer clip');
+    }
+    return frames;
+  }
+
+  /** The frames ttv keeps of a request's clip: the continuation of an extension, else the whole clip. */
+  private clipFrames(request: GenerateRequest): number {
+    const { extend, fps } = this.tool;
+    return request.inputVideo !== undefined && extend ? extend.frames(request.durationSec, fps) : this.tool.frames(request.durationSec, fps);
   }
 
   estimateCost(request: GenerateRequest): CostEstimate {
@@ -84,14 +124,16 @@ export class CommandBackend implements LocalVideoBackend {
   /** The argument vector for a request (exposed for golden tests and `--verbose` logs). */
   buildArgs(request: GenerateRequest, paths: { output: string; outputDir: string }): string[] {
     const tool = this.tool;
-    const frames = tool.frames(request.durationSec, tool.fps);
+    const frames = this.clipFrames(request);
+    const extending = request.inputVideo !== undefined && tool.extend !== undefined;
     const values: Record<string, string | undefined> = {
       ...tool.vars,
       prompt: request.prompt,
       image: request.firstFrame,
       lastImage: request.lastFrame,
+      inputVideo: request.inputVideo,
       seconds: String(request.durationSec),
-      frames: String(frames),
+      frames: String(extending ? tool.extend!.toolFrames(frames, tool.vars) : frames),
       lastFrameIndex: request.lastFrame !== undefined ? String(frames - 1) : undefined,
       fps: String(tool.fps),
       width: String(request.width),
@@ -102,7 +144,7 @@ export class CommandBackend implements LocalVideoBackend {
       negativePrompt: request.negativePrompt,
     };
     try {
-      return expandArgs(tool.args, values);
+      return expandArgs(tool.args, values, keyframeValues(request.keyframes ?? [], tool.fps, frames));
     } catch (e) {
       if (e instanceof MissingPlaceholder) {
         throw invalidInput(
@@ -119,62 +161,81 @@ export class CommandBackend implements LocalVideoBackend {
   async generate(request: GenerateRequest, ctx: GenerateContext): Promise<GenerateResult> {
     throwIfAborted(ctx.signal);
     await this.validate(request);
-    const tool = this.tool;
-    const model = tool.model;
-    const expectedFrames = tool.frames(request.durationSec, tool.fps);
     const dir = dirname(request.outputPath);
     await mkdir(dir, { recursive: true });
     const stem = `.${basename(request.outputPath)}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    const tmpFile = join(dir, `${stem}.tmp.mp4`);
-    const outDir = join(dir, `${stem}.out`);
-    if (tool.output.kind === 'directory') await mkdir(outDir, { recursive: true });
-    const args = this.buildArgs(request, { output: tmpFile, outputDir: outDir });
-    const gpus = this.config.gpus.length > 0 ? (ctx.lease?.gpus ?? this.config.gpus.slice(0, this.config.gpusPerJob)) : undefined;
-    const log = (line: string) => ctx.log(line);
+    const tmp = { file: join(dir, `${stem}.tmp.mp4`), dir: join(dir, `${stem}.out`), finished: join(dir, `${stem}.fin.mp4`) };
     const warnings: GenerateResult['warnings'] = [];
-    if (request.negativePrompt && !placeholders(tool.args).has('negativePrompt')) {
-      warnings.push({ type: 'unsupported', field: 'negativePrompt', message: `${model}: the template passes no {negativePrompt}; it was ignored` });
+    if (request.negativePrompt && !placeholders(this.tool.args).has('negativePrompt')) {
+      warnings.push({ type: 'unsupported', field: 'negativePrompt', message: `${this.tool.model}: the template passes no {negativePrompt}; it was ignored` });
     }
     try {
       ctx.onProgress({ fraction: 0, message: 'starting' });
-      const outcome = await runProcess({
-        file: tool.command,
-        args,
-        cwd: tool.cwd,
-        env: { ...tool.env, ...(gpus ? { CUDA_VISIBLE_DEVICES: gpus.join(',') } : {}), PYTHONUNBUFFERED: '1' },
-        signal: ctx.signal,
-        timeoutMs: this.config.timeoutMinutes * 60_000,
-        killGraceMs: this.config.killGraceSeconds * 1000,
-        log,
-        ...(this.config.progressPattern ? { progressPattern: new RegExp(this.config.progressPattern) } : {}),
-        onProgress: ({ step, total }) => ctx.onProgress({ fraction: Math.min(0.99, step / total), message: `step ${step}/${total}` }),
-        onSpawn: (pid) => log(`${model}: started pid ${pid}${gpus ? ` on GPUs ${gpus.join(',')}` : ''}: ${tool.command} ${args.join(' ')}`),
-      });
-      const failure = processError(outcome, model, tool, this.config.timeoutMinutes);
-      if (failure) throw failure;
-      const produced = tool.output.kind === 'file' ? (existsSync(tmpFile) ? tmpFile : undefined) : await newestMatch(outDir, tool.output.glob);
-      if (!produced) throw noOutput(outcome, model, tool, { file: tmpFile, dir: outDir });
-      let probe: Awaited<ReturnType<typeof probeVideo>>;
-      try {
-        probe = await probeVideo(produced, { signal: ctx.signal });
-      } catch (error) {
-        throw notAVideo(model, produced, error);
-      }
-      const wrong = wrongClip(model, tool, probe, request.durationSec, expectedFrames);
-      if (wrong) throw wrong;
-      if (probe.width !== request.width || probe.height !== request.height) {
-        log(`${model}: clip is ${probe.width}x${probe.height} (requested ${request.width}x${request.height}); the join scales it`);
-      }
-      await rename(produced, request.outputPath);
+      const { produced, outcome, gpus } = await this.runTool(request, ctx, tmp);
+      const probe = await this.finish(request, ctx, produced, tmp.finished);
+      await rename(existsSync(tmp.finished) ? tmp.finished : produced, request.outputPath);
       ctx.onProgress({ fraction: 1 });
+      const rate = this.config.usdPerGpuHour;
       return clipResult(request.outputPath, probe, {
-        costUsd: this.config.usdPerGpuHour ? Number(((outcome.durationMs / 3_600_000) * (gpus?.length ?? 1) * this.config.usdPerGpuHour).toFixed(6)) : 0,
+        costUsd: rate ? Number(((outcome.durationMs / 3_600_000) * (gpus?.length ?? 1) * rate).toFixed(6)) : 0,
         warnings,
       });
     } finally {
-      await rm(tmpFile, { force: true });
-      await rm(outDir, { recursive: true, force: true });
+      for (const f of [tmp.file, tmp.finished]) await rm(f, { force: true });
+      await rm(tmp.dir, { recursive: true, force: true });
     }
+  }
+
+  /** Runs the tool for a request and returns the clip it wrote (a failure, or no clip, throws the coded error). */
+  private async runTool(request: GenerateRequest, ctx: GenerateContext, tmp: { file: string; dir: string }) {
+    const tool = this.tool;
+    if (tool.output.kind === 'directory') await mkdir(tmp.dir, { recursive: true });
+    const args = this.buildArgs(request, { output: tmp.file, outputDir: tmp.dir });
+    const gpus = this.config.gpus.length > 0 ? (ctx.lease?.gpus ?? this.config.gpus.slice(0, this.config.gpusPerJob)) : undefined;
+    const log = (line: string) => ctx.log(line);
+    const outcome = await runProcess({
+      file: tool.command,
+      args,
+      cwd: tool.cwd,
+      env: { ...tool.env, ...(gpus ? { CUDA_VISIBLE_DEVICES: gpus.join(',') } : {}), PYTHONUNBUFFERED: '1' },
+      signal: ctx.signal,
+      timeoutMs: this.config.timeoutMinutes * 60_000,
+      killGraceMs: this.config.killGraceSeconds * 1000,
+      log,
+      ...(this.config.progressPattern ? { progressPattern: new RegExp(this.config.progressPattern) } : {}),
+      onProgress: ({ step, total }) => ctx.onProgress({ fraction: Math.min(0.99, step / total), message: `step ${step}/${total}` }),
+      onSpawn: (pid) => log(`${tool.model}: started pid ${pid}${gpus ? ` on GPUs ${gpus.join(',')}` : ''}: ${tool.command} ${args.join(' ')}`),
+    });
+    const failure = processError(outcome, tool.model, tool, this.config.timeoutMinutes);
+    if (failure) throw failure;
+    const produced = tool.output.kind === 'file' ? (existsSync(tmp.file) ? tmp.file : undefined) : await newestMatch(tmp.dir, tool.output.glob);
+    if (!produced) throw noOutput(outcome, tool.model, tool, tmp);
+    return { produced, outcome, gpus };
+  }
+
+  /**
+   * Checks the clip the tool wrote (rate, and frame count when checked: for an extension that writes its input
+   * first, the input's frames plus the continuation), then writes `finished` when it must change: the repeated
+   * input cut off, unasked sound removed. Returns the probe of the clip to keep.
+   */
+  private async finish(request: GenerateRequest, ctx: GenerateContext, produced: string, finished: string): Promise<VideoProbe> {
+    const tool = this.tool;
+    const keep = this.clipFrames(request);
+    const repeatsInput = request.inputVideo !== undefined && tool.extend?.output === 'input+continuation';
+    const expected = repeatsInput ? (await this.inputFrames(request.inputVideo!, ctx.signal)) + keep : keep;
+    const probe = await probeClip(tool.model, produced, ctx.signal);
+    const wrong = wrongClip(tool.model, tool, probe, request.durationSec, expected);
+    if (wrong) throw wrong;
+    if (probe.width !== request.width || probe.height !== request.height) {
+      ctx.log(`${tool.model}: clip is ${probe.width}x${probe.height} (requested ${request.width}x${request.height}); the join scales it`);
+    }
+    const plan = finishPlan(probe, repeatsInput ? keep : probe.frames, probe.frames, tool.fps, request.generateAudio);
+    if (!changes(plan)) return probe;
+    await finishClip(produced, finished, plan, { signal: ctx.signal, timeoutMs: this.config.timeoutMinutes * 60_000 });
+    const result = await probeClip(tool.model, finished, ctx.signal);
+    const short = wrongClip(tool.model, tool, result, request.durationSec, keep);
+    if (short) throw short;
+    return result;
   }
 
   async doctor(): Promise<DoctorCheck[]> {

@@ -20,12 +20,13 @@ export const configSchema = z
       .describe(`A built-in tool description: ${PRESET_NAMES.join(', ')}. Other fields override its values.`),
     command: z.string().min(1).optional().describe('Executable to run (no shell), e.g. the python of the tool’s venv. Default: the preset’s (python).'),
     args: z
-      .array(z.union([z.string(), z.array(z.string()).min(1)]))
+      .array(z.union([z.string(), z.array(z.string()).min(1), z.object({ each: z.literal('keyframes'), args: z.array(z.string()).min(1) }).strict()]))
       .optional()
       .describe(
         'Argument template. Placeholders: {prompt} {image} {lastImage} {seconds} {frames} {fps} {width} {height} {seed} ' +
-          '{output} {outputDir} {lastFrameIndex} {negativePrompt} and every key of vars. A nested list is an optional group, ' +
-          'dropped when any placeholder in it has no value (e.g. ["--end_image_path", "{lastImage}"]).',
+          '{output} {outputDir} {lastFrameIndex} {negativePrompt} {inputVideo} and every key of vars. A nested list is an optional group, ' +
+          'dropped when any placeholder in it has no value (e.g. ["--end_image_path", "{lastImage}"]). ' +
+          '{each: keyframes, args: [...]} is repeated once per timed keyframe, with {keyframe} and {keyframeIndex}.',
       ),
     extraArgs: z.array(z.string()).default([]).describe('Appended to the template (placeholders allowed), e.g. ["--fp8", "--blocks_to_swap", "16"].'),
     vars: z
@@ -40,10 +41,16 @@ export const configSchema = z
       .describe('file: the tool writes {output}; directory: the tool writes one new file matching glob into {outputDir} (the newest is taken).'),
     fps: z.number().positive().optional().describe('Frame rate of the clips the tool makes.'),
     inputs: z
-      .array(z.enum(['text', 'first-frame', 'first-last-frame']))
+      .array(z.enum(['text', 'first-frame', 'first-last-frame', 'extend']))
       .min(1)
       .optional()
-      .describe('Input modes the tool accepts.'),
+      .describe('Input modes the tool accepts (extend: it continues the clip passed as {inputVideo}).'),
+    extendOutput: z
+      .enum(['continuation', 'input+continuation'])
+      .optional()
+      .describe('What the tool writes when it extends a clip: the continuation only, or the input followed by it (ttv keeps the new frames).'),
+    audio: z.boolean().optional().describe('Whether the tool writes a sound track (a request without sound gets it removed).'),
+    timedKeyframes: z.number().int().nonnegative().optional().describe('How many pictures the tool pins inside a clip ({each: keyframes} groups).'),
     durations: durations.optional().describe('Clip lengths the tool can make: {kind: discrete, values} or {kind: range, min, max, step}.'),
     resolutions: z.array(resolution).min(1).optional().describe('Output sizes the tool makes.'),
     maxPromptLength: z.number().int().positive().optional().describe('Longest prompt the tool takes, in characters.'),

@@ -2,10 +2,28 @@ import { isAbsolute, resolve } from 'node:path';
 import type { BackendCapabilities, DurationSupport, InputMode, ModelCapabilities, Resolution } from '@ttv/core/backend';
 import type { CommandConfig } from './command-config.js';
 import { configError } from './command-errors.js';
+import { LTX2_PRESET } from './ltx2.js';
+import { knPlusOne, res } from './preset-kit.js';
+import { SKYREELS_DF_PRESET } from './skyreels.js';
 import { placeholders, REQUEST_PLACEHOLDERS } from './template.js';
 
-/** One argument, or an optional group dropped as a whole when any placeholder in it has no value. */
-export type ArgTemplate = string | string[];
+/**
+ * One argument; an optional group dropped as a whole when any placeholder in it has no value; or a group repeated
+ * once per timed keyframe of the request (`{keyframe}` and `{keyframeIndex}` inside it).
+ */
+export type ArgTemplate = string | string[] | { each: 'keyframes'; args: string[] };
+
+/** How a tool continues a clip (input mode `extend`, the clip passed as `{inputVideo}`). */
+export interface ExtendSpec {
+  /** Frames of new video it makes for a continuation of `seconds` (what ttv keeps). */
+  frames(seconds: number, fps: number): number;
+  /** What `{frames}` passes for a continuation of `continuation` frames (e.g. with the overlap it re-makes). */
+  toolFrames(continuation: number, vars: Record<string, string>): number;
+  /** `input+continuation`: the written clip starts with the whole input, and ttv keeps only its last frames. */
+  output: 'continuation' | 'input+continuation';
+  /** Fewest frames the input clip must have (e.g. the overlap the tool re-encodes). */
+  minInputFrames(vars: Record<string, string>): number;
+}
 
 /** Where the tool writes its clip: `{output}` is the file itself, or `{outputDir}` gets one new file. */
 export type OutputSpec = { kind: 'file' } | { kind: 'directory'; glob: string };
@@ -29,9 +47,15 @@ export interface Preset {
   /** Frame count the tool makes for a clip of `seconds` (checked after the run). */
   frames(seconds: number, fps: number): number;
   maxPromptLength: number;
+  /** When the flags and the model facts above were last checked, and against what (the tool's source at a commit, a sheet). */
+  checked: { date: string; against: string };
+  /** The tool writes a sound track (a request with `generateAudio: false` gets it removed). */
+  audio?: boolean;
+  /** Pictures it pins at frame indices inside the clip, at most `max` (passed by a `{ each: 'keyframes' }` group). */
+  timedKeyframes?: { max: number };
+  /** How it continues a clip, when `inputs` has `extend`. */
+  extend?: ExtendSpec;
 }
-
-const res = (list: Array<[number, number]>): Resolution[] => list.map(([width, height]) => ({ width, height }));
 
 /** musubi-tuner's FramePack frame count: sections = max(round(s·fps/(window·4)), 1), frames = (sections·window+1)·4−3. */
 export function framepackFrames(seconds: number, fps = 30, latentWindowSize = 9): number {
@@ -42,13 +66,6 @@ export function framepackFrames(seconds: number, fps = 30, latentWindowSize = 9)
 /** The clip lengths FramePack can make at `fps` with window 9: (36·s+1) frames for s sections. */
 export function framepackDurations(fps = 30, maxSections = 16): number[] {
   return Array.from({ length: maxSections }, (_, i) => (36 * (i + 1) + 1) / fps);
-}
-
-/** `k·n+1` frame counts from `min` to `max` as durations at `fps`. */
-function knPlusOne(k: number, minFrames: number, maxFrames: number, fps: number): number[] {
-  const out: number[] = [];
-  for (let f = minFrames; f <= maxFrames; f += k) out.push(f / fps);
-  return out;
 }
 
 export const PRESETS = {
@@ -115,6 +132,7 @@ export const PRESETS = {
     ]),
     frames: (seconds, fps) => framepackFrames(seconds, fps, 9),
     maxPromptLength: 2000,
+    checked: { date: '2026-03-05', against: 'kohya-ss/musubi-tuner fpack_generate_video.py, as summarised in shared/reference/wan21.md' },
   },
   /**
    * Tencent/HunyuanVideo-I2V `sample_image2video.py` (untested here: written from the reference). Kebab-case
@@ -161,13 +179,15 @@ export const PRESETS = {
     ]),
     frames: (seconds, fps) => Math.round(seconds * fps),
     maxPromptLength: 2000,
+    checked: { date: '2026-03-05', against: 'shared/reference/wan21.md §11 (not the tool itself)' },
   },
   /**
-   * Lightricks/LTX-Video `inference.py` (untested here). `--output_path` is a directory; 8n+1 frames; sizes are
-   * padded to multiples of 32 internally; first (and last) frame as conditioning media at frames 0 (and N−1).
+   * Lightricks/LTX-Video 0.9.x `inference.py` (untested here), the CLI before LTX-2: use `ltx-2` for LTX-2 models.
+   * `--output_path` is a directory; 8n+1 frames; sizes are padded to multiples of 32 internally; first (and last)
+   * frame as conditioning media at frames 0 (and N−1).
    */
   'ltx-video': {
-    description: 'LTX-Video inference.py (first frame, optional last frame as conditioning; untested preset)',
+    description: 'LTX-Video 0.9 inference.py (first frame, optional last frame as conditioning; untested preset; LTX-2: preset ltx-2)',
     tested: false,
     command: 'python',
     args: [
@@ -212,7 +232,10 @@ export const PRESETS = {
     ]),
     frames: (seconds, fps) => Math.round(seconds * fps),
     maxPromptLength: 2000,
+    checked: { date: '2026-03-05', against: 'shared/reference/wan21.md §11, LTX-Video 0.9 inference.py (not the tool itself)' },
   },
+  'ltx-2': LTX2_PRESET,
+  'skyreels-v2-df': SKYREELS_DF_PRESET,
 } satisfies Record<string, Preset>;
 
 export type PresetName = keyof typeof PRESETS;
@@ -238,6 +261,40 @@ export interface ResolvedTool {
   maxPromptLength: number;
   frames: (seconds: number, fps: number) => number;
   checkFrames: boolean;
+  /** The tool writes sound. */
+  audio: boolean;
+  /** Timed keyframes it takes (0: none). */
+  timedKeyframes: number;
+  /** How it continues a clip (set when `inputs` has `extend`). */
+  extend?: ExtendSpec;
+}
+
+/** What a tool without a preset does with `extend`: `{frames}` is the continuation, and the tool writes only it. */
+const PLAIN_EXTEND: Omit<ExtendSpec, 'output'> = {
+  frames: (s, fps) => Math.round(s * fps),
+  toolFrames: (continuation) => continuation,
+  minInputFrames: () => 1,
+};
+
+type Capabilities = Pick<ResolvedTool, 'model' | 'inputs' | 'durations' | 'resolutions' | 'fps' | 'maxPromptLength' | 'audio' | 'timedKeyframes' | 'extend'>;
+
+/** The capabilities a config gives the tool: the config's values over the preset's over the defaults. */
+function capabilitiesOf(config: CommandConfig, preset: Preset | undefined): Capabilities {
+  const inputs = config.inputs ?? preset?.inputs ?? ['first-frame'];
+  const extend = preset?.extend
+    ? { ...preset.extend, ...(config.extendOutput ? { output: config.extendOutput } : {}) }
+    : { ...PLAIN_EXTEND, output: config.extendOutput ?? 'continuation' };
+  return {
+    model: config.model ?? config.preset ?? 'command',
+    inputs,
+    durations: config.durations ?? preset?.durations ?? { kind: 'range', min: 1, max: 10 },
+    resolutions: config.resolutions ?? preset?.resolutions ?? [{ width: 1280, height: 720 }],
+    fps: config.fps ?? preset?.fps ?? 24,
+    maxPromptLength: config.maxPromptLength ?? preset?.maxPromptLength ?? 2000,
+    audio: config.audio ?? preset?.audio ?? false,
+    timedKeyframes: config.timedKeyframes ?? preset?.timedKeyframes?.max ?? 0,
+    ...(inputs.includes('extend') ? { extend } : {}),
+  };
 }
 
 const looksRelativePath = (v: string) => v.startsWith('./') || v.startsWith('../');
@@ -308,14 +365,13 @@ export function resolveTool(config: CommandConfig, configDir = process.cwd()): R
       'command: set either preset or args (the argument template)',
       'command.args',
       undefined,
-      `use preset: framepack (or hunyuanvideo, ltx-video), or list args with placeholders like {prompt} {image} {output}`,
+      `use preset: ${PRESET_NAMES.join(', ')}, or list args with placeholders like {prompt} {image} {output}`,
     );
   }
   const vars = resolveVars(config, preset, configDir);
   const output = config.output ?? preset?.output ?? { kind: 'file' as const };
   checkTemplate(args, config.extraArgs, vars, output);
   const command = config.command ?? preset?.command ?? 'python';
-  const inputs = config.inputs ?? preset?.inputs ?? ['first-frame'];
   if (config.gpus.length > 0 && config.gpusPerJob > config.gpus.length) {
     throw configError(
       `command.gpusPerJob ${config.gpusPerJob} exceeds the ${config.gpus.length} GPUs listed`,
@@ -325,7 +381,7 @@ export function resolveTool(config: CommandConfig, configDir = process.cwd()): R
     );
   }
   return {
-    model: config.model ?? config.preset ?? 'command',
+    ...capabilitiesOf(config, preset),
     ...(config.preset ? { presetName: config.preset as PresetName } : {}),
     command: command.includes('/') && !isAbsolute(command) ? resolve(configDir, command) : command,
     args: [...args, ...config.extraArgs],
@@ -333,11 +389,6 @@ export function resolveTool(config: CommandConfig, configDir = process.cwd()): R
     cwd: config.cwd ? resolve(configDir, config.cwd) : configDir,
     env: config.env,
     output,
-    fps: config.fps ?? preset?.fps ?? 24,
-    inputs,
-    durations: config.durations ?? preset?.durations ?? { kind: 'range', min: 1, max: 10 },
-    resolutions: config.resolutions ?? preset?.resolutions ?? [{ width: 1280, height: 720 }],
-    maxPromptLength: config.maxPromptLength ?? preset?.maxPromptLength ?? 2000,
     frames: preset?.frames ?? ((s, fps) => Math.round(s * fps)),
     checkFrames: config.checkFrames ?? preset !== undefined,
   };
@@ -345,21 +396,8 @@ export function resolveTool(config: CommandConfig, configDir = process.cwd()): R
 
 /** What the plugin's `describe(config)` returns: the one place the command backend states its capabilities. */
 export function describeCommand(config: CommandConfig): BackendCapabilities {
-  let tool: ResolvedTool;
-  try {
-    tool = resolveTool(config);
-  } catch {
-    // describe() must not throw for a half-written config; create() reports the problem.
-    const preset = config.preset ? PRESETS[config.preset as PresetName] : undefined;
-    tool = {
-      model: config.model ?? config.preset ?? 'command',
-      inputs: config.inputs ?? preset?.inputs ?? ['first-frame'],
-      durations: config.durations ?? preset?.durations ?? { kind: 'range', min: 1, max: 10 },
-      resolutions: config.resolutions ?? preset?.resolutions ?? [{ width: 1280, height: 720 }],
-      fps: config.fps ?? preset?.fps ?? 24,
-      maxPromptLength: config.maxPromptLength ?? preset?.maxPromptLength ?? 2000,
-    } as ResolvedTool;
-  }
+  // Offline and without checks: describe() must not throw for a half-written config; create() reports the problem.
+  const tool = capabilitiesOf(config, config.preset ? PRESETS[config.preset as PresetName] : undefined);
   const perGpuSet = config.gpus.length > 0 ? Math.max(1, Math.floor(config.gpus.length / config.gpusPerJob)) : config.concurrency;
   const model: ModelCapabilities = {
     id: tool.model,
@@ -369,7 +407,8 @@ export function describeCommand(config: CommandConfig): BackendCapabilities {
     fps: tool.fps,
     maxPromptLength: tool.maxPromptLength,
     concurrency: Math.max(1, Math.min(config.concurrency, perGpuSet)),
-    audio: false,
+    audio: tool.audio,
+    ...(tool.timedKeyframes > 0 ? { timedKeyframes: { max: tool.timedKeyframes } } : {}),
     usdPerSecond: 0,
   };
   return { models: [model], defaultModel: model.id };

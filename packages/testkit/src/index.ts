@@ -25,6 +25,14 @@ export {
   startJobsEmulator,
 } from './emulators/jobs/index.js';
 export {
+  LTX2_ASSETS_DIR,
+  type Ltx2StandIn,
+  ltx2StandIn,
+  SKYREELS_ASSETS_DIR,
+  type SkyreelsDfStandIn,
+  skyreelsDfStandIn,
+} from './emulators/local-models/index.js';
+export {
   DAILY_LIMIT_MESSAGE,
   type RunwayEmulator,
   type RunwayEmulatorOptions,

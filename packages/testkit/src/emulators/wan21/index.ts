@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as media from '@ttv/core/media';
 import type { EmulatorConfigSnippet } from '../snippet.js';
+import { baseEnv } from './standin-env.js';
 
 // src/emulators/wan21/index.ts and dist/emulators/wan21/index.js are both three levels below the package root.
 const ASSETS = fileURLToPath(new URL('../../../assets/', import.meta.url));
@@ -56,19 +57,6 @@ export function standInFfmpeg(): FfmpegPaths {
     /* read-only install: hope it is executable */
   }
   return { ffmpeg, ffprobe };
-}
-
-function baseEnv(prefix: 'WAN_STANDIN' | 'FRAMEPACK_STANDIN', opts: StandInEnvOptions): Record<string, string> {
-  const bins = standInFfmpeg();
-  const env: Record<string, string> = { TTV_FFMPEG: bins.ffmpeg, TTV_FFPROBE: bins.ffprobe, PYTHONUNBUFFERED: '1' };
-  if (opts.record !== undefined) env[`${prefix}_RECORD`] = opts.record;
-  if (opts.fault !== undefined) env[`${prefix}_FAULT`] = opts.fault;
-  if (opts.faultRank !== undefined) env[`${prefix}_FAULT_RANK`] = String(opts.faultRank);
-  if (opts.scale !== undefined) env[`${prefix}_SCALE`] = String(opts.scale);
-  if (opts.loadMs !== undefined) env[`${prefix}_LOAD_MS`] = String(opts.loadMs);
-  if (opts.stepMs !== undefined) env[`${prefix}_STEP_MS`] = String(opts.stepMs);
-  if (opts.cudaVisibleDevices !== undefined) env.CUDA_VISIBLE_DEVICES = opts.cudaVisibleDevices;
-  return env;
 }
 
 export interface Wan21StandIn {
