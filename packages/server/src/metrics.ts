@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FilmEvent } from './events.js';
-import { keys } from './redis.js';
+import { keys, subscribeWhenReady } from './redis.js';
 
 const JOB_STATES = ['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized', 'waiting-children'] as const;
 
@@ -61,6 +61,6 @@ export async function followEvents(subscriber: Redis, on: (event: FilmEvent) => 
       // a malformed event is dropped
     }
   });
-  await subscriber.subscribe(keys.events);
+  await subscribeWhenReady(subscriber, keys.events);
   return async () => void (await subscriber.unsubscribe(keys.events));
 }

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 
 /** Every key ttv keeps in Redis starts with this (BullMQ's own keys too: `ttv:<queue>:…`). */
@@ -31,4 +32,14 @@ export function connectRedis(url: string, options: { blocking?: boolean } = {}):
 /** Closes connections, ignoring ones already gone. */
 export async function closeRedis(...connections: Redis[]): Promise<void> {
   await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+}
+
+/**
+ * Subscribes once the connection is ready. ioredis 5 sends its ready check (INFO) after a few client commands; a
+ * SUBSCRIBE that gets in first puts the connection in subscriber mode, the check fails and the connection is dropped
+ * and made again (seen on a loaded machine): messages published meanwhile are lost.
+ */
+export async function subscribeWhenReady(connection: Redis, channel: string): Promise<void> {
+  if (connection.status !== 'ready') await once(connection, 'ready');
+  await connection.subscribe(channel);
 }

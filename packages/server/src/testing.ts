@@ -13,7 +13,7 @@ import type { Redis } from 'ioredis';
 import type { FilmEvent } from './events.js';
 import type { FilmStatus } from './films.js';
 import { followEvents } from './metrics.js';
-import { connectRedis, keys } from './redis.js';
+import { connectRedis, keys, subscribeWhenReady } from './redis.js';
 
 /** A free loopback port. */
 export async function freePort(): Promise<number> {
@@ -98,7 +98,7 @@ export async function waitForFilm(url: string, id: string, statuses: readonly Fi
         if (status && statuses.includes(status)) resolve(status);
       };
       sub.on('message', () => void check());
-      void sub.subscribe(keys.events).then(check);
+      void subscribeWhenReady(sub, keys.events).then(check);
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

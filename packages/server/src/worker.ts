@@ -8,7 +8,7 @@ import { type BackendSections, loadFilmConfig } from './film-config.js';
 import { type FilmRecords, filmRecords } from './films.js';
 import { type BackendLimits, backendLeases, DEFAULT_LEASE_TIMINGS, type LeaseTimings, leasedExecutor } from './leases.js';
 import type { FilmJobData } from './queue.js';
-import { closeRedis, connectRedis, keys, PREFIX } from './redis.js';
+import { closeRedis, connectRedis, keys, PREFIX, subscribeWhenReady } from './redis.js';
 import type { RunStore } from './run-store.js';
 
 export interface WorkerOptions {
@@ -60,7 +60,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     leases: backendLeases(redis, options.limits ?? {}, options.leaseTimings ?? DEFAULT_LEASE_TIMINGS),
     running: new Map(),
   };
-  await subscriber.subscribe(keys.cancels);
+  await subscribeWhenReady(subscriber, keys.cancels);
   subscriber.on('message', (_channel: string, id: string) => deps.running.get(id)?.abort(new TtvError('CANCELLED', 'cancelled through the API')));
   const connections = options.queues.map(() => connectRedis(options.redisUrl, { blocking: true }));
   const workers = options.queues.map(
