@@ -58,3 +58,20 @@ export function progressReporter(redis: Redis, films: FilmRecords, film: string)
     send(event.segment, p, latencySec === undefined ? {} : { latencySec });
   };
 }
+
+/** Fans the events the server follows out to its live views (each SSE connection subscribes while it is open). */
+export function eventHub() {
+  const listeners = new Set<(event: FilmEvent) => void>();
+  return {
+    emit(event: FilmEvent): void {
+      for (const listener of listeners) listener(event);
+    },
+    /** Returns the unsubscribe. */
+    subscribe(listener: (event: FilmEvent) => void): () => void {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
+}
+
+export type EventHub = ReturnType<typeof eventHub>;

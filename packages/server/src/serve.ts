@@ -3,6 +3,10 @@ import { access, mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Queue } from 'bullmq';
+import { segmentFrames } from './dashboard/frames.js';
+import { loadDashboardAssets } from './dashboard/page.js';
+import { dashboardData } from './dashboard/snapshot.js';
+import { eventHub } from './events.js';
 import type { BackendSections } from './film-config.js';
 import { filmRecords } from './films.js';
 import { createApp } from './http/app.js';
@@ -42,16 +46,29 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   await mkdir(store.root, { recursive: true });
   const queues = new Map<string, Queue<FilmJobData>>((options.queues ?? [DEFAULT_QUEUE]).map((name) => [name, filmQueue(name, redis)]));
   const metrics = serverMetrics([...queues.values()]);
-  const stopEvents = await followEvents(subscriber, (e) => metrics.observe(e));
+  const events = eventHub();
+  const closing = new AbortController();
+  const stopEvents = await followEvents(subscriber, (e) => {
+    metrics.observe(e);
+    events.emit(e);
+  });
+  const films = filmRecords(redis);
   const service = filmService({
     store,
-    films: filmRecords(redis),
+    films,
     queue: (name) => queues.get(name),
     policy: options.policy ?? DEFAULT_POLICY,
     config: { sections: options.sections ?? {}, searchDirs: options.searchDirs ?? [], env: options.env ?? process.env },
   });
   const ready = async () => (await redis.ping()) === 'PONG' && (await access(store.root, constants.W_OK).then(() => true));
-  const app = createApp({ service, tokens: options.tokens, metrics, ready });
+  const live = {
+    assets: await loadDashboardAssets(),
+    data: dashboardData({ store, films, queues: [...queues.values()] }),
+    frames: segmentFrames(store, films),
+    events,
+    closing: closing.signal,
+  };
+  const app = createApp({ service, tokens: options.tokens, metrics, ready, live });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: options.host ?? '127.0.0.1' }, () => resolve(s));
   });
@@ -60,6 +77,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,
     async close() {
+      closing.abort();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await stopEvents().catch(() => {});
       await Promise.all([...queues.values()].map((q) => q.close()));

@@ -4,7 +4,7 @@ import { type Manifest, readManifest, redact } from '@ttv/core/engine';
 import type { Queue } from 'bullmq';
 import type { FilmConfigOptions } from './film-config.js';
 import { CORE_KEYS, parseFilmConfig } from './film-config.js';
-import type { FilmRecord, FilmRecords } from './films.js';
+import type { FilmRecord, FilmRecords, SegmentProgress } from './films.js';
 import { DEFAULT_QUEUE, enqueueFilm, type FilmJobData, isQueueName } from './queue.js';
 import type { RunStore } from './run-store.js';
 import { checkPolicy, configText, filmId, type Submission, type SubmitPolicy } from './submission.js';
@@ -61,8 +61,7 @@ export function filmService(deps: ServiceDeps): FilmService {
     async status(owner, id) {
       const film = await films.owned(id, owner);
       const manifest = await readManifest(store.runDir(id)).catch(() => undefined);
-      const live = await films.progress(id);
-      return { ...film, segments: segmentStates(manifest, live), ...(manifest?.final ? { durationSec: manifest.final.durationSec } : {}) };
+      return filmStatus(film, manifest, await films.progress(id));
     },
     list: (owner) => films.list(owner),
     async cancel(owner, id) {
@@ -103,11 +102,13 @@ async function checkConfig(deps: ServiceDeps, id: string, submission: Submission
   return config;
 }
 
+/** A film's status reply: its record, and each segment's state from its manifest and the worker's live state. */
+export function filmStatus(film: FilmRecord, manifest: Manifest | undefined, live: Record<number, SegmentProgress>): FilmStatusReply {
+  return { ...film, segments: segmentStates(manifest, live), ...(manifest?.final ? { durationSec: manifest.final.durationSec } : {}) };
+}
+
 /** Each segment's state: the manifest's record (the truth), with the worker's live state and progress over it. */
-function segmentStates(
-  manifest: Manifest | undefined,
-  live: Record<number, { state: string; backend?: string; fraction?: number; costUsd?: number }>,
-): SegmentStatus[] {
+function segmentStates(manifest: Manifest | undefined, live: Record<number, SegmentProgress>): SegmentStatus[] {
   const count = Math.max(manifest?.segments.length ?? 0, ...Object.keys(live).map((k) => Number(k) + 1));
   return Array.from({ length: count }, (_, index) => {
     const rec = manifest?.segments[index];

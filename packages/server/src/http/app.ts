@@ -10,6 +10,7 @@ import type { FilmService } from '../service.js';
 import { submissionFromJson, UPLOAD_LIMITS } from '../submission.js';
 import type { Principal, TokenCheck } from '../tokens.js';
 import { errorReply } from './errors.js';
+import { type LiveDeps, liveRoutes } from './live.js';
 import { submissionFromForm } from './multipart.js';
 import { OPENAPI } from './openapi.js';
 
@@ -19,6 +20,8 @@ export interface AppDeps {
   metrics: ServerMetrics;
   /** Whether the server can take work (Redis answers, the run store is writable). */
   ready: () => Promise<boolean>;
+  /** The dashboard and the live event stream. */
+  live: LiveDeps;
 }
 
 type Env = { Variables: { principal: Principal } };
@@ -53,6 +56,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     await next();
   });
   filmRoutes(app, deps.service);
+  liveRoutes(app, deps.live);
   return app;
 }
 

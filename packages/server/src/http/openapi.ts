@@ -115,6 +115,35 @@ export const OPENAPI = {
     '/v1/films/{id}/report': {
       get: authed({ summary: 'The run report (segments, attempts, ledger, seams)', parameters: [idParam], responses: { 200: ok({}, 'report') } }),
     },
+    '/v1/events': {
+      get: authed({
+        summary:
+          "Live events of the token's films (server-sent events): `snapshot` (films with segments, spend per backend per day, refusal and failure rates, latency percentiles per backend, queue depths and workers) at once, after events and every 5 s; `segment`, `film` and `spend` as workers report them",
+        responses: {
+          200: {
+            description: 'text/event-stream',
+            content: { 'text/event-stream': { schema: { type: 'string', description: 'event: snapshot|segment|film|spend, data: JSON' } } },
+          },
+        },
+      }),
+    },
+    '/v1/films/{id}/frames/{segment}/{which}': {
+      get: authed({
+        summary: "The first or last frame of a made segment's clip (the two sides of a seam), PNG",
+        parameters: [
+          idParam,
+          { name: 'segment', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } },
+          { name: 'which', in: 'path', required: true, schema: { enum: ['first', 'last'] } },
+        ],
+        responses: { 200: { description: 'image/png', content: { 'image/png': {} } }, 409: error },
+      }),
+    },
+    '/dashboard': {
+      get: {
+        summary: 'The live dashboard (HTML; it holds no data: open /dashboard#token=… and it asks /v1/events with the token)',
+        responses: { 200: { description: 'text/html' } },
+      },
+    },
     '/v1/films/{id}/video': {
       get: authed({
         summary: 'The film (final.mp4)',
