@@ -28,7 +28,16 @@ export { deterministicSeed } from './kit/seed.js';
 export { packageVersion } from './kit/version.js';
 export { type CheckedPlan, type CheckedSegment, checkPlanResult } from './plan/check-plan.js';
 export type { BackendCapabilitiesLike } from './spec/backend.js';
-export { describeDurations, durationAllowed, nearestDuration, nearestResolution, resolutionLabel, supportsInput } from './spec/capabilities.js';
+export {
+  describeDurations,
+  durationAllowed,
+  inputOfRequest,
+  limitsFor,
+  nearestDuration,
+  nearestResolution,
+  resolutionLabel,
+  supportsInput,
+} from './spec/capabilities.js';
 export {
   defineImages,
   type ImageCapabilities,

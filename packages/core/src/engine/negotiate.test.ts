@@ -92,3 +92,46 @@ describe('negotiate: reference pictures', () => {
     expect(deal.ok && deal.warnings.find((w) => w.field === 'model')?.message).toContain('does not take the required reference pictures');
   });
 });
+
+describe('negotiate: limits of one input mode', () => {
+  const veoLike = (o: Partial<ModelCapabilities> = {}): BackendInfo => ({
+    name: 'veo',
+    displayName: 'Veo',
+    kind: 'remote',
+    defaultModel: 'v31',
+    models: [
+      model('v31', {
+        inputs: ['text', 'first-frame', 'extend'],
+        durations: { kind: 'discrete', values: [4, 6, 8] },
+        resolutions: [
+          { width: 1280, height: 720 },
+          { width: 1920, height: 1080 },
+        ],
+        byInput: { extend: { durations: { kind: 'discrete', values: [7] }, resolutions: [{ width: 1280, height: 720 }] } },
+        references: { max: 3, inputs: ['text'] },
+        ...o,
+      }),
+    ],
+  });
+  const refs = [{ name: 'Mara', role: 'character' as const, required: false }];
+
+  test('an extension of a 1080p, 8 s film: 7 s at 720p, said', () => {
+    const deal = negotiate({ name: 'veo', info: veoLike() }, { ...needs, width: 1920, height: 1080, durationSec: 8, input: 'extend' });
+    expect(deal.ok && [deal.durationSec, deal.width, deal.height]).toEqual([7, 1280, 720]);
+    expect(deal.ok && deal.warnings.map((w) => w.message).join('\n')).toMatch(/cannot make 8 s with extend input \(allowed: 7\)/);
+  });
+
+  test('a first-frame clip of the same model keeps the model-wide limits', () => {
+    const deal = negotiate({ name: 'veo', info: veoLike() }, { ...needs, width: 1920, height: 1080, durationSec: 8, input: 'first-frame' });
+    expect(deal.ok && [deal.durationSec, deal.width]).toEqual([8, 1920]);
+  });
+
+  test.each([
+    ['text: the reference is sent', 'text' as const, [0]],
+    ['first frame: left out, and the warning says why', 'first-frame' as const, []],
+  ])('references only with text input — %s', (_what, input, sent) => {
+    const deal = negotiate({ name: 'veo', info: veoLike() }, { ...needs, durationSec: 8, input, references: refs });
+    expect(deal.ok && deal.references).toEqual(sent);
+    if (sent.length === 0) expect(deal.ok && deal.warnings.find((w) => w.field === 'references')?.message).toMatch(/only with text input, not first-frame/);
+  });
+});

@@ -1,6 +1,6 @@
 import type { ConfiguredBackend } from '../config/load.js';
 import type { BackendWarning, InputMode, ModelCapabilities, ReferenceRole } from '../spec/backend.js';
-import { describeDurations, durationAllowed, nearestDuration, nearestResolution, resolutionLabel } from '../spec/capabilities.js';
+import { describeDurations, durationAllowed, limitsFor, nearestDuration, nearestResolution, resolutionLabel } from '../spec/capabilities.js';
 
 export interface SegmentNeeds {
   /** Which input mode the segment uses. */
@@ -62,8 +62,9 @@ export function extraNeeds(
 }
 
 /** The references `model` takes of `refs`: the required ones (all, or undefined when it cannot), then others up to its max. */
-export function acceptedReferences(model: ModelCapabilities, refs: References): number[] | undefined {
-  const max = model.references?.max ?? 0;
+export function acceptedReferences(model: ModelCapabilities, refs: References, input?: InputMode): number[] | undefined {
+  const withInput = !input || !model.references?.inputs || model.references.inputs.includes(input);
+  const max = withInput ? (model.references?.max ?? 0) : 0;
   const takes = (role: ReferenceRole) => !model.references?.roles || model.references.roles.includes(role);
   const required = refs.flatMap((r, i) => (r.required ? [i] : []));
   if (required.length > max || required.some((i) => !takes(refs[i]!.role))) return undefined;
@@ -100,18 +101,19 @@ export function negotiate(backend: Backend, needs: SegmentNeeds): Negotiation {
   if (needs.prompt.length > model.maxPromptLength) {
     return { ok: false, reason: `prompt is ${needs.prompt.length} characters; ${backend.name}/${model.id} accepts at most ${model.maxPromptLength}` };
   }
+  const limits = limitsFor(model, needs.input);
   let durationSec = needs.durationSec;
-  if (!durationAllowed(model.durations, durationSec)) {
-    durationSec = nearestDuration(model.durations, durationSec);
+  if (!durationAllowed(limits.durations, durationSec)) {
+    durationSec = nearestDuration(limits.durations, durationSec);
     warnings.push({
       type: 'negotiated',
       field: 'duration',
-      message: `${backend.name}/${model.id} cannot make ${needs.durationSec} s (allowed: ${describeDurations(model.durations)}); using ${durationSec} s`,
+      message: `${backend.name}/${model.id} cannot make ${needs.durationSec} s${model.byInput?.[needs.input]?.durations ? ` with ${needs.input} input` : ''} (allowed: ${describeDurations(limits.durations)}); using ${durationSec} s`,
     });
   }
   const wanted = { width: needs.width, height: needs.height };
-  const supported = model.resolutions.some((r) => r.width === wanted.width && r.height === wanted.height);
-  const size = supported ? wanted : nearestResolution(model.resolutions, wanted);
+  const supported = limits.resolutions.some((r) => r.width === wanted.width && r.height === wanted.height);
+  const size = supported ? wanted : nearestResolution(limits.resolutions, wanted);
   if (!supported) {
     warnings.push({
       type: 'negotiated',
@@ -119,7 +121,7 @@ export function negotiate(backend: Backend, needs: SegmentNeeds): Negotiation {
       message: `${backend.name}/${model.id} cannot make ${resolutionLabel(wanted)}; using ${resolutionLabel(size)} (the join scales and pads to the film size)`,
     });
   }
-  const references = referencesOf(backend.name, model, needs.references ?? [], warnings);
+  const references = referencesOf(backend.name, model, needs.references ?? [], needs.input, warnings);
   const extras = extrasOf(backend.name, model, needs, warnings);
   return { ok: true, model, input: needs.input, durationSec, width: size.width, height: size.height, references, ...extras, warnings };
 }
@@ -128,7 +130,7 @@ export function negotiate(backend: Backend, needs: SegmentNeeds): Negotiation {
 function chooseModel(backend: Backend, needs: SegmentNeeds): { model: ModelCapabilities; warnings: BackendWarning[] } | { reason: string } {
   const { info, name } = backend;
   const refs = needs.references ?? [];
-  const takes = (m: ModelCapabilities) => m.inputs.includes(needs.input) && acceptedReferences(m, refs) !== undefined;
+  const takes = (m: ModelCapabilities) => m.inputs.includes(needs.input) && acceptedReferences(m, refs, needs.input) !== undefined;
   const fits = (m: ModelCapabilities) => takes(m) && (needs.audio !== 'required' || m.audio === true);
   const preferred = info.models.find((m) => m.id === info.defaultModel);
   const model = preferred && fits(preferred) ? preferred : info.models.find(fits);
@@ -157,15 +159,17 @@ function chooseModel(backend: Backend, needs: SegmentNeeds): { model: ModelCapab
 }
 
 /** The references the model gets (indices), the ones it cannot take said in a warning. */
-function referencesOf(name: string, model: ModelCapabilities, refs: References, warnings: BackendWarning[]): number[] {
-  const references = acceptedReferences(model, refs)!;
+function referencesOf(name: string, model: ModelCapabilities, refs: References, input: InputMode, warnings: BackendWarning[]): number[] {
+  const references = acceptedReferences(model, refs, input)!;
   const dropped = refs.filter((_, i) => !references.includes(i)).map((r) => r.name);
   if (dropped.length > 0) {
     const roles = model.references?.roles ? ` (${model.references.roles.join(', ')})` : '';
+    const only =
+      model.references?.inputs && !model.references.inputs.includes(input) ? ` only with ${model.references.inputs.join(', ')} input, not ${input}` : '';
     warnings.push({
       type: 'negotiated',
       field: 'references',
-      message: `${name}/${model.id} takes ${model.references?.max ?? 0} reference picture(s)${roles}; the picture(s) of ${dropped.join(', ')} are left out (mark a cast member required: true to move such segments to a backend that takes it)`,
+      message: `${name}/${model.id} takes ${model.references?.max ?? 0} reference picture(s)${roles}${only}; the picture(s) of ${dropped.join(', ')} are left out (mark a cast member required: true to move such segments to a backend that takes it)`,
     });
   }
   return references;

@@ -1,5 +1,5 @@
 import type { BackendCapabilitiesLike, GenerateRequest, ModelCapabilities } from '../spec/backend.js';
-import { describeDurations, durationAllowed, resolutionLabel } from '../spec/capabilities.js';
+import { describeDurations, durationAllowed, inputOfRequest, limitsFor, resolutionLabel } from '../spec/capabilities.js';
 import { invalidInput } from './input.js';
 
 /**
@@ -16,14 +16,15 @@ export function checkRequest(backend: string, capabilities: BackendCapabilitiesL
     const ids = capabilities.models.map((m) => m.id).join(', ');
     throw invalidInput(`${backend} has no model "${request.model}"`, 'model', request.model, `use one of ${ids} (${backend}.model)`);
   }
+  const limits = limitsFor(model, inputOfRequest(request));
   const size = { width: request.width, height: request.height };
-  if (!model.resolutions.some((r) => r.width === size.width && r.height === size.height)) {
-    const sizes = model.resolutions.map(resolutionLabel);
+  if (!limits.resolutions.some((r) => r.width === size.width && r.height === size.height)) {
+    const sizes = limits.resolutions.map(resolutionLabel);
     const shown = sizes.length <= 8 ? sizes.join(', ') : `${sizes.slice(0, 8).join(', ')}, … (${sizes.length} sizes)`;
     throw invalidInput(`${backend}/${model.id} does not make ${resolutionLabel(size)}`, 'resolution', resolutionLabel(size), `use one of ${shown}`);
   }
-  if (!durationAllowed(model.durations, request.durationSec)) {
-    const allowed = describeDurations(model.durations);
+  if (!durationAllowed(limits.durations, request.durationSec)) {
+    const allowed = describeDurations(limits.durations);
     throw invalidInput(
       `${backend}/${model.id} makes clips of ${allowed} s, not ${request.durationSec} s`,
       'durationSec',
@@ -109,7 +110,8 @@ function checkSoundAndKeyframes(backend: string, model: ModelCapabilities, reque
 /** At most the model's `references.max` reference pictures, of the roles it takes. */
 function checkReferences(backend: string, model: ModelCapabilities, request: GenerateRequest): void {
   const refs = request.references ?? [];
-  const max = model.references?.max ?? 0;
+  const input = inputOfRequest(request);
+  const max = !model.references?.inputs || model.references.inputs.includes(input) ? (model.references?.max ?? 0) : 0;
   if (refs.length > max) {
     throw invalidInput(
       `${backend}/${model.id} takes ${max} reference picture(s), not ${refs.length}`,

@@ -64,10 +64,16 @@ export interface ModelCapabilities {
   timedKeyframes?: { max: number };
   /**
    * Reference pictures the model takes besides its first/last frames (characters, places, style): how many at most,
-   * and which roles (all when absent). Without it the model takes none: the engine drops them with a warning, or
+   * which roles (all when absent) and with which input modes (all when absent: e.g. Veo takes them only for a clip
+   * made from text). Without it the model takes none: the engine drops them with a warning, or
    * skips the backend for a reference the config marks `required`.
    */
-  references?: { max: number; roles?: ReferenceRole[] };
+  references?: { max: number; roles?: ReferenceRole[]; inputs?: InputMode[] };
+  /**
+   * Narrower durations or sizes for one input mode, where the model's API restricts them (e.g. Veo 3.1's extension
+   * adds exactly 7 s at 720p). Negotiation and `checkRequest` use these for that mode, the model's own otherwise.
+   */
+  byInput?: Partial<Record<InputMode, { durations?: DurationSupport; resolutions?: Resolution[] }>>;
   /** Rough price in USD per second of output, for display (estimateCost is authoritative). */
   usdPerSecond?: number;
 }

@@ -1,4 +1,4 @@
-import type { DurationSupport, InputMode, ModelCapabilities, Resolution } from './backend.js';
+import type { DurationSupport, GenerateRequest, InputMode, ModelCapabilities, Resolution } from './backend.js';
 
 export function supportsInput(model: ModelCapabilities, mode: InputMode): boolean {
   return model.inputs.includes(mode);
@@ -76,4 +76,21 @@ export function capabilityProblems(model: ModelCapabilities): string[] {
     problems.push(`${model.id}: durations must be positive and non-empty`);
   }
   return problems;
+}
+
+/** The durations and sizes a model allows for one input mode (`byInput` where it narrows them). */
+export function limitsFor(model: ModelCapabilities, input: InputMode): { durations: DurationSupport; resolutions: Resolution[] } {
+  const narrowed = model.byInput?.[input];
+  return { durations: narrowed?.durations ?? model.durations, resolutions: narrowed?.resolutions ?? model.resolutions };
+}
+
+/** The input mode a request uses: a clip to extend, a first and a last frame, a first frame, or text. */
+export function inputOfRequest(request: Pick<GenerateRequest, 'inputVideo' | 'firstFrame' | 'lastFrame'>): InputMode {
+  return request.inputVideo !== undefined
+    ? 'extend'
+    : request.lastFrame !== undefined
+      ? 'first-last-frame'
+      : request.firstFrame !== undefined
+        ? 'first-frame'
+        : 'text';
 }
