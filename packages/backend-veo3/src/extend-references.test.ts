@@ -78,8 +78,8 @@ describe('extension', () => {
 
   it('refused before any request: a continuation over 7 s, 1080p, a model that does not extend, a big clip with nowhere to stage it', async () => {
     const cases: Array<[ReturnType<typeof makeBackend>, Parameters<typeof request>[1], string, RegExp]> = [
-      [makeBackend(emu), { durationSec: 8 }, 'durationSec', /extends a clip by 7 s/],
-      [makeBackend(emu), { width: 1920, height: 1080 }, 'resolution', /720p only/],
+      [makeBackend(emu), { durationSec: 8 }, 'durationSec', /makes clips of 1–7 in steps of 1 s, not 8 s/],
+      [makeBackend(emu), { width: 1920, height: 1080 }, 'resolution', /does not make 1920x1080/],
       [makeBackend(emu, { model: 'veo-3.0-generate-001' }), { model: 'veo-3.0-generate-001' }, 'inputVideo', /cannot extend a clip/],
       [makeBackend(emu), { firstFrame: fx.first }, 'firstFrame', /from the video alone/],
       [makeBackend(emu), { inputVideo: fx.first }, 'inputVideo', /not a readable video/],
@@ -115,8 +115,14 @@ describe('references', () => {
     expect(submitBody(0).parameters).toMatchObject({ durationSeconds: 8, aspectRatio: '16:9' });
   });
 
-  it('with a first frame, or not 8 s: the clip is made without them, and a warning says why', async () => {
-    for (const overrides of [{}, { firstFrame: undefined, durationSec: 4 }]) {
+  it('with a first frame: refused before any request (the engine never sends them so: references.inputs is text)', async () => {
+    const e = await rejection(makeBackend(emu).validate(await request(fx, { references: cast() })));
+    expect([e.code, e.field, e.message]).toEqual(['INPUT_INVALID', 'references', expect.stringMatching(/only with text input, not with first-frame/)]);
+    expect(emu.requests).toHaveLength(0);
+  });
+
+  it('not 8 s: the clip is made without them, and a warning says why', async () => {
+    for (const overrides of [{ firstFrame: undefined, durationSec: 4 }]) {
       emu.reset();
       const req = await request(fx, { references: cast(), ...overrides });
       const result = await callBackend(makeBackend(emu), req, (await context(fx)).ctx);

@@ -179,7 +179,19 @@ export function capabilitiesOf(model: VeoModel, opts: CapabilityOptions = {}): M
     maxPromptLength: MAX_PROMPT_LENGTH,
     concurrency: opts.concurrency ?? 2,
     audio: model.audio,
-    ...(model.assetReferences > 0 ? { references: { max: model.assetReferences, roles: [...ASSET_ROLES] } } : {}),
+    // Veo takes references only for a clip made from the prompt alone.
+    ...(model.assetReferences > 0 ? { references: { max: model.assetReferences, roles: [...ASSET_ROLES], inputs: ['text' as const] } } : {}),
+    // An extension adds EXTENSION_SECONDS at 720p; the backend keeps the continuation the segment asks for.
+    ...(model.extend
+      ? {
+          byInput: {
+            extend: {
+              durations: { kind: 'range' as const, min: 1, max: EXTENSION_SECONDS, step: 1 },
+              resolutions: formatsOf(model, opts).filter((r) => Math.min(r.width, r.height) === 720),
+            },
+          },
+        }
+      : {}),
     usdPerSecond: opts.usdPerSecond ?? (audio ? model.usdPerSecondWithAudio : model.usdPerSecond),
   };
 }

@@ -111,7 +111,16 @@ function checkSoundAndKeyframes(backend: string, model: ModelCapabilities, reque
 function checkReferences(backend: string, model: ModelCapabilities, request: GenerateRequest): void {
   const refs = request.references ?? [];
   const input = inputOfRequest(request);
-  const max = !model.references?.inputs || model.references.inputs.includes(input) ? (model.references?.max ?? 0) : 0;
+  const only = model.references?.inputs;
+  if (refs.length > 0 && only && !only.includes(input)) {
+    throw invalidInput(
+      `${backend}/${model.id} takes reference pictures only with ${only.join(' or ')} input, not with ${input}`,
+      'references',
+      refs.map((r) => r.name).join(', '),
+      `send them with ${only.join(' or ')} input only`,
+    );
+  }
+  const max = model.references?.max ?? 0;
   if (refs.length > max) {
     throw invalidInput(
       `${backend}/${model.id} takes ${max} reference picture(s), not ${refs.length}`,
