@@ -1,7 +1,8 @@
 // `pnpm bench`: runs every bench/*.bench.mjs against the built packages and prints one table of figures.
 // Each bench module exports `async function run({ core, testkit, kenburns })` returning rows
 // `[{ name, value, unit, note }]`. Benchmarks print figures; they do not pass or fail on speed.
-// Select some with a filter: `pnpm bench media engine`.
+// Select some with a filter: `pnpm bench media engine`. serve.bench.mjs (1 vs 4 workers of ttv serve) also needs
+// Debian's redis-server and the built @ttv/server; it starts and stops a redis-server of its own.
 import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
