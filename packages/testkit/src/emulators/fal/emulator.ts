@@ -3,7 +3,9 @@
  *
  * - `POST /<endpoint>` (queue.fal.run) with `Authorization: Key <key>` → `{ request_id, response_url, status_url,
  *   cancel_url, queue_position }`. An unknown endpoint is 404. Input errors are **not** refused here: like fal,
- *   the request is queued and its result is a 422 with pydantic-style `detail: [{ loc, msg, type }]`.
+ *   the request is queued and its result is a 422 with pydantic-style `detail: [{ loc, msg, type }]` (reference
+ *   pictures too: a field the endpoint does not take, too many, one that is not an image). `stats().references`
+ *   counts the reference pictures the accepted submissions carried.
  * - `GET /<app>/requests/<id>/status` → `{ status: IN_QUEUE | IN_PROGRESS | COMPLETED }` (a failed request is
  *   COMPLETED with `error` and `error_type`).
  * - `GET /<app>/requests/<id>` → the result `{ video: { url, content_type, file_name, file_size } }`, 400
@@ -76,11 +78,17 @@ async function submit(jobs: HostedJobs, endpoint: string, rec: RecordedRequest, 
     ...(first ? { first } : {}),
     ...(last ? { last } : {}),
     ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
-    ...(issues.length > 0 ? { failure: 'invalid' as const, detail: issues.map((i) => ({ loc: ['body', i.field], msg: i.message, type: i.type })) } : {}),
+    references: model.references?.(input) ?? 0,
+    ...(issues.length > 0
+      ? { failure: 'invalid' as const, detail: issues.map((i) => ({ loc: ['body', ...locOf(i.field)], msg: i.message, type: i.type })) }
+      : {}),
   });
   const base = `${FAL_QUEUE}/${falApp(endpoint)}/requests/${job.id}`;
   sendJson(res, 200, { request_id: job.id, response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel`, queue_position: 0 });
 }
+
+/** A dotted field (`elements.0.frontal_image_url`) as a pydantic `loc` (`["elements", 0, "frontal_image_url"]`). */
+const locOf = (field: string): Array<string | number> => field.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 
 const FAILURES = {
   moderation: (job: { flagged?: string }) => ({

@@ -1,7 +1,9 @@
 /**
  * A small schema checker for the fal and Replicate emulators' model inputs: each model lists its fields (type,
- * enum, range, length) and which are required; unknown fields are refused (stricter than the real services,
- * which may ignore them, so a backend that sends a field a model does not take is caught in tests).
+ * enum, range, length, lists of images or of objects) and which are required; unknown fields are refused (stricter
+ * than the real services, which may ignore them, so a backend that sends a field a model does not take is caught in
+ * tests), and a model's own rule across fields (`check`) runs once the fields are valid. Nested fields are named
+ * with dots (`elements.0.frontal_image_url`).
  */
 import { imageInput } from './service.js';
 
@@ -10,11 +12,15 @@ export type FieldRule =
   | { type: 'enum'; values: readonly (string | number)[] }
   | { type: 'boolean' }
   | { type: 'number'; min?: number; max?: number; integer?: boolean }
-  | { type: 'image' };
+  | { type: 'image' }
+  | { type: 'imageList'; min?: number; max?: number }
+  | { type: 'objectList'; schema: InputSchema; min?: number; max?: number };
 
 export interface InputSchema {
   fields: Record<string, FieldRule>;
   required: readonly string[];
+  /** The model's rules across fields (e.g. reference pictures only at 8 s), checked once every field is valid. */
+  check?(input: Record<string, unknown>): FieldIssue[];
 }
 
 export interface FieldIssue {
@@ -24,7 +30,31 @@ export interface FieldIssue {
   message: string;
 }
 
-function checkField(name: string, rule: FieldRule, value: unknown): FieldIssue | undefined {
+/** A list's own problems (not a list, too short, too long), or undefined. */
+function checkList(name: string, rule: { min?: number; max?: number }, value: unknown): FieldIssue | undefined {
+  if (!Array.isArray(value)) return { field: name, type: 'list_type', message: 'Input should be a valid list' };
+  if (rule.min !== undefined && value.length < rule.min) {
+    return { field: name, type: 'too_short', message: `List should have at least ${rule.min} item(s) after validation, not ${value.length}` };
+  }
+  if (rule.max !== undefined && value.length > rule.max) {
+    return { field: name, type: 'too_long', message: `List should have at most ${rule.max} item(s) after validation, not ${value.length}` };
+  }
+  return undefined;
+}
+
+/** Every problem of a list field: the list's own, then each item's (images, or objects against their schema). */
+function checkListField(name: string, rule: Extract<FieldRule, { type: 'imageList' | 'objectList' }>, value: unknown): FieldIssue[] {
+  const own = checkList(name, rule, value);
+  if (own) return [own];
+  return (value as unknown[]).flatMap((item, i) => {
+    if (rule.type === 'objectList')
+      return checkInput(item, rule.schema).map((issue) => ({ ...issue, field: `${name}.${i}${issue.field ? `.${issue.field}` : ''}` }));
+    const issue = checkField(`${name}.${i}`, { type: 'image' }, item);
+    return issue ? [issue] : [];
+  });
+}
+
+function checkField(name: string, rule: Exclude<FieldRule, { type: 'imageList' | 'objectList' }>, value: unknown): FieldIssue | undefined {
   const issue = (type: string, message: string): FieldIssue => ({ field: name, type, message });
   switch (rule.type) {
     case 'string':
@@ -64,10 +94,17 @@ export function checkInput(input: unknown, schema: InputSchema): FieldIssue[] {
   for (const [name, value] of Object.entries(values)) {
     const rule = schema.fields[name];
     if (!rule) issues.push({ field: name, type: 'extra_forbidden', message: 'Extra inputs are not permitted' });
-    else if (value !== undefined && value !== null) {
+    else if (value === undefined || value === null) continue;
+    else if (rule.type === 'imageList' || rule.type === 'objectList') issues.push(...checkListField(name, rule, value));
+    else {
       const issue = checkField(name, rule, value);
       if (issue) issues.push(issue);
     }
   }
-  return issues;
+  return issues.length === 0 && schema.check ? schema.check(values) : issues;
+}
+
+/** How many images a list field holds (0 when absent or not a list): what the emulators count as reference pictures. */
+export function listLength(value: unknown): number {
+  return Array.isArray(value) ? value.length : 0;
 }

@@ -36,6 +36,8 @@ export interface HostedJobSpec {
   last?: Uint8Array | 'url';
   /** List price of the finished job. */
   usd: number;
+  /** How many reference pictures the request carried. */
+  references?: number;
   idempotencyKey?: string;
   /** The job is accepted but ends failed this way (e.g. `invalid`: fal reports input errors as the result). */
   failure?: HostedJobFailure;
@@ -85,6 +87,8 @@ export interface HostedJobsStats {
   cancels: number;
   /** What finished jobs were billed, USD. */
   paidUsd: number;
+  /** Reference pictures the accepted submissions carried, in all. */
+  references: number;
 }
 
 const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2));
@@ -172,6 +176,7 @@ export class HostedJobs {
       failed: all.filter((j) => j.status === 'failed').length,
       cancels: this.cancels,
       paidUsd: Number(succeeded.reduce((sum, j) => sum + j.usd, 0).toFixed(6)),
+      references: all.reduce((sum, j) => sum + (j.references ?? 0), 0),
     };
   }
 

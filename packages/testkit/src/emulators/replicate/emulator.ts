@@ -4,7 +4,9 @@
  *
  * - `POST /v1/models/{owner}/{name}/predictions` `{ input }` → 201 prediction `{ id, model, status: "starting",
  *   input, output: null, error: null, urls: { get, cancel, stream, web }, created_at }`. An unknown model is 404;
- *   an invalid input 422 `{ title: "Input validation failed", detail, status, invalid_fields }`.
+ *   an invalid input 422 `{ title: "Input validation failed", detail, status, invalid_fields }` (reference pictures
+ *   too: `reference_images` on a model without them, more than 3, or not at 8 s 16:9 from the prompt alone).
+ *   `stats().references` counts the reference pictures the accepted submissions carried.
  * - `GET /v1/predictions/{id}` → the prediction: `starting`/`processing`, then `succeeded` with `output` (the MP4's
  *   URL) and `metrics.predict_time`, `failed` with `error` (a moderation refusal carries Replicate's code E005),
  *   or `canceled`.
@@ -15,7 +17,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { type HostedEmulatorStats, type HostedJobsScript, hostedJobsScript } from '../hosted-jobs/controls.js';
-import { checkInput, type FieldIssue, type InputSchema } from '../hosted-jobs/fields.js';
+import { checkInput, type FieldIssue, type InputSchema, listLength } from '../hosted-jobs/fields.js';
 import { serveJobFile } from '../hosted-jobs/files.js';
 import { type HostedJob, HostedJobs, type HostedJobsOptions, imageInput } from '../hosted-jobs/service.js';
 import { type EmulatorServer, type RecordedRequest, sendJson, startHttpEmulator } from '../http.js';
@@ -38,6 +40,8 @@ export interface ReplicateEmulator extends EmulatorServer {
 
 interface ReplicateModel extends InputSchema {
   shape(input: Record<string, unknown>): { width: number; height: number; durationSec: number; audio: boolean; usd: number };
+  /** How many reference pictures an input carries. */
+  references?(input: Record<string, unknown>): number;
 }
 
 const VEO_SIZES: Record<string, { width: number; height: number }> = {
@@ -47,27 +51,52 @@ const VEO_SIZES: Record<string, { width: number; height: number }> = {
   '9:16/1080p': { width: 1080, height: 1920 },
 };
 
-/** `google/veo-3.1-fast` as its Replicate model page documents it (prices: $0.10/s, $0.15/s with audio). */
-export const REPLICATE_MODELS: Record<string, ReplicateModel> = {
-  'google/veo-3.1-fast': {
-    fields: {
-      prompt: { type: 'string', maxLength: 2000 },
-      aspect_ratio: { type: 'enum', values: ['16:9', '9:16'] },
-      duration: { type: 'enum', values: [4, 6, 8] },
-      image: { type: 'image' },
-      last_frame: { type: 'image' },
-      resolution: { type: 'enum', values: ['720p', '1080p'] },
-      generate_audio: { type: 'boolean' },
-      negative_prompt: { type: 'string', maxLength: 2000 },
-      seed: { type: 'number', integer: true, min: 0, max: 4_294_967_295 },
-    },
+const VEO_FIELDS: InputSchema['fields'] = {
+  prompt: { type: 'string', maxLength: 2000 },
+  aspect_ratio: { type: 'enum', values: ['16:9', '9:16'] },
+  duration: { type: 'enum', values: [4, 6, 8] },
+  image: { type: 'image' },
+  last_frame: { type: 'image' },
+  resolution: { type: 'enum', values: ['720p', '1080p'] },
+  generate_audio: { type: 'boolean' },
+  negative_prompt: { type: 'string', maxLength: 2000 },
+  seed: { type: 'number', integer: true, min: 0, max: 4_294_967_295 },
+};
+
+/** A Veo 3.1 model on Replicate at its price per second without and with sound. */
+function veo(usdPerSecond: number, usdPerSecondWithAudio: number): Pick<ReplicateModel, 'required' | 'shape'> {
+  return {
     required: ['prompt'],
     shape(input) {
       const durationSec = Number(input['duration'] ?? 8);
       const audio = input['generate_audio'] !== false;
       const size = VEO_SIZES[`${input['aspect_ratio'] ?? '16:9'}/${input['resolution'] ?? '1080p'}`]!;
-      return { ...size, durationSec, audio, usd: (audio ? 0.15 : 0.1) * durationSec };
+      return { ...size, durationSec, audio, usd: (audio ? usdPerSecondWithAudio : usdPerSecond) * durationSec };
     },
+  };
+}
+
+/** Veo 3.1's reference-to-video: 1–3 `reference_images`, 8 s 16:9 only, from the prompt (no image, no last frame). */
+function veoReferenceRules(input: Record<string, unknown>): FieldIssue[] {
+  if (listLength(input['reference_images']) === 0) return [];
+  const issue = (message: string): FieldIssue[] => [{ field: 'reference_images', type: 'value_error', message }];
+  if (Number(input['duration'] ?? 8) !== 8) return issue('reference images only work with an 8-second duration');
+  if ((input['aspect_ratio'] ?? '16:9') !== '16:9') return issue('reference images only work with the 16:9 aspect ratio');
+  if (input['image'] !== undefined || input['last_frame'] !== undefined) return issue('reference images cannot be combined with image or last_frame');
+  return [];
+}
+
+/**
+ * Veo 3.1 on Replicate as its model pages document them: `google/veo-3.1-fast` ($0.10/s, $0.15/s with audio) takes no
+ * references (the field is refused as unknown); `google/veo-3.1` ($0.20/s, $0.40/s with audio) takes 1–3.
+ */
+export const REPLICATE_MODELS: Record<string, ReplicateModel> = {
+  'google/veo-3.1-fast': { fields: VEO_FIELDS, ...veo(0.1, 0.15) },
+  'google/veo-3.1': {
+    fields: { ...VEO_FIELDS, reference_images: { type: 'imageList', max: 3 } },
+    ...veo(0.2, 0.4),
+    check: veoReferenceRules,
+    references: (input) => listLength(input['reference_images']),
   },
 };
 
@@ -131,6 +160,7 @@ async function create(jobs: HostedJobs, base: string, name: string, rec: Recorde
     ...(first ? { first } : {}),
     ...(last ? { last } : {}),
     ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
+    references: model.references?.(input) ?? 0,
   });
   sendJson(res, 201, predictionJson(base, job, input));
 }
