@@ -35,7 +35,7 @@ import {
 import { experimental_getVideoStatus, experimental_startVideo, type JSONValue } from 'ai';
 import type { AiSdkConfig } from './ai-sdk-config.js';
 import { type CallSite, callSignals, fromReply, toAiSdkError } from './ai-sdk-errors.js';
-import { describeAiSdk, findModel, type ProviderId, priceOf, usdPerSecond, type VideoModelInfo } from './ai-sdk-models.js';
+import { describeAiSdk, findModel, type ProviderId, priceOf, usdPerSecond, type VideoModelInfo, withSound } from './ai-sdk-models.js';
 import {
   authHeaders,
   type Connection,
@@ -46,7 +46,7 @@ import {
   resolveConnection,
   videoModelOf,
 } from './ai-sdk-providers.js';
-import { startArguments } from './ai-sdk-request.js';
+import { referencesFor, startArguments } from './ai-sdk-request.js';
 import { failedJob, succeededJob } from './ai-sdk-status.js';
 
 /** What the engine records with a job (JSON, no secrets): the SDK's operation and what its price needs. */
@@ -73,7 +73,7 @@ export class AiSdkBackend implements RemoteVideoBackend {
   }
 
   private model(id: string): VideoModelInfo {
-    const model = findModel(this.config.provider, id);
+    const model = findModel(this.config, id);
     if (!model) throw invalidInput(`ai-sdk (${this.config.provider}) has no model "${id}"`, 'model', id, 'use a model ai-sdk describes (ttv backends)');
     return model;
   }
@@ -92,13 +92,14 @@ export class AiSdkBackend implements RemoteVideoBackend {
     await Promise.all([
       request.firstFrame !== undefined ? checkImage(request.firstFrame, 'firstFrame', { backend: 'ai-sdk' }) : undefined,
       request.lastFrame !== undefined ? checkImage(request.lastFrame, 'lastFrame', { backend: 'ai-sdk' }) : undefined,
+      ...(request.references ?? []).map((r) => checkImage(r.path, 'references', { backend: 'ai-sdk' })),
     ]);
   }
 
-  /** The list price: the config's override, else the default table; with sound when `audio` is on for a model that makes it. */
+  /** The list price: the config's override, else the model's own or the default table; at the sound rate when the clip has sound. */
   estimateCost(request: GenerateRequest): CostEstimate {
-    const model = findModel(this.config.provider, request.model) ?? this.model(this.config.model ?? describeAiSdk(this.config).defaultModel);
-    return listPrice(this.config, model.id, model.audio && this.config.audio, request.durationSec);
+    const model = findModel(this.config, request.model) ?? this.model(this.config.model ?? describeAiSdk(this.config).defaultModel);
+    return listPrice(this.config, model.id, withSound(model, request.generateAudio, this.config.audio), request.durationSec);
   }
 
   async submit(request: GenerateRequest, ctx: SubmitContext): Promise<JobHandle> {
@@ -108,14 +109,15 @@ export class AiSdkBackend implements RemoteVideoBackend {
     const warnings: BackendWarning[] = [];
     const site = this.site('submit', model.id, ctx.signal);
     const replies: Reply[] = [];
+    const references = referencesFor(model, request);
+    if (references.leftOut) {
+      warnings.push({ type: 'unsupported', field: 'references', message: references.leftOut });
+      ctx.log(references.leftOut);
+    }
     let operation: JSONValue;
     try {
-      const args = await startArguments(
-        model,
-        request,
-        { audio: this.config.audio, seed: this.config.seed, workDir: ctx.workDir, signal: ctx.signal },
-        warnings,
-      );
+      const settings = { audio: this.config.audio, seed: this.config.seed, workDir: ctx.workDir, signal: ctx.signal };
+      const args = await startArguments(model, request, settings, warnings, references.sent);
       const videoModel = await videoModelOf(this.connection, model.id, recordingFetch(this.connection, replies));
       const started = await experimental_startVideo({
         model: videoModel,
@@ -134,11 +136,14 @@ export class AiSdkBackend implements RemoteVideoBackend {
       model: model.id,
       operation,
       durationSec: request.durationSec,
-      audio: model.audio && this.config.audio,
+      audio: withSound(model, request.generateAudio, this.config.audio),
     };
     if (warnings.length > 0) data.warnings = warnings;
     const id = jobIdOf(operation);
-    ctx.log(`job ${id} started (${model.id} ${request.width}x${request.height} ${request.durationSec} s, ~$${this.estimateCost(request).usd})`);
+    const sent = references.sent.length > 0 ? `, ${references.sent.length} reference picture(s)` : '';
+    ctx.log(
+      `job ${id} started (${model.id} ${request.width}x${request.height} ${request.durationSec} s${data.audio ? ' with sound' : ''}${sent}, ~$${this.estimateCost(request).usd})`,
+    );
     return { id, data: data as unknown as Record<string, unknown> };
   }
 
@@ -201,7 +206,7 @@ export class AiSdkBackend implements RemoteVideoBackend {
 }
 
 export function listPrice(config: AiSdkConfig, model: string, audio: boolean, durationSec: number): CostEstimate {
-  const price = priceOf(config.provider, model, config.prices);
+  const price = priceOf(config, model, config.prices);
   if (!price) {
     throw new TtvError('CONFIG_INVALID', `ai-sdk has no price for ${config.provider} model "${model}"`, {
       field: `ai-sdk.prices.${model}`,
@@ -209,7 +214,9 @@ export function listPrice(config: AiSdkConfig, model: string, audio: boolean, du
     });
   }
   const perSecond = usdPerSecond(price, audio);
-  return { usd: Math.ceil(perSecond * durationSec * 10_000) / 10_000, basis: `${model}: $${perSecond}/s${audio ? ' (with audio)' : ''} × ${durationSec} s` };
+  // Rounded up to 1/100 cent, after the float noise (0.112 × 5 is 0.5600000000000001, not more than $0.56).
+  const usd = Math.ceil(Number((perSecond * durationSec * 10_000).toFixed(6))) / 10_000;
+  return { usd, basis: `${model}: $${perSecond}/s${audio ? ' (with audio)' : ''} × ${durationSec} s` };
 }
 
 function missingKey(provider: ProviderId): TtvError {

@@ -1,13 +1,7 @@
 import { pollingConfigSchema, timeoutsConfigSchema } from '@ttv/core/backend';
 import { z } from 'zod';
-import { DEFAULT_MODEL, findModel, modelsOf, PRICES_CHECKED, PROVIDER_IDS } from './ai-sdk-models.js';
-
-const priceSchema = z
-  .object({
-    usdPerSecond: z.number().min(0).describe('USD per second of output.'),
-    usdPerSecondWithAudio: z.number().min(0).optional().describe('USD per second with audio: true (models that charge more for sound).'),
-  })
-  .strict();
+import { customModelsSchema, priceSchema } from './ai-sdk-custom.js';
+import { DEFAULT_MODEL, findModel, MODELS, modelsOf, PRICES_CHECKED, PROVIDER_IDS } from './ai-sdk-models.js';
 
 /**
  * The `ai-sdk:` section. Every field but `provider` has a default, so `{ provider: fal }` is valid: the key then
@@ -25,12 +19,16 @@ export const configSchema = z
       .describe(
         "Where the provider's API is (emulators, proxies). fal: every fal host (queue.fal.run, *.fal.media) is mapped onto this origin; replicate: the API base, e.g. http://127.0.0.1:8080/v1.",
       ),
-    audio: z.boolean().default(false).describe('Ask models that can for a sound track (priced at their audio rate). Sent as false otherwise.'),
+    audio: z
+      .boolean()
+      .default(false)
+      .describe("Sound from models that make it when the film's audio.generate is auto (priced at their audio rate); audio.generate on/off decides per clip."),
     seed: z.number().int().min(0).max(4_294_967_295).optional().describe('Seed when a segment has none, for models that take one.'),
     prices: z
       .record(z.string(), priceSchema)
       .default({})
       .describe(`List prices per model (USD per second), overriding the defaults written down on ${PRICES_CHECKED}.`),
+    models: customModelsSchema,
     concurrency: z.number().int().min(1).max(20).default(2).describe('Jobs run at once.'),
     polling: pollingConfigSchema({ intervalMs: 5000, maxIntervalMs: 20_000, backoff: 1.3, jitter: 0.2, maxErrors: 6 }).describe('Status polling.'),
     timeouts: timeoutsConfigSchema({
@@ -41,16 +39,25 @@ export const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    const known = modelsOf(c.provider).map((m) => m.id);
-    if (c.model !== undefined && !findModel(c.provider, c.model)) {
+    const known = modelsOf(c).map((m) => m.id);
+    if (c.model !== undefined && !findModel(c, c.model)) {
       ctx.addIssue({
         code: 'custom',
         path: ['model'],
-        message: `"${c.model}" is not a ${c.provider} video model this backend knows (capabilities and price): use one of ${known.join(', ')}`,
+        message: `"${c.model}" is not a ${c.provider} video model this backend knows (capabilities and price): use one of ${known.join(', ')}, or declare it under ai-sdk.models`,
       });
     }
+    for (const [i, m] of c.models.entries()) {
+      const twice = MODELS.some((t) => t.provider === c.provider && t.id === m.id) || c.models.findIndex((o) => o.id === m.id) !== i;
+      if (twice)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', i, 'id'],
+          message: `"${m.id}" is declared twice (the table has it, or another entry): override its price with ai-sdk.prices`,
+        });
+    }
     for (const key of Object.keys(c.prices)) {
-      if (!findModel(c.provider, key)) {
+      if (!findModel(c, key)) {
         ctx.addIssue({ code: 'custom', path: ['prices', key], message: `no ${c.provider} model "${key}" to price: the models are ${known.join(', ')}` });
       }
     }

@@ -7,12 +7,14 @@
  *   a `last_frame`, so the last frame goes in `providerOptions` under the model's own field;
  * - fal sends `duration` as `"5s"` (only Veo takes that form: Kling wants `"5"`), Replicate as a number;
  * - neither maps `resolution` or `generateAudio` onto these models (fal drops them without a warning): both go in
- *   `providerOptions`, as do `seed` (the packages drop a seed of 0) and the negative prompt.
+ *   `providerOptions`, as do `seed` (the packages drop a seed of 0) and the negative prompt;
+ * - neither maps `inputReferences` (and the SDK drops them beside `frameImages`): each reference picture goes in the
+ *   model's own field (`references.fields`), as a list of image URIs or of Kling elements `{ frontal_image_url }`.
  *
  * Prices are list prices in USD per second of output, with the date they were written down (`PRICES_CHECKED`);
  * `ai-sdk.prices` overrides them per model.
  */
-import type { BackendCapabilities, InputMode, ModelCapabilities } from '@ttv/core/backend';
+import type { BackendCapabilities, InputMode, ModelCapabilities, ReferenceRole } from '@ttv/core/backend';
 
 export const PROVIDER_IDS = ['fal', 'replicate'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
@@ -29,6 +31,24 @@ export interface ModelSize {
   resolution?: string;
 }
 
+/** Where a reference picture of one role goes: a list of image URIs, or a list of Kling elements `{ frontal_image_url }`. */
+export interface ReferenceField {
+  field: string;
+  as: 'url' | 'element';
+}
+
+/** The reference pictures a model takes, and where each role goes in its input. */
+export interface ReferenceWire {
+  max: number;
+  /** The roles taken, each with its field. */
+  fields: Partial<Record<ReferenceRole, ReferenceField>>;
+  /** With which inputs (all when absent). */
+  inputs?: InputMode[];
+  /** The API takes them only at these durations and aspect ratios (else they are left out, with a warning). */
+  durations?: number[];
+  aspectRatios?: string[];
+}
+
 export interface VideoModelInfo {
   provider: ProviderId;
   id: string;
@@ -40,13 +60,16 @@ export interface VideoModelInfo {
   maxPromptLength: number;
   /** Provider-option fields for what the package does not map itself. */
   fields: { lastFrame?: string; audio?: string; seed?: string; negativePrompt?: string };
-  /** Whether the model can make sound (`ai-sdk.audio` turns it on). */
+  /** Whether the model can make sound (asked per request, else by `ai-sdk.audio`). */
   audio: boolean;
+  references?: ReferenceWire;
+  /** A model declared in the config (`ai-sdk.models`) carries its own price. */
+  price?: Price;
 }
 
 export interface Price {
   usdPerSecond: number;
-  /** With `audio: true`, for models that charge more for sound. */
+  /** With sound, for models that charge more for it. */
   usdPerSecondWithAudio?: number;
 }
 
@@ -93,6 +116,28 @@ export const MODELS: readonly VideoModelInfo[] = [
     audio: true,
   },
   {
+    // Kling O1 reference-to-video [Pro]: characters as elements (@Element1…), places and styles as images (@Image1…),
+    // at most 7 in all; from text (no first frame).
+    provider: 'fal',
+    id: 'fal-ai/kling-video/o1/reference-to-video',
+    inputs: ['text'],
+    durations: [3, 4, 5, 6, 7, 8, 9, 10],
+    duration: { via: 'option', field: 'duration', format: 'string' },
+    sizes: [
+      { width: 1920, height: 1080, aspectRatio: '16:9' },
+      { width: 1080, height: 1920, aspectRatio: '9:16' },
+      { width: 1080, height: 1080, aspectRatio: '1:1' },
+    ],
+    fps: 24,
+    maxPromptLength: 2500,
+    fields: {},
+    audio: false,
+    references: {
+      max: 7,
+      fields: { character: { field: 'elements', as: 'element' }, place: { field: 'image_urls', as: 'url' }, style: { field: 'image_urls', as: 'url' } },
+    },
+  },
+  {
     provider: 'replicate',
     id: 'google/veo-3.1-fast',
     inputs: ['text', 'first-frame', 'first-last-frame'],
@@ -104,13 +149,35 @@ export const MODELS: readonly VideoModelInfo[] = [
     fields: { lastFrame: 'last_frame', audio: 'generate_audio', seed: 'seed', negativePrompt: 'negative_prompt' },
     audio: true,
   },
+  {
+    // Veo 3.1 takes 1–3 subject references (`reference_images`) for a clip made from the prompt, 8 s 16:9 only.
+    provider: 'replicate',
+    id: 'google/veo-3.1',
+    inputs: ['text', 'first-frame', 'first-last-frame'],
+    durations: [4, 6, 8],
+    duration: { via: 'sdk' },
+    sizes: veoSizes(['720p', '1080p']),
+    fps: 24,
+    maxPromptLength: 2000,
+    fields: { lastFrame: 'last_frame', audio: 'generate_audio', seed: 'seed', negativePrompt: 'negative_prompt' },
+    audio: true,
+    references: {
+      max: 3,
+      fields: { character: { field: 'reference_images', as: 'url' }, place: { field: 'reference_images', as: 'url' } },
+      inputs: ['text'],
+      durations: [8],
+      aspectRatios: ['16:9'],
+    },
+  },
 ];
 
 /** Default list prices, USD per second of output (`PRICES_CHECKED`), keyed `provider:model`. */
 export const DEFAULT_PRICES: Readonly<Record<string, Price>> = {
   'fal:fal-ai/kling-video/v2.1/pro/image-to-video': { usdPerSecond: 0.098 },
   'fal:fal-ai/veo3.1/fast': { usdPerSecond: 0.1, usdPerSecondWithAudio: 0.15 },
+  'fal:fal-ai/kling-video/o1/reference-to-video': { usdPerSecond: 0.112 },
   'replicate:google/veo-3.1-fast': { usdPerSecond: 0.1, usdPerSecondWithAudio: 0.15 },
+  'replicate:google/veo-3.1': { usdPerSecond: 0.2, usdPerSecondWithAudio: 0.4 },
 };
 
 export const DEFAULT_MODEL: Record<ProviderId, string> = {
@@ -118,17 +185,33 @@ export const DEFAULT_MODEL: Record<ProviderId, string> = {
   replicate: 'google/veo-3.1-fast',
 };
 
-export function modelsOf(provider: ProviderId): VideoModelInfo[] {
-  return MODELS.filter((m) => m.provider === provider);
+/** A model the config declares (`ai-sdk.models`): a row of the table, of the config's provider, with its price. */
+export type CustomModel = Omit<VideoModelInfo, 'provider'>;
+
+/** What picks the models of a config: its provider and the models it declares. */
+export interface Catalog {
+  provider: ProviderId;
+  models?: readonly CustomModel[] | undefined;
 }
 
-export function findModel(provider: ProviderId, id: string): VideoModelInfo | undefined {
-  return MODELS.find((m) => m.provider === provider && m.id === id);
+/** The table's models of the provider, then the config's own. */
+export function modelsOf(catalog: Catalog): VideoModelInfo[] {
+  const own = (catalog.models ?? []).map((m) => ({ ...m, provider: catalog.provider }));
+  return [...MODELS.filter((m) => m.provider === catalog.provider), ...own];
 }
 
-/** The price of a model: the config's override, else the default table. */
-export function priceOf(provider: ProviderId, model: string, overrides: Record<string, Price>): Price | undefined {
-  return overrides[model] ?? DEFAULT_PRICES[`${provider}:${model}`];
+export function findModel(catalog: Catalog, id: string): VideoModelInfo | undefined {
+  return modelsOf(catalog).find((m) => m.id === id);
+}
+
+/** The price of a model: the config's override, else the model's own (declared in the config), else the default table. */
+export function priceOf(catalog: Catalog, model: string, overrides: Record<string, Price>): Price | undefined {
+  return overrides[model] ?? catalog.models?.find((m) => m.id === model)?.price ?? DEFAULT_PRICES[`${catalog.provider}:${model}`];
+}
+
+/** Whether a clip of this model has sound: the request's `generateAudio`, else the config's `audio`; never for a silent model. */
+export function withSound(model: Pick<VideoModelInfo, 'audio'>, generateAudio: boolean | undefined, configAudio: boolean): boolean {
+  return model.audio && (generateAudio ?? configAudio);
 }
 
 /** USD per second for this model with or without sound. */
@@ -137,16 +220,21 @@ export function usdPerSecond(price: Price, audio: boolean): number {
 }
 
 /** What `describe(config)` needs of the config. */
-export interface DescribeConfig {
-  provider: ProviderId;
+export interface DescribeConfig extends Catalog {
   model?: string | undefined;
   audio: boolean;
   concurrency: number;
   prices: Record<string, Price>;
 }
 
+/** The references a model declares to the engine: how many, of which roles, with which inputs. */
+function referenceCapabilities(wire: ReferenceWire): NonNullable<ModelCapabilities['references']> {
+  const roles = Object.keys(wire.fields) as ReferenceRole[];
+  return { max: wire.max, roles, ...(wire.inputs ? { inputs: [...wire.inputs] } : {}) };
+}
+
 function capabilities(m: VideoModelInfo, config: DescribeConfig): ModelCapabilities {
-  const price = priceOf(m.provider, m.id, config.prices);
+  const price = priceOf(config, m.id, config.prices);
   return {
     id: m.id,
     inputs: [...m.inputs],
@@ -156,6 +244,7 @@ function capabilities(m: VideoModelInfo, config: DescribeConfig): ModelCapabilit
     maxPromptLength: m.maxPromptLength,
     concurrency: config.concurrency,
     audio: m.audio,
+    ...(m.references ? { references: referenceCapabilities(m.references) } : {}),
     ...(price ? { usdPerSecond: usdPerSecond(price, config.audio && m.audio) } : {}),
   };
 }
@@ -163,7 +252,7 @@ function capabilities(m: VideoModelInfo, config: DescribeConfig): ModelCapabilit
 /** The provider's models (static, no I/O); the configured model is the default. */
 export function describeAiSdk(config: DescribeConfig): BackendCapabilities {
   return {
-    models: modelsOf(config.provider).map((m) => capabilities(m, config)),
+    models: modelsOf(config).map((m) => capabilities(m, config)),
     defaultModel: config.model ?? DEFAULT_MODEL[config.provider],
   };
 }
