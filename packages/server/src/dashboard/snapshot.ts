@@ -43,6 +43,8 @@ export interface SnapshotDeps {
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
 /** Films shown, newest first. */
 const SHOWN = 50;
+/** Runs kept in memory across all tokens (the oldest kept goes first). */
+const KEPT = 1_000;
 
 interface Cached {
   updatedAt: string;
@@ -68,11 +70,11 @@ export function dashboardData(deps: SnapshotDeps) {
       ...(manifest ? { manifest } : {}),
       figures: manifest ? filmFigures(manifest) : { spend: {}, outcomes: {}, latencies: {} },
     };
-    runs.set(film.id, fresh);
+    remember(runs, film.id, fresh);
     return fresh;
   };
   const budget = async (id: string): Promise<number | undefined> => {
-    if (!budgets.has(id)) budgets.set(id, budgetOf(await readFile(deps.store.configFile(id), 'utf8').catch(() => '')));
+    if (!budgets.has(id)) remember(budgets, id, budgetOf(await readFile(deps.store.configFile(id), 'utf8').catch(() => '')));
     return budgets.get(id);
   };
 
@@ -104,7 +106,7 @@ export function dashboardData(deps: SnapshotDeps) {
       if (!owners.has(id)) {
         const owner = (await deps.films.get(id))?.owner;
         if (!owner) return undefined; // not cached: the record may not be written yet
-        owners.set(id, owner);
+        remember(owners, id, owner);
       }
       return owners.get(id);
     },
@@ -112,6 +114,13 @@ export function dashboardData(deps: SnapshotDeps) {
 }
 
 export type DashboardData = ReturnType<typeof dashboardData>;
+
+/** Sets a cache entry as the newest, the oldest one going when the cache is full. */
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  cache.delete(key);
+  if (cache.size >= KEPT) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+}
 
 /** The film's own budget (`budget.maxUsd` of its config), which core enforces. */
 function budgetOf(configText: string): number | undefined {
