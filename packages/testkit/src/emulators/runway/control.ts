@@ -73,7 +73,18 @@ export function createRunwayScript(state: RunwayState, base: EmulatorServer): Ru
   };
 }
 
-/** `emulator.stats()`, counted from the recorded requests. */
+/** Reference images, reference audio clips and sound tracks the created video tasks asked for. */
+function inputStats(state: RunwayState): Pick<RunwayStats, 'referenceImages' | 'referenceAudio' | 'withAudio'> {
+  const video = [...state.tasks.values()].filter((t) => t.route !== 'text_to_image').map((t) => t.request);
+  const sum = (f: (r: (typeof video)[number]) => number) => video.reduce((n, r) => n + f(r), 0);
+  return {
+    referenceImages: sum((r) => r.references?.length ?? 0),
+    referenceAudio: sum((r) => r.referenceAudio?.length ?? 0),
+    withAudio: sum((r) => (r.audio ? 1 : 0)),
+  };
+}
+
+/** `emulator.stats()`, counted from the recorded requests (and the created tasks, for their inputs). */
 export function runwayStats(state: RunwayState, base: EmulatorServer): RunwayStats {
   const creates = base.requests.filter((r) => r.method === 'POST' && CREATE_PATHS.includes(r.path));
   return {
@@ -83,6 +94,7 @@ export function runwayStats(state: RunwayState, base: EmulatorServer): RunwaySta
     cancels: base.requestsTo('DELETE', '/v1/tasks/:id').length,
     downloads: base.requestsTo('GET', '/outputs/*').length,
     uploads: base.requestsTo('POST', '/v1/uploads').length,
+    ...inputStats(state),
   };
 }
 

@@ -103,7 +103,17 @@ describe('Runway emulator through @runwayml/sdk', () => {
     await cover(join(dir, 'prompt.png'), 320, 180, join(dir, 'expected-first.png'));
     expect(await imagePsnr(join(dir, 'first.png'), join(dir, 'expected-first.png'))).toBeGreaterThan(24);
 
-    expect(emu.stats()).toEqual({ created: 1, createAttempts: 1, polls: seen.length, cancels: 0, downloads: 1, uploads: 0 });
+    expect(emu.stats()).toEqual({
+      created: 1,
+      createAttempts: 1,
+      polls: seen.length,
+      cancels: 0,
+      downloads: 1,
+      uploads: 0,
+      referenceImages: 0,
+      referenceAudio: 0,
+      withAudio: 0,
+    });
     expect(emu.creditBalance()).toBe(100_000 - 10);
     const org = await c.organization.retrieve();
     expect(org.creditBalance).toBe(100_000 - 10);

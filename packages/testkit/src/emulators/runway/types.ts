@@ -80,6 +80,12 @@ export interface RunwayStats {
   cancels: number;
   downloads: number;
   uploads: number;
+  /** Reference images the created video tasks got (Seedance `references` or position-less `promptImage` entries). */
+  referenceImages: number;
+  /** Reference audio clips the created video tasks got. */
+  referenceAudio: number;
+  /** Created video tasks that asked for sound (`audio: true`). */
+  withAudio: number;
 }
 
 export interface RunwayScript {

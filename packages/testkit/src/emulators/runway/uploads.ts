@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { type RecordedRequest, sendBody, sendEmpty, sendJson } from '../http.js';
-import { type GenerationRequest, IMAGE_MEDIA_TYPES, RunwayValidationError } from './models.js';
+import { AUDIO_MEDIA_TYPES, type GenerationRequest, IMAGE_MEDIA_TYPES, RunwayValidationError } from './models.js';
 import { apiError, s3Error } from './replies.js';
 import type { RunwayState, Upload } from './types.js';
 
@@ -21,22 +21,26 @@ export function uploadForUri(state: RunwayState, uri: string): Upload | undefine
   return m ? state.uploads.get(m[1]!) : undefined;
 }
 
-/** Rejects a generation whose `runway://` images are unknown, incomplete, expired or not images. */
+/** Rejects a generation whose `runway://` images or audio are unknown, incomplete, expired or of the wrong kind. */
 export function checkUploads(state: RunwayState, req: GenerationRequest): void {
   const images = [
     ...[req.first, req.last].flatMap((ref) =>
       ref ? [{ uri: ref.uri, field: req.body['promptImage'] === ref.uri ? 'promptImage' : `promptImage[${ref.position === 'first' ? 0 : 1}].uri` }] : [],
     ),
-    ...(req.references ?? []).map((ref, i) => ({ uri: ref.uri, field: `referenceImages[${i}].uri` })),
+    ...(req.references ?? []).map((ref, i) => ({ uri: ref.uri, field: ref.field ?? `referenceImages[${i}].uri` })),
   ];
-  for (const { uri, field } of images) {
-    if (!uri.startsWith('runway://')) continue;
-    const upload = uploadForUri(state, uri);
-    if (!upload?.path) throw new RunwayValidationError(field, 'unknown or incomplete runway:// upload');
-    if (Date.now() - upload.createdAt > 24 * 3600_000) throw new RunwayValidationError(field, 'the runway:// upload has expired');
-    if (!upload.contentType || !IMAGE_MEDIA_TYPES.has(upload.contentType)) {
-      throw new RunwayValidationError(field, `unsupported media type '${upload.contentType ?? 'unknown'}' (expected an image)`);
-    }
+  for (const { uri, field } of images) checkUpload(state, uri, field, IMAGE_MEDIA_TYPES, 'an image');
+  for (const { uri, field } of req.referenceAudio ?? []) checkUpload(state, uri, field, AUDIO_MEDIA_TYPES, 'audio');
+}
+
+/** A `runway://` URI names a finished, unexpired upload of the right kind. */
+function checkUpload(state: RunwayState, uri: string, field: string, types: ReadonlySet<string>, kind: string): void {
+  if (!uri.startsWith('runway://')) return;
+  const upload = uploadForUri(state, uri);
+  if (!upload?.path) throw new RunwayValidationError(field, 'unknown or incomplete runway:// upload');
+  if (Date.now() - upload.createdAt > 24 * 3600_000) throw new RunwayValidationError(field, 'the runway:// upload has expired');
+  if (!upload.contentType || !types.has(upload.contentType)) {
+    throw new RunwayValidationError(field, `unsupported media type '${upload.contentType ?? 'unknown'}' (expected ${kind})`);
   }
 }
 
