@@ -218,3 +218,76 @@ describe('resume and refusals', () => {
     expect(out.totalCostUsd).toBeCloseTo(0.49, 6);
   });
 });
+
+describe('reference pictures, sound per clip and models declared in the config (emulator)', () => {
+  const cast = 'cast:\n  - { name: Mira, kind: character, description: a girl in a red coat, image: b.png }\n';
+  const bodies = (emu: FalEmulator | ReplicateEmulator) =>
+    emu.requests.filter((q) => q.method === 'POST' && q.json !== undefined).map((q) => q.json as Record<string, unknown>);
+
+  it("a cast member's picture reaches Kling O1 as an element; the chained segment's model cannot take it: left out, with a warning", async () => {
+    const r = await ttv(
+      'cast-fal',
+      `mode: chaining\nbackend: ai-sdk\nsegmentDuration: 5\n${section('fal', '  model: fal-ai/kling-video/o1/reference-to-video\n')}${cast}storyboard:\n  segments:\n    - prompt: Mira walks along the harbor at dawn\n    - prompt: Mira waves\n`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = parse(r);
+    expect(out.segments.map((s) => [s.model, s.status])).toEqual([
+      ['fal-ai/kling-video/o1/reference-to-video', 'done'],
+      ['fal-ai/kling-video/v2.1/pro/image-to-video', 'done'],
+    ]);
+    const [first, second] = bodies(fal);
+    expect((first!['elements'] as Array<{ frontal_image_url: string }>).map((e) => e.frontal_image_url.slice(0, 22))).toEqual(['data:image/png;base64,']);
+    expect(second).not.toHaveProperty('elements');
+    expect(fal.stats()).toMatchObject({ submissions: 2, succeeded: 2, references: 1 });
+    expect(out.totalCostUsd).toBeCloseTo(5 * 0.112 + 5 * 0.098, 6);
+    expect(fal.stats().paidUsd).toBeCloseTo(out.totalCostUsd, 6);
+    const manifest = JSON.parse(await readFile(join(out.runDir, 'manifest.json'), 'utf8'));
+    expect(manifest.segments.map((s: { references?: unknown }) => s.references)).toEqual([
+      { backend: 'ai-sdk', sent: ['Mira'], dropped: [] },
+      { backend: 'ai-sdk', sent: [], dropped: ['Mira'] },
+    ]);
+    expect(out.segments[1]!.warnings.join('\n')).toMatch(/Mira.*left out/);
+  });
+
+  it('audio.generate: on asks Veo for sound on each clip and books the sound rate though ai-sdk.audio is false', async () => {
+    const r = await ttv(
+      'sound-replicate',
+      `backend: ai-sdk\nsegmentDuration: 4\naudio: { generate: on }\n${section('replicate', '  audio: false\n')}storyboard:\n  image: a.png\n  segments:\n    - prompt: waves\n`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = parse(r);
+    expect(bodies(replicate).map((b) => (b['input'] as Record<string, unknown>)['generate_audio'])).toEqual([true]);
+    expect(out.totalCostUsd).toBeCloseTo(4 * 0.15, 6);
+    expect(replicate.stats().paidUsd).toBeCloseTo(out.totalCostUsd, 6);
+  });
+
+  it('a model declared under ai-sdk.models makes a chained film at its declared price', async () => {
+    const model = [
+      '  model: fal-ai/kling-video/v2.1/standard/image-to-video',
+      '  models:',
+      '    - id: fal-ai/kling-video/v2.1/standard/image-to-video',
+      '      inputs: [first-frame]',
+      '      durations: [5, 10]',
+      '      duration: { via: option, field: duration, format: string }',
+      '      sizes: [{ width: 1920, height: 1080 }, { width: 1080, height: 1920 }, { width: 1080, height: 1080 }]',
+      '      fps: 24',
+      '      fields: { negativePrompt: negative_prompt }',
+      '      price: { usdPerSecond: 0.05 }',
+      '',
+    ].join('\n');
+    const r = await ttv(
+      'custom-fal',
+      `mode: chaining\nbackend: ai-sdk\nsegmentDuration: 5\n${section('fal', model)}storyboard:\n  image: a.png\n  segments:\n    - prompt: one\n    - prompt: two\n`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = parse(r);
+    expect(out.segments.map((s) => [s.model, s.status])).toEqual([
+      ['fal-ai/kling-video/v2.1/standard/image-to-video', 'done'],
+      ['fal-ai/kling-video/v2.1/standard/image-to-video', 'done'],
+    ]);
+    expect(out.totalCostUsd).toBeCloseTo(0.5, 6);
+    expect(fal.stats()).toMatchObject({ submissions: 2, succeeded: 2 });
+    expect(fal.stats().paidUsd).toBeCloseTo(0.5, 6);
+    expect((await probeVideo(out.video, { countFrames: true })).frames).toBe(2 * 120 - 1);
+  });
+});
