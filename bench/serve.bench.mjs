@@ -8,7 +8,7 @@
 // ffmpeg at a time and the films' own ffmpeg work shares the machine's cores: both eat into the speed-up, the more so
 // on a loaded machine. TTV_BENCH_SERVE_TASK_MS changes the task duration (default 2000).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const FILMS = 4;
@@ -96,6 +96,11 @@ export async function run({ core }) {
   return [
     { name: '1 worker', value: one.seconds, unit: 's', note: `${what}; ${one.paid} tasks paid (1 per segment)` },
     { name: '4 workers', value: four.seconds, unit: 's', note: `${what}; ${four.paid} tasks paid (1 per segment)` },
-    { name: 'speed-up', value: one.seconds / four.seconds, unit: '×', note: `goal ≥ 3× (ideal ${FILMS}×: one film per worker)` },
+    {
+      name: 'speed-up',
+      value: one.seconds / four.seconds,
+      unit: '×',
+      note: `goal ≥ 3× (ideal ${FILMS}×: one film per worker); load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores at the end`,
+    },
   ];
 }
