@@ -161,6 +161,42 @@ describe('ttv generate with backend: runway (emulator)', () => {
     expect(await imagePsnr(join(dir, 'c.png'), end)).toBeGreaterThan(18);
   });
 
+  it('references: a Seedance clip from text gets the cast picture as references[]; the chained clip and gen4_turbo leave it out, said in the manifest', async () => {
+    const cast = 'cast:\n  - { name: Mara, description: a keeper in a red coat, image: b.png }\n';
+    const out = await generateOk(
+      'refs',
+      `mode: chaining\nbackend: runway\nsegmentDuration: 5\n${runwaySection('  model: seedance2_fast\n')}${cast}storyboard:\n  segments:\n    - prompt: Mara walks to the harbour.\n    - prompt: Mara waves.\n`,
+    );
+    expect(out.segments.map((s) => [s.model, s.status])).toEqual([
+      ['seedance2_fast', 'done'],
+      ['seedance2_fast', 'done'],
+    ]);
+    const [fromText] = emu.requestsTo('POST', '/v1/text_to_video').map((q) => q.json as { references: { uri: string }[]; promptText: string });
+    expect(fromText!.references).toEqual([{ uri: expect.stringMatching(/^data:image\/png;base64,/) }]);
+    expect(fromText!.promptText).toContain('Mara walks to the harbour.');
+    const [chained] = emu.requestsTo('POST', '/v1/image_to_video').map((q) => q.json as Record<string, unknown>);
+    expect([chained!['references'], (chained!['promptImage'] as { position: string }[]).map((p) => p.position)]).toEqual([undefined, ['first']]);
+    expect(emu.stats()).toMatchObject({ created: 2, referenceImages: 1 });
+    expect(out.totalCostUsd).toBeCloseTo(2 * 1.45, 6);
+    const manifest = JSON.parse(await readFile(join(out.runDir, 'manifest.json'), 'utf8'));
+    expect(manifest.segments.map((s: { references?: unknown }) => s.references)).toEqual([
+      { backend: 'runway', sent: ['Mara'], dropped: [] },
+      { backend: 'runway', sent: [], dropped: ['Mara'] },
+    ]);
+    expect(JSON.stringify(manifest.segments[1].warnings)).toMatch(/only with text input, not first-frame/);
+
+    emu.reset();
+    const gen4 = await generateOk(
+      'refs-gen4',
+      `backend: runway\nsegmentDuration: 2\n${runwaySection()}${cast}storyboard:\n  image: a.png\n  segments:\n    - prompt: Mara waves.\n`,
+    );
+    expect(gen4.segments[0]).toMatchObject({ model: 'gen4_turbo', status: 'done' });
+    const m2 = JSON.parse(await readFile(join(gen4.runDir, 'manifest.json'), 'utf8'));
+    expect(m2.segments[0].references).toEqual({ backend: 'runway', sent: [], dropped: ['Mara'] });
+    expect(JSON.stringify(m2.segments[0].warnings)).toMatch(/gen4_turbo takes 0 reference picture/);
+    expect(emu.stats()).toMatchObject({ created: 1, referenceImages: 0 });
+  });
+
   it('fallback: the daily limit (429) is QUOTA on runway and each segment falls through to kenburns', async () => {
     emu.script.dailyLimit({ times: 100 });
     const out = await generateOk(

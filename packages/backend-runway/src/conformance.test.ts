@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 /** The plugin on the emulator: its config section (read once the emulator has started) and the key in the env. */
-const onEmulator = (model: 'gen4_turbo' | 'veo3.1_fast') => ({
+const onEmulator = (model: 'gen4_turbo' | 'veo3.1_fast' | 'seedance2_mini') => ({
   plugin: backend,
   config: () => ({ model, baseUrl: emu.url, polling: { intervalMs: 20, maxIntervalMs: 60 }, timeouts: { requestMs: 10_000 } }),
   context: { env: { RUNWAYML_API_SECRET: 'key_test' } },
@@ -42,6 +42,15 @@ describeBackendConformance({
   secrets: ['key_test'],
   remote: { resume: true },
   // The emulator cross-fades into the last frame and ends on it, like Veo's keyframe mode.
+  expectExactEndFrame: true,
+});
+
+describeBackendConformance({
+  name: 'runway seedance2_mini (emulator)',
+  ...onEmulator('seedance2_mini'),
+  ...counters,
+  secrets: ['key_test'],
+  remote: { resume: true },
   expectExactEndFrame: true,
 });
 

@@ -13,7 +13,7 @@ import backendDefault, { backend } from './index.js';
 import { createRunwayBackend, RunwayBackend } from './runway-backend.js';
 import { configSchema, defaultConfig } from './runway-config.js';
 import { mapSdkError, mapTaskFailure, retryAfterMs } from './runway-errors.js';
-import { MODELS } from './runway-models.js';
+import { creditsFor, MODELS } from './runway-models.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -31,7 +31,16 @@ describe('plugin', () => {
     expect(backend).toMatchObject({ specificationVersion: 2, name: 'runway', kind: 'remote', secretFields: ['apiKey'] });
     const info = backend.describe(defaultConfig);
     expect(info.defaultModel).toBe('gen4_turbo');
-    expect(info.models.map((m) => m.id)).toEqual(['gen4_turbo', 'gen4.5', 'veo3.1_fast', 'veo3.1']);
+    expect(info.models.map((m) => m.id)).toEqual([
+      'gen4_turbo',
+      'gen4.5',
+      'veo3.1_fast',
+      'seedance2_mini',
+      'veo3.1',
+      'seedance2_5',
+      'seedance2_fast',
+      'seedance2',
+    ]);
     for (const m of info.models) expect(capabilityProblems(m)).toEqual([]);
   });
 
@@ -114,12 +123,65 @@ describe('model table', () => {
     expect(by['gen4_turbo']!.resolutions).toContainEqual({ width: 1584, height: 672 });
     expect(by['veo3.1']!.resolutions).toContainEqual({ width: 1920, height: 1080 });
     expect(by['veo3.1']!.resolutions).not.toContainEqual({ width: 960, height: 960 });
-    expect(info.models.every((m) => m.maxPromptLength === 1000 && m.fps === 24)).toBe(true);
+    expect(info.models.filter((m) => m.maxPromptLength === 1000).map((m) => m.id)).toEqual(['gen4_turbo', 'gen4.5', 'veo3.1_fast', 'veo3.1']);
+    expect(info.models.every((m) => m.fps === 24)).toBe(true);
     expect(by['gen4_turbo']!.usdPerSecond).toBeCloseTo(0.05);
     expect(by['gen4.5']!.usdPerSecond).toBeCloseTo(0.12);
     expect(by['veo3.1']!.usdPerSecond).toBeCloseTo(0.2);
     expect(by['veo3.1_fast']!.usdPerSecond).toBeCloseTo(0.1);
     expect(describeBackend(backend, configSchema.parse({ audio: true })).models.find((m) => m.id === 'veo3.1')!.usdPerSecond).toBeCloseTo(0.4);
+  });
+
+  it('Seedance rows: text, first and first+last frame; references (any role) and reference audio only from text; sound at no extra price', () => {
+    const info = describeBackend(backend, defaultConfig);
+    const by = Object.fromEntries(info.models.map((m) => [m.id, m]));
+    for (const id of ['seedance2', 'seedance2_fast', 'seedance2_mini', 'seedance2_5']) {
+      expect(by[id], id).toMatchObject({ inputs: ['text', 'first-frame', 'first-last-frame'], audio: true, referenceAudio: true });
+      expect(by[id]!.references, id).toEqual({ max: id === 'seedance2_5' ? 30 : 9, inputs: ['text'] });
+      expect(by[id]!.resolutions, id).not.toContainEqual({ width: 864, height: 496 }); // delivered as 854x480
+    }
+    expect(by['seedance2']!.durations).toEqual({ kind: 'range', min: 5, max: 15, step: 1 });
+    expect(by['seedance2_5']!.durations).toEqual({ kind: 'range', min: 4, max: 30, step: 1 });
+    expect(by['seedance2']!.resolutions).toContainEqual({ width: 1920, height: 1080 });
+    expect(by['seedance2_fast']!.resolutions).not.toContainEqual({ width: 1920, height: 1080 });
+    expect([by['seedance2']!.maxPromptLength, by['seedance2_5']!.maxPromptLength]).toEqual([3500, 15_000]);
+    for (const id of ['gen4_turbo', 'gen4.5', 'veo3.1']) expect([by[id]!.references, by[id]!.referenceAudio], id).toEqual([undefined, undefined]);
+    // Shown at the dearest size offered; sound does not change a Seedance price.
+    expect(by['seedance2']!.usdPerSecond).toBeCloseTo(0.4);
+    expect(describeBackend(backend, configSchema.parse({ audio: true })).models.find((m) => m.id === 'seedance2_mini')!.usdPerSecond).toBeCloseTo(0.16);
+    // Every row says when it was checked and against what.
+    for (const m of Object.values(MODELS)) expect([m.checked, m.source.length > 10], m.id).toEqual([expect.stringMatching(/^2026-\d\d-\d\d$/), true]);
+  });
+
+  it('estimateCost prices Seedance by size tier, with the minimum charge of seedance2_5, and Veo sound per request', () => {
+    const b = createRunwayBackend(defaultConfig, { env: {} });
+    const req = { model: 'seedance2', prompt: 'p', durationSec: 5, width: 1280, height: 720, outputPath: '/x.mp4' };
+    expect(b.estimateCost(req)).toEqual({ usd: 1.8, basis: 'seedance2: 36 credits/s × 5 s × $0.01' });
+    expect(b.estimateCost({ ...req, width: 1920, height: 1080 }).usd).toBeCloseTo(2.0);
+    expect(b.estimateCost({ ...req, generateAudio: true }).usd).toBeCloseTo(1.8);
+    expect(b.estimateCost({ ...req, model: 'seedance2_mini', width: 640, height: 640 }).usd).toBeCloseTo(0.8);
+    expect(b.estimateCost({ ...req, model: 'seedance2_fast' }).usd).toBeCloseTo(1.45);
+    expect(b.estimateCost({ ...req, model: 'seedance2_5', durationSec: 10 }).usd).toBeCloseTo(3.0);
+    expect(b.estimateCost({ ...req, model: 'seedance2_5', durationSec: 4, width: 992, height: 432 }).usd).toBeCloseTo(0.8);
+    // The documented minimum of 80 credits (not reached at 4 s and up, but kept should the shortest clip shrink).
+    expect(creditsFor(MODELS['seedance2_5'], 3, false, '992:432')).toBe(80);
+    expect(b.estimateCost({ ...req, model: 'veo3.1', durationSec: 8, generateAudio: true }).usd).toBeCloseTo(3.2);
+    expect(b.estimateCost({ ...req, model: 'veo3.1', durationSec: 8, generateAudio: false }).usd).toBeCloseTo(1.6);
+  });
+
+  it('references: negotiation sends them to Seedance from text, and leaves them out (said) for gen4_turbo and with a first frame', () => {
+    const info = describeBackend(backend, configSchema.parse({ model: 'seedance2_fast' }));
+    const refs = [
+      { name: 'Mara', role: 'character' as const, required: false },
+      { name: 'Harbour', role: 'place' as const, required: false },
+    ];
+    const needs = { prompt: 'p', durationSec: 5, width: 1280, height: 720, references: refs };
+    expect(negotiate({ name: 'runway', info }, { ...needs, input: 'text' })).toMatchObject({ ok: true, references: [0, 1], warnings: [] });
+    const chained = negotiate({ name: 'runway', info }, { ...needs, input: 'first-frame' });
+    expect(chained).toMatchObject({ ok: true, references: [] });
+    expect(chained.ok && chained.warnings[0]!.message).toMatch(/only with text input, not first-frame/);
+    const gen4 = negotiate({ name: 'runway', info: describeBackend(backend, defaultConfig) }, { ...needs, input: 'first-frame' });
+    expect(gen4.ok && [gen4.model.id, gen4.references, gen4.warnings[0]!.message]).toEqual(['gen4_turbo', [], expect.stringMatching(/takes 0 reference/)]);
   });
 
   it('keyframe mode picks the cheapest model with a last frame when the configured one has none', () => {

@@ -1,9 +1,10 @@
 /**
- * The Runway backend: image-to-video (first frame, or first + last frame on Veo) through `@runwayml/sdk`, as a
- * remote job (backend spec v2). It holds only what is unique to Runway's API (see docs/reference/runway.md):
+ * The Runway backend: image-to-video (first frame, or first + last frame on Veo and Seedance) and, on Seedance,
+ * text-to-video with reference pictures and reference audio, through `@runwayml/sdk`, as a remote job (backend
+ * spec v2). It holds only what is unique to Runway's API (see docs/reference/runway.md):
  *
- *   submit: validate → fit the images to the ratio, send them inline (or upload) → `imageToVideo.create` with the
- *     SDK's retries off (a POST without an idempotency key must never be replayed: that could start a second
+ *   submit: validate → fit the images to the ratio, send them inline (or upload) → `imageToVideo.create` or
+ *     `textToVideo.create` (runway-body.ts) with the SDK's retries off (a POST without an idempotency key must never be replayed: that could start a second
  *     billable task) → the task id, with what its list price needs;
  *   status: `tasks.retrieve` → pending (THROTTLED polled slowly, progress from `progress`), succeeded (the
  *     task's reported cost, `output[0]`), or failed (mapped by `failureCode`);
@@ -20,9 +21,8 @@ import {
   type CallContext,
   type CostEstimate,
   checkImage,
+  checkRequest,
   type DoctorCheck,
-  describeDurations,
-  durationAllowed,
   type GenerateRequest,
   invalidInput,
   type JobHandle,
@@ -33,15 +33,29 @@ import {
   registerSecret,
   type SubmitContext,
 } from '@ttv/core/backend';
-import { prepareImage, uploadEphemeral } from './images.js';
+import { type PreparedImage, prepareImage, uploadEphemeral } from './images.js';
+import { checkAudio, prepareAudio, prepareReferences } from './reference-inputs.js';
+import { audioOf, createBody, type ImageToVideoBody, type PreparedInputs, routeOf, type TextToVideoBody } from './runway-body.js';
 import type { RunwayConfig } from './runway-config.js';
 import { connectionDoctor, DEFAULT_BASE_URL, mapCallError, resolveConnection, runwayClient } from './runway-connection.js';
-import { creditsFor, isModelId, MAX_PROMPT_LENGTH, MODEL_IDS, MODELS, type RunwayModel, ratioFor, ratioResolution, USD_PER_CREDIT } from './runway-models.js';
+import {
+  capabilitiesOf,
+  creditsFor,
+  creditsPerSecondOf,
+  isModelId,
+  MAX_PROMPT_LENGTH,
+  MODEL_IDS,
+  MODELS,
+  type RunwayModel,
+  ratioFor,
+  ratioResolution,
+  USD_PER_CREDIT,
+} from './runway-models.js';
 import { deleteTask, readTask } from './runway-tasks.js';
 
+export type { CreateBody } from './runway-body.js';
 export { DEFAULT_BASE_URL, ENV_API_KEY } from './runway-connection.js';
 export type { Task } from './runway-tasks.js';
-export type CreateBody = Parameters<RunwayML['imageToVideo']['create']>[0];
 
 export interface RunwayBackendOptions {
   /** The key (config or env), resolved by `create`. Missing → AUTH at submit time. */
@@ -59,6 +73,8 @@ export interface RunwayJobData {
   model: string;
   ratio: string;
   durationSec: number;
+  /** Whether sound was asked for (it changes Veo's price); absent in handles of older versions: the config's. */
+  audio?: boolean;
   /** What `submit` had to leave out (e.g. a negative prompt the model does not take), reported on success. */
   warnings?: BackendWarning[];
 }
@@ -103,52 +119,21 @@ export class RunwayBackend implements RemoteVideoBackend {
 
   // ------------------------------------------------------------------ validate / estimate
 
+  /**
+   * The capability checks (core's `checkRequest` against the model's row: size, duration, prompt length, frames,
+   * references, sound), then what only Runway enforces: a prompt where the API requires one, the negative prompt's
+   * length, the seed's range, and readable input files.
+   */
   async validate(request: GenerateRequest): Promise<void> {
     const model = this.model(request.model);
-    const ratio = ratioFor(model, request.width, request.height);
-    if (!ratio) {
+    checkRequest('runway', { models: MODEL_IDS.map((id) => capabilitiesOf(MODELS[id])) }, request);
+    if ((model.promptTextRequired || routeOf(request) === 'text_to_video') && request.prompt.trim() === '') {
       throw invalidInput(
-        `runway ${model.id} does not make ${request.width}x${request.height}`,
-        'resolution',
-        `${request.width}x${request.height}`,
-        `use one of ${model.ratios.map((r) => r.replace(':', 'x')).join(', ')}`,
-      );
-    }
-    if (!durationAllowed(model.durations, request.durationSec)) {
-      throw invalidInput(
-        `runway ${model.id} makes ${describeDurations(model.durations)} s clips, not ${request.durationSec} s`,
-        'durationSec',
-        request.durationSec,
-        `choose a segment duration of ${describeDurations(model.durations)} s`,
-      );
-    }
-    if (!request.firstFrame) {
-      throw invalidInput(
-        'runway image-to-video needs a first frame: set storyboard.image (PNG or JPEG), or use keyframe mode with keyframes',
-        'firstFrame',
-        request.firstFrame,
-        'set storyboard.image to a PNG or JPEG file',
-      );
-    }
-    if (request.lastFrame !== undefined && !model.lastFrame) {
-      const withLast = MODEL_IDS.filter((id) => MODELS[id].lastFrame).join(' or ');
-      throw invalidInput(
-        `runway ${model.id} does not take a last frame (first-frame only)`,
-        'lastFrame',
-        request.lastFrame,
-        `use ${withLast} for keyframe mode (runway.model), or chaining mode`,
-      );
-    }
-    if (request.prompt.length > MAX_PROMPT_LENGTH) {
-      throw invalidInput(
-        `prompt is ${request.prompt.length} characters; runway accepts at most ${MAX_PROMPT_LENGTH}`,
+        `runway ${model.id} needs a prompt${request.firstFrame ? '' : ' to make a clip from text'}`,
         'prompt',
-        `${request.prompt.slice(0, 40)}…`,
-        `shorten the segment prompt to ${MAX_PROMPT_LENGTH} characters`,
+        request.prompt,
+        'give the segment a prompt',
       );
-    }
-    if (model.promptTextRequired && request.prompt.trim() === '') {
-      throw invalidInput(`runway ${model.id} needs a prompt`, 'prompt', request.prompt, 'give the segment a prompt');
     }
     if (request.negativePrompt !== undefined && model.negativePrompt && request.negativePrompt.length > MAX_PROMPT_LENGTH) {
       throw invalidInput(
@@ -162,46 +147,58 @@ export class RunwayBackend implements RemoteVideoBackend {
     if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 4_294_967_295)) {
       throw invalidInput(`runway seeds are integers 0–4294967295, not ${seed}`, 'seed', seed, 'use a smaller seed');
     }
+    const image = (path: string | undefined, field: string) => (path !== undefined ? checkImage(path, field, { backend: 'runway' }) : undefined);
     await Promise.all([
-      checkImage(request.firstFrame, 'firstFrame', { backend: 'runway' }),
-      request.lastFrame !== undefined ? checkImage(request.lastFrame, 'lastFrame', { backend: 'runway' }) : undefined,
+      image(request.firstFrame, 'firstFrame'),
+      image(request.lastFrame, 'lastFrame'),
+      ...(request.references ?? []).map((r) => image(r.path, 'references')),
+      request.referenceAudio !== undefined ? checkAudio(request.referenceAudio) : undefined,
     ]);
   }
 
   estimateCost(request: GenerateRequest): CostEstimate {
     const model = isModelId(request.model) ? MODELS[request.model] : MODELS[this.config.model];
-    const audio = this.config.audio && model.audio;
-    const perSecond = audio && model.creditsPerSecondWithAudio !== undefined ? model.creditsPerSecondWithAudio : model.creditsPerSecond;
-    const credits = creditsFor(model, request.durationSec, audio);
+    const audio = audioOf(request, this.config, model);
+    const ratio = ratioFor(model, request.width, request.height);
+    const perSecond = creditsPerSecondOf(model, ratio, audio);
+    const credits = creditsFor(model, request.durationSec, audio, ratio);
+    const minimum = credits > Math.ceil(perSecond * request.durationSec) ? ` (minimum charge ${credits} credits)` : '';
     return {
       usd: Number((credits * USD_PER_CREDIT).toFixed(4)),
-      basis: `${model.id}: ${perSecond} credits/s${audio ? ' (with audio)' : ''} × ${request.durationSec} s × $${USD_PER_CREDIT}`,
+      basis: `${model.id}: ${perSecond} credits/s${audio ? ' (with audio)' : ''} × ${request.durationSec} s × $${USD_PER_CREDIT}${minimum}`,
     };
   }
 
   // ------------------------------------------------------------------ the job protocol
 
-  /** Validates, prepares the images and creates one task (exactly one request, never replayed). */
+  /** Validates, prepares the inputs and creates one task (exactly one request, never replayed). */
   async submit(request: GenerateRequest, ctx: SubmitContext): Promise<JobHandle> {
     await this.validate(request);
     const client = this.sdk();
     const model = this.model(request.model);
     const ratio = ratioFor(model, request.width, request.height)!;
     const warnings: BackendWarning[] = [];
-    let body: CreateBody;
+    let created: ReturnType<typeof createBody>;
     try {
-      body = await this.buildBody(request, model, ratio, ctx, warnings);
+      created = createBody(request, model, ratio, await this.prepareInputs(request, ratio, ctx), this.config, warnings);
     } catch (error) {
       throw mapCallError(error, 'image preparation', ctx.signal);
     }
     let id: string;
     try {
-      ({ id } = await client.imageToVideo.create(body, this.reqOpts(ctx.signal)));
+      const opts = this.reqOpts(ctx.signal);
+      ({ id } =
+        created.route === 'image_to_video'
+          ? await client.imageToVideo.create(created.body as ImageToVideoBody, opts)
+          : await client.textToVideo.create(created.body as TextToVideoBody, opts));
     } catch (error) {
       throw mapCallError(error, 'create', ctx.signal);
     }
-    ctx.log(`task ${id} created (${model.id} ${ratio} ${request.durationSec} s, ~${creditsFor(model, request.durationSec, this.config.audio)} credits)`);
-    const data: RunwayJobData = { model: model.id, ratio, durationSec: request.durationSec, ...(warnings.length > 0 ? { warnings } : {}) };
+    const audio = audioOf(request, this.config, model);
+    const credits = creditsFor(model, request.durationSec, audio, ratio);
+    const extras = `${created.route === 'text_to_video' ? ' from text' : ''}${audio ? ' with audio' : ''}`;
+    ctx.log(`task ${id} created (${model.id} ${ratio} ${request.durationSec} s${extras}, ~${credits} credits)`);
+    const data: RunwayJobData = { model: model.id, ratio, durationSec: request.durationSec, audio, ...(warnings.length > 0 ? { warnings } : {}) };
     return { id, data: data as unknown as Record<string, unknown> };
   }
 
@@ -226,57 +223,34 @@ export class RunwayBackend implements RemoteVideoBackend {
     await deleteTask(this.sdk(), job.id, ctx.signal, this.config.timeouts.requestMs);
   }
 
-  /** The list price of a task from its handle (the model and duration it was created with). */
+  /** The list price of a task from its handle (the model, size, duration and sound it was created with). */
   private listCredits(data: RunwayJobData | undefined): number {
     const model = data && isModelId(data.model) ? MODELS[data.model] : undefined;
     if (!model || !(data!.durationSec > 0)) return 0;
-    return creditsFor(model, data!.durationSec, this.config.audio);
+    return creditsFor(model, data!.durationSec, data!.audio ?? this.config.audio, data!.ratio);
   }
 
-  /** The create body. Never sends a field the model does not take (promptText, audio, negativePrompt, contentModeration). */
-  private async buildBody(request: GenerateRequest, model: RunwayModel, ratio: string, ctx: SubmitContext, warnings: BackendWarning[]): Promise<CreateBody> {
+  /** The frames, reference pictures and reference audio, fitted and sent inline or uploaded, all at once. */
+  private async prepareInputs(request: GenerateRequest, ratio: string, ctx: SubmitContext): Promise<PreparedInputs> {
     const { width, height } = ratioResolution(ratio);
-    const prep = (file: string, name: string) =>
-      prepareImage(file, {
-        width,
-        height,
-        fit: this.config.fit,
-        mode: this.config.imageUpload,
-        workDir: ctx.workDir,
-        name,
-        signal: ctx.signal,
-        upload: (path, filename, mimeType) => uploadEphemeral(this.sdk(), path, filename, mimeType, this.reqOpts(ctx.signal)),
-      });
-    // Both frames at once: this runs inside the submission, which a Ctrl-C waits for.
-    const [first, last] = await Promise.all([
-      prep(request.firstFrame!, 'first'),
-      request.lastFrame !== undefined ? prep(request.lastFrame, 'last') : undefined,
+    const upload = (path: string, filename: string, mimeType: string) => uploadEphemeral(this.sdk(), path, filename, mimeType, this.reqOpts(ctx.signal));
+    const common = { width, height, mode: this.config.imageUpload, workDir: ctx.workDir, signal: ctx.signal, upload };
+    const prep = (file: string | undefined, name: string) => (file !== undefined ? prepareImage(file, { ...common, fit: this.config.fit, name }) : undefined);
+    // Everything at once: this runs inside the submission, which a Ctrl-C waits for.
+    const [first, last, references, referenceAudio] = await Promise.all([
+      prep(request.firstFrame, 'first'),
+      prep(request.lastFrame, 'last'),
+      prepareReferences(request.firstFrame === undefined ? (request.references ?? []) : [], common),
+      request.referenceAudio !== undefined ? prepareAudio(request.referenceAudio, upload) : undefined,
     ]);
-    for (const img of [first, last]) {
-      if (img) ctx.log(`${img === first ? 'first' : 'last'} frame ${img.width}x${img.height} ${img.mimeType} ${img.bytes} bytes (${img.via})`);
-    }
-    const body: Record<string, unknown> = {
-      model: model.id,
-      ratio,
-      promptImage: last
-        ? [
-            { uri: first.uri, position: 'first' },
-            { uri: last.uri, position: 'last' },
-          ]
-        : first.uri,
-      duration: request.durationSec,
-    };
-    const prompt = request.prompt.trim();
-    if (prompt !== '' && model.promptText) body['promptText'] = prompt;
-    const seed = request.seed ?? this.config.seed;
-    if (seed !== undefined) body['seed'] = seed;
-    if (request.negativePrompt) {
-      if (model.negativePrompt) body['negativePrompt'] = request.negativePrompt;
-      else warnings.push({ type: 'unsupported', field: 'negativePrompt', message: `runway ${model.id} takes no negative prompt; it was not sent` });
-    }
-    if (model.audio) body['audio'] = this.config.audio;
-    if (model.contentModeration && this.config.contentModeration) body['contentModeration'] = { ...this.config.contentModeration };
-    return body as unknown as CreateBody;
+    const named: Array<[string, PreparedImage | undefined]> = [
+      ['first frame', first],
+      ['last frame', last],
+      ...references.map((r, i): [string, PreparedImage] => [`reference ${request.references![i]!.name}`, r]),
+    ];
+    for (const [what, img] of named) if (img) ctx.log(`${what} ${img.width}x${img.height} ${img.mimeType} ${img.bytes} bytes (${img.via})`);
+    if (referenceAudio) ctx.log(`reference audio ${referenceAudio.bytes} bytes (${referenceAudio.via})`);
+    return { first, last, references, referenceAudio };
   }
 
   // ------------------------------------------------------------------ doctor

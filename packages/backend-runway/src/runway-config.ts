@@ -51,7 +51,7 @@ export const configSchema = z
       .enum(MODEL_IDS)
       .default('gen4_turbo')
       .describe(
-        'Preferred model. gen4_turbo (5 credits/s) and gen4.5 (12/s) take a first frame; veo3.1 (20/s) and veo3.1_fast (10/s) also take a last frame (keyframe mode).',
+        'Preferred model. gen4_turbo (5 credits/s) and gen4.5 (12/s) take a first frame; veo3.1 (20/s, 40 with audio) and veo3.1_fast (10/s, 15 with audio) also a last frame (keyframe mode); seedance2 (36/s, 40 at 1080p), seedance2_fast (29/s), seedance2_mini (16/s) and seedance2_5 (20/s at 480p, 30 at 720p) also make clips from text with up to 9 (2.5: 30) reference pictures and a reference audio clip.',
       ),
     ratio: z
       .enum(ALL_RATIOS as [string, ...string[]])
@@ -72,7 +72,9 @@ export const configSchema = z
     audio: z
       .boolean()
       .default(false)
-      .describe('veo3.1 / veo3.1_fast: generate an audio track (costs more; ignored by the gen4 models). Sent explicitly as false otherwise.'),
+      .describe(
+        'Generate an audio track where the model makes one (Veo: costs more; Seedance: same price; ignored by the gen4 models), unless audio.generate says otherwise. Sent explicitly as false otherwise.',
+      ),
     contentModeration: contentModerationSchema.optional().describe('Content-moderation options (gen4_turbo and gen4.5 only; ignored for Veo).'),
     concurrency: z.number().int().min(1).max(20).default(1).describe('Tasks run at once (your Runway tier allows 1–2 at tier 1; extra tasks wait THROTTLED).'),
     polling: pollingConfigSchema({ intervalMs: 5000, maxIntervalMs: 20_000, backoff: 1.3, jitter: 0.2, maxErrors: 6 }).describe(
