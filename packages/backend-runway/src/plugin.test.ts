@@ -136,7 +136,11 @@ describe('model table', () => {
     const info = describeBackend(backend, defaultConfig);
     const by = Object.fromEntries(info.models.map((m) => [m.id, m]));
     for (const id of ['seedance2', 'seedance2_fast', 'seedance2_mini', 'seedance2_5']) {
-      expect(by[id], id).toMatchObject({ inputs: ['text', 'first-frame', 'first-last-frame'], audio: true, referenceAudio: true });
+      expect(by[id], id).toMatchObject({
+        inputs: ['text', 'first-frame', 'first-last-frame'],
+        audio: true,
+        referenceAudio: { inputs: ['text'], withReferences: true },
+      });
       expect(by[id]!.references, id).toEqual({ max: id === 'seedance2_5' ? 30 : 9, inputs: ['text'] });
       expect(by[id]!.resolutions, id).not.toContainEqual({ width: 864, height: 496 }); // delivered as 854x480
     }

@@ -91,10 +91,11 @@ describe('references reach Seedance in the documented shape', () => {
     expect(emu.stats()).toMatchObject({ referenceImages: 1, referenceAudio: 1 });
   });
 
-  it('reference audio without a picture is not sent, and a warning says why', async () => {
-    const { result } = await run({ model: 'seedance2_fast' }, { ...seedance, firstFrame: undefined, referenceAudio: voice });
-    expect(bodies('text_to_video')[0]!['referenceAudio']).toBeUndefined();
-    expect(result.warnings).toEqual([{ type: 'unsupported', field: 'referenceAudio', message: expect.stringMatching(/only beside reference pictures/) }]);
+  it('reference audio without a picture is refused before any request (the engine never sends it so: referenceAudio.withReferences)', async () => {
+    const backend = backendFor(emu, { model: 'seedance2_fast' });
+    const e = await rejection(backend.validate(baseRequest(dir, first, { ...seedance, firstFrame: undefined, referenceAudio: voice })));
+    expect(e).toMatchObject({ code: 'INPUT_INVALID', field: 'referenceAudio' });
+    expect(emu.requests).toHaveLength(0);
   });
 
   it('frames go as positioned promptImage entries (an entry without position would be a reference)', async () => {
@@ -146,13 +147,13 @@ describe('refused before any request', () => {
     ['sound on gen4_turbo', () => ({ generateAudio: true }), 'generateAudio', /makes no sound/],
     [
       'a reference audio that is not audio',
-      () => ({ ...seedance, firstFrame: undefined, referenceAudio: first }),
+      () => ({ ...seedance, firstFrame: undefined, referenceAudio: first, references: cast() }),
       'referenceAudio',
       /takes reference audio as/,
     ],
     [
       'a missing reference audio file',
-      () => ({ ...seedance, firstFrame: undefined, referenceAudio: join(dir, 'none.mp3') }),
+      () => ({ ...seedance, firstFrame: undefined, referenceAudio: join(dir, 'none.mp3'), references: cast() }),
       'referenceAudio',
       /missing or empty/,
     ],

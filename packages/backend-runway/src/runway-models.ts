@@ -272,7 +272,8 @@ export function capabilitiesOf(model: RunwayModel, opts: CapabilityOptions = {})
     maxPromptLength: model.maxPromptLength,
     concurrency: opts.concurrency ?? 1,
     audio: model.audio,
-    ...(model.referenceAudio ? { referenceAudio: true } : {}),
+    // Reference audio goes to text-to-video, beside reference pictures only.
+    ...(model.referenceAudio ? { referenceAudio: { inputs: ['text' as const], withReferences: true } } : {}),
     // Runway's references carry no role: every role is taken. Keyframes and references cannot be mixed.
     ...(model.maxReferences > 0 ? { references: { max: model.maxReferences, inputs: ['text'] } } : {}),
     usdPerSecond: Number((perSecond * USD_PER_CREDIT).toFixed(4)),

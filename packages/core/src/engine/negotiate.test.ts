@@ -135,3 +135,35 @@ describe('negotiate: limits of one input mode', () => {
     if (sent.length === 0) expect(deal.ok && deal.warnings.find((w) => w.field === 'references')?.message).toMatch(/only with text input, not first-frame/);
   });
 });
+
+describe('negotiate: reference-to-video models and conditional reference audio', () => {
+  const info = (models: ModelCapabilities[]): BackendInfo => ({ name: 'b', displayName: 'B', kind: 'remote', defaultModel: models[0]!.id, models });
+  const r2v = model('r2v', { inputs: ['text'], references: { max: 3, min: 1 } });
+  const t2v = model('t2v', { inputs: ['text'] });
+  const mara = [{ name: 'Mara', role: 'character' as const, required: false }];
+
+  test.each([
+    ['a segment with a picture goes to the reference-to-video default', mara, 'r2v'],
+    ['a segment with none goes to another model of the backend', [], 't2v'],
+  ])('%s', (_what, references, id) => {
+    const deal = negotiate({ name: 'b', info: info([r2v, t2v]) }, { ...needs, input: 'text', references });
+    expect(deal.ok && deal.model.id).toBe(id);
+  });
+
+  test('a reference-to-video model alone cannot take a segment without pictures, and says so', () => {
+    const deal = negotiate({ name: 'b', info: info([r2v]) }, { ...needs, input: 'text', references: [] });
+    expect(!deal.ok && deal.reason).toMatch(/no model of b takes a segment with 0 reference picture\(s\) \(models: r2v: 1–3 references\)/);
+  });
+
+  test.each([
+    ['always', true, 'first-frame', [], true],
+    ['text only, with a first frame', { inputs: ['text'] }, 'first-frame', [], false],
+    ['text only, with text', { inputs: ['text'] }, 'text', [], true],
+    ['beside references only, without', { withReferences: true }, 'text', [], false],
+    ['beside references only, with', { withReferences: true }, 'text', mara, true],
+  ])('reference audio: %s', (_what, referenceAudio, input, references, sent) => {
+    const m = model('m', { inputs: ['text', 'first-frame'], references: { max: 3 }, referenceAudio: referenceAudio as ModelCapabilities['referenceAudio'] });
+    const deal = negotiate({ name: 'b', info: info([m]) }, { ...needs, input: input as 'text', references, referenceAudio: true });
+    expect(deal.ok && deal.referenceAudio).toBe(sent);
+  });
+});

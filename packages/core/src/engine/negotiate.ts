@@ -1,6 +1,14 @@
 import type { ConfiguredBackend } from '../config/load.js';
 import type { BackendWarning, InputMode, ModelCapabilities, ReferenceRole } from '../spec/backend.js';
-import { describeDurations, durationAllowed, limitsFor, nearestDuration, nearestResolution, resolutionLabel } from '../spec/capabilities.js';
+import {
+  describeDurations,
+  durationAllowed,
+  limitsFor,
+  nearestDuration,
+  nearestResolution,
+  resolutionLabel,
+  takesReferenceAudio,
+} from '../spec/capabilities.js';
 
 export interface SegmentNeeds {
   /** Which input mode the segment uses. */
@@ -65,6 +73,8 @@ export function extraNeeds(
 export function acceptedReferences(model: ModelCapabilities, refs: References, input?: InputMode): number[] | undefined {
   const withInput = !input || !model.references?.inputs || model.references.inputs.includes(input);
   const max = withInput ? (model.references?.max ?? 0) : 0;
+  const usable = refs.filter((r) => !model.references?.roles || model.references.roles.includes(r.role)).length;
+  if ((model.references?.min ?? 0) > Math.min(usable, max)) return undefined;
   const takes = (role: ReferenceRole) => !model.references?.roles || model.references.roles.includes(role);
   const required = refs.flatMap((r, i) => (r.required ? [i] : []));
   if (required.length > max || required.some((i) => !takes(refs[i]!.role))) return undefined;
@@ -122,7 +132,7 @@ export function negotiate(backend: Backend, needs: SegmentNeeds): Negotiation {
     });
   }
   const references = referencesOf(backend.name, model, needs.references ?? [], needs.input, warnings);
-  const extras = extrasOf(backend.name, model, needs, warnings);
+  const extras = extrasOf(backend.name, model, needs, warnings, references.length);
   return { ok: true, model, input: needs.input, durationSec, width: size.width, height: size.height, references, ...extras, warnings };
 }
 
@@ -138,8 +148,9 @@ function chooseModel(backend: Backend, needs: SegmentNeeds): { model: ModelCapab
     if (needs.audio === 'required' && info.models.some(takes)) return { reason: `no model of ${name} makes sound (audio.generate: required)` };
     if (info.models.some((m) => m.inputs.includes(needs.input))) {
       const names = refs.filter((r) => r.required).map((r) => r.name);
-      const models = info.models.map((m) => `${m.id}: ${m.references?.max ?? 0} references`).join('; ');
-      return { reason: `no model of ${name} takes the required reference picture(s) of ${names.join(', ')} (models: ${models})` };
+      const models = info.models.map((m) => `${m.id}: ${m.references?.min ? `${m.references.min}–` : ''}${m.references?.max ?? 0} references`).join('; ');
+      const what = names.length ? `the required reference picture(s) of ${names.join(', ')}` : `a segment with ${refs.length} reference picture(s)`;
+      return { reason: `no model of ${name} takes ${what} (models: ${models})` };
     }
     const what = needs.input === 'first-frame' ? 'image-to-video (a first frame)' : INPUT_NAMES[needs.input];
     return { reason: `no model of ${name} takes ${what} (models: ${info.models.map((m) => `${m.id}: ${m.inputs.join('/')}`).join('; ')})` };
@@ -181,11 +192,12 @@ function extrasOf(
   model: ModelCapabilities,
   needs: SegmentNeeds,
   warnings: BackendWarning[],
+  references: number,
 ): { generateAudio?: boolean; referenceAudio: boolean; timedKeyframes: number } {
   const left = (field: string, what: string) => warnings.push({ type: 'unsupported', field, message: `${name}/${model.id} takes no ${what}; it is left out` });
   const audio = needs.audio ?? 'auto';
   if (audio === 'on' && !model.audio) left('generateAudio', 'sound (audio.generate: on): the clip is silent');
-  const referenceAudio = needs.referenceAudio === true && model.referenceAudio === true;
+  const referenceAudio = needs.referenceAudio === true && takesReferenceAudio(model, needs.input, references > 0);
   if (needs.referenceAudio && !referenceAudio) left('referenceAudio', 'reference audio');
   const wanted = needs.timedKeyframes ?? 0;
   const timedKeyframes = Math.min(wanted, model.timedKeyframes?.max ?? 0);

@@ -1,5 +1,5 @@
 import type { BackendCapabilitiesLike, GenerateRequest, ModelCapabilities } from '../spec/backend.js';
-import { describeDurations, durationAllowed, inputOfRequest, limitsFor, resolutionLabel } from '../spec/capabilities.js';
+import { describeDurations, durationAllowed, inputOfRequest, limitsFor, resolutionLabel, takesReferenceAudio } from '../spec/capabilities.js';
 import { invalidInput } from './input.js';
 
 /**
@@ -83,7 +83,7 @@ function checkSoundAndKeyframes(backend: string, model: ModelCapabilities, reque
   if (request.generateAudio && !model.audio) {
     throw invalidInput(`${backend}/${model.id} makes no sound`, 'generateAudio', true, 'set audio.generate to auto or off, or use a model that makes sound');
   }
-  if (request.referenceAudio !== undefined && !model.referenceAudio) {
+  if (request.referenceAudio !== undefined && !takesReferenceAudio(model, inputOfRequest(request), (request.references?.length ?? 0) > 0)) {
     throw invalidInput(
       `${backend}/${model.id} takes no reference audio`,
       'referenceAudio',

@@ -58,17 +58,21 @@ export interface ModelCapabilities {
   concurrency: number;
   /** Whether the model can produce an audio track (asked per request with `generateAudio`). */
   audio?: boolean;
-  /** Whether the model takes a reference audio clip (`referenceAudio`: a voice, a sound to match). */
-  referenceAudio?: boolean;
+  /**
+   * Whether the model takes a reference audio clip (`referenceAudio`: a voice, a sound to match): always (`true`), or
+   * only with some input modes and/or only beside reference pictures.
+   */
+  referenceAudio?: boolean | { inputs?: InputMode[]; withReferences?: boolean };
   /** Pictures pinned at times inside the clip (`keyframes`: LTX-2 style), at most `max`, besides the first/last frames. */
   timedKeyframes?: { max: number };
   /**
    * Reference pictures the model takes besides its first/last frames (characters, places, style): how many at most,
    * which roles (all when absent) and with which input modes (all when absent: e.g. Veo takes them only for a clip
-   * made from text). Without it the model takes none: the engine drops them with a warning, or
+   * made from text). `min`: a reference-to-video model that needs at least that many (a segment with fewer is not
+   * given to it). Without it the model takes none: the engine drops them with a warning, or
    * skips the backend for a reference the config marks `required`.
    */
-  references?: { max: number; roles?: ReferenceRole[]; inputs?: InputMode[] };
+  references?: { max: number; min?: number; roles?: ReferenceRole[]; inputs?: InputMode[] };
   /**
    * Narrower durations or sizes for one input mode, where the model's API restricts them (e.g. Veo 3.1's extension
    * adds exactly 7 s at 720p). Negotiation and `checkRequest` use these for that mode, the model's own otherwise.

@@ -94,3 +94,11 @@ export function inputOfRequest(request: Pick<GenerateRequest, 'inputVideo' | 'fi
         ? 'first-frame'
         : 'text';
 }
+
+/** Whether the model takes the reference audio clip with this input (and with or without reference pictures). */
+export function takesReferenceAudio(model: ModelCapabilities, input: InputMode, withReferences: boolean): boolean {
+  const r = model.referenceAudio;
+  if (r === undefined || r === false) return false;
+  if (r === true) return true;
+  return (!r.inputs || r.inputs.includes(input)) && (!r.withReferences || withReferences);
+}
