@@ -71,7 +71,7 @@ describe('ttv config schema', () => {
     expect(s.$schema).toMatch(/json-schema\.org/);
     expect(s.additionalProperties).toBe(false);
     expect(Object.keys(s.properties)).toEqual(expect.arrayContaining(['mode', 'backend', 'backends', 'storyboard', 'budget', 'output', 'kenburns']));
-    expect(s.properties.mode.enum).toEqual(['chaining', 'keyframe']);
+    expect(s.properties.mode.enum).toEqual(['chaining', 'keyframe', 'extend']);
     expect(s.properties.kenburns.properties.motion).toBeDefined();
   });
 
