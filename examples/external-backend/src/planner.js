@@ -28,10 +28,13 @@ function planBeats(request, style) {
   if (sentences.length === 0) {
     throw new TtvError('INPUT_INVALID', 'the script has no sentences', { field: 'storyboard.prompt', fix: 'write the script as sentences' });
   }
-  const n = request.segmentCount ?? Math.max(1, Math.round((request.totalDurationSec ?? sentences.length * request.segmentDurationSec) / request.segmentDurationSec));
+  const n =
+    request.segmentCount ?? Math.max(1, Math.round((request.totalDurationSec ?? sentences.length * request.segmentDurationSec) / request.segmentDurationSec));
   const durationSec = request.totalDurationSec ? request.totalDurationSec / n : request.segmentDurationSec;
   return Array.from({ length: n }, (_, i) => {
-    const text = sentences.slice(Math.floor((i * sentences.length) / n), Math.max(Math.floor(((i + 1) * sentences.length) / n), Math.floor((i * sentences.length) / n) + 1)).join(' ');
+    const text = sentences
+      .slice(Math.floor((i * sentences.length) / n), Math.max(Math.floor(((i + 1) * sentences.length) / n), Math.floor((i * sentences.length) / n) + 1))
+      .join(' ');
     const cast = request.cast.filter((m) => new RegExp(`\\b${m.name}\\b`, 'i').test(text));
     const described = cast.map((m) => `${m.name} is ${m.description}.`).join(' ');
     const last = sentencesOf(text).at(-1) ?? text;

@@ -44,7 +44,8 @@ export default class Serve extends TtvCommand {
         searchDirs: settings.searchDirs,
       });
       close = running.close;
-      if (flags.json) this.log(JSON.stringify({ ok: true, url: running.url })); // one line: the ready signal
+      if (flags.json)
+        this.log(JSON.stringify({ ok: true, url: running.url })); // one line: the ready signal
       else this.log(`ttv serve: ${running.url} (store ${flags.store}); Ctrl-C to stop`);
     } catch (error) {
       await this.fail(error, flags.json);

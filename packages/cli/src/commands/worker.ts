@@ -41,7 +41,8 @@ export default class WorkerCommand extends TtvCommand {
         log: (line) => process.stderr.write(`${line}\n`),
       });
       close = worker.close;
-      if (flags.json) this.log(JSON.stringify({ ok: true, pid: process.pid, queues })); // one line: the ready signal
+      if (flags.json)
+        this.log(JSON.stringify({ ok: true, pid: process.pid, queues })); // one line: the ready signal
       else this.log(`ttv worker ${process.pid}: taking films from ${queues.join(', ')}; Ctrl-C to stop`);
     } catch (error) {
       await this.fail(error, flags.json);
