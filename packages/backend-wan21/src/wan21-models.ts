@@ -4,8 +4,12 @@
  * 14B model spends minutes loading. Source: Wan-Video/Wan2.1 generate.py, wan/configs, wan/image2video.py,
  * wan/first_last_frame2video.py (see the package README).
  */
+
 import type { BackendCapabilities, ModelCapabilities, Resolution } from '@ttv/core/backend';
 import type { Wan21Config } from './wan21-config.js';
+
+/** When the tables below were checked, and against what. */
+export const CHECKED = { date: '2026-03-05', source: 'Wan-Video/Wan2.1 at 9737cba (generate.py, wan/configs, wan/*2video.py)' } as const;
 
 export const TASKS = ['i2v-14B', 'flf2v-14B'] as const;
 export type WanTask = (typeof TASKS)[number];

@@ -66,6 +66,7 @@ function segmentCard(s: SegmentRecord | undefined): string {
     <dt>clip</dt><dd>${s.durationSec !== undefined ? `${s.durationSec.toFixed(2)} s, ${s.frames} frames, ${s.width}×${s.height} @ ${Number((s.fps ?? 0).toFixed(3))}` : '–'} (asked ${s.requested.durationSec} s)</dd>
     <dt>time</dt><dd class="time">${secs(s.startedAt, s.finishedAt)}</dd>
     ${attempts ? `<dt>attempts</dt><dd>${esc(attempts)}</dd>` : ''}
+    ${s.continuation ? `<dt>continues</dt><dd class="continuation">${s.continuation === 'extend' ? 'the previous clip, by native extension' : 'from the exact last frame (the backend cannot extend)'}</dd>` : ''}
     ${s.references ? `<dt>references</dt><dd class="references" data-sent="${esc(s.references.sent.join(','))}" data-dropped="${esc(s.references.dropped.join(','))}">${referencesLine(s.references)}</dd>` : ''}
     ${s.skipped.length ? `<dt>skipped</dt><dd>${s.skipped.map((k) => `${esc(k.backend)}: ${esc(k.reason)}`).join('<br>')}</dd>` : ''}
   </dl>
