@@ -76,6 +76,22 @@ describe('ttv report', () => {
     expect(manifest.segments[1].colorMatch.transfer).toMatchObject({ strength: 0.8, method: 'pixels' });
   });
 
+  it('an extend-mode film on a backend that cannot extend nor take references: each segment says how it continued and which pictures were left out', async () => {
+    await write(
+      dir,
+      'extend.yaml',
+      `name: report-extend\nmode: extend\nbackend: kenburns\noutput: { width: 320, height: 180, fps: 24 }\nsegmentDuration: 1\ncast: [{ name: Mara, description: a keeper, image: b.png }]\nstoryboard:\n  image: a.png\n  segments:\n    - { prompt: Mara walks }\n    - { prompt: Mara waves }\n`,
+    );
+    const g = await run(['generate', '-c', 'extend.yaml', '--quiet'], dir);
+    expect(g.exit, g.stderr).toBe(0);
+    const r = await run(['report', join(dir, 'runs', 'report-extend'), '--json'], dir);
+    expect(r.exit, r.stderr).toBe(0);
+    const html = readFileSync(JSON.parse(r.stdout).file, 'utf8');
+    // Each segment's card is on the page twice: beside its seam and in the segment list.
+    expect(html.match(/class="continuation">from the exact last frame \(the backend cannot extend\)/g)).toHaveLength(2); // segment 1
+    expect(html.match(/class="references" data-sent="" data-dropped="Mara">none sent; left out: Mara/g)).toHaveLength(4); // both
+  });
+
   it('--embed-video inlines the film', async () => {
     const r = await run(['report', runDir, '--embed-video'], dir);
     expect(r.exit).toBe(0);
