@@ -199,7 +199,7 @@ export class HostedJobs {
   async close(): Promise<void> {
     this.holdSubmissions = false;
     await Promise.allSettled([...this.jobs.values()].map((j) => j.render));
-    if (this.workDir) await rm(this.workDir, { recursive: true, force: true });
+    if (this.workDir) await rm(this.workDir, { recursive: true, force: true, maxRetries: 3 });
   }
 
   private async dir(): Promise<string> {

@@ -133,7 +133,9 @@ export async function startJobsEmulator(options: JobsEmulatorOptions = {}): Prom
       service.holdSubmissions = false;
       service.releaseSubmissions();
       await server.close();
-      await rm(dir, { recursive: true, force: true });
+      // A clip still rendering into the folder would make its removal fail (ENOTEMPTY): let every render end first.
+      await service.rendersSettled();
+      await rm(dir, { recursive: true, force: true, maxRetries: 3 });
     },
   };
 }
@@ -161,6 +163,11 @@ class JobsService {
   heldSubmissions = 0;
   echoNext = false;
   private readonly renders = new Map<string, Promise<Buffer>>();
+
+  /** Resolves when every clip started so far has finished rendering (or failed). */
+  async rendersSettled(): Promise<void> {
+    await Promise.allSettled([...this.renders.values()]);
+  }
   private readonly byKey = new Map<string, string>();
   private counter = 0;
   private submitGate: { promise: Promise<void>; open: () => void } | undefined;

@@ -131,7 +131,7 @@ export async function startRunwayEmulator(opts: RunwayEmulatorOptions = {}): Pro
       for (const t of state.tasks.values()) t.abort.abort(new Error('emulator closed'));
       await baseClose();
       await emulator.idle();
-      if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
+      if (ownWorkDir) await rm(workDir, { recursive: true, force: true, maxRetries: 3 });
     })();
     return closing;
   };
