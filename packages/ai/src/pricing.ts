@@ -1,9 +1,12 @@
 /**
- * List prices the plugins book when the config gives none (USD; checked against the vendors' price pages when
- * written, 2025). Text: per 1M input / output tokens. Images: per picture, by quality and by square or not.
+ * List prices the plugins book when the config gives none (USD; the vendors' 2025 list prices, recorded on
+ * 2026-12-02 without a live check: `PRICES_CHECKED`; set `pricing` in the config to override). Text: per 1M input / output tokens. Images: per picture, by quality and by square or not.
  * A model missing here needs `pricing` in its config section (CONFIG_INVALID otherwise), except on an
  * `openai-compatible` server, which is taken as local and free unless `pricing` says otherwise.
  */
+
+/** When the tables below were written down, and from what. */
+export const PRICES_CHECKED = { date: '2026-12-02', source: "the vendors' 2025 list prices (OpenAI, Anthropic, Google), not checked live" } as const;
 
 export interface TextPrice {
   inputPerMTok: number;

@@ -5,6 +5,9 @@
  */
 import { ratioResolution } from '../runway-models.js';
 
+/** When this table was checked, and against what. */
+export const IMAGE_MODELS_CHECKED = { date: '2026-12-02', source: '@runwayml/sdk 4.20.1 types and docs.dev.runwayml.com pricing' } as const;
+
 export const IMAGE_MODEL_IDS = ['gen4_image', 'gen4_image_turbo'] as const;
 export type ImageModelId = (typeof IMAGE_MODEL_IDS)[number];
 
