@@ -85,6 +85,19 @@ const veoSizes = (resolutions: Array<'720p' | '1080p'>): ModelSize[] =>
     ];
   });
 
+/** What Replicate's Veo 3.1 models share (the fast one and the one that takes references). */
+const REPLICATE_VEO = {
+  provider: 'replicate',
+  inputs: ['text', 'first-frame', 'first-last-frame'],
+  durations: [4, 6, 8],
+  duration: { via: 'sdk' },
+  sizes: veoSizes(['720p', '1080p']),
+  fps: 24,
+  maxPromptLength: 2000,
+  fields: { lastFrame: 'last_frame', audio: 'generate_audio', seed: 'seed', negativePrompt: 'negative_prompt' },
+  audio: true,
+} as const satisfies Omit<VideoModelInfo, 'id'>;
+
 export const MODELS: readonly VideoModelInfo[] = [
   {
     provider: 'fal',
@@ -137,30 +150,11 @@ export const MODELS: readonly VideoModelInfo[] = [
       fields: { character: { field: 'elements', as: 'element' }, place: { field: 'image_urls', as: 'url' }, style: { field: 'image_urls', as: 'url' } },
     },
   },
-  {
-    provider: 'replicate',
-    id: 'google/veo-3.1-fast',
-    inputs: ['text', 'first-frame', 'first-last-frame'],
-    durations: [4, 6, 8],
-    duration: { via: 'sdk' },
-    sizes: veoSizes(['720p', '1080p']),
-    fps: 24,
-    maxPromptLength: 2000,
-    fields: { lastFrame: 'last_frame', audio: 'generate_audio', seed: 'seed', negativePrompt: 'negative_prompt' },
-    audio: true,
-  },
+  { ...REPLICATE_VEO, id: 'google/veo-3.1-fast' },
   {
     // Veo 3.1 takes 1–3 subject references (`reference_images`) for a clip made from the prompt, 8 s 16:9 only.
-    provider: 'replicate',
+    ...REPLICATE_VEO,
     id: 'google/veo-3.1',
-    inputs: ['text', 'first-frame', 'first-last-frame'],
-    durations: [4, 6, 8],
-    duration: { via: 'sdk' },
-    sizes: veoSizes(['720p', '1080p']),
-    fps: 24,
-    maxPromptLength: 2000,
-    fields: { lastFrame: 'last_frame', audio: 'generate_audio', seed: 'seed', negativePrompt: 'negative_prompt' },
-    audio: true,
     references: {
       max: 3,
       fields: { character: { field: 'reference_images', as: 'url' }, place: { field: 'reference_images', as: 'url' } },

@@ -6,22 +6,15 @@
  * `/__emulator/model-faults` routes of the OpenAI emulator.
  */
 import type { ServerResponse } from 'node:http';
-import { type EmulatorServer, type RecordedRequest, sendJson, startHttpEmulator } from '../http.js';
+import { type RecordedRequest, sendJson } from '../http.js';
 import { handleModelFaultControl } from '../openai/emulator.js';
-import { ModelLedger, type ModelStats } from '../openai/ledger.js';
-import { ModelFaultQueue } from '../openai/model-faults.js';
+import { type ModelState, startModelServer } from '../openai/model-server.js';
 import type { EmulatorConfigSnippet } from '../snippet.js';
 import { googleErrorBody, HttpError } from '../veo/errors.js';
 import { handleGenerateContent } from './generate.js';
 import type { GeminiEmulator, GeminiEmulatorOptions } from './types.js';
 
-interface State {
-  apiKey: string;
-  ledger: ModelLedger;
-  modelFaults: ModelFaultQueue;
-  imageScale: number;
-  stats(): ModelStats;
-}
+type State = ModelState;
 
 const GENERATE = /^\/v1beta\/models\/([^/:]+):generateContent$/;
 
@@ -79,31 +72,9 @@ export function geminiConfigSnippet(emulator: Pick<GeminiEmulator, 'baseURL' | '
 
 /** Starts the Gemini API emulator on an ephemeral loopback port. Prints nothing. */
 export async function startGeminiEmulator(opts: GeminiEmulatorOptions = {}): Promise<GeminiEmulator> {
-  const state: State = {
-    apiKey: opts.apiKey ?? 'gemini-emulator-key',
-    ledger: new ModelLedger(),
-    modelFaults: new ModelFaultQueue(),
-    imageScale: opts.imageScale ?? 1,
-    stats: () => state.ledger.stats(base.requests),
-  };
-  const base: EmulatorServer = await startHttpEmulator({
-    name: 'gemini',
-    handler: (_req, res, rec) => route(state, rec, res),
-    ...(opts.host !== undefined ? { host: opts.host } : {}),
-    ...(opts.port !== undefined ? { port: opts.port } : {}),
-    faultBody: (status) => googleErrorBody(status, status === 429 ? 'Resource has been exhausted (e.g. check quota).' : `Injected error ${status}`),
-    onReset: () => {
-      state.ledger.reset();
-      state.modelFaults.clear();
-    },
-  });
-  const emulator = Object.assign(base, {
-    apiKey: state.apiKey,
-    baseURL: `${base.url}/v1beta`,
-    modelFaults: state.modelFaults,
-    inject: (...faults: Parameters<ModelFaultQueue['inject']>) => void state.modelFaults.inject(...faults),
-    stats: state.stats,
-    configSnippet: () => geminiConfigSnippet(emulator),
-  }) as GeminiEmulator;
+  const faultBody = (status: number) =>
+    googleErrorBody(status, status === 429 ? 'Resource has been exhausted (e.g. check quota).' : `Injected error ${status}`);
+  const server = await startModelServer({ name: 'gemini', defaultKey: 'gemini-emulator-key', apiPath: '/v1beta', route, faultBody }, opts);
+  const emulator: GeminiEmulator = Object.assign(server, { configSnippet: () => geminiConfigSnippet(emulator) });
   return emulator;
 }

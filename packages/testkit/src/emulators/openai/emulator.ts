@@ -9,22 +9,16 @@
  * an array, see `modelFaultFromJson`), `DELETE /__emulator/model-faults`.
  */
 import type { ServerResponse } from 'node:http';
-import { type EmulatorServer, type RecordedRequest, sendEmpty, sendJson, startHttpEmulator } from '../http.js';
+import { type RecordedRequest, sendEmpty, sendJson } from '../http.js';
 import type { EmulatorConfigSnippet } from '../snippet.js';
 import { OpenAIHttpError, openaiFaultBody, sendOpenAIError } from './errors.js';
 import { handleEdits, handleGenerations } from './images.js';
-import { ModelLedger, type ModelStats } from './ledger.js';
-import { ModelFaultQueue, modelFaultFromJson } from './model-faults.js';
+import { type ModelFaultQueue, modelFaultFromJson } from './model-faults.js';
+import { type ModelState, startModelServer } from './model-server.js';
 import { handleChat, handleResponses } from './text.js';
 import type { OpenAIEmulator, OpenAIEmulatorOptions } from './types.js';
 
-interface State {
-  apiKey: string;
-  ledger: ModelLedger;
-  modelFaults: ModelFaultQueue;
-  imageScale: number;
-  stats(): ModelStats;
-}
+type State = ModelState;
 
 const ROUTES: Record<string, (state: State, rec: RecordedRequest, res: ServerResponse) => void | Promise<void>> = {
   '/v1/responses': (s, rec, res) => handleResponses(s, rec, res, openaiFaultBody),
@@ -107,31 +101,7 @@ export function openaiConfigSnippet(emulator: Pick<OpenAIEmulator, 'baseURL' | '
 
 /** Starts the OpenAI emulator on an ephemeral loopback port. Prints nothing. */
 export async function startOpenAIEmulator(opts: OpenAIEmulatorOptions = {}): Promise<OpenAIEmulator> {
-  const state: State = {
-    apiKey: opts.apiKey ?? 'sk-emulator-test',
-    ledger: new ModelLedger(),
-    modelFaults: new ModelFaultQueue(),
-    imageScale: opts.imageScale ?? 1,
-    stats: () => state.ledger.stats(base.requests),
-  };
-  const base: EmulatorServer = await startHttpEmulator({
-    name: 'openai',
-    handler: (_req, res, rec) => route(state, rec, res),
-    ...(opts.host !== undefined ? { host: opts.host } : {}),
-    ...(opts.port !== undefined ? { port: opts.port } : {}),
-    faultBody: openaiFaultBody,
-    onReset: () => {
-      state.ledger.reset();
-      state.modelFaults.clear();
-    },
-  });
-  const emulator = Object.assign(base, {
-    apiKey: state.apiKey,
-    baseURL: `${base.url}/v1`,
-    modelFaults: state.modelFaults,
-    inject: (...faults: Parameters<ModelFaultQueue['inject']>) => void state.modelFaults.inject(...faults),
-    stats: state.stats,
-    configSnippet: () => openaiConfigSnippet(emulator),
-  }) as OpenAIEmulator;
+  const server = await startModelServer({ name: 'openai', defaultKey: 'sk-emulator-test', apiPath: '/v1', route, faultBody: openaiFaultBody }, opts);
+  const emulator: OpenAIEmulator = Object.assign(server, { configSnippet: () => openaiConfigSnippet(emulator) });
   return emulator;
 }
